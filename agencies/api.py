@@ -1,0 +1,43 @@
+import django_filters
+from rest_framework import serializers, viewsets
+
+from .access import Viewer
+from .models import Agency
+
+
+class AgencySerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region.name", read_only=True)
+
+    class Meta:
+        model = Agency
+        fields = ["id", "name", "full_name", "short_name", "aliases", "kind", "region", "region_id"]
+
+
+class AgencyFilter(django_filters.FilterSet):
+    plan = django_filters.NumberFilter(method="filter_plan", label="plan")
+
+    class Meta:
+        model = Agency
+        fields = ["region", "kind"]
+
+    def filter_plan(self, queryset, name, value):
+        """Agencies that carry a task of the plan."""
+        from tasks.models import TaskAssignment
+
+        return queryset.filter(pk__in=TaskAssignment.objects.filter(task__action__plan=value).values("agency_id"))
+
+
+class AgencyViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = AgencySerializer
+    filterset_class = AgencyFilter
+
+    def get_queryset(self):
+        viewer = Viewer.of(self.request.user)
+        qs = Agency.objects.select_related("region").order_by("region_id", "name")
+        if viewer.is_admin:
+            return qs
+        from plans.models import Plan
+
+        # Agencies of the regions whose plans the user can see.
+        regions = Plan.objects.visible_to(self.request.user).values("region_id")
+        return qs.filter(region_id__in=regions) | qs.filter(pk__in=viewer.agency_ids)

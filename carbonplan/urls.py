@@ -1,0 +1,24 @@
+from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (language switch uses set_language)
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("plans/", include("plans.urls")),
+    path("tasks/", include("tasks.urls")),
+    path("indicators/", include("indicators.urls")),
+    path("agencies/", include("agencies.urls")),
+    path("reports/", include("reports.urls")),
+    path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/", include("carbonplan.api_urls")),
+]

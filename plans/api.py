@@ -1,0 +1,48 @@
+import django_filters
+from rest_framework import serializers, viewsets
+
+from .models import Action, Plan
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region.name", read_only=True)
+    region_id = serializers.IntegerField(read_only=True)
+    action_count = serializers.IntegerField(read_only=True)
+    task_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Plan
+        fields = [
+            "id", "title", "region", "region_id", "doc_number", "issued_on", "is_draft",
+            "start_year", "end_year", "plan_year", "action_count", "task_count",
+        ]
+
+
+class PlanViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = PlanSerializer
+    filterset_fields = ["region", "is_draft", "plan_year"]
+
+    def get_queryset(self):
+        return Plan.objects.visible_to(self.request.user).select_related("region").with_counts().order_by("id")
+
+
+class ActionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Action
+        fields = ["id", "plan", "seq", "label", "title"]
+
+
+class ActionFilter(django_filters.FilterSet):
+    class Meta:
+        model = Action
+        fields = ["plan"]
+
+
+class ActionViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = ActionSerializer
+    filterset_class = ActionFilter
+
+    def get_queryset(self):
+        from agencies.access import Viewer
+
+        return Viewer.of(self.request.user).filter_plans_related(Action.objects.all(), "plan").order_by("plan", "seq")

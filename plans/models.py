@@ -1,0 +1,196 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Region(models.Model):
+    """A province, city or county. Plans and agencies belong to one."""
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("省")
+        CITY = "city", _("市")
+        COUNTY = "county", _("县（区）")
+
+    name = models.CharField(_("名称"), max_length=64)
+    level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级地区"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    class Meta:
+        verbose_name = _("地区")
+        verbose_name_plural = _("地区")
+        ordering = ["level", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="region_unique_name_under_parent"),
+            models.CheckConstraint(
+                condition=Q(level__in=["province", "city", "county"]), name="region_level_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @staticmethod
+    def subtree_q(region_ids, prefix="region"):
+        """Q matching objects whose region is one of region_ids or below it.
+
+        Regions are at most three levels deep (province → city → county), so two
+        parent hops cover every descendant without a recursive query.
+        """
+        ids = list(region_ids)
+        return (
+            Q(**{f"{prefix}__in": ids})
+            | Q(**{f"{prefix}__parent__in": ids})
+            | Q(**{f"{prefix}__parent__parent__in": ids})
+        )
+
+
+class PlanQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from agencies.access import Viewer
+
+        return Viewer.of(user).filter_plans(self)
+
+    def with_counts(self):
+        return self.annotate(
+            action_count=models.Count("actions", distinct=True),
+            task_count=models.Count("actions__tasks", distinct=True),
+        )
+
+
+class Plan(models.Model):
+    """实施方案 / 行动方案 of one region."""
+
+    region = models.ForeignKey(Region, verbose_name=_("地区"), on_delete=models.PROTECT, related_name="plans")
+    title = models.CharField(_("标题"), max_length=200)
+    doc_number = models.CharField(_("文号"), max_length=64, blank=True)
+    issued_on = models.DateField(_("印发日期"), null=True, blank=True)
+    is_draft = models.BooleanField(_("征求意见稿"), default=False)
+    start_year = models.PositiveSmallIntegerField(_("起始年份"), null=True, blank=True)
+    end_year = models.PositiveSmallIntegerField(_("截止年份"), null=True, blank=True)
+    plan_year = models.PositiveSmallIntegerField(
+        _("年度"), null=True, blank=True, help_text=_("年度任务方案所针对的年份；“年内”“全年”均指该年。")
+    )
+    source_name = models.CharField(_("源文件名"), max_length=255, blank=True)
+    source_text = models.TextField(_("源文本"), blank=True)
+    source_file = models.FileField(_("源文件"), upload_to="plans/sources/", blank=True)
+    supersedes = models.ForeignKey(
+        "self",
+        verbose_name=_("取代的旧版本"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="revisions",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("实施方案")
+        verbose_name_plural = _("实施方案")
+        ordering = ["region__name", "-issued_on", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_year__isnull=True) | Q(end_year__isnull=True) | Q(end_year__gte=models.F("start_year")),
+                name="plan_years_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(plan_year__isnull=True) | Q(plan_year__gte=2000, plan_year__lte=2100),
+                name="plan_year_plausible",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.start_year and self.end_year and self.end_year < self.start_year:
+            raise ValidationError({"end_year": _("截止年份不能早于起始年份。")})
+        if self.plan_year is not None and not 2000 <= self.plan_year <= 2100:
+            raise ValidationError({"plan_year": _("年度应在 2000–2100 之间。")})
+
+    @property
+    def five_year_period(self):
+        """十四五 / 十五五, from the years the plan covers."""
+        year = self.plan_year or self.end_year or self.start_year or (self.issued_on.year if self.issued_on else None)
+        if year is None:
+            return ""
+        if 2021 <= year <= 2025:
+            return "十四五"
+        if 2026 <= year <= 2030:
+            return "十五五"
+        return ""
+
+
+class Action(models.Model):
+    """重点行动 / 重点任务 (（一）…), in document order."""
+
+    plan = models.ForeignKey(Plan, verbose_name=_("方案"), on_delete=models.CASCADE, related_name="actions")
+    seq = models.PositiveIntegerField(_("序号"))
+    label = models.CharField(_("编号"), max_length=16, blank=True)
+    title = models.CharField(_("标题"), max_length=255)
+    source_text = models.TextField(_("原文"), blank=True)
+    span_start = models.PositiveIntegerField(null=True, blank=True)
+    span_end = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("重点行动")
+        verbose_name_plural = _("重点行动")
+        ordering = ["plan", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "seq"], name="action_unique_seq_in_plan"),
+        ]
+
+    def __str__(self):
+        return f"{self.label}{self.title}"
+
+
+class PlanImport(models.Model):
+    """An uploaded plan document on its way to becoming a checked task breakdown."""
+
+    class State(models.TextChoices):
+        PARSED = "parsed", _("待核对")
+        COMMITTED = "committed", _("已导入")
+        FAILED = "failed", _("解析失败")
+        DISCARDED = "discarded", _("已放弃")
+
+    region = models.ForeignKey(Region, verbose_name=_("地区"), null=True, blank=True, on_delete=models.SET_NULL)
+    original_name = models.CharField(_("文件名"), max_length=255)
+    file = models.FileField(_("文件"), upload_to="plans/imports/")
+    state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.PARSED)
+    parsed = models.JSONField(_("解析结果"), default=dict, blank=True)
+    warnings = models.JSONField(_("提示"), default=list, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    replaces = models.ForeignKey(
+        Plan,
+        verbose_name=_("修订的方案"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("导入后的方案"), null=True, blank=True, on_delete=models.SET_NULL, related_name="imports"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    committed_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("方案导入")
+        verbose_name_plural = _("方案导入")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.original_name

@@ -1,0 +1,161 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Bulletin(models.Model):
+    """督查通报 of a plan and quarter: generated as PDF, DOCX and XLSX, versioned."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已生成")
+        FAILED = "failed", _("生成失败")
+
+    plan = models.ForeignKey("plans.Plan", verbose_name=_("方案"), on_delete=models.CASCADE, related_name="bulletins")
+    period = models.ForeignKey(
+        "tasks.ReportingPeriod", verbose_name=_("季度"), on_delete=models.CASCADE, related_name="bulletins"
+    )
+    version = models.PositiveIntegerField(_("版本"))
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0)
+    message = models.CharField(_("当前步骤"), max_length=200, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    pdf = models.FileField(upload_to="bulletins/", blank=True)
+    docx = models.FileField(upload_to="bulletins/", blank=True)
+    xlsx = models.FileField(upload_to="bulletins/", blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("督查通报")
+        verbose_name_plural = _("督查通报")
+        ordering = ["plan", "period", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "period", "version"], name="bulletin_unique_version"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="bulletin_progress_le_100"),
+        ]
+
+    def __str__(self):
+        return f"{self.plan} {self.period} 第{self.version}版"
+
+
+class Rollup(models.Model):
+    """Stored progress figures of one task, action, plan, agency or region in a quarter,
+    so dashboards read a row instead of aggregating thousands of reports."""
+
+    class Scope(models.TextChoices):
+        TASK = "task", _("任务")
+        ACTION = "action", _("重点行动")
+        PLAN = "plan", _("方案")
+        AGENCY = "agency", _("单位")
+        REGION = "region", _("地区")
+
+    scope = models.CharField(_("范围"), max_length=8, choices=Scope.choices)
+    period_label = models.CharField(_("季度"), max_length=8)
+    plan = models.ForeignKey("plans.Plan", null=True, blank=True, on_delete=models.CASCADE, related_name="rollups")
+    period = models.ForeignKey(
+        "tasks.ReportingPeriod", null=True, blank=True, on_delete=models.CASCADE, related_name="rollups"
+    )
+    action = models.ForeignKey("plans.Action", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    task = models.ForeignKey("tasks.Task", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey("agencies.Agency", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey("plans.Region", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+
+    # Reports: one expected per task assignment and quarter.
+    expected = models.PositiveIntegerField(_("应报"), default=0)
+    missing = models.PositiveIntegerField(_("未报"), default=0)
+    draft = models.PositiveIntegerField(_("草稿"), default=0)
+    submitted = models.PositiveIntegerField(_("待审核"), default=0)
+    returned = models.PositiveIntegerField(_("被退回"), default=0)
+    approved = models.PositiveIntegerField(_("已通过"), default=0)
+    on_time = models.PositiveIntegerField(_("按时报送"), default=0)
+    late = models.PositiveIntegerField(_("逾期报送"), default=0)
+    # Task status as reported (the lead agency's report where there is one).
+    not_started = models.PositiveIntegerField(_("未启动"), default=0)
+    in_progress = models.PositiveIntegerField(_("推进中"), default=0)
+    done = models.PositiveIntegerField(_("已完成"), default=0)
+    lagging = models.PositiveIntegerField(_("滞后"), default=0)
+    completion = models.DecimalField(_("平均完成进度（%）"), max_digits=5, decimal_places=2, null=True, blank=True)
+    # Red / yellow / green tasks.
+    red = models.PositiveIntegerField(default=0)
+    yellow = models.PositiveIntegerField(default=0)
+    green = models.PositiveIntegerField(default=0)
+    # Indicators against their trajectory.
+    indicators = models.PositiveIntegerField(_("指标数"), default=0)
+    indicators_on_track = models.PositiveIntegerField(_("达到序时进度"), default=0)
+    indicators_behind = models.PositiveIntegerField(_("落后序时进度"), default=0)
+    indicators_no_data = models.PositiveIntegerField(_("无数据"), default=0)
+    attainment = models.DecimalField(_("平均指标完成率（%）"), max_digits=7, decimal_places=2, null=True, blank=True)
+    computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("进度汇总")
+        verbose_name_plural = _("进度汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "period_label", "plan", "action", "task", "agency", "region"],
+                name="rollup_unique_subject",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=Q(scope__in=["task", "action", "plan", "agency", "region"]), name="rollup_scope_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["plan", "period", "scope"]), models.Index(fields=["region", "period_label"])]
+
+    @property
+    def on_time_rate(self):
+        """Share of expected reports submitted by the deadline, in %."""
+        return round(100 * self.on_time / self.expected, 1) if self.expected else None
+
+
+class WarningRule(models.Model):
+    """红黄绿灯 thresholds a plan's office can adjust; defaults as agreed with offices."""
+
+    plan = models.OneToOneField("plans.Plan", on_delete=models.CASCADE, related_name="warning_rule")
+    red_behind_pct = models.DecimalField(_("指标落后序时进度超过（%）亮红灯"), max_digits=5, decimal_places=2, default=20)
+    yellow_behind_pct = models.DecimalField(_("指标落后序时进度超过（%）亮黄灯"), max_digits=5, decimal_places=2, default=5)
+    yellow_returns = models.PositiveSmallIntegerField(_("退回次数达到即亮黄灯"), default=2)
+    red_when_missing_after_deadline = models.BooleanField(_("逾期未报亮红灯"), default=True)
+    red_when_lagging = models.BooleanField(_("报告“滞后”亮红灯"), default=True)
+    yellow_when_late = models.BooleanField(_("逾期报送亮黄灯"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("预警规则")
+        verbose_name_plural = _("预警规则")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(yellow_behind_pct__lte=models.F("red_behind_pct")), name="warning_rule_yellow_le_red"
+            )
+        ]
+
+
+class TaskLight(models.Model):
+    """红黄绿灯 of one task in one quarter, with its reasons in words."""
+
+    class Level(models.TextChoices):
+        RED = "red", _("红灯")
+        YELLOW = "yellow", _("黄灯")
+        GREEN = "green", _("绿灯")
+
+    task = models.ForeignKey("tasks.Task", on_delete=models.CASCADE, related_name="lights")
+    period = models.ForeignKey("tasks.ReportingPeriod", on_delete=models.CASCADE, related_name="lights")
+    level = models.CharField(_("预警"), max_length=8, choices=Level.choices)
+    reasons = models.JSONField(_("原因"), default=list, blank=True)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("任务预警")
+        verbose_name_plural = _("任务预警")
+        constraints = [
+            models.UniqueConstraint(fields=["task", "period"], name="task_light_unique"),
+            models.CheckConstraint(condition=Q(level__in=["red", "yellow", "green"]), name="task_light_level_valid"),
+        ]
+        indexes = [models.Index(fields=["period", "level"])]

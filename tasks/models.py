@@ -1,0 +1,328 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class TaskQuerySet(models.QuerySet):
+    def of_plan(self, plan):
+        return self.filter(action__plan=plan)
+
+    def for_agency(self, agency):
+        return self.filter(assignments__agency=agency).distinct()
+
+    def visible_to(self, user):
+        from agencies.access import Viewer
+
+        return Viewer.of(user).filter_tasks(self)
+
+    def with_assignments(self):
+        return self.select_related("action", "action__plan").prefetch_related(
+            models.Prefetch("assignments", queryset=TaskAssignment.objects.select_related("agency"))
+        )
+
+
+class Task(models.Model):
+    """任务 (1. 2. …) of an action, with the agencies that carry it."""
+
+    action = models.ForeignKey(
+        "plans.Action", verbose_name=_("重点行动"), on_delete=models.CASCADE, related_name="tasks"
+    )
+    seq = models.PositiveIntegerField(_("序号"))
+    label = models.CharField(_("编号"), max_length=16, blank=True)
+    title = models.CharField(_("重点任务"), max_length=255)
+    source_text = models.TextField(_("具体内容/措施"), blank=True)
+    span_start = models.PositiveIntegerField(null=True, blank=True)
+    span_end = models.PositiveIntegerField(null=True, blank=True)
+    projects = models.JSONField(_("专栏项目"), default=list, blank=True)
+    deadline = models.DateField(_("完成时限"), null=True, blank=True)
+    deadline_text = models.CharField(_("完成时限（原文）"), max_length=64, blank=True)
+    note = models.CharField(_("备注"), max_length=255, blank=True)
+    lead_inferred = models.BooleanField(_("牵头单位为推定"), default=False)
+    duplicate_of = models.ForeignKey(
+        "self", verbose_name=_("重复章节"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("任务")
+        verbose_name_plural = _("任务")
+        ordering = ["action__plan", "action__seq", "seq"]
+        constraints = [models.UniqueConstraint(fields=["action", "seq"], name="task_unique_seq_in_action")]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    @property
+    def number(self):
+        """Task number as the office writes it in a breakdown table: 2.3 = action 2, task 3."""
+        return f"{self.action.seq}.{self.seq}"
+
+
+class TaskAssignment(models.Model):
+    """牵头单位 / 配合单位 of a task."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("牵头")
+        SUPPORT = "support", _("配合")
+
+    task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="assignments")
+    agency = models.ForeignKey(
+        "agencies.Agency", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    role = models.CharField(_("职责"), max_length=8, choices=Role.choices)
+    seq = models.PositiveSmallIntegerField(_("排序"), default=0)
+    inferred = models.BooleanField(_("推定"), default=False)
+
+    class Meta:
+        verbose_name = _("任务分工")
+        verbose_name_plural = _("任务分工")
+        ordering = ["task", "role", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "agency"], name="assignment_unique_agency_per_task"),
+            models.CheckConstraint(condition=Q(role__in=["lead", "support"]), name="assignment_role_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.task} · {self.agency} · {self.get_role_display()}"
+
+    def validate_constraints(self, exclude=None):
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as exc:
+            if "__all__" in exc.message_dict:
+                raise ValidationError(_("该单位已分配到此任务。")) from exc
+            raise
+
+
+class ReportingPeriodQuerySet(models.QuerySet):
+    def of_plan(self, plan):
+        return self.filter(plan=plan)
+
+    def open_on(self, day):
+        return self.filter(opens_on__lte=day, is_closed=False)
+
+
+class ReportingPeriod(models.Model):
+    """季度: one quarter of a plan's reporting, labelled 2026Q1."""
+
+    plan = models.ForeignKey("plans.Plan", verbose_name=_("方案"), on_delete=models.CASCADE, related_name="periods")
+    year = models.PositiveSmallIntegerField(_("年份"))
+    quarter = models.PositiveSmallIntegerField(_("季度"))
+    label = models.CharField(_("季度"), max_length=8, help_text=_("如 2026Q1"))
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    opens_on = models.DateField(_("填报开始"))
+    deadline = models.DateField(_("报送截止"))
+    is_closed = models.BooleanField(_("已关闭"), default=False)
+
+    objects = ReportingPeriodQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("填报季度")
+        verbose_name_plural = _("填报季度")
+        ordering = ["plan", "year", "quarter"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "label"], name="period_unique_label_in_plan"),
+            models.UniqueConstraint(fields=["plan", "year", "quarter"], name="period_unique_quarter_in_plan"),
+            models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="period_quarter_1_to_4"),
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="period_dates_ordered"),
+            models.CheckConstraint(
+                condition=Q(deadline__gte=models.F("opens_on")), name="period_deadline_after_opening"
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    def clean(self):
+        errors = {}
+        if self.quarter is not None and not 1 <= self.quarter <= 4:
+            errors["quarter"] = _("季度应为 1–4。")
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = _("结束日期不能早于开始日期。")
+        if self.opens_on and self.deadline and self.deadline < self.opens_on:
+            errors["deadline"] = _("报送截止日期不能早于填报开始日期。")
+        if errors:
+            raise ValidationError(errors)
+
+
+class PeriodReopening(models.Model):
+    """The office reopens a closed or past-deadline quarter for one agency."""
+
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="reopenings")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    until = models.DateField(_("补报截止"))
+    reason = models.CharField(_("原因"), max_length=255, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("补报开放")
+        verbose_name_plural = _("补报开放")
+        constraints = [models.UniqueConstraint(fields=["period", "agency"], name="reopening_unique_per_agency")]
+
+
+class ProgressReportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from agencies.access import Viewer
+
+        return Viewer.of(user).filter_reports(self)
+
+    def for_agency(self, agency):
+        return self.filter(agency=agency)
+
+    def of_plan(self, plan):
+        return self.filter(task__action__plan=plan)
+
+    def in_period(self, period):
+        return self.filter(period=period)
+
+    def with_related(self):
+        return self.select_related("task", "task__action", "agency", "period")
+
+
+class ProgressReport(models.Model):
+    """进展填报: one agency's progress on one task in one quarter."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("已提交")
+        RETURNED = "returned", _("被退回")
+        APPROVED = "approved", _("已通过")
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("未启动")
+        IN_PROGRESS = "in_progress", _("推进中")
+        DONE = "done", _("已完成")
+        LAGGING = "lagging", _("滞后")
+
+    task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="reports")
+    agency = models.ForeignKey(
+        "agencies.Agency", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="reports"
+    )
+    period = models.ForeignKey(
+        ReportingPeriod, verbose_name=_("季度"), on_delete=models.PROTECT, related_name="reports"
+    )
+    state = models.CharField(_("填报状态"), max_length=16, choices=State.choices, default=State.DRAFT)
+    status = models.CharField(_("推进状态"), max_length=16, choices=Status.choices, blank=True)
+    percent = models.DecimalField(
+        _("完成进度（%）"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    progress_text = models.TextField(_("进展情况"), blank=True)
+    problems = models.TextField(_("存在问题"), blank=True)
+    next_steps = models.TextField(_("下步计划"), blank=True)
+    # Optimistic locking: every save bumps it; a save based on an older number is refused.
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    is_late = models.BooleanField(_("逾期报送"), default=False)
+    return_count = models.PositiveSmallIntegerField(_("退回次数"), default=0)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    review_comment = models.TextField(_("审核意见"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = ProgressReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("进展填报")
+        verbose_name_plural = _("进展填报")
+        ordering = ["period", "task", "agency"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "agency", "period"], name="report_unique_task_agency_period"),
+            models.CheckConstraint(
+                condition=Q(percent__isnull=True) | Q(percent__gte=0, percent__lte=100), name="report_percent_0_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["draft", "submitted", "returned", "approved"]), name="report_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["", "not_started", "in_progress", "done", "lagging"]),
+                name="report_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["period", "state"])]
+
+    def __str__(self):
+        return f"{self.period} · {self.task} · {self.agency}"
+
+    def validate_constraints(self, exclude=None):
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as exc:
+            if "__all__" in exc.message_dict:
+                raise ValidationError(_("该单位本季度已有此任务的填报，请在原填报上修改。")) from exc
+            raise
+
+
+class ProgressReportVersion(models.Model):
+    """Every saved state of a report, with who, when and what changed."""
+
+    class Event(models.TextChoices):
+        SAVED = "saved", _("保存草稿")
+        SUBMITTED = "submitted", _("提交")
+        RETURNED = "returned", _("退回")
+        APPROVED = "approved", _("通过")
+        REOPENED = "reopened", _("重新打开")
+
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("版本"))
+    event = models.CharField(_("操作"), max_length=16, choices=Event.choices)
+    state = models.CharField(_("状态"), max_length=16, choices=ProgressReport.State.choices)
+    snapshot = models.JSONField(_("内容"), default=dict)
+    changed_fields = models.JSONField(_("变更字段"), default=list, blank=True)
+    comment = models.TextField(_("意见"), blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("填报历史")
+        verbose_name_plural = _("填报历史")
+        ordering = ["report", "number"]
+        constraints = [models.UniqueConstraint(fields=["report", "number"], name="report_version_unique")]
+
+
+def evidence_path(instance, filename):
+    # A random-free but unguessable-enough path is not needed: files are never served
+    # directly, only through a view that checks the report's permissions.
+    return f"evidence/{instance.report_id}/{filename}"
+
+
+class Evidence(models.Model):
+    """佐证材料 attached to a report."""
+
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(_("文件"), upload_to=evidence_path)
+    original_name = models.CharField(_("文件名"), max_length=255)
+    content_type = models.CharField(_("类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+        ordering = ["report", "uploaded_at"]
+
+    def __str__(self):
+        return self.original_name

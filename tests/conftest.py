@@ -1,0 +1,74 @@
+"""The cast every access test uses.
+
+Two plans in two counties. In plan A, agency `own` leads task A1 and `other` supports
+it; `stranger` belongs to plan B's county. Users: owner and colleague (staff of `own`),
+other_agency (staff of `other`), office (of plan A), other_office (of plan B), leader
+(read-only over plan A), admin, and anonymous.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+
+from tests import factories as f
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def world(db):
+    county_a = f.RegionFactory(name="甲县")
+    county_b = f.RegionFactory(name="乙县")
+    plan_a = f.PlanFactory(region=county_a, title="甲县碳达峰实施方案")
+    plan_b = f.PlanFactory(region=county_b, title="乙县碳达峰实施方案")
+    action_a = f.ActionFactory(plan=plan_a, seq=1, label="（一）", title="能源绿色低碳转型行动")
+    action_b = f.ActionFactory(plan=plan_b, seq=1, label="（一）", title="交通运输绿色低碳行动")
+    own = f.AgencyFactory(region=county_a, name="县发改局", aliases=["县发展和改革局"])
+    other = f.AgencyFactory(region=county_a, name="县交通运输局")
+    stranger = f.AgencyFactory(region=county_b, name="县住建局")
+    task_a1 = f.TaskFactory(action=action_a, seq=1, title="大力发展新能源")
+    task_a2 = f.TaskFactory(action=action_a, seq=2, title="推进绿色交通")
+    task_b1 = f.TaskFactory(action=action_b, seq=1, title="推广新能源汽车")
+    f.AssignmentFactory(task=task_a1, agency=own, role="lead")
+    f.AssignmentFactory(task=task_a1, agency=other, role="support")
+    f.AssignmentFactory(task=task_a2, agency=other, role="lead")
+    f.AssignmentFactory(task=task_b1, agency=stranger, role="lead")
+    period_a = f.PeriodFactory(plan=plan_a, year=2026, quarter=1)
+    period_b = f.PeriodFactory(plan=plan_b, year=2026, quarter=1)
+    indicator_a = f.IndicatorFactory(plan=plan_a, task=task_a1, name="新增公共充电桩", unit="个", target=30)
+
+    users = SimpleNamespace(
+        owner=f.UserFactory(username="owner"),
+        colleague=f.UserFactory(username="colleague"),
+        other_agency=f.UserFactory(username="other_agency"),
+        office=f.UserFactory(username="office"),
+        other_office=f.UserFactory(username="other_office"),
+        leader=f.UserFactory(username="leader"),
+        admin=f.UserFactory(username="admin"),
+    )
+    f.role(users.owner, "staff", agency=own)
+    f.role(users.colleague, "staff", agency=own)
+    f.role(users.other_agency, "staff", agency=other)
+    f.role(users.office, "office", plan=plan_a)
+    f.role(users.other_office, "office", plan=plan_b)
+    f.role(users.leader, "leader", plan=plan_a)
+    f.role(users.admin, "admin")
+    return SimpleNamespace(
+        county_a=county_a, county_b=county_b, plan_a=plan_a, plan_b=plan_b, action_a=action_a, action_b=action_b,
+        own=own, other=other, stranger=stranger, task_a1=task_a1, task_a2=task_a2, task_b1=task_b1,
+        period_a=period_a, period_b=period_b, indicator_a=indicator_a, users=users,
+    )
+
+
+@pytest.fixture
+def login(client):
+    """login(user) → the Django test client logged in as that user."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
