@@ -159,7 +159,8 @@ STORAGES = {
 # Uploaded evidence and generated reports live outside the web root: there is no
 # MEDIA_URL route, every download goes through a view that checks permissions.
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
-MEDIA_URL = None
+# No URL route serves this prefix (not even with DEBUG): it only names the files.
+MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)

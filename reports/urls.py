@@ -1,7 +1,6 @@
-from django.urls import path  # noqa: F401
-
-from . import views  # noqa: F401
+from .urls_bulletins import urlpatterns as bulletin_urls
+from .urls_dashboards import urlpatterns as dashboard_urls
 
 app_name = "reports"
 
-urlpatterns = []
+urlpatterns = bulletin_urls + dashboard_urls

@@ -14,9 +14,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.PostGenerationMethodCall("set_password", "carbonplan")
+    password = factory.django.Password("carbonplan")
 
 
 class RegionFactory(factory.django.DjangoModelFactory):
