@@ -171,6 +171,29 @@ class Viewer:
     def may_review_report(self, report) -> bool:
         return self.is_office_of(report.task.action.plan)
 
+    # --- audit trail -------------------------------------------------------------------
+    @property
+    def may_browse_audit(self) -> bool:
+        """The office reads the trail of its plans, the administrator all of it."""
+        return self.is_office
+
+    def filter_audit_entries(self, qs):
+        """Entries of the plans this user is office of; entries tied to no plan (agencies,
+        roles granted without a plan) only for the administrator."""
+        if self.is_admin:
+            return qs
+        if not (self.office_plan_ids or self.office_region_ids):
+            return qs.none()
+        return qs.filter(self._plan_scope_q(self.office_plan_ids, self.office_region_ids, prefix="plan__"))
+
+    def filter_office_plans(self, qs):
+        """Plans this user is office of (all of them for the administrator)."""
+        if self.is_admin:
+            return qs
+        if not (self.office_plan_ids or self.office_region_ids):
+            return qs.none()
+        return qs.filter(self._plan_scope_q(self.office_plan_ids, self.office_region_ids))
+
 
 def get_plan_for_user(user, pk, *, office=False):
     """The plan, if the user may see it (404 otherwise); office=True also requires the

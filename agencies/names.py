@@ -37,10 +37,19 @@ SHORT_FORMS = {
     "国资委": "国有资产监督管理委员会",
     "数据局": "数据资源局",
     "生态环境局": "生态环境局",
+    "经信局": "经济和信息化局",
+    "经济信息化局": "经济和信息化局",
+    "医保局": "医疗保障局",
+    "行政审批局": "行政审批服务局",
+    "审批局": "行政审批服务局",
+    "文旅体局": "文化旅游体育局",
+    "文化和旅游局": "文化旅游局",
 }
 
 _PREFIX = re.compile(r"^(县|市|区|省|州)")
 _PUNCT = re.compile(r"[\s·•、，,。()（）]")
+# Documents wrap or decorate agency names: 县发改局等, 县交通运输局（牵头）.
+_DEBRIS = re.compile(r"(等|牵头|配合|按职责分工负责|负责)+$")
 
 
 def canonical(name: str) -> str:
@@ -60,3 +69,42 @@ def infer_kind(name: str) -> str:
     if name.endswith(("公司", "集团")):
         return "enterprise"
     return "government"
+
+
+def clean_name(name: str) -> str:
+    """An agency name as written, without whitespace, brackets and trailing 等/牵头."""
+    name = _PUNCT.sub("", name or "")
+    return _DEBRIS.sub("", name)
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    chars = iter(long)
+    return all(c in chars for c in short)
+
+
+def looks_like_short_form(short: str, full: str) -> bool:
+    """True when `short` reads as a customary abbreviation of `full` that SHORT_FORMS
+    does not list: same prefix (县/市), same final character (局/委/办/中心…), and
+    every character of the short core appears, in order, in the full core
+    (县环保局 ~ 县生态环境保护局 does not; 县自然资源局 ~ 县自然资源和规划局 does)."""
+    a, b = _PUNCT.sub("", short or ""), _PUNCT.sub("", full or "")
+    if not a or not b or a == b or len(a) >= len(b) or len(a) < 3:
+        return False
+    if a[0] != b[0] or a[-1] != b[-1]:
+        return False
+    return _is_subsequence(a, b)
+
+
+def suggest_matches(name: str, candidates) -> list:
+    """Candidates (objects with .name, .short_name, .aliases) that `name` probably
+    means, best first: the same canonical name, then a plausible short form either way."""
+    key = canonical(name)
+    strong, weak = [], []
+    for cand in candidates:
+        forms = [cand.name, getattr(cand, "short_name", "") or "", *(getattr(cand, "aliases", None) or [])]
+        forms = [f for f in forms if f]
+        if any(canonical(f) == key for f in forms):
+            strong.append(cand)
+        elif any(looks_like_short_form(name, f) or looks_like_short_form(f, name) for f in forms):
+            weak.append(cand)
+    return strong + weak

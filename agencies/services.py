@@ -51,3 +51,19 @@ def agency_resolve(*, region, name: str, by=None, agencies=None) -> tuple[Agency
     if agencies is not None:
         agencies.append(agency)
     return agency, True
+
+
+@transaction.atomic
+def role_grant(*, user, kind: str, plan=None, region=None, agency=None, by=None):
+    """Give `user` a role (idempotent): e.g. the office that imported a plan becomes
+    the office of the new plan."""
+    from .models import Role
+
+    role = Role.objects.filter(user=user, kind=kind, plan=plan, region=region, agency=agency).first()
+    if role is not None:
+        return role
+    role = Role(user=user, kind=kind, plan=plan, region=region, agency=agency)
+    role.full_clean()
+    role.save()
+    audit_log(actor=by, action="role.grant", target=role, plan=plan, changes={"kind": [None, kind]})
+    return role

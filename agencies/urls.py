@@ -1,7 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from . import views  # noqa: F401
+from . import views
 
 app_name = "agencies"
 
-urlpatterns = []
+urlpatterns = [
+    path("audit/", views.audit_list, name="audit"),
+    path("audit/export.xlsx", views.audit_export, name="audit-export"),
+]

@@ -1,1 +1,78 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.throttling import SimpleRateThrottle
 
+from .access import Viewer
+from .exports import EXPORT_MAX_ROWS, AuditExporter
+from .filters import AuditEntryFilter, action_label
+from .selectors import audit_entries_for
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _audit_filter(request):
+    if not Viewer.of(request.user).may_browse_audit:
+        raise Http404
+    return AuditEntryFilter(request.GET or None, queryset=audit_entries_for(request.user), request=request)
+
+
+@login_required
+def audit_list(request):
+    """操作记录: the office browses the trail of its plans."""
+    filterset = _audit_filter(request)
+    entries = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    for entry in page.object_list:
+        entry.action_label = action_label(entry.action)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "agencies/audit_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "query": query.urlencode(),
+            "export_max_rows": EXPORT_MAX_ROWS,
+        },
+    )
+
+
+@login_required
+def audit_export(request):
+    """The filtered trail as an Excel workbook."""
+    filterset = _audit_filter(request)
+    if filterset.is_bound and not filterset.is_valid():
+        return HttpResponse(_("筛选条件有误，请返回修改后再导出。"), status=400, content_type="text/plain; charset=utf-8")
+    entries = filterset.qs if filterset.is_bound else filterset.queryset
+    exporter = AuditExporter(entries)
+    response = HttpResponse(exporter.export(), content_type=exporter.mimetype)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.xlsx"'
+    return response
+
+
+class LoginRateThrottle(SimpleRateThrottle):
+    """Attempts per username and client address, so a brute force against one account
+    slows down without throttling a whole office network that shares one address."""
+
+    scope = "login"
+
+    def get_cache_key(self, request, view):
+        username = str(request.data.get("username", ""))[:150] if hasattr(request, "data") else ""
+        return self.cache_format % {"scope": self.scope, "ident": f"{self.get_ident(request)}:{username.lower()}"}
+
+
+class TokenView(ObtainAuthToken):
+    """POST /api/auth/token/ with a rate limit on top of the lockout django-axes applies
+    to every password check."""
+
+    throttle_classes = [LoginRateThrottle]
+
+
+obtain_auth_token = TokenView.as_view()

@@ -1,10 +1,13 @@
 """Writes for plans: regions, plans and their structure from a parsed document."""
 
+import re
+import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 
 from agencies.audit import audit_log
 from agencies.services import agency_resolve
@@ -85,6 +88,100 @@ def _plan_years(parsed_plan: dict, indicator_years: list[int]) -> tuple[int | No
     return start, end
 
 
+def _plan_fields(info: dict, parsed: dict, source_name: str) -> dict:
+    actions = parsed.get("actions") or []
+    years = [
+        ind.get("year")
+        for ind in (parsed.get("goals") or [])
+        + [i for a in actions for t in a.get("tasks") or [] for i in t.get("indicators") or []]
+        if ind.get("year")
+    ]
+    start_year, end_year = _plan_years(info, years)
+    return {
+        "title": (info.get("title") or source_name or "未命名方案")[:200],
+        "doc_number": (info.get("doc_number") or "")[:64],
+        "issued_on": _date(info.get("issued")),
+        "is_draft": bool(info.get("draft")),
+        "plan_year": info.get("plan_year"),
+        "start_year": start_year,
+        "end_year": end_year,
+    }
+
+
+def _action_fields(a_data: dict, a_index: int) -> dict:
+    start, end = _span(a_data)
+    return {
+        "seq": a_data.get("seq") or a_index,
+        "label": (a_data.get("label") or "")[:16],
+        "title": (a_data.get("title") or "")[:255],
+        "source_text": a_data.get("text") or "",
+        "span_start": start,
+        "span_end": end,
+    }
+
+
+def _task_fields(t_data: dict, t_index: int, action_title: str) -> dict:
+    start, end = _span(t_data)
+    return {
+        "seq": t_data.get("seq") or t_index,
+        "label": (t_data.get("label") or "")[:16],
+        "title": (t_data.get("title") or action_title)[:255],
+        "source_text": t_data.get("text") or "",
+        "span_start": start,
+        "span_end": end,
+        "projects": t_data.get("projects") or [],
+        "lead_inferred": bool(t_data.get("lead_inferred")),
+        "deadline_text": (t_data.get("deadline_text") or "")[:64],
+        "note": (t_data.get("note") or "")[:255],
+    }
+
+
+def _assignments(task, t_data: dict, *, region, by, known_agencies) -> list:
+    from tasks.models import TaskAssignment
+
+    result, seen = [], set()
+    for role, names in (("lead", t_data.get("lead") or []), ("support", t_data.get("support") or [])):
+        for order, name in enumerate(names):
+            agency, _ = agency_resolve(region=region, name=name, by=by, agencies=known_agencies)
+            if agency.pk in seen:
+                continue
+            seen.add(agency.pk)
+            result.append(
+                TaskAssignment(
+                    task=task,
+                    agency=agency,
+                    role=role,
+                    seq=order,
+                    inferred=role == "lead" and bool(t_data.get("lead_inferred")),
+                )
+            )
+    return result
+
+
+def _duplicate_links(parsed: dict, tasks_by_pos: dict) -> list:
+    """(task, original) pairs for tasks the parser saw repeated verbatim; the parser
+    names the original by its 1-based (action seq, task seq)."""
+    from tasks.models import Task
+
+    links = []
+    for a_index, a_data in enumerate(parsed.get("actions") or [], start=1):
+        for t_index, t_data in enumerate(a_data.get("tasks") or [], start=1):
+            ref = t_data.get("duplicate_of")
+            if not ref:
+                continue
+            if isinstance(ref, dict):
+                ref = [ref.get("action"), ref.get("task")]
+            if isinstance(ref, (list, tuple)) and len(ref) == 2:
+                original = tasks_by_pos.get((ref[0], ref[1]))
+                task = tasks_by_pos.get((a_index, t_index))
+                if original is not None and task is not None and original.pk != task.pk:
+                    task.duplicate_of = original
+                    links.append(task)
+    if links:
+        Task.objects.bulk_update(links, ["duplicate_of"])
+    return links
+
+
 @transaction.atomic
 def plan_create_from_parsed(
     *, parsed: dict, region: Region, by=None, source_text: str = "", source_name: str = "", supersedes=None
@@ -99,25 +196,13 @@ def plan_create_from_parsed(
     actions = parsed.get("actions") or []
     if not actions:
         raise ValidationError("方案没有任何重点行动，无法导入。")
-    years = [
-        ind.get("year")
-        for ind in parsed.get("goals", []) + [i for a in actions for t in a["tasks"] for i in t.get("indicators", [])]
-        if ind.get("year")
-    ]
-    start_year, end_year = _plan_years(info, years)
     plan = Plan(
         region=region,
-        title=(info.get("title") or source_name or "未命名方案")[:200],
-        doc_number=info.get("doc_number") or "",
-        issued_on=_date(info.get("issued")),
-        is_draft=bool(info.get("draft")),
-        plan_year=info.get("plan_year"),
-        start_year=start_year,
-        end_year=end_year,
-        source_name=source_name or parsed.get("source") or "",
+        source_name=(source_name or parsed.get("source") or "")[:255],
         source_text=source_text,
         created_by=by if getattr(by, "is_authenticated", False) else None,
         supersedes=supersedes,
+        **_plan_fields(info, parsed, source_name),
     )
     plan.full_clean()
     plan.save()
@@ -130,48 +215,13 @@ def plan_create_from_parsed(
         indicators.append(Indicator(plan=plan, task=None, seq=seq, **fields))
 
     assignments = []
+    tasks_by_pos = {}
     for a_index, a_data in enumerate(actions, start=1):
-        start, end = _span(a_data)
-        action = Action.objects.create(
-            plan=plan,
-            seq=a_data.get("seq") or a_index,
-            label=(a_data.get("label") or "")[:16],
-            title=(a_data.get("title") or "")[:255],
-            source_text=a_data.get("text") or "",
-            span_start=start,
-            span_end=end,
-        )
+        action = Action.objects.create(plan=plan, **_action_fields(a_data, a_index))
         for t_index, t_data in enumerate(a_data.get("tasks") or [], start=1):
-            start, end = _span(t_data)
-            task = Task.objects.create(
-                action=action,
-                seq=t_data.get("seq") or t_index,
-                label=(t_data.get("label") or "")[:16],
-                title=(t_data.get("title") or action.title)[:255],
-                source_text=t_data.get("text") or "",
-                span_start=start,
-                span_end=end,
-                projects=t_data.get("projects") or [],
-                lead_inferred=bool(t_data.get("lead_inferred")),
-                deadline_text=(t_data.get("deadline_text") or "")[:64],
-                note=(t_data.get("note") or "")[:255],
-            )
-            seen = set()
-            for role, names in (("lead", t_data.get("lead") or []), ("support", t_data.get("support") or [])):
-                for order, name in enumerate(names):
-                    agency, _ = agency_resolve(region=region, name=name, by=by, agencies=known_agencies)
-                    if agency.pk in seen:
-                        continue
-                    seen.add(agency.pk)
-                    assignments.append(
-                        TaskAssignment(
-                            task=task,
-                            agency=agency,
-                            role=role,
-                            seq=order,
-                            inferred=role == "lead" and bool(t_data.get("lead_inferred")),
-                        )
-                    )
+            task = Task.objects.create(action=action, **_task_fields(t_data, t_index, action.title))
+            tasks_by_pos[(a_index, t_index)] = task
+            assignments += _assignments(task, t_data, region=region, by=by, known_agencies=known_agencies)
             for i_seq, data in enumerate(t_data.get("indicators") or [], start=1):
                 indicators.append(Indicator(plan=plan, task=task, seq=i_seq, **indicator_fields(data)))
 
@@ -179,6 +229,7 @@ def plan_create_from_parsed(
     for indicator in indicators:
         indicator.full_clean(exclude=["plan", "task"])
     Indicator.objects.bulk_create(indicators)
+    _duplicate_links(parsed, tasks_by_pos)
     audit_log(
         actor=by,
         action="plan.create",
@@ -187,3 +238,207 @@ def plan_create_from_parsed(
         changes={"actions": [None, len(actions)], "indicators": [None, len(indicators)]},
     )
     return plan
+
+
+# --- revising a plan from a new version of its document --------------------------------
+
+_KEY_DROP = re.compile(r"[\s\u3000、，,。．.；;：:！!？?“”\"'‘’（）()《》〈〉【】\[\]—\-－_·•]")
+_KEY_LABEL = re.compile(r"^(?:[（(]?[一二三四五六七八九十百\d]+[)）、.．]?)+")
+
+
+def title_key(title: str) -> str:
+    """A title folded for matching across versions of a document: width, spacing,
+    punctuation and a leading number do not make a task different."""
+    text = unicodedata.normalize("NFKC", title or "")
+    text = _KEY_LABEL.sub("", text.strip())
+    return _KEY_DROP.sub("", text)
+
+
+def indicator_key(name: str, unit: str) -> str:
+    return f"{title_key(name)}|{unicodedata.normalize('NFKC', unit or '').strip()}"
+
+
+def match_by_key(old_items, new_items, key_old, key_new):
+    """Pairs (old, new) matched by key in document order (a title that occurs twice is
+    matched occurrence by occurrence), then the unmatched old and new items."""
+    pool = {}
+    for item in old_items:
+        pool.setdefault(key_old(item), []).append(item)
+    pairs, added = [], []
+    for item in new_items:
+        bucket = pool.get(key_new(item))
+        if bucket:
+            pairs.append((bucket.pop(0), item))
+        else:
+            added.append(item)
+    removed = [item for bucket in pool.values() for item in bucket]
+    return pairs, removed, added
+
+
+def _indicators_revise(*, plan, task, old, new_data, category=None) -> tuple[list, list, list]:
+    """Update matched indicators in place (their reported values stay), create new ones
+    and return (to_create, to_update, to_delete)."""
+    from indicators.models import Indicator
+
+    pairs, removed, added = match_by_key(
+        old,
+        list(enumerate(new_data, start=1)),
+        lambda ind: indicator_key(ind.name, ind.unit),
+        lambda pair: indicator_key(pair[1].get("name"), pair[1].get("unit")),
+    )
+    create, update = [], []
+    for indicator, (seq, data) in pairs:
+        for name, value in indicator_fields(data).items():
+            setattr(indicator, name, value)
+        indicator.seq = seq
+        if category:
+            indicator.category = data.get("category") or indicator.category
+        update.append(indicator)
+    for seq, data in added:
+        fields = indicator_fields(data)
+        if category:
+            fields["category"] = data.get("category") or category
+        create.append(Indicator(plan=plan, task=task, seq=seq, **fields))
+    return create, update, removed
+
+
+INDICATOR_UPDATE_FIELDS = [
+    "seq", "name", "unit", "comparator", "target", "target_max", "target_year", "baseline_year",
+    "baseline_value", "change", "category", "source_text", "span_start", "span_end", "needs_review",
+]  # fmt: skip
+TASK_UPDATE_FIELDS = [
+    "action", "seq", "label", "title", "source_text", "span_start", "span_end", "projects",
+    "lead_inferred", "deadline_text", "note", "duplicate_of",
+]  # fmt: skip
+
+
+@transaction.atomic
+def plan_revise_from_parsed(
+    *, plan: Plan, parsed: dict, by=None, source_text: str | None = None, source_name: str = ""
+) -> dict:
+    """Bring `plan` in line with a revised version of its document, in place.
+
+    The plan keeps its id, periods, roles and bulletins. Tasks are matched to the new
+    version by folded title: a matched task keeps its row and so its progress reports,
+    even when its agencies or targets changed (the assignments and indicators are
+    brought up to date, matched indicators keep their reported values). Tasks the new
+    version no longer has are deleted with their reports; the counts go to the audit
+    entry. Returns the counts of what happened."""
+    from indicators.models import Indicator
+    from tasks.models import ProgressReport, Task, TaskAssignment
+
+    actions_data = parsed.get("actions") or []
+    if not actions_data:
+        raise ValidationError("方案没有任何重点行动，无法导入。")
+    region = plan.region
+    before = {f: getattr(plan, f) for f in ("title", "doc_number", "issued_on", "is_draft", "plan_year")}
+    for name, value in _plan_fields(
+        parsed.get("plan") or {}, parsed, source_name or plan.source_name
+    ).items():
+        setattr(plan, name, value)
+    if source_text is not None:
+        plan.source_text = source_text
+    if source_name:
+        plan.source_name = source_name[:255]
+    plan.full_clean()
+    plan.save()
+
+    old_actions = list(Action.objects.filter(plan=plan).order_by("seq"))
+    old_tasks = list(Task.objects.filter(action__plan=plan).order_by("action__seq", "seq"))
+    old_indicators = list(Indicator.objects.filter(plan=plan).order_by("seq", "id"))
+    # Free every seq first: the new order may swap rows and (plan, seq) is unique.
+    Action.objects.filter(plan=plan).update(seq=F("seq") + 100000)
+    Task.objects.filter(action__plan=plan).update(seq=F("seq") + 100000)
+
+    action_pairs, old_only_actions, _ = match_by_key(
+        old_actions, list(enumerate(actions_data, start=1)), lambda a: title_key(a.title),
+        lambda pair: title_key(pair[1].get("title")),
+    )  # fmt: skip
+    action_for = {id(data): action for action, (_, data) in action_pairs}
+    new_tasks_data = []
+    for a_index, a_data in enumerate(actions_data, start=1):
+        fields = _action_fields(a_data, a_index)
+        action = action_for.get(id(a_data))
+        if action is None:
+            action = Action.objects.create(plan=plan, **fields)
+        else:
+            for name, value in fields.items():
+                setattr(action, name, value)
+            action.save()
+        for t_index, t_data in enumerate(a_data.get("tasks") or [], start=1):
+            new_tasks_data.append((action, a_index, t_index, t_data))
+
+    task_pairs, removed_tasks, added_tasks = match_by_key(
+        old_tasks,
+        new_tasks_data,
+        lambda t: title_key(t.title),
+        lambda item: title_key(item[3].get("title") or item[0].title),
+    )
+    indicators_by_task = {}
+    for ind in old_indicators:
+        indicators_by_task.setdefault(ind.task_id, []).append(ind)
+
+    known_agencies = list(region.agencies.all())
+    kept, tasks_by_pos, assignments = [], {}, []
+    creates, updates, deletes = [], [], []
+    for task, (action, a_index, t_index, t_data) in task_pairs:
+        task.action = action
+        task.duplicate_of = None
+        for name, value in _task_fields(t_data, t_index, action.title).items():
+            setattr(task, name, value)
+        kept.append(task)
+        tasks_by_pos[(a_index, t_index)] = task
+    reports_removed = ProgressReport.objects.filter(task__in=[t.pk for t in removed_tasks]).count()
+    Task.objects.filter(pk__in=[t.pk for t in removed_tasks]).delete()
+    Task.objects.bulk_update(kept, TASK_UPDATE_FIELDS)
+    for action, a_index, t_index, t_data in added_tasks:
+        task = Task.objects.create(action=action, **_task_fields(t_data, t_index, action.title))
+        tasks_by_pos[(a_index, t_index)] = task
+    TaskAssignment.objects.filter(task__in=[t.pk for t in kept]).delete()
+    for (a_index, t_index), task in tasks_by_pos.items():
+        t_data = (actions_data[a_index - 1].get("tasks") or [])[t_index - 1]
+        assignments += _assignments(task, t_data, region=region, by=by, known_agencies=known_agencies)
+        c, u, d = _indicators_revise(
+            plan=plan,
+            task=task,
+            old=indicators_by_task.get(task.pk, []),
+            new_data=t_data.get("indicators") or [],
+        )
+        creates += c
+        updates += u
+        deletes += d
+    c, u, d = _indicators_revise(
+        plan=plan, task=None, old=indicators_by_task.get(None, []), new_data=parsed.get("goals") or [],
+        category=Indicator.Category.CONTROL,
+    )  # fmt: skip
+    creates += c
+    updates += u
+    deletes += d
+    Action.objects.filter(pk__in=[a.pk for a in old_only_actions]).delete()
+    TaskAssignment.objects.bulk_create(assignments)
+    Indicator.objects.filter(pk__in=[i.pk for i in deletes]).delete()
+    for indicator in creates + updates:
+        indicator.full_clean(exclude=["plan", "task"])
+    Indicator.objects.bulk_update(updates, INDICATOR_UPDATE_FIELDS)
+    Indicator.objects.bulk_create(creates)
+    _duplicate_links(parsed, tasks_by_pos)
+    counts = {
+        "tasks_kept": len(kept),
+        "tasks_added": len(added_tasks),
+        "tasks_removed": len(removed_tasks),
+        "reports_removed": reports_removed,
+        "indicators_added": len(creates),
+        "indicators_removed": len(deletes),
+        "indicators_kept": len(updates),
+    }
+    after = {f: getattr(plan, f) for f in before}
+    from agencies.audit import diff_fields
+
+    audit_log(
+        actor=by,
+        action="plan.revise",
+        target=plan,
+        plan=plan,
+        changes={**diff_fields(before, after), **counts},
+    )
+    return counts

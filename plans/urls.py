@@ -6,4 +6,10 @@ app_name = "plans"
 
 urlpatterns = [
     path("<int:pk>/", views.plan_detail, name="detail"),
+    path("<int:pk>/breakdown.xlsx", views.plan_breakdown_xlsx, name="breakdown_xlsx"),
+    path("imports/", views.import_list, name="import_list"),
+    path("imports/<int:pk>/", views.import_review, name="import_review"),
+    path("imports/<int:pk>/region/", views.import_region, name="import_region"),
+    path("imports/<int:pk>/commit/", views.import_commit, name="import_commit"),
+    path("imports/<int:pk>/discard/", views.import_discard, name="import_discard"),
 ]

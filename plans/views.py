@@ -1,9 +1,19 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from agencies.access import Viewer, get_plan_for_user
 from indicators.models import Indicator
 
+from . import importing
+from .breakdown_excel import BreakdownExporter
+from .forms import CommitForm, PlanUploadForm, RegionForm
+from .models import PlanImport
 from .selectors import plan_breakdown
 
 
@@ -20,3 +30,176 @@ def plan_detail(request, pk):
             "is_office": Viewer.of(request.user).is_office_of(plan),
         },
     )
+
+
+@login_required
+def plan_breakdown_xlsx(request, pk):
+    plan = get_plan_for_user(request.user, pk, office=True)
+    exporter = BreakdownExporter(plan)
+    response = HttpResponse(exporter.render(), content_type=exporter.mimetype)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(exporter.filename)}"
+    return response
+
+
+def _quote(name):
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+@login_required
+def import_list(request):
+    importing.require_office(request.user)
+    initial = {}
+    if request.GET.get("replaces", "").isdigit():
+        initial["replaces"] = int(request.GET["replaces"])
+    form = PlanUploadForm(request.POST or None, request.FILES or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            plan_import = importing.plan_import_create(
+                data=upload.read(),
+                filename=upload.name,
+                by=request.user,
+                region=form.cleaned_data["region"],
+                replaces=form.cleaned_data["replaces"],
+            )
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            if plan_import.state == PlanImport.State.FAILED:
+                messages.error(request, _("无法解析“%(name)s”：%(error)s") % {
+                    "name": plan_import.original_name, "error": plan_import.error})  # fmt: skip
+            return redirect("plans:import_review", pk=plan_import.pk)
+    imports = importing.imports_visible_to(request.user).order_by("-created_at")[:100]
+    return render(request, "plans/import_list.html", {"form": form, "imports": imports})
+
+
+def _review_context(request, plan_import, *, errors=None, commit_form=None, region_form=None):
+    parsed = plan_import.parsed or {}
+    matching = importing.agency_matching(parsed, plan_import.region)
+    warnings = importing.review_warnings(parsed, matching)
+    by_task = {}
+    for warning in warnings:
+        if warning.get("ref"):
+            by_task.setdefault(tuple(warning["ref"]), []).append(warning)
+    actions = []
+    for a_index, action in enumerate(parsed.get("actions") or []):
+        tasks = []
+        for t_index, task in enumerate(action.get("tasks") or []):
+            ref = (a_index + 1, t_index + 1)
+            tasks.append(
+                {
+                    "index": t_index,
+                    "data": task,
+                    "span": task.get("span") or [None, None],
+                    "warnings": by_task.get(ref, []),
+                    "agencies": [
+                        (name, role, matching.get(name, {}))
+                        for role, names in (
+                            ("lead", task.get("lead") or []),
+                            ("support", task.get("support") or []),
+                        )
+                        for name in names
+                    ],
+                    "indicators": [
+                        (k, ind, importing.describe_indicator(ind))
+                        for k, ind in enumerate(task.get("indicators") or [])
+                    ],
+                }
+            )
+        actions.append({"index": a_index, "data": action, "tasks": tasks})
+    codes = {}
+    for warning in warnings:
+        codes[warning.get("code")] = codes.get(warning.get("code"), 0) + 1
+    is_open = plan_import.state == PlanImport.State.PARSED
+    return {
+        "imp": plan_import,
+        "parsed": parsed,
+        "plan_info": parsed.get("plan") or {},
+        "goals": [
+            (k, ind, importing.describe_indicator(ind)) for k, ind in enumerate(parsed.get("goals") or [])
+        ],
+        "actions": actions,
+        "warnings": warnings,
+        "warning_codes": codes,
+        "unknown_agencies": sorted(n for n, info in matching.items() if info["status"] == "unknown"),
+        "alias_agencies": sorted(
+            (n, info["agency"].name) for n, info in matching.items() if info["status"] == "alias"
+        ),
+        "source_text": importing.source_text_of(plan_import),
+        "diff": importing.plan_diff(plan_import.replaces, parsed)
+        if plan_import.replaces and is_open and parsed
+        else None,
+        "errors": errors or [],
+        "is_open": is_open,
+        "commit_form": commit_form or CommitForm(matching=matching),
+        "region_form": region_form
+        or RegionForm(user=request.user, initial={"region": plan_import.region_id}),
+        "comparators": importing.COMPARATOR_SIGNS.items(),
+    }
+
+
+@login_required
+def import_review(request, pk):
+    plan_import = importing.get_import_for_user(request.user, pk)
+    if request.method == "POST":
+        try:
+            errors = importing.plan_import_update(plan_import=plan_import, post=request.POST, by=request.user)
+        except ValidationError as exc:
+            errors = exc.messages
+        if not errors:
+            messages.success(request, _("修改已保存。"))
+            return redirect("plans:import_review", pk=plan_import.pk)
+        # Show the office's input again with the errors rather than lose it.
+        plan_import.parsed, _ignored = importing.parsed_apply_edits(plan_import.parsed, request.POST)
+        context = _review_context(request, plan_import, errors=errors)
+        return render(request, "plans/import_review.html", context, status=400)
+    return render(request, "plans/import_review.html", _review_context(request, plan_import))
+
+
+@login_required
+@require_POST
+def import_region(request, pk):
+    plan_import = importing.get_import_for_user(request.user, pk)
+    form = RegionForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            importing.plan_import_set_region(
+                plan_import=plan_import, region=form.cleaned_data["region"], by=request.user
+            )
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        return redirect("plans:import_review", pk=plan_import.pk)
+    context = _review_context(request, plan_import, region_form=form)
+    return render(request, "plans/import_review.html", context, status=400)
+
+
+@login_required
+@require_POST
+def import_commit(request, pk):
+    plan_import = importing.get_import_for_user(request.user, pk)
+    matching = importing.agency_matching(plan_import.parsed or {}, plan_import.region)
+    form = CommitForm(request.POST, matching=matching)
+    if form.is_valid():
+        try:
+            plan = importing.plan_import_commit(
+                plan_import=plan_import, by=request.user, aliases=form.aliases()
+            )
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, _("已导入方案“%(title)s”。") % {"title": plan.title})
+            return redirect(reverse("plans:detail", args=[plan.pk]))
+    return redirect("plans:import_review", pk=plan_import.pk)
+
+
+@login_required
+@require_POST
+def import_discard(request, pk):
+    plan_import = importing.get_import_for_user(request.user, pk)
+    try:
+        importing.plan_import_discard(plan_import=plan_import, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    return redirect("plans:import_list")

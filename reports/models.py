@@ -76,12 +76,15 @@ class Rollup(models.Model):
     approved = models.PositiveIntegerField(_("已通过"), default=0)
     on_time = models.PositiveIntegerField(_("按时报送"), default=0)
     late = models.PositiveIntegerField(_("逾期报送"), default=0)
+    returns = models.PositiveIntegerField(_("退回次数"), default=0)
     # Task status as reported (the lead agency's report where there is one).
     not_started = models.PositiveIntegerField(_("未启动"), default=0)
     in_progress = models.PositiveIntegerField(_("推进中"), default=0)
     done = models.PositiveIntegerField(_("已完成"), default=0)
     lagging = models.PositiveIntegerField(_("滞后"), default=0)
     completion = models.DecimalField(_("平均完成进度（%）"), max_digits=5, decimal_places=2, null=True, blank=True)
+    # How many lead reports the completion averages, so regions can weigh plans by it.
+    completion_count = models.PositiveIntegerField(_("计入完成进度的报告数"), default=0)
     # Red / yellow / green tasks.
     red = models.PositiveIntegerField(default=0)
     yellow = models.PositiveIntegerField(default=0)
@@ -91,6 +94,7 @@ class Rollup(models.Model):
     indicators_on_track = models.PositiveIntegerField(_("达到序时进度"), default=0)
     indicators_behind = models.PositiveIntegerField(_("落后序时进度"), default=0)
     indicators_no_data = models.PositiveIntegerField(_("无数据"), default=0)
+    indicators_no_baseline = models.PositiveIntegerField(_("无基期值无法评估"), default=0)
     attainment = models.DecimalField(_("平均指标完成率（%）"), max_digits=7, decimal_places=2, null=True, blank=True)
     computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
 
@@ -159,3 +163,40 @@ class TaskLight(models.Model):
             models.CheckConstraint(condition=Q(level__in=["red", "yellow", "green"]), name="task_light_level_valid"),
         ]
         indexes = [models.Index(fields=["period", "level"])]
+
+
+class ReminderLog(models.Model):
+    """What reminder went out for which quarter, agency and stage, to whom: the unique
+    constraint is what keeps a reminder from being sent twice."""
+
+    class Stage(models.TextChoices):
+        REMIND = "remind", _("提醒")
+        URGE = "urge", _("催办")
+        ESCALATE = "escalate", _("通报")
+
+    period = models.ForeignKey(
+        "tasks.ReportingPeriod", verbose_name=_("季度"), on_delete=models.CASCADE, related_name="reminder_logs"
+    )
+    # Empty for an escalation, which is about the whole quarter and goes to the office.
+    agency = models.ForeignKey(
+        "agencies.Agency", verbose_name=_("单位"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    stage = models.CharField(_("阶段"), max_length=10, choices=Stage.choices)
+    recipients = models.JSONField(_("接收人"), default=list, blank=True)
+    emails = models.JSONField(_("邮件地址"), default=list, blank=True)
+    missing_tasks = models.JSONField(_("未报任务"), default=list, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("催办记录")
+        verbose_name_plural = _("催办记录")
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "agency", "stage"], name="reminder_once_per_stage", nulls_distinct=False
+            ),
+            models.CheckConstraint(condition=Q(stage__in=["remind", "urge", "escalate"]), name="reminder_stage_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.period} {self.agency or ''} {self.get_stage_display()}"

@@ -1,0 +1,13 @@
+FROM python:3.11-slim-bookworm
+# Pango and a CJK font for WeasyPrint; harfbuzz-subset keeps PDF font subsetting fast.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+      fonts-noto-cjk poppler-utils postgresql-client \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /srv/carbonplan/app
+COPY pyproject.toml ./
+RUN pip install --no-cache-dir uv && uv pip install --system --no-cache -r pyproject.toml
+COPY . .
+RUN DEBUG=false SECRET_KEY=build-only python manage.py collectstatic --noinput
+EXPOSE 8000
+CMD ["sh", "-c", "python manage.py migrate --noinput && gunicorn carbonplan.wsgi --bind 0.0.0.0:8000 --no-control-socket"]

@@ -1,0 +1,90 @@
+"""In-app notices and email about progress reports.
+
+Notification rows are written in the caller's transaction; email goes out only after
+it commits, so a rolled-back review never mails anybody.
+"""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .models import Notification, Role
+
+log = logging.getLogger(__name__)
+
+
+def _office_users(plan):
+    region_ids = []
+    region = plan.region
+    while region is not None:
+        region_ids.append(region.pk)
+        region = region.parent
+    roles = Role.objects.filter(kind=Role.Kind.OFFICE).filter(Q(plan=plan) | Q(region_id__in=region_ids))
+    return get_user_model().objects.filter(pk__in=roles.values("user_id"), is_active=True).order_by("pk")
+
+
+def _agency_users(agency):
+    roles = Role.objects.filter(kind=Role.Kind.STAFF, agency=agency)
+    return get_user_model().objects.filter(pk__in=roles.values("user_id"), is_active=True).order_by("pk")
+
+
+def notify(*, users, kind: str, title: str, body: str = "", url: str = "") -> list[Notification]:
+    users = list(users)
+    notes = Notification.objects.bulk_create(
+        [Notification(user=u, kind=kind, title=title[:200], body=body, url=url[:300]) for u in users]
+    )
+    messages = [
+        (title, f"{body}\n\n{url}".strip(), settings.DEFAULT_FROM_EMAIL, [u.email]) for u in users if u.email
+    ]
+    if messages:
+        transaction.on_commit(lambda: _send(messages))
+    return notes
+
+
+def _send(messages):
+    try:
+        send_mass_mail(messages, fail_silently=False)
+    except Exception:  # the in-app notice is already stored; a mail outage must not fail the request
+        log.exception("notification email failed")
+
+
+def notify_report_submitted(*, report):
+    plan = report.task.action.plan
+    title = _("%(agency)s 提交了 %(period)s 任务 %(task)s 的进展") % {
+        "agency": report.agency.name,
+        "period": report.period.label,
+        "task": report.task.number,
+    }
+    body = report.task.title + (_("（逾期报送）") if report.is_late else "")
+    return notify(
+        users=_office_users(plan),
+        kind="report_submitted",
+        title=title,
+        body=body,
+        url=reverse("tasks:report_detail", args=[report.pk]),
+    )
+
+
+def notify_report_reviewed(*, report):
+    returned = report.state == "returned"
+    title = (
+        _("%(period)s 任务 %(task)s 的进展被退回，请修改后重新提交")
+        if returned
+        else _("%(period)s 任务 %(task)s 的进展已通过审核")
+    ) % {"period": report.period.label, "task": report.task.number}
+    body = report.task.title
+    if report.review_comment:
+        body += "\n" + _("审核意见：%(comment)s") % {"comment": report.review_comment}
+    return notify(
+        users=_agency_users(report.agency),
+        kind="report_returned" if returned else "report_approved",
+        title=title,
+        body=body,
+        url=reverse("tasks:report_form", args=[report.task_id, report.period_id]),
+    )

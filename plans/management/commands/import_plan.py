@@ -1,0 +1,104 @@
+"""python manage.py import_plan FILE [--json OUT] [--region NAME]
+
+With --json: parse the document and write its structure (plan-gold/SCHEMA.md shape,
+plus source spans and warnings) without touching the database, so it runs before any
+migration. Without: import the plan into the database in one transaction and print
+the new plan's id.
+"""
+
+import json
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+
+class Command(BaseCommand):
+    help = "解析方案文件（UTF-8/GB18030 文本或 .docx）：--json 输出结构，否则导入数据库并打印方案编号。"
+    # The JSON mode must work on a machine with no database at all.
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="方案文件：.txt（UTF-8 或 GB18030）、.docx，或任务分解表 .xlsx")
+        parser.add_argument(
+            "--json", dest="json_out", metavar="OUT", help="把解析结果写入 OUT（“-” 为标准输出），不写数据库"
+        )
+        parser.add_argument("--region", help="方案所属地区名称（默认取文件中的地区）")
+        parser.add_argument("--parent", help="新建地区时的上级地区名称")
+        parser.add_argument(
+            "--revise", type=int, metavar="PLAN_ID", help="作为已有方案的修订版导入（保留未变任务的进展）"
+        )
+
+    def handle(self, *args, **options):
+        from plans.importing import parse_file
+        from plans.parsing import PlanParseError
+
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"找不到文件：{path}")
+        try:
+            parsed, text = parse_file(path)
+        except PlanParseError as exc:
+            raise CommandError(f"无法导入 {path.name}：{exc}")
+        except ValidationError as exc:
+            raise CommandError(f"无法导入 {path.name}：{'；'.join(exc.messages)}")
+
+        if options["json_out"]:
+            payload = json.dumps(parsed, ensure_ascii=False, indent=2) + "\n"
+            if options["json_out"] == "-":
+                self.stdout.write(payload, ending="")
+            else:
+                Path(options["json_out"]).write_text(payload, encoding="utf-8")
+                for warning in parsed.get("warnings") or []:
+                    self.stderr.write(f"提示：{warning.get('message', '')}")
+            return
+
+        try:
+            plan = self._import(parsed, text, path.name, options)
+        except ValidationError as exc:
+            raise CommandError(f"无法导入 {path.name}：{'；'.join(exc.messages)}")
+        self.stdout.write(str(plan.pk))
+
+    @transaction.atomic
+    def _import(self, parsed, text, source_name, options):
+        from plans.models import Plan, Region
+        from plans.services import plan_create_from_parsed, plan_revise_from_parsed, region_get_or_create
+
+        if options["revise"]:
+            plan = Plan.objects.filter(pk=options["revise"]).select_related("region").first()
+            if plan is None:
+                raise CommandError(f"没有编号为 {options['revise']} 的方案。")
+            counts = plan_revise_from_parsed(
+                plan=plan, parsed=parsed, source_text=text, source_name=source_name
+            )
+            self.stderr.write("，".join(f"{k}={v}" for k, v in counts.items()))
+            return plan
+        info = parsed.get("plan") or {}
+        name = options["region"] or info.get("region")
+        if not name:
+            raise CommandError("文件中没有写明地区，请用 --region 指定。")
+        parent = None
+        if options["parent"]:
+            parent = Region.objects.filter(name=options["parent"]).first()
+            if parent is None:
+                raise CommandError(f"找不到上级地区“{options['parent']}”。")
+        matches = list(Region.objects.filter(name=name, **({"parent": parent} if parent else {}))[:2])
+        if len(matches) > 1:
+            raise CommandError(f"有多个名为“{name}”的地区，请用 --parent 指明上级地区。")
+        region = (
+            matches[0]
+            if matches
+            else region_get_or_create(name=name, level=info.get("level") or _level_of(name), parent=parent)
+        )
+        return plan_create_from_parsed(
+            parsed=parsed, region=region, source_text=text, source_name=source_name
+        )
+
+
+def _level_of(name: str) -> str:
+    if name.endswith("省"):
+        return "province"
+    if name.endswith("市") and not name.endswith("县级市"):
+        return "city"
+    return "county"

@@ -1,0 +1,112 @@
+"""From decoded text to paragraphs: debris removal and page-break repair."""
+
+from __future__ import annotations
+
+import re
+
+from .labels import LABEL
+from .textmap import Text, rewrite
+
+# Each rule: (pattern, replacement) or (pattern, group to keep). Order matters: links
+# before bare brackets, entities before tags.
+_DELETE = ""
+_RULES: list[tuple[re.Pattern, str | int]] = [
+    (re.compile(r"\r\n?"), "\n"),
+    # Zero-width characters and BOMs pasted from web pages.
+    (re.compile("[\u200b\u200c\u200d\u2060\ufeff]"), _DELETE),
+    # Markdown images and links: keep a link's text, drop its address.
+    (re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)"), _DELETE),
+    (re.compile(r"\[([^\]\n]*)\]\((?:https?:|#|/|\.)[^)\n]*\)"), 1),
+    # Pandoc/Word bookmark anchors: []{#_Toc123 .anchor}, {#id}, {.underline}.
+    (re.compile(r"\[\]\{[^}\n]*\}|\{[#.][^}\n]*\}"), _DELETE),
+    (re.compile(r"(?<![A-Za-z0-9])_(?:Toc|Hlk|GoBack|Ref)\d*"), _DELETE),
+    # HTML entities and tags, including a tag's tail cut off by a copy (e.g. "⠼/span>").
+    (re.compile(r"&(?:nbsp|ensp|emsp|#160|#12288);"), " "),
+    (re.compile(r"&amp;"), "&"),
+    (re.compile(r"&(?:lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);"), _DELETE),
+    (re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>\n]{0,300})?/?>"), _DELETE),
+    (re.compile(r"\S?/(?:span|font|div|p|a|b|strong|em|u|sup|sub|td|tr|li)>"), _DELETE),
+    # TeX-style sub/superscripts from converters: PM_{2.5} -> PM2.5.
+    (re.compile(r"[_^]\{([^{}\n]{1,12})\}"), 1),
+    # Markdown escapes: 1\. -> 1.
+    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])"), 1),
+    # Page furniture: "- 3 -", "— 12 —", "第 3 页 共 10 页", a bare page number.
+    (re.compile(r"(?m)^[ \t]*[-—–]{1,2}[ \t]*\d{1,4}[ \t]*[-—–]{1,2}[ \t]*$"), _DELETE),
+    (re.compile(r"(?m)^[ \t]*第[ \t]*\d{1,4}[ \t]*页(?:[ \t]*[,/]?[ \t]*共[ \t]*\d{1,4}[ \t]*页)?[ \t]*$"), _DELETE),
+    (re.compile(r"(?m)^[ \t]*\d{1,3}[ \t]*$"), _DELETE),
+    # Heading hashes, block quotes and bullets at the start of a line.
+    (re.compile(r"(?m)^[ \t]*(?:#{1,6}|>)[ \t]*"), _DELETE),
+    (re.compile(r"(?m)^[ \t]*[•·●▪◆◇■□○※\-*+][ \t]+"), _DELETE),
+    # Table-of-contents lines: title, leader dots, page number.
+    (re.compile(r"(?m)^[^\n]{1,80}?(?:\.{4,}|…{2,}|·{4,})[ \t]*\d{1,4}[ \t]*$"), _DELETE),
+    # Markdown table rules and empty cells left by a web page's layout.
+    (re.compile(r"(?m)^[ \t|:\-]*\|[ \t|:\-]*$"), _DELETE),
+]
+_BOLD = re.compile(r"\*\*|__")
+
+
+def clean_document(raw: str) -> tuple[Text, set[int]]:
+    """Return the cleaned text and the source offsets that follow a bold marker."""
+    text = Text.from_source(raw)
+    for pattern, action in _RULES:
+        if isinstance(action, int):
+            text = rewrite(text, pattern, keep=action)
+        else:
+            text = rewrite(text, pattern, action)
+    marks: set[int] = set()
+    text = rewrite(text, _BOLD, marks=marks)
+    return text, marks
+
+
+# A line that ends a sentence, list or clause. A closing quote ends one only after
+# sentence punctuation; a closing bracket usually closes an agency parenthetical.
+_TERMINAL = set("。！？!?；;：:…)]】》」』")
+_QUOTE_END = set("”\"’'")
+_BOX_START = re.compile(r"\s*[\[【(]?\s*专栏")
+# Metadata lines of a web page (索引号:…, 发布时间:…) never continue a sentence.
+_META = re.compile(r"\s*(?:索引号|统一登记号|发布机构|发文机关|信息状态|生效日期|信息时效期|公开方式|公开范围|文号|来源|信息来源|发布时间|发布日期|成文日期|浏览量|浏览次数|字号|分享|打印|关闭)\s*[:：]")
+
+
+def _ends_sentence(s: str) -> bool:
+    last = s[-1]
+    if last in _TERMINAL:
+        return True
+    return last in _QUOTE_END and len(s) > 1 and s[-2] in "。！？!?"
+
+
+def _open_brackets(s: str) -> int:
+    return sum(s.count(c) for c in "([【〔") - sum(s.count(c) for c in ")]】〕")
+
+
+def _is_prose(s: str) -> bool:
+    """Prose, not a heading or a title: has inner punctuation, is long, or has a
+    bracket still open (an agency parenthetical cut by a page break)."""
+    return any(c in s for c in ",，。;；、") or len(s) >= 45 or _open_brackets(s) > 0
+
+
+def paragraphs(text: Text) -> list[Text]:
+    """Non-blank lines, with a paragraph that a page break cut mid-sentence joined to
+    its continuation (the next non-blank line), however many blank lines lie between."""
+    out: list[Text] = []
+    current: Text | None = None
+    for raw_line in text.lines():
+        line = raw_line.strip()
+        if not line:
+            continue
+        if (
+            current is not None
+            and not _ends_sentence(current.s)
+            and _is_prose(current.s)
+            and not _META.match(current.s)
+            and not LABEL.match(line.s)
+            and not _BOX_START.match(line.s)
+            and not _META.match(line.s)
+        ):
+            current = current + line
+            continue
+        if current is not None:
+            out.append(current)
+        current = line
+    if current is not None:
+        out.append(current)
+    return out

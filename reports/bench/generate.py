@@ -1,0 +1,337 @@
+"""A synthetic province of realistic shape, written with bulk_create in batches.
+
+At scale 1.0: 14 city plans and 122 county plans, each with about 8 actions and 45
+tasks, 4–6 agencies per task drawn from the region's pool, 30–60 indicators, and 20
+quarters of reports (≈600k progress reports, ≈130k indicator values). A smaller scale
+makes fewer plans of the same shape, so per-plan pages see the same amount of data.
+
+The generator is additive: asking for a larger scale of an existing province adds the
+missing plans, which is how the query-count check grows its data tenfold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from agencies.models import Agency, Role
+from indicators.models import Indicator, IndicatorValue
+from plans.models import Action, Plan, Region
+from tasks.models import ProgressReport, ReportingPeriod, Task, TaskAssignment
+from tasks.services import DEADLINE_DAYS_AFTER_QUARTER, ENTRY_WINDOW_DAYS_BEFORE_END, quarter_bounds
+
+from .shape import ACTION_TITLES, COUNTY_AGENCIES, INDICATORS, NEXT_STEPS, PROBLEMS, PROGRESS, TASK_TITLES
+
+FULL_CITIES = 14
+FULL_COUNTIES = 122
+BATCH = 5000
+PASSWORD = "carbonplan"
+
+
+@dataclass
+class Province:
+    """What the generator built (or found), for the harness to log in and look up."""
+
+    region: Region
+    plans: list[int]
+    users: dict[str, object] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def plan_count(scale: float, total: int | None = None) -> tuple[int, int]:
+    """(cities, counties) for a scale (or a total number of plans): the full province's
+    mix, at least one of each."""
+    total = max(2, total or round((FULL_CITIES + FULL_COUNTIES) * scale))
+    cities = max(1, round(total * FULL_CITIES / (FULL_CITIES + FULL_COUNTIES)))
+    return cities, total - cities
+
+
+def quarters_ending(today: dt.date, count: int) -> list[tuple[int, int]]:
+    """The `count` quarters up to and including the one `today` falls in."""
+    year, quarter = today.year, (today.month - 1) // 3 + 1
+    out = []
+    for _ in range(count):
+        out.append((year, quarter))
+        year, quarter = (year - 1, 4) if quarter == 1 else (year, quarter - 1)
+    return out[::-1]
+
+
+class _Writer:
+    """Buffers objects per model and writes them in batches of BATCH."""
+
+    def __init__(self, log):
+        self.buffers: dict[type, list] = {}
+        self.written: dict[str, int] = {}
+        self.log = log
+
+    def add(self, obj):
+        buf = self.buffers.setdefault(type(obj), [])
+        buf.append(obj)
+        if len(buf) >= BATCH:
+            self.flush(type(obj))
+
+    def flush(self, model=None):
+        for m in [model] if model else list(self.buffers):
+            buf = self.buffers.get(m) or []
+            if buf:
+                m.objects.bulk_create(buf, batch_size=BATCH)
+                self.written[m.__name__] = self.written.get(m.__name__, 0) + len(buf)
+                self.buffers[m] = []
+
+
+def build_province(
+    *,
+    name: str = "基准省",
+    scale: float = 1.0,
+    total_plans: int | None = None,
+    quarters: int = 20,
+    user_prefix: str = "bench",
+    today: dt.date | None = None,
+    seed: int = 20260101,
+    log=lambda msg: None,
+) -> Province:
+    """Create (or grow) the province `name` to `scale` (or to `total_plans` plans);
+    returns it with its users."""
+    today = today or timezone.localdate()
+    province = Region.objects.filter(name=name, parent=None).first()
+    if province is None:
+        province = Region.objects.create(name=name, level=Region.Level.PROVINCE)
+    want_cities, want_counties = plan_count(scale, total_plans)
+    cities = list(province.children.order_by("id"))
+    for i in range(len(cities), want_cities):
+        cities.append(Region.objects.create(name=f"第{i + 1:02d}市", level=Region.Level.CITY, parent=province))
+    counties = list(Region.objects.filter(parent__parent=province).order_by("id"))
+    writer = _Writer(log)
+    for i in range(len(counties), want_counties):
+        city = cities[i % len(cities)]
+        counties.append(Region.objects.create(name=f"第{i + 1:03d}县", level=Region.Level.COUNTY, parent=city))
+    # Every region without a plan, so an interrupted run resumes where it stopped.
+    planned = set(Plan.objects.filter(region__in=cities + counties).values_list("region_id", flat=True))
+    new_regions = [r for r in cities + counties if r.pk not in planned]
+    quarter_list = quarters_ending(today, quarters)
+    for n, region in enumerate(new_regions, start=1):
+        _region_plan(region, quarter_list, today, random.Random(f"{seed}-{region.pk}"), writer)
+        if n % 10 == 0 or n == len(new_regions):
+            log(f"  {n}/{len(new_regions)} 个方案已生成")
+    writer.flush()
+    users = _users(province, counties[0] if counties else cities[0], user_prefix)
+    plans = list(
+        Plan.objects.filter(Region.subtree_q([province.pk])).order_by("region__level", "id").values_list("pk", flat=True)
+    )
+    counts = {
+        "plans": len(plans),
+        "tasks": Task.objects.filter(action__plan__in=plans).count(),
+        "reports": ProgressReport.objects.filter(period__plan__in=plans).count(),
+        "indicator_values": IndicatorValue.objects.filter(period__plan__in=plans).count(),
+    }
+    return Province(region=province, plans=plans, users=users, counts=counts)
+
+
+def _agency_pool(region: Region) -> list[Agency]:
+    prefix = "市" if region.level == Region.Level.CITY else "县"
+    existing = {a.name: a for a in Agency.objects.filter(region=region)}
+    missing = [
+        Agency(region=region, name=f"{prefix}{short}", full_name=f"{region.name}{full}", short_name=f"{prefix}{short}")
+        for short, full in COUNTY_AGENCIES
+        if f"{prefix}{short}" not in existing
+    ]
+    Agency.objects.bulk_create(missing)
+    return list(Agency.objects.filter(region=region).order_by("id"))
+
+
+@transaction.atomic
+def _region_plan(region, quarter_list, today, rng, writer):
+    """One plan of realistic shape for one region, with all its quarters of data."""
+    agencies = _agency_pool(region)
+    ndrc = agencies[0]  # 发改局: the office's own agency, lead of many tasks
+    last_year = quarter_list[-1][0]
+    plan = Plan.objects.create(
+        region=region,
+        title=f"{region.name}碳达峰实施方案",
+        doc_number=f"{region.name[:3]}政发〔{last_year - 4}〕{rng.randint(1, 30)}号",
+        issued_on=dt.date(last_year - 4, rng.randint(1, 12), rng.randint(1, 28)),
+        start_year=last_year - 4,
+        end_year=2030,
+        source_name="synthetic.txt",
+    )
+    actions = Action.objects.bulk_create(
+        [
+            Action(plan=plan, seq=i + 1, label=f"（{'一二三四五六七八九十'[i]}）", title=title)
+            for i, title in enumerate(ACTION_TITLES[:8])
+        ]
+    )
+    task_total = rng.randint(40, 50)
+    per_action = [task_total // len(actions)] * len(actions)
+    for i in range(task_total - sum(per_action)):
+        per_action[i] += 1
+    tasks = []
+    for action, count in zip(actions, per_action, strict=True):
+        for seq in range(1, count + 1):
+            title = rng.choice(TASK_TITLES)
+            tasks.append(
+                Task(
+                    action=action,
+                    seq=seq,
+                    label=f"{seq}.",
+                    title=title,
+                    source_text=f"{title}。到2025年，相关工作取得明显成效；到2030年，全面完成各项目标任务。",
+                    deadline=dt.date(2030, 12, 31) if rng.random() < 0.7 else dt.date(last_year, 12, 31),
+                    deadline_text="2030年" if rng.random() < 0.7 else "长期坚持",
+                )
+            )
+    tasks = Task.objects.bulk_create(tasks)
+    assignments = []
+    for task in tasks:
+        pool = rng.sample(agencies[1:], rng.randint(4, 6))
+        if rng.random() < 0.25:
+            pool[0] = ndrc
+        elif rng.random() < 0.5 and ndrc not in pool:
+            pool[-1] = ndrc
+        for seq, agency in enumerate(pool):
+            assignments.append(
+                TaskAssignment(task=task, agency=agency, role="lead" if seq == 0 else "support", seq=seq)
+            )
+    TaskAssignment.objects.bulk_create(assignments)
+    periods = []
+    for year, quarter in quarter_list:
+        starts_on, ends_on = quarter_bounds(year, quarter)
+        periods.append(
+            ReportingPeriod(
+                plan=plan,
+                year=year,
+                quarter=quarter,
+                label=f"{year}Q{quarter}",
+                starts_on=starts_on,
+                ends_on=ends_on,
+                opens_on=ends_on - dt.timedelta(days=ENTRY_WINDOW_DAYS_BEFORE_END),
+                deadline=ends_on + dt.timedelta(days=DEADLINE_DAYS_AFTER_QUARTER),
+                is_closed=ends_on + dt.timedelta(days=120) < today,
+            )
+        )
+    periods = ReportingPeriod.objects.bulk_create(periods)
+    indicators = _indicators(plan, tasks, rng, last_year)
+    _reports(assignments, periods, today, rng, writer)
+    _values(indicators, periods, today, rng, writer, ndrc, assignments)
+
+
+def _indicators(plan, tasks, rng, last_year):
+    count = rng.randint(30, 60)
+    out = []
+    for seq in range(count):
+        name, unit, comparator, target = INDICATORS[seq % len(INDICATORS)]
+        goal = seq < 8
+        out.append(
+            Indicator(
+                plan=plan,
+                task=None if goal else rng.choice(tasks),
+                seq=seq + 1,
+                name=name if seq < len(INDICATORS) else f"{name}（{seq // len(INDICATORS) + 1}）",
+                unit=unit,
+                comparator=comparator,
+                target=Decimal(str(target)) * Decimal(rng.choice(["0.8", "1", "1.2", "1.5"])),
+                target_year=2030 if goal else last_year,
+                baseline_year=2020,
+                baseline_value=Decimal(str(target)) * Decimal("0.5"),
+                category=rng.choice(["control", "binding", "supporting"]) if goal else "task",
+                nature="binding" if goal and seq < 3 else "expected",
+            )
+        )
+    return Indicator.objects.bulk_create(out)
+
+
+def _reports(assignments, periods, today, rng, writer):
+    """Most quarters approved; the latest past one partly under review or returned; the
+    current one mostly unfilled; a few reports late or never sent (red lights)."""
+    past = [p for p in periods if p.deadline < today]
+    latest_past = past[-1] if past else None
+    lagging = {a.task_id for a in assignments if rng.random() < 0.12}
+    for index, period in enumerate(periods):
+        is_current = period.deadline >= today
+        for a in assignments:
+            roll = rng.random()
+            if is_current:
+                if roll > 0.25:
+                    continue
+                state = "draft"
+            elif roll < 0.06:
+                continue
+            elif period is latest_past:
+                state = "submitted" if roll < 0.25 else "returned" if roll < 0.33 else "approved"
+            else:
+                state = "approved"
+            slow = a.task_id in lagging
+            percent = min(100, max(0, round((index + 1) / len(periods) * (70 if slow else 100) + rng.uniform(-8, 8))))
+            late = state != "draft" and rng.random() < 0.1
+            submitted = timezone.make_aware(
+                dt.datetime.combine(
+                    period.deadline + dt.timedelta(days=rng.randint(1, 6) if late else -rng.randint(0, 9)), dt.time(10)
+                )
+            )
+            writer.add(
+                ProgressReport(
+                    task_id=a.task_id,
+                    agency_id=a.agency_id,
+                    period=period,
+                    state=state,
+                    status="lagging" if slow else ("done" if percent >= 100 else "in_progress"),
+                    percent=Decimal(percent),
+                    progress_text=rng.choice(PROGRESS),
+                    problems=rng.choice(PROBLEMS) if slow or roll < 0.3 else "",
+                    next_steps=rng.choice(NEXT_STEPS),
+                    is_late=late,
+                    return_count=1 if state == "returned" else 0,
+                    submitted_at=None if state == "draft" else submitted,
+                    reviewed_at=submitted + dt.timedelta(days=2) if state in ("approved", "returned") else None,
+                    review_comment="请补充具体项目进度和量化数据。" if state == "returned" else "",
+                )
+            )
+
+
+def _values(indicators, periods, today, rng, writer, ndrc, assignments):
+    leads = {a.task_id: a.agency_id for a in assignments if a.role == "lead"}
+    done = [p for p in periods if p.deadline < today]
+    for indicator in indicators:
+        behind = rng.random() < 0.3
+        start = indicator.target * (Decimal("0.55") if indicator.comparator != "<=" else Decimal("1.25"))
+        agency_id = leads.get(indicator.task_id, ndrc.pk)
+        for index, period in enumerate(done, start=1):
+            share = Decimal(index) / Decimal(len(periods)) * (Decimal("0.7") if behind else Decimal("1.02"))
+            writer.add(
+                IndicatorValue(
+                    indicator=indicator,
+                    period=period,
+                    agency_id=agency_id,
+                    value=(start + (indicator.target - start) * share).quantize(Decimal("0.01")),
+                )
+            )
+
+
+def _users(province, first_county, prefix):
+    """office and leader of the whole province, staff of one county's 发改局, and staff of
+    every county's 发改局 (whose pages grow with the province, for the query check)."""
+    User = get_user_model()
+
+    def user(name):
+        u = User.objects.filter(username=name).first()
+        if u is None:
+            u = User(username=name, first_name=name)
+            u.set_password(PASSWORD)
+            u.save()
+        return u
+
+    def role(u, kind, **scope):
+        Role.objects.get_or_create(user=u, kind=kind, **{k: scope.get(k) for k in ("agency", "plan", "region")})
+
+    users = {kind: user(f"{prefix}-{kind}") for kind in ("office", "leader", "agency", "agency_wide")}
+    role(users["office"], "office", region=province)
+    role(users["leader"], "leader", region=province)
+    role(users["agency"], "staff", agency=Agency.objects.filter(region=first_county).order_by("id").first())
+    for agency in Agency.objects.filter(region__parent__parent=province, name="县发改局"):
+        role(users["agency_wide"], "staff", agency=agency)
+    return users

@@ -1,0 +1,368 @@
+"""Times pages and jobs against a generated province, and counts their SQL queries.
+
+Pages go through the Django test Client in-process (no network, no web server), so the
+figure is server time: URL routing, middleware, views, queries and template rendering.
+Anything not built yet is reported as such; nothing is estimated.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import import_module
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import NoReverseMatch, reverse
+
+NOT_BUILT = "n/a (not built)"
+
+
+@dataclass
+class Result:
+    """One line of the table. Times in milliseconds; `value_ms` is the figure the target
+    is checked against (p95 for pages, the single or median run for jobs)."""
+
+    group: str
+    name: str
+    target_ms: float | None = None
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+    runs: int = 0
+    queries: int | None = None
+    note: str = ""
+    missing: bool = False
+    error: str = ""
+
+    @property
+    def value_ms(self):
+        return self.p95_ms
+
+    @property
+    def verdict(self) -> str:
+        if self.missing:
+            return NOT_BUILT
+        if self.error:
+            return "ERROR"
+        if self.target_ms is None or self.value_ms is None:
+            return ""
+        return "PASS" if self.value_ms <= self.target_ms else "FAIL"
+
+
+def percentile(values, pct):
+    """Nearest-rank percentile: the value below which pct% of the runs fall."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    rank = max(1, -(-len(ordered) * pct // 100))
+    return ordered[int(rank) - 1]
+
+
+def optional(module: str, name: str):
+    """A function of another module if it exists yet, else None."""
+    try:
+        return getattr(import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def url_or_none(name, **kwargs) -> str | None:
+    try:
+        return reverse(name, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return None
+
+
+# --- pages ---------------------------------------------------------------------------------
+@dataclass
+class Page:
+    name: str
+    user: str  # key of Province.users
+    url: Callable  # province -> url or None (not built)
+    target_ms: float
+    group: str = "page"
+
+
+def _plan_url(name):
+    return lambda province: url_or_none(name, pk=province.plans[-1])
+
+
+def _with_query(base, query):
+    return lambda province: (lambda url: f"{url}{query(province)}" if url else None)(base(province))
+
+
+PAGES = [
+    Page("办公室看板（方案）/reports/plans/<id>/dashboard/", "office", _plan_url("reports:dashboard"), 150),
+    Page(
+        "办公室看板（全省）/reports/regions/<id>/",
+        "office",
+        lambda province: url_or_none("reports:region", pk=province.region.pk),
+        150,
+    ),
+    Page("单位首页 /tasks/", "agency", lambda province: url_or_none("tasks:agency_home"), 150),
+    Page("领导视图 /reports/plans/<id>/leader/", "leader", _plan_url("reports:leader"), 150),
+    Page("API /api/plans/", "office", lambda province: url_or_none("plan-list"), 100, "api"),
+    Page("API /api/tasks/", "office", lambda province: url_or_none("task-list"), 100, "api"),
+    Page(
+        "API /api/progress-reports/?plan=",
+        "office",
+        _with_query(lambda province: url_or_none("progressreport-list"), lambda p: f"?plan={p.plans[-1]}"),
+        100,
+        "api",
+    ),
+    Page(
+        "API /api/indicator-values/?plan=",
+        "office",
+        _with_query(lambda province: url_or_none("indicatorvalue-list"), lambda p: f"?plan={p.plans[-1]}"),
+        100,
+        "api",
+    ),
+]
+
+
+def _clients(province) -> dict[str, Client]:
+    clients = {}
+    for key, user in province.users.items():
+        client = Client(raise_request_exception=True)
+        client.force_login(user)
+        clients[key] = client
+    return clients
+
+
+def count_queries(client, url) -> tuple[int, int]:
+    """(status, number of SQL queries) of one request."""
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    return response.status_code, len(ctx.captured_queries)
+
+
+def time_pages(province, *, requests: int = 50, warmup: int = 3, log=lambda msg: None) -> list[Result]:
+    clients = _clients(province)
+    results = []
+    for page in PAGES:
+        result = Result(page.group, page.name, target_ms=page.target_ms)
+        results.append(result)
+        url = page.url(province)
+        if url is None:
+            result.missing = True
+            continue
+        client = clients[page.user]
+        status, result.queries = count_queries(client, url)
+        if status != 200:
+            result.error = f"HTTP {status}"
+            continue
+        times = []
+        # Query logging off, as in production: DEBUG would keep every SQL string.
+        with override_settings(DEBUG=False):
+            for i in range(warmup + requests):
+                started = time.perf_counter()
+                client.get(url)
+                if i >= warmup:
+                    times.append((time.perf_counter() - started) * 1000)
+        result.p50_ms, result.p95_ms, result.runs = statistics.median(times), percentile(times, 95), len(times)
+        log(f"  {page.name}: p50 {result.p50_ms:.0f} ms, p95 {result.p95_ms:.0f} ms, {result.queries} 条查询")
+    return results
+
+
+def page_query_counts(province) -> dict[str, int | str]:
+    """Queries per page for the query-count check (agency home as the user whose tasks
+    span every county, so what it lists grows with the province)."""
+    clients = _clients(province)
+    counts = {}
+    for page in PAGES:
+        url = page.url(province)
+        if url is None:
+            counts[page.name] = NOT_BUILT
+            continue
+        user = "agency_wide" if page.user == "agency" else page.user
+        status, queries = count_queries(clients[user], url)
+        counts[page.name] = queries if status == 200 else f"HTTP {status}"
+    return counts
+
+
+# --- jobs ----------------------------------------------------------------------------------
+def _timed(fn, repeat=1):
+    times = []
+    value = None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        value = fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return times, value
+
+
+def _job_result(name, target_ms, times, note="", queries=None):
+    return Result(
+        "job",
+        name,
+        target_ms=target_ms,
+        p50_ms=statistics.median(times),
+        p95_ms=max(times),
+        runs=len(times),
+        note=note,
+        queries=queries,
+    )
+
+
+def _sample_plan_period(province):
+    """The last plan of the province and its latest quarter whose deadline has passed."""
+    from django.utils import timezone
+
+    from plans.models import Plan
+    from tasks.models import ReportingPeriod
+
+    plan = Plan.objects.select_related("region").get(pk=province.plans[-1])
+    period = (
+        ReportingPeriod.objects.filter(plan=plan, deadline__lt=timezone.localdate()).order_by("-year", "-quarter").first()
+    )
+    return plan, period
+
+
+def incremental_rollup(province) -> Result:
+    """Approve one submitted report through the service, then recompute its plan and
+    quarter as the queued job does."""
+    from tasks.models import ProgressReport
+    from tasks.services import report_approve
+
+    name = "增量汇总（审核通过一份填报后）"
+    rollup_plan_period = optional("reports.rollups", "rollup_plan_period")
+    if rollup_plan_period is None:
+        return Result("job", name, target_ms=500, missing=True)
+    plan, period = _sample_plan_period(province)
+    report = ProgressReport.objects.filter(period=period, state="submitted").order_by("id").first()
+    office = province.users["office"]
+    approve_ms = None
+    if report is not None:
+        approve_times, _ = _timed(lambda: report_approve(report=report, by=office))
+        approve_ms = approve_times[0]
+    rollup_plan_period(plan=plan, period=period)  # warm caches once, as a running worker has them
+    times, _ = _timed(lambda: rollup_plan_period(plan=plan, period=period), repeat=5)
+    with CaptureQueriesContext(connection) as ctx:
+        rollup_plan_period(plan=plan, period=period)
+    note = f"方案×季度 {period.label}；审核服务本身 {approve_ms:.0f} ms" if approve_ms is not None else ""
+    return _job_result(name, 500, times, note, queries=len(ctx.captured_queries))
+
+
+def full_rollup(province) -> Result:
+    """Every plan and quarter of the province, then every region and quarter label."""
+    from plans.models import Region
+    from tasks.models import ReportingPeriod
+
+    name = "全省汇总（全部方案×季度＋地区）"
+    rollup_plan_period = optional("reports.rollups", "rollup_plan_period")
+    rollup_region_period = optional("reports.rollups", "rollup_region_period")
+    if rollup_plan_period is None:
+        return Result("job", name, target_ms=60_000, missing=True)
+    periods = list(ReportingPeriod.objects.filter(plan_id__in=province.plans).select_related("plan", "plan__region"))
+    regions = list(Region.objects.filter(Region.subtree_q([province.region.pk], prefix="pk")))
+    labels = sorted({p.label for p in periods})
+
+    def run():
+        for period in periods:
+            rollup_plan_period(plan=period.plan, period=period)
+        if rollup_region_period is not None:
+            for region in regions:
+                for label in labels:
+                    rollup_region_period(region=region, period_label=label)
+
+    times, _ = _timed(run)
+    note = f"{len(periods)} 个方案×季度" + (
+        f"，{len(regions)} 个地区×{len(labels)} 个季度" if rollup_region_period else "（地区汇总未实现）"
+    )
+    return _job_result(name, 60_000, times, note)
+
+
+def bulletin(province) -> Result:
+    """A bulletin version for the sample plan and quarter: PDF, DOCX and XLSX."""
+    from reports.models import Bulletin
+
+    name = "督查通报（PDF＋DOCX＋XLSX）"
+    bulletin_request = optional("reports.services", "bulletin_request")
+    job = optional("reports.jobs", "generate_bulletin")
+    if bulletin_request is None or job is None:
+        return Result("job", name, target_ms=15_000, missing=True)
+    plan, period = _sample_plan_period(province)
+
+    def run():
+        # In-process Celery runs the job at commit; with a worker we wait for it.
+        made = bulletin_request(plan=plan, period=period, by=province.users["office"])
+        deadline = time.monotonic() + 300
+        while True:
+            made.refresh_from_db()
+            if made.state in (Bulletin.State.DONE, Bulletin.State.FAILED) or time.monotonic() > deadline:
+                return made
+            time.sleep(0.05)
+
+    times, made = _timed(run)
+    if made.state != Bulletin.State.DONE:
+        return Result("job", name, target_ms=15_000, error=f"{made.state}: {made.error[:80]}")
+    sizes = "/".join(f"{getattr(made, f).size // 1024} KB" for f in ("pdf", "docx", "xlsx") if getattr(made, f))
+    mode = "进程内" if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True) else "Celery worker"
+    return _job_result(name, 15_000, times, f"{period.label}，{mode}，{sizes}")
+
+
+def briefing(province) -> Result:
+    name = "领导简报 PDF /reports/plans/<id>/briefing.pdf"
+    plan, period = _sample_plan_period(province)
+    url = url_or_none("reports:briefing", pk=plan.pk)
+    if url is None:
+        return Result("job", name, target_ms=5000, missing=True)
+    url = f"{url}?period={period.label}"
+    client = _clients(province)["leader"]
+    status, queries = count_queries(client, url)
+    if status != 200:
+        return Result("job", name, target_ms=5000, error=f"HTTP {status}")
+    with override_settings(DEBUG=False):
+        times, response = _timed(lambda: client.get(url), repeat=3)
+    return _job_result(name, 5000, times, f"{len(response.content) // 1024} KB，3 次", queries=queries)
+
+
+def imports(province) -> list[Result]:
+    """Each shared plan document: upload and parse, then commit it as a plan, rolled back
+    afterwards so the benchmark leaves the province as it was."""
+    docs = sorted((Path(settings.BASE_DIR) / "fixtures" / "docs").glob("*.txt"))
+    create = optional("plans.importing", "plan_import_create")
+    commit = optional("plans.importing", "plan_import_commit")
+    if create is None or commit is None or not docs:
+        return [Result("job", "方案导入", target_ms=1000, missing=True)]
+    from django.contrib.auth import get_user_model
+
+    from plans.services import region_get_or_create
+
+    results = []
+    admin = get_user_model().objects.filter(is_superuser=True).first()
+    for path in docs:
+        data = path.read_bytes()
+
+        def run(path=path, data=data):
+            with transaction.atomic():
+                sid = transaction.savepoint()
+                region = region_get_or_create(name="导入测试县", level="county")
+                made = create(data=data, filename=path.name, by=admin, region=region)
+                plan = commit(plan_import=made, by=admin) if made.state == "parsed" else None
+                count = plan.actions.count() if plan else 0
+                transaction.savepoint_rollback(sid)
+                return made, count
+
+        times, (made, count) = _timed(run, repeat=3)
+        name = f"方案导入 {path.name}"
+        if made.state != "parsed":
+            results.append(Result("job", name, target_ms=1000, error=made.error[:80]))
+            continue
+        results.append(_job_result(name, 1000, times, f"{len(data) // 1024} KB，{count} 个重点行动，3 次"))
+    return results
+
+
+def jobs(province, *, log=lambda msg: None) -> list[Result]:
+    out = []
+    for probe in (incremental_rollup, full_rollup, bulletin, briefing):
+        log(f"  {probe.__name__} …")
+        out.append(probe(province))
+    log("  imports …")
+    out += imports(province)
+    return out

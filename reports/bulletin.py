@@ -1,0 +1,277 @@
+"""督查通报: the figures of a plan's quarter, gathered into one context that the PDF,
+DOCX and XLSX exporters lay out, and the generation of a stored, versioned bulletin."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from tasks.models import ProgressReport, Task, TaskAssignment
+
+from . import charts
+from .models import Bulletin, Rollup, TaskLight
+from .rollups import assess_indicators, rollup_plan_period
+
+
+def _rate(part, whole):
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _pct(value):
+    return None if value is None else round(float(value), 1)
+
+
+def bulletin_title(plan, period) -> str:
+    return f"{plan.region.name}碳达峰工作督查通报（{period.year}年第{period.quarter}季度）"
+
+
+def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: bool = True) -> dict:
+    """Everything a bulletin says, as plain data (a fixed number of queries)."""
+    today = today or timezone.localdate()
+    if recompute:
+        rollup_plan_period(plan=plan, period=period, today=today)
+    rollups = list(
+        Rollup.objects.filter(plan=plan, period=period)
+        .exclude(scope=Rollup.Scope.REGION)
+        .select_related("action", "agency")
+    )
+    plan_row = next((r for r in rollups if r.scope == Rollup.Scope.PLAN), None) or Rollup()
+    tasks = {
+        t.pk: t
+        for t in Task.objects.filter(action__plan=plan).select_related("action").order_by("action__seq", "seq")
+    }
+    leads = defaultdict(list)
+    for task_id, name in (
+        TaskAssignment.objects.filter(task__action__plan=plan, role="lead")
+        .order_by("task_id", "seq", "id")
+        .values_list("task_id", "agency__name")
+    ):
+        leads[task_id].append(name)
+
+    task_count = len(tasks)
+    reported = plan_row.submitted + plan_row.returned + plan_row.approved
+    overview = {
+        "tasks": task_count,
+        "actions": sum(1 for r in rollups if r.scope == Rollup.Scope.ACTION),
+        "expected": plan_row.expected,
+        "reported": reported,
+        "approved": plan_row.approved,
+        "returned": plan_row.returned,
+        "missing": plan_row.missing + plan_row.draft,
+        "late": plan_row.late,
+        "reported_rate": _rate(reported, plan_row.expected),
+        "on_time_rate": _rate(plan_row.on_time, plan_row.expected),
+        "completion": _pct(plan_row.completion),
+        "red": plan_row.red,
+        "yellow": plan_row.yellow,
+        "green": plan_row.green,
+        "done": plan_row.done,
+        "lagging": plan_row.lagging,
+        "indicators": plan_row.indicators,
+        "indicators_on_track": plan_row.indicators_on_track,
+        "indicators_behind": plan_row.indicators_behind,
+        "indicators_unassessed": plan_row.indicators_no_data + plan_row.indicators_no_baseline,
+    }
+
+    actions = [
+        {
+            "label": r.action.label,
+            "title": r.action.title,
+            "seq": r.action.seq,
+            "tasks": r.red + r.yellow + r.green,
+            "expected": r.expected,
+            "reported": r.submitted + r.returned + r.approved,
+            "completion": _pct(r.completion),
+            "red": r.red,
+            "yellow": r.yellow,
+            "green": r.green,
+        }
+        for r in rollups
+        if r.scope == Rollup.Scope.ACTION
+    ]
+    actions.sort(key=lambda a: a["seq"])
+
+    warnings = []
+    for light in TaskLight.objects.filter(period=period, task__action__plan=plan, level__in=["red", "yellow"]):
+        task = tasks.get(light.task_id)
+        if task is None:
+            continue
+        warnings.append(
+            {
+                "level": light.level,
+                "level_label": light.get_level_display(),
+                "number": task.number,
+                "title": task.title,
+                "action": task.action.title,
+                "leads": "、".join(leads.get(task.pk, [])) or "—",
+                "reasons": list(light.reasons),
+                "order": (light.level != "red", task.action.seq, task.seq),
+            }
+        )
+    warnings.sort(key=lambda w: w["order"])
+
+    agencies = []
+    for r in rollups:
+        if r.scope != Rollup.Scope.AGENCY:
+            continue
+        agencies.append(
+            {
+                "name": r.agency.name,
+                "expected": r.expected,
+                "reported": r.submitted + r.returned + r.approved,
+                "on_time": r.on_time,
+                "late": r.late,
+                "missing": r.missing + r.draft,
+                "returns": r.returns,
+                "on_time_rate": _rate(r.on_time, r.expected),
+                "red": r.red,
+            }
+        )
+    # Ranking: on-time rate first, then fewer returns, then fewer missing reports.
+    agencies.sort(key=lambda a: (-(a["on_time_rate"] or 0), a["returns"], a["missing"], a["name"]))
+    for rank, row in enumerate(agencies, start=1):
+        row["rank"] = rank
+
+    indicators = []
+    for item in assess_indicators(plan, period):
+        ind, res = item.indicator, item.assessment
+        indicators.append(
+            {
+                "name": ind.name,
+                "unit": ind.unit,
+                "task": ind.task.number if ind.task_id else "主要目标",
+                "target": f"{ind.get_comparator_display()}{ind.target.normalize():f}"
+                + ({"decrease": "（下降%）", "increase": "（提高%）"}.get(ind.change, "")),
+                "target_year": ind.target_year or plan.end_year or plan.plan_year or "",
+                "value": None if res.value is None else f"{res.value.normalize():f}",
+                "value_period": item.value_period,
+                "expected": None if res.expected is None else f"{res.expected.normalize():f}",
+                "attainment": _pct(res.attainment),
+                "status": res.status,
+                "status_label": res.label,
+                "note": res.note,
+            }
+        )
+
+    problems = [
+        {
+            "task": f"{r.task.action.seq}.{r.task.seq}",
+            "task_title": r.task.title,
+            "agency": r.agency.name,
+            "text": r.problems.strip(),
+            "next_steps": r.next_steps.strip(),
+        }
+        for r in ProgressReport.objects.filter(period=period, task__action__plan=plan)
+        .exclude(state=ProgressReport.State.DRAFT)
+        .exclude(problems="")
+        .select_related("task", "task__action", "agency")
+        .order_by("task__action__seq", "task__seq", "agency__name")
+    ]
+
+    missing_agencies = sorted({a["name"] for a in agencies if a["missing"]})
+    next_steps = []
+    if missing_agencies:
+        next_steps.append(
+            f"请{'、'.join(missing_agencies)}于收到本通报后5个工作日内补报{period.label}进展情况，逾期将予以通报。"
+        )
+    reds = [w for w in warnings if w["level"] == "red"]
+    if reds:
+        next_steps.append(
+            f"对{len(reds)}项红灯任务，牵头单位要逐项分析原因、制定整改措施，下季度调度前报送整改情况。"
+        )
+    if overview["indicators_behind"]:
+        next_steps.append(
+            f"{overview['indicators_behind']}项指标落后序时进度，相关单位要加快项目建设和数据统计，确保年度目标完成。"
+        )
+    if overview["yellow"]:
+        next_steps.append(f"对{overview['yellow']}项黄灯任务，牵头单位要加强调度，防止转为红灯。")
+    next_steps.append("各单位要严格按照时间节点报送季度进展，专班办公室将持续跟踪督办。")
+
+    return {
+        "title": bulletin_title(plan, period),
+        "plan": {"title": plan.title, "doc_number": plan.doc_number, "region": plan.region.name},
+        "period": {"label": period.label, "year": period.year, "quarter": period.quarter, "deadline": period.deadline},
+        "today": today,
+        "overview": overview,
+        "actions": actions,
+        "warnings": warnings,
+        "agencies": agencies,
+        "indicators": indicators,
+        "problems": problems,
+        "next_steps": next_steps,
+    }
+
+
+def bulletin_charts(context: dict) -> dict:
+    o = context["overview"]
+    return {
+        "actions": charts.completion_bars(
+            [(f"{a['label']}{a['title']}", a["completion"]) for a in context["actions"]], width=640
+        ),
+        "lights": charts.lights_donut(o["red"], o["yellow"], o["green"], size=260),
+    }
+
+
+def _progress(bulletin_id, percent, message):
+    # Outside any transaction so the page polling the status sees each step.
+    Bulletin.objects.filter(pk=bulletin_id).update(progress=percent, message=message)
+
+
+def bulletin_generate(*, bulletin: Bulletin, today: dt.date | None = None) -> Bulletin:
+    """Build the three files of a requested bulletin, reporting progress as it goes."""
+    from .exporters import BulletinDocx, BulletinPdf, BulletinXlsx
+
+    pk = bulletin.pk
+    Bulletin.objects.filter(pk=pk).update(
+        state=Bulletin.State.RUNNING, started_at=timezone.now(), progress=5, message="汇总进度数据", error=""
+    )
+    context = bulletin_context(plan=bulletin.plan, period=bulletin.period, today=today)
+    context["version"] = bulletin.version
+    files = {}
+    steps = [("pdf", BulletinPdf, "生成PDF"), ("docx", BulletinDocx, "生成Word"), ("xlsx", BulletinXlsx, "生成Excel")]
+    for index, (field, exporter, message) in enumerate(steps):
+        _progress(pk, 25 + index * 25, message)
+        files[field] = exporter().export(context)
+    _progress(pk, 95, "保存文件")
+    with transaction.atomic():
+        locked = Bulletin.objects.select_for_update().get(pk=pk)
+        base = f"bulletin-{locked.plan_id}-{locked.period.label}-v{locked.version}"
+        for field, (_name, _mimetype, content) in files.items():
+            getattr(locked, field).save(f"{base}.{field}", ContentFile(content), save=False)
+        locked.state = Bulletin.State.DONE
+        locked.progress = 100
+        locked.message = "已生成"
+        locked.finished_at = timezone.now()
+        locked.save()
+    return locked
+
+
+def bulletin_fail(*, bulletin_id: int, error) -> None:
+    text = f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else str(error)
+    Bulletin.objects.filter(pk=bulletin_id).update(
+        state=Bulletin.State.FAILED, error=text[:4000], message="生成失败", finished_at=timezone.now()
+    )
+
+
+def download_name(bulletin: Bulletin, field: str) -> str:
+    return f"{bulletin_title(bulletin.plan, bulletin.period)}-第{bulletin.version}版.{field}"
+
+
+def bulletins_request_due(*, today: dt.date | None = None) -> list[Bulletin]:
+    """A first bulletin for every quarter whose deadline has passed and that has none yet."""
+    from tasks.models import ReportingPeriod
+
+    from .services import bulletin_request
+
+    today = today or timezone.localdate()
+    # Only recent quarters: a plan imported today should not produce years of bulletins.
+    due = (
+        ReportingPeriod.objects.filter(deadline__lt=today, deadline__gte=today - dt.timedelta(days=60))
+        .exclude(pk__in=Bulletin.objects.values("period_id"))
+        .select_related("plan")
+    )
+    return [bulletin_request(plan=period.plan, period=period, by=None) for period in due]

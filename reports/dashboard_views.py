@@ -1,0 +1,176 @@
+"""Pages of the office dashboard, the region view, the leader view and the briefing PDF."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+
+from . import dashboards
+from .dashboards import Filters, get_region_for_user, get_supervised_plan, period_choose
+
+
+def _file_response(filename, mimetype, content, *, inline=False):
+    response = HttpResponse(content, content_type=mimetype)
+    disposition = "inline" if inline else "attachment"
+    from urllib.parse import quote
+
+    response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def _xlsx(request, title, headers, rows, stem):
+    filename = f"{stem}-{title}.xlsx"
+    return _file_response(*dashboards.xlsx_table(title=title, headers=headers, rows=rows, filename=filename))
+
+
+def _wants_xlsx(request):
+    return request.GET.get("format") == "xlsx"
+
+
+def _period_or_message(request, plan):
+    choice = period_choose(plan, request.GET.get("period"))
+    if choice.error:
+        messages.warning(request, choice.error)
+    return choice
+
+
+def _report_history_url(report_pk):
+    """The reporting pages own a report's full history; link there when they exist."""
+    for name in ("tasks:report_history", "tasks:report-history", "tasks:report_detail", "tasks:report"):
+        try:
+            return reverse(name, args=[report_pk])
+        except NoReverseMatch:
+            continue
+    return ""
+
+
+@login_required
+def plan_dashboard(request, pk):
+    plan = get_supervised_plan(request.user, pk)
+    choice = _period_or_message(request, plan)
+    filters, errors = Filters.from_query(request.GET)
+    for error in errors:
+        messages.warning(request, error)
+    board = dashboards.plan_dashboard(plan, choice.period, filters) if choice.period else None
+    if board and _wants_xlsx(request):
+        title, headers, rows = dashboards.dashboard_table(board, request.GET.get("table", ""))
+        return _xlsx(request, title, headers, rows, f"{plan.region.name}-{choice.period.label}")
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "plan": plan,
+            "choice": choice,
+            "period": choice.period,
+            "board": board,
+            "filters": filters,
+            "status_choices": dashboards.STATUS_CHOICES,
+            "level_choices": dashboards.LEVEL_CHOICES,
+            "chart_data": board.chart_data() if board else None,
+            "is_office": dashboards.Viewer.of(request.user).is_office_of(plan),
+        },
+    )
+
+
+@login_required
+def task_detail(request, pk, task_pk):
+    plan = get_supervised_plan(request.user, pk)
+    choice = _period_or_message(request, plan)
+    if choice.period is None:
+        return render(request, "reports/dashboard_task.html", {"plan": plan, "choice": choice, "drill": None})
+    drill = dashboards.task_drilldown(plan, task_pk, choice.period)
+    if _wants_xlsx(request):
+        title, headers, rows = dashboards.task_table(drill)
+        return _xlsx(request, title, headers, rows, f"{drill.task.number}-{choice.period.label}")
+    rows = [(a, r, _report_history_url(r.pk) if r else "") for a, r in drill.reports]
+    return render(
+        request,
+        "reports/dashboard_task.html",
+        {"plan": plan, "choice": choice, "period": choice.period, "drill": drill, "rows": rows},
+    )
+
+
+@login_required
+def region_dashboard(request, pk):
+    region = get_region_for_user(request.user, pk)
+    labels = dashboards.region_period_labels(region)
+    label = (request.GET.get("period") or "").strip().upper()
+    if label and label not in labels:
+        messages.warning(
+            request,
+            _("没有找到季度“%(label)s”，已显示默认季度。季度应写作 YYYYQn，如 2026Q1。") % {"label": label[:20]},
+        )
+        label = ""
+    if not label and labels:
+        label = dashboards.region_default_label(labels)
+    board = dashboards.region_dashboard(region, label) if label else None
+    if board and _wants_xlsx(request):
+        title, headers, rows = dashboards.region_table(board, request.GET.get("table", ""))
+        return _xlsx(request, title, headers, rows, f"{region.name}-{label}")
+    return render(
+        request,
+        "reports/dashboard_region.html",
+        {
+            "region": region,
+            "labels": labels,
+            "label": label,
+            "board": board,
+            "chart_data": board.chart_data() if board else None,
+        },
+    )
+
+
+@login_required
+def leader_view(request, pk):
+    plan = get_supervised_plan(request.user, pk)
+    choice = _period_or_message(request, plan)
+    summary = dashboards.leader_summary(plan, choice.period) if choice.period else None
+    return render(
+        request,
+        "reports/dashboard_leader.html",
+        {
+            "plan": plan,
+            "choice": choice,
+            "period": choice.period,
+            "summary": summary,
+            "chart_data": summary.chart_data() if summary else None,
+        },
+    )
+
+
+def _briefing_user(request):
+    """Session or `Authorization: Token …`: leaders download from the page, other
+    tools fetch it with the API token."""
+    if request.headers.get("Authorization"):
+        try:
+            result = TokenAuthentication().authenticate(request)
+        except AuthenticationFailed as exc:
+            return None, HttpResponse(str(exc.detail), status=401, content_type="text/plain; charset=utf-8")
+        if result is not None:
+            return result[0], None
+    if request.user.is_authenticated:
+        return request.user, None
+    return None, redirect_to_login(request.get_full_path())
+
+
+def briefing_pdf(request, pk):
+    from .briefing import BriefingExporter
+
+    user, refusal = _briefing_user(request)
+    if refusal is not None:
+        return refusal
+    plan = get_supervised_plan(user, pk)
+    choice = period_choose(plan, request.GET.get("period"))
+    if choice.error or choice.period is None:
+        return HttpResponse(
+            choice.error or _("该方案还没有填报季度，无法生成简报。"),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    filename, mimetype, content = BriefingExporter(plan=plan, period=choice.period).export()
+    return _file_response(filename, mimetype, content, inline=request.GET.get("download") != "1")

@@ -1,0 +1,8 @@
+"""Exporters: classes whose export(context) returns (filename, mimetype, bytes)."""
+
+from .bulletin_docx import BulletinDocx
+from .bulletin_pdf import BulletinPdf
+from .bulletin_xlsx import BulletinXlsx
+from .missing_xlsx import MissingXlsx
+
+__all__ = ["BulletinDocx", "BulletinPdf", "BulletinXlsx", "MissingXlsx"]

@@ -1,0 +1,99 @@
+"""Writes of the reports app: queuing rollups, warning rules, bulletins."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db import connections, transaction
+from django.db.models import Max
+
+from agencies.audit import audit_log
+
+from .models import Bulletin, WarningRule
+
+# Approvals arrive in bursts (an office reviews a page of reports in a minute): one
+# recompute a few seconds after the first of them covers all of them.
+ROLLUP_COALESCE_SECONDS = 5
+# A pending flag that outlives a lost job only delays the next recompute this long.
+ROLLUP_PENDING_TTL = 120
+
+
+def rollup_pending_key(plan_id, period_id) -> str:
+    return f"reports:rollup-pending:{plan_id}:{period_id}"
+
+
+def rollup_request(*, plan_id: int, period_id: int) -> None:
+    """Ask for the rollups of a plan and quarter to be recomputed once the current
+    transaction commits. Safe to call many times: a burst produces one job.
+
+    Two layers coalesce: within one transaction only the first call registers a
+    commit hook (a rolled-back transaction drops it with the others); across
+    transactions a cache flag holds later calls back while a job is queued, and the
+    job clears the flag before it reads, so nothing committed after that is missed.
+    Without Redis (the embedded default) the job runs in-process at commit.
+    """
+    key = (int(plan_id), int(period_id))
+    connection = connections["default"]
+    if connection.in_atomic_block and any(
+        getattr(hook, "carbon_rollup_key", None) == key for _sids, hook, *_rest in connection.run_on_commit
+    ):
+        return
+
+    def _queue():
+        from .jobs import recompute_plan_period
+
+        if not cache.add(rollup_pending_key(*key), 1, timeout=ROLLUP_PENDING_TTL):
+            return
+        recompute_plan_period.apply_async(
+            kwargs={"plan_id": key[0], "period_id": key[1]}, countdown=ROLLUP_COALESCE_SECONDS
+        )
+
+    _queue.carbon_rollup_key = key
+    transaction.on_commit(_queue)
+
+
+@transaction.atomic
+def warning_rule_update(*, rule: WarningRule, data: dict, by) -> WarningRule:
+    """Change a plan's red/yellow/green thresholds; the plan's lights follow on the next recompute."""
+    before = {name: getattr(rule, name) for name in data} if rule.pk else {}
+    for name, value in data.items():
+        setattr(rule, name, value)
+    rule.full_clean()
+    rule.save()
+    from agencies.audit import diff_fields
+
+    audit_log(
+        actor=by,
+        action="warning_rule.update",
+        target=rule,
+        changes=diff_fields(before, {name: getattr(rule, name) for name in data}),
+        plan=rule.plan,
+    )
+    for period_id in rule.plan.periods.values_list("pk", flat=True):
+        rollup_request(plan_id=rule.plan_id, period_id=period_id)
+    return rule
+
+
+@transaction.atomic
+def bulletin_request(*, plan, period, by=None) -> Bulletin:
+    """A new version of the plan's bulletin for the quarter, generated in the background."""
+    if period.plan_id != plan.pk:
+        from django.core.exceptions import ValidationError
+        from django.utils.translation import gettext as _
+
+        raise ValidationError(_("该季度不属于此方案。"))
+    # Lock the plan row so two clicks at once cannot take the same version number.
+    type(plan).objects.select_for_update().filter(pk=plan.pk).first()
+    latest = Bulletin.objects.filter(plan=plan, period=period).aggregate(v=Max("version"))["v"] or 0
+    bulletin = Bulletin(plan=plan, period=period, version=latest + 1, requested_by=by, message="")
+    bulletin.full_clean()
+    bulletin.save()
+    audit_log(actor=by, action="bulletin.request", target=bulletin, plan=plan)
+    bulletin_id = bulletin.pk
+
+    def _queue():
+        from .jobs import generate_bulletin
+
+        generate_bulletin.delay(bulletin_id=bulletin_id)
+
+    transaction.on_commit(_queue)
+    return bulletin

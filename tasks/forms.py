@@ -1,0 +1,74 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import ProgressReport
+
+
+class ReportForm(forms.Form):
+    """The fields an agency writes; the services do the real validation."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    status = forms.ChoiceField(
+        label=_("推进状态"), choices=[("", "—")] + list(ProgressReport.Status.choices), required=False
+    )
+    percent = forms.CharField(
+        label=_("完成进度（%）"),
+        required=False,
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "0–100", "size": 8}),
+    )
+    progress_text = forms.CharField(
+        label=_("进展情况"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    problems = forms.CharField(label=_("存在问题"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    next_steps = forms.CharField(
+        label=_("下步计划"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, indicators=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.indicators = list(indicators)
+        for indicator in self.indicators:
+            self.fields[f"ind_{indicator.pk}"] = forms.CharField(
+                label=indicator.name,
+                required=False,
+                max_length=32,
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 12}),
+            )
+            indicator.field_name = f"ind_{indicator.pk}"
+
+    def report_data(self):
+        return {
+            name: self.cleaned_data.get(name, "")
+            for name in ("status", "percent", "progress_text", "problems", "next_steps")
+        }
+
+    def indicator_data(self):
+        return {str(i.pk): self.cleaned_data.get(f"ind_{i.pk}", "") for i in self.indicators}
+
+
+class ReturnForm(forms.Form):
+    comment = forms.CharField(label=_("退回意见"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class ApproveForm(forms.Form):
+    comment = forms.CharField(label=_("审核意见（可选）"), required=False, max_length=2000)
+
+
+class PeriodDatesForm(forms.Form):
+    opens_on = forms.DateField(label=_("填报开始"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("报送截止"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ReopenForm(forms.Form):
+    agency = forms.ModelChoiceField(label=_("单位"), queryset=None)
+    until = forms.DateField(label=_("补报截止"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("原因"), required=False, max_length=255)
+
+    def __init__(self, *args, agencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("填好的Excel文件（.xlsx）"))

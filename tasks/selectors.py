@@ -1,0 +1,159 @@
+"""Reads for the reporting pages: each returns what a page needs in a fixed number of queries."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q
+
+from agencies.access import Viewer
+from indicators.models import Indicator, IndicatorValue
+
+from .models import Evidence, ProgressReport, ReportingPeriod, Task, TaskAssignment
+from .services import today_local
+
+
+@dataclass
+class AgencyTaskRow:
+    assignment: TaskAssignment
+    period: ReportingPeriod
+    report: ProgressReport | None
+
+    @property
+    def task(self):
+        return self.assignment.task
+
+    @property
+    def state_key(self):
+        return self.report.state if self.report and self.report.state else "none"
+
+    @property
+    def state_label(self):
+        return self.report.get_state_display() if self.report else None
+
+    @property
+    def days_left(self):
+        return (self.period.deadline - today_local()).days
+
+
+def agency_periods(agency_ids):
+    """Quarters of the plans in which these agencies carry tasks."""
+    plan_ids = TaskAssignment.objects.filter(agency_id__in=agency_ids).values("task__action__plan_id")
+    return ReportingPeriod.objects.filter(plan_id__in=plan_ids).select_related("plan")
+
+
+def current_label(periods) -> str | None:
+    """The latest quarter whose entry window has opened, else the earliest there is."""
+    today = today_local()
+    periods = sorted(periods, key=lambda p: (p.year, p.quarter))
+    opened = [p for p in periods if p.opens_on <= today and not p.is_closed]
+    if opened:
+        return opened[-1].label
+    return periods[0].label if periods else None
+
+
+def agency_task_assignments(agency_ids, periods):
+    plan_ids = [p.plan_id for p in periods]
+    return (
+        TaskAssignment.objects.filter(agency_id__in=agency_ids, task__action__plan_id__in=plan_ids)
+        .select_related("task", "task__action", "task__action__plan", "agency")
+        .order_by("task__action__plan_id", "task__action__seq", "task__seq", "agency_id")
+    )
+
+
+def agency_task_rows(assignments, periods) -> list[AgencyTaskRow]:
+    """Rows for one page of assignments: one query for their reports."""
+    by_plan = {p.plan_id: p for p in periods}
+    assignments = list(assignments)
+    reports = ProgressReport.objects.filter(
+        period__in=list(by_plan.values()),
+        task_id__in=[a.task_id for a in assignments],
+        agency_id__in={a.agency_id for a in assignments},
+    )
+    index = {(r.task_id, r.agency_id): r for r in reports}
+    return [
+        AgencyTaskRow(
+            assignment=a,
+            period=by_plan[a.task.action.plan_id],
+            report=index.get((a.task_id, a.agency_id)),
+        )
+        for a in assignments
+    ]
+
+
+def task_indicators_with_values(task, period, agency):
+    """The task's indicators, each with .current (this quarter's value) and .previous."""
+    from indicators.services import indicator_previous_values
+
+    indicators = list(Indicator.objects.filter(task=task).order_by("seq", "id"))
+    if not indicators:
+        return []
+    current = {
+        v.indicator_id: v
+        for v in IndicatorValue.objects.filter(indicator__in=indicators, period=period, agency=agency)
+    }
+    previous = indicator_previous_values(indicators, period, agency)
+    for indicator in indicators:
+        indicator.current = current.get(indicator.pk)
+        indicator.previous = previous.get(indicator.pk)
+    return indicators
+
+
+def supporter_reports(task, period):
+    """For a task's lead: each supporting agency with its report this quarter (or None)."""
+    supporters = list(
+        TaskAssignment.objects.filter(task=task, role=TaskAssignment.Role.SUPPORT).select_related("agency")
+    )
+    reports = {
+        r.agency_id: r
+        for r in ProgressReport.objects.filter(
+            task=task, period=period, agency_id__in=[s.agency_id for s in supporters]
+        ).select_related("agency")
+    }
+    rows = [(s.agency, reports.get(s.agency_id)) for s in supporters]
+    reported = [(a, r) for a, r in rows if r and r.state in ("submitted", "approved")]
+    missing = [a for a, r in rows if not (r and r.state in ("submitted", "approved"))]
+    return reported, missing
+
+
+def report_evidence(report):
+    return list(Evidence.objects.filter(report=report).select_related("uploaded_by").order_by("uploaded_at"))
+
+
+def review_queryset(plan, period, *, state=None, agency_id=None):
+    qs = (
+        ProgressReport.objects.of_plan(plan)
+        .in_period(period)
+        .select_related("task", "task__action", "agency", "period", "submitted_by")
+        .order_by("task__action__seq", "task__seq", "agency__name")
+    )
+    if state:
+        qs = qs.filter(state=state)
+    if agency_id:
+        qs = qs.filter(agency_id=agency_id)
+    return qs
+
+
+def review_counts(plan, period) -> dict:
+    """Reports of a plan's quarter by state, and the assignments that have no report yet."""
+    counts = ProgressReport.objects.of_plan(plan).in_period(period).aggregate(
+        draft=Count("pk", filter=Q(state="draft")),
+        submitted=Count("pk", filter=Q(state="submitted")),
+        returned=Count("pk", filter=Q(state="returned")),
+        approved=Count("pk", filter=Q(state="approved")),
+        total=Count("pk"),
+    )
+    assignments = TaskAssignment.objects.filter(task__action__plan=plan).count()
+    counts["missing"] = max(assignments - counts["total"], 0)
+    return counts
+
+
+def supervised_plans(user):
+    from plans.models import Plan
+
+    viewer = Viewer.of(user)
+    return Plan.objects.visible_to(user).filter(viewer.supervised_plans_q() if not viewer.is_admin else Q())
+
+
+def task_with_plan(pk):
+    return Task.objects.select_related("action", "action__plan", "action__plan__region").prefetch_related(
+        Prefetch("assignments", queryset=TaskAssignment.objects.select_related("agency"))
+    )

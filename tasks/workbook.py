@@ -1,0 +1,317 @@
+"""The offline path: an agency's quarter as an Excel workbook, and applying it back.
+
+The workbook carries each row's task id and report version in hidden columns, so an
+upload is matched to the right report and refused if the report changed online since
+the download. Nothing is applied unless every row is valid.
+"""
+
+import io
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from indicators.models import Indicator, IndicatorValue
+from indicators.services import indicator_value_parse
+
+from .models import ProgressReport, TaskAssignment
+from .services import (
+    EDITABLE_STATES,
+    REPORT_FIELDS,
+    report_get_or_create,
+    report_save_draft,
+    report_snapshot,
+)
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+REPORT_SHEET = "进展填报"
+VALUE_SHEET = "指标值"
+REPORT_HEADERS = [
+    "任务ID",
+    "版本",
+    "编号",
+    "重点任务",
+    "职责",
+    "填报状态",
+    "推进状态",
+    "完成进度（%）",
+    "进展情况",
+    "存在问题",
+    "下步计划",
+]
+VALUE_HEADERS = ["指标ID", "任务编号", "指标", "单位", "目标值", "本季度值"]
+STATUS_BY_LABEL = {str(label): value for value, label in ProgressReport.Status.choices}
+LABEL_BY_STATUS = {value: str(label) for value, label in ProgressReport.Status.choices}
+TEXT_COLUMNS = {"progress_text": 9, "problems": 10, "next_steps": 11}
+
+
+def _assignments(agency, period):
+    return list(
+        TaskAssignment.objects.filter(agency=agency, task__action__plan_id=period.plan_id)
+        .select_related("task", "task__action")
+        .order_by("task__action__seq", "task__seq")
+    )
+
+
+def _plain(value):
+    return "" if value is None else format(value.normalize(), "f")
+
+
+class AgencyQuarterWorkbook:
+    """Exporter: (filename, mimetype, bytes) of an agency's tasks in one quarter."""
+
+    def __init__(self, *, agency, period):
+        self.agency, self.period = agency, period
+
+    def render(self):
+        assignments = _assignments(self.agency, self.period)
+        reports = {
+            r.task_id: r for r in ProgressReport.objects.filter(agency=self.agency, period=self.period)
+        }
+        indicators = list(
+            Indicator.objects.filter(task_id__in=[a.task_id for a in assignments])
+            .select_related("task", "task__action")
+            .order_by("task__action__seq", "task__seq", "seq", "id")
+        )
+        values = {
+            v.indicator_id: v.value
+            for v in IndicatorValue.objects.filter(
+                indicator__in=indicators, period=self.period, agency=self.agency
+            )
+        }
+        book = Workbook()
+        sheet = book.active
+        sheet.title = REPORT_SHEET
+        sheet.append(REPORT_HEADERS)
+        for a in assignments:
+            r = reports.get(a.task_id)
+            sheet.append(
+                [
+                    a.task_id,
+                    r.version if r else 0,
+                    a.task.number,
+                    a.task.title,
+                    a.get_role_display(),
+                    r.get_state_display() if r else _("未填报"),
+                    LABEL_BY_STATUS.get(r.status, "") if r else "",
+                    float(r.percent) if r and r.percent is not None else None,
+                    r.progress_text if r else "",
+                    r.problems if r else "",
+                    r.next_steps if r else "",
+                ]
+            )
+        status_list = DataValidation(
+            type="list", formula1='"' + ",".join(STATUS_BY_LABEL) + '"', allow_blank=True
+        )
+        sheet.add_data_validation(status_list)
+        if assignments:
+            status_list.add(f"G2:G{len(assignments) + 1}")
+        self._style(sheet, [8, 6, 8, 40, 6, 10, 10, 12, 50, 30, 30])
+        values_sheet = book.create_sheet(VALUE_SHEET)
+        values_sheet.append(VALUE_HEADERS)
+        for ind in indicators:
+            values_sheet.append(
+                [
+                    ind.pk,
+                    ind.task.number,
+                    ind.name,
+                    ind.unit,
+                    f"{ind.get_comparator_display()}{_plain(ind.target)}",
+                    float(values[ind.pk]) if ind.pk in values else None,
+                ]
+            )
+        self._style(values_sheet, [8, 10, 40, 10, 14, 14])
+        out = io.BytesIO()
+        book.save(out)
+        filename = f"{self.period.label}-{self.agency.name}-进展填报.xlsx"
+        return filename, XLSX_MIME, out.getvalue()
+
+    @staticmethod
+    def _style(sheet, widths):
+        for index, width in enumerate(widths, start=1):
+            sheet.column_dimensions[chr(64 + index)].width = width
+        sheet.column_dimensions["A"].hidden = True
+        if sheet.title == REPORT_SHEET:
+            sheet.column_dimensions["B"].hidden = True
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.freeze_panes = "C2"
+
+
+class WorkbookInvalid(ValidationError):
+    """Every problem in an upload, each naming the row and the column."""
+
+
+def _cell_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _parse_rows(book, agency, period):
+    errors, rows = [], []
+    if REPORT_SHEET not in book.sheetnames:
+        raise WorkbookInvalid([_("找不到工作表“%(name)s”，请使用系统下载的模板。") % {"name": REPORT_SHEET}])
+    sheet = book[REPORT_SHEET]
+    header = [_cell_text(c.value) for c in next(sheet.iter_rows(min_row=1, max_row=1))][: len(REPORT_HEADERS)]
+    if header != REPORT_HEADERS:
+        raise WorkbookInvalid(
+            [_("工作表“%(name)s”的表头与模板不符，请使用系统下载的模板。") % {"name": REPORT_SHEET}]
+        )
+    tasks = {a.task_id: a for a in _assignments(agency, period)}
+    seen = set()
+    for number, row in enumerate(
+        sheet.iter_rows(min_row=2, max_col=len(REPORT_HEADERS), values_only=True), start=2
+    ):
+        row = list(row) + [None] * (len(REPORT_HEADERS) - len(row))
+        if all(_cell_text(v) == "" for v in row):
+            continue
+        where = _("第%(row)d行") % {"row": number}
+        try:
+            task_id = int(_cell_text(row[0]))
+        except ValueError:
+            task_id = None
+        if task_id not in tasks:
+            errors.append(_("%(where)s 任务ID：不是本单位本季度的任务，请勿修改隐藏列。") % {"where": where})
+            continue
+        if task_id in seen:
+            errors.append(_("%(where)s 任务ID：该任务出现了两次。") % {"where": where})
+            continue
+        seen.add(task_id)
+        try:
+            version = int(_cell_text(row[1]) or 0)
+        except ValueError:
+            errors.append(_("%(where)s 版本：请勿修改隐藏列。") % {"where": where})
+            continue
+        data = {}
+        status_text = _cell_text(row[6])
+        if status_text and status_text not in STATUS_BY_LABEL:
+            errors.append(
+                _("%(where)s 推进状态：应为%(choices)s之一。")
+                % {"where": where, "choices": "、".join(STATUS_BY_LABEL)}
+            )
+        data["status"] = STATUS_BY_LABEL.get(status_text, "")
+        percent_text = _cell_text(row[7]).rstrip("%")
+        percent = None
+        if percent_text:
+            try:
+                percent = Decimal(percent_text)
+                if not percent.is_finite() or not 0 <= percent <= 100:
+                    raise InvalidOperation
+            except (InvalidOperation, ValueError):
+                errors.append(_("%(where)s 完成进度：应为0–100的数字。") % {"where": where})
+                percent = None
+        data["percent"] = percent
+        for name, column in TEXT_COLUMNS.items():
+            data[name] = _cell_text(row[column - 1])
+        rows.append((number, task_id, version, data))
+    return rows, errors
+
+
+def _parse_values(book, task_ids):
+    errors, values = [], {}
+    if VALUE_SHEET not in book.sheetnames:
+        return values, errors
+    indicators = {i.pk: i for i in Indicator.objects.filter(task_id__in=task_ids)}
+    sheet = book[VALUE_SHEET]
+    for number, row in enumerate(
+        sheet.iter_rows(min_row=2, max_col=len(VALUE_HEADERS), values_only=True), start=2
+    ):
+        row = list(row) + [None] * (len(VALUE_HEADERS) - len(row))
+        if all(_cell_text(v) == "" for v in row):
+            continue
+        where = _("“%(sheet)s”第%(row)d行") % {"sheet": VALUE_SHEET, "row": number}
+        try:
+            indicator = indicators[int(_cell_text(row[0]))]
+        except (KeyError, ValueError):
+            errors.append(_("%(where)s 指标ID：不是本单位任务的指标，请勿修改隐藏列。") % {"where": where})
+            continue
+        try:
+            indicator_value_parse(row[5], label=_("本季度值"))
+        except ValidationError:
+            errors.append(_("%(where)s 本季度值：应为数字。") % {"where": where})
+            continue
+        values.setdefault(indicator.task_id, {})[str(indicator.pk)] = _cell_text(row[5])
+    return values, errors
+
+
+def workbook_apply(*, content: bytes, agency, period, by) -> int:
+    """Validate the whole upload, then save every changed row as a draft. Returns the
+    number of reports changed; raises WorkbookInvalid listing every problem."""
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:
+        raise WorkbookInvalid([_("文件不是有效的Excel（.xlsx）文件，请使用系统下载的模板。")])
+    rows, errors = _parse_rows(book, agency, period)
+    values, value_errors = _parse_values(book, [task_id for _n, task_id, _v, _d in rows])
+    errors += value_errors
+    reports = {r.task_id: r for r in ProgressReport.objects.filter(agency=agency, period=period)}
+    existing_values = {
+        (v.indicator.task_id, str(v.indicator_id)): _plain(v.value)
+        for v in IndicatorValue.objects.filter(period=period, agency=agency).select_related("indicator")
+    }
+    plan = []
+    for number, task_id, version, data in rows:
+        where = _("第%(row)d行") % {"row": number}
+        report = reports.get(task_id)
+        row_values = values.get(task_id, {})
+        if report is None:
+            unchanged = not any(data[k] not in ("", None) for k in REPORT_FIELDS) and not any(
+                row_values.values()
+            )
+            if unchanged:
+                continue
+        else:
+            current = report_snapshot(report)
+            wanted = dict(data, percent=_plain(data["percent"]) or None)
+            unchanged = all((current[k] or "") == (wanted[k] or "") for k in REPORT_FIELDS) and all(
+                existing_values.get((task_id, k), "") == _plain(indicator_value_parse(v))
+                for k, v in row_values.items()
+            )
+            if unchanged:
+                continue
+            if report.state not in EDITABLE_STATES:
+                errors.append(
+                    _("%(where)s：该任务的填报%(state)s，不能再修改。")
+                    % {"where": where, "state": report.get_state_display()}
+                )
+                continue
+            if version != report.version:
+                errors.append(
+                    _("%(where)s：该任务的填报在下载后已在网上修改，请重新下载模板后再填。")
+                    % {"where": where}
+                )
+                continue
+        plan.append((number, task_id, report, data, row_values))
+    if errors:
+        raise WorkbookInvalid(errors)
+    tasks = {a.task_id: a.task for a in _assignments(agency, period)}
+    # Raising inside the block rolls back every row already saved.
+    with transaction.atomic():
+        for number, task_id, report, data, row_values in plan:
+            where = _("第%(row)d行") % {"row": number}
+            try:
+                if report is None:
+                    report = report_get_or_create(task=tasks[task_id], agency=agency, period=period, by=by)
+                report_save_draft(
+                    report=report,
+                    data=data,
+                    by=by,
+                    base_version=report.version,
+                    indicator_values=row_values or None,
+                )
+            except ValidationError as exc:
+                errors += [f"{where}：{m}" for m in exc.messages]
+        if errors:
+            raise WorkbookInvalid(errors)
+    return len(plan)

@@ -1,0 +1,167 @@
+"""序时进度 with worked numbers (see the conventions in indicators/trajectory.py)."""
+
+from decimal import Decimal as D
+
+import pytest
+
+from indicators import trajectory as t
+
+
+def level(comparator, target, target_year, baseline=None, baseline_year=None, **kw):
+    return t.Spec(
+        comparator=comparator,
+        target=D(str(target)),
+        target_year=target_year,
+        baseline_value=None if baseline is None else D(str(baseline)),
+        baseline_year=baseline_year,
+        **kw,
+    )
+
+
+def test_a_quarter_end_is_a_point_on_the_year_scale():
+    assert t.quarter_end(2023, 2) == D("2023.5")
+    assert t.quarter_end(2025, 4) == D("2026")
+
+
+def test_an_at_least_target_is_due_linearly_from_the_end_of_the_baseline_year():
+    # 80 at the end of 2020 → 135.5 at the end of 2025: 20 quarters, 2.775 each.
+    spec = level(">=", "135.5", 2025, 80, 2020)
+    assert t.expected_at(spec, 2021, 1) == D("82.78")
+    assert t.expected_at(spec, 2023, 2) == D("107.75")
+    assert t.expected_at(spec, 2025, 4) == D("135.50")
+    # Before the start and after the target the path is flat.
+    assert t.expected_at(spec, 2020, 2) == D("80.00")
+    assert t.expected_at(spec, 2027, 1) == D("135.50")
+
+
+def test_attainment_of_an_at_least_target_is_the_share_of_the_due_increment_made():
+    spec = level(">=", "135.5", 2025, 80, 2020)
+    # Due by 2023Q2: 27.75 above 80; made: 20 → 72.07 %, 27.93 % behind.
+    result = t.assess(spec, D("100"), 2023, 2)
+    assert result.expected == D("107.75")
+    assert result.attainment == D("72.07")
+    assert result.behind_pct == D("27.93")
+    assert result.status == t.BEHIND
+    assert result.baseline_source == "baseline"
+
+
+def test_a_value_ahead_of_the_path_is_on_track_with_no_shortfall():
+    spec = level(">=", "135.5", 2025, 80, 2020)
+    result = t.assess(spec, D("110"), 2023, 2)
+    assert result.attainment == D("108.11")
+    assert result.behind_pct == D("0.00")
+    assert result.status == t.ON_TRACK
+
+
+def test_an_at_most_target_runs_downwards():
+    # Energy use 100 (2020) to at most 80 (2025): due 90 by 2023Q2.
+    spec = level("<=", 80, 2025, 100, 2020)
+    assert t.expected_at(spec, 2023, 2) == D("90.00")
+    slow = t.assess(spec, D("95"), 2023, 2)
+    assert (slow.attainment, slow.behind_pct, slow.status) == (D("50.00"), D("50.00"), t.BEHIND)
+    fast = t.assess(spec, D("88"), 2023, 2)
+    assert (fast.attainment, fast.status) == (D("120.00"), t.ON_TRACK)
+
+
+def test_reaching_the_final_target_early_counts_as_achieved():
+    spec = level(">=", "135.5", 2025, 80, 2020)
+    result = t.assess(spec, D("140"), 2022, 1)
+    assert result.status == t.ACHIEVED
+    assert result.behind_pct == D("0")
+
+
+def test_an_approximate_target_measures_closeness_to_the_path():
+    # 40 (2024) to ≈50 (2026): 8 quarters; 2026Q1 is 5 of them → 46.25 due.
+    spec = level("~", 50, 2026, 40, 2024)
+    assert t.expected_at(spec, 2026, 1) == D("46.25")
+    near = t.assess(spec, D("45"), 2026, 1)
+    assert near.attainment == D("97.30")  # 1.25 off 46.25 = 2.70 %
+    assert near.status == t.ON_TRACK
+    far = t.assess(spec, D("37"), 2026, 1)
+    assert far.behind_pct == D("20.00")
+    assert far.status == t.BEHIND
+
+
+def test_an_equal_target_is_judged_like_an_approximate_one():
+    spec = level("=", 100, 2026, 100, 2025)
+    result = t.assess(spec, D("90"), 2026, 2)
+    assert (result.expected, result.attainment, result.status) == (D("100.00"), D("90.00"), t.BEHIND)
+
+
+def test_a_decrease_target_is_a_cumulative_change_from_zero_at_the_baseline_year():
+    # 单位GDP能耗下降13.5% against 2020 by 2025: 6.75 % due by 2023Q2.
+    spec = level("<=", "13.5", 2025, None, 2020, change="decrease")
+    assert t.expected_at(spec, 2023, 2) == D("6.75")
+    result = t.assess(spec, D("6"), 2023, 2)
+    assert result.attainment == D("88.89")
+    assert result.behind_pct == D("11.11")
+    assert result.status == t.BEHIND
+
+
+def test_an_increase_target_works_the_same_way():
+    spec = level(">=", 20, 2026, None, 2024, change="increase")
+    assert t.expected_at(spec, 2025, 2) == D("5.00")
+    assert t.assess(spec, D("5.5"), 2025, 2).status == t.ON_TRACK
+
+
+def test_without_a_baseline_the_first_reported_value_is_the_starting_point_and_the_note_says_so():
+    # First value 10 at 2026Q1 (t=2026.25) to ≥30 at the end of 2026 (t=2027):
+    # 2026Q2 is a third of the way → 16.67 due; 20 made 10 of 6.67 → 150 %.
+    spec = level(">=", 30, 2026)
+    first = (D("10"), 2026, 1)
+    result = t.assess(spec, D("20"), 2026, 2, first_value=first)
+    assert result.expected == D("16.67")
+    assert result.attainment == D("150.00")
+    assert result.status == t.ON_TRACK
+    assert result.baseline_source == "first_value"
+    assert "以2026Q1首次报送值10为起点" in result.note
+
+
+def test_without_a_baseline_a_single_value_is_reported_as_such_not_judged():
+    spec = level(">=", 30, 2027)
+    result = t.assess(spec, D("10"), 2026, 1, first_value=(D("10"), 2026, 1))
+    assert result.status == t.NO_BASELINE
+    assert result.attainment is None
+    assert "无基期值" in result.note
+    assert not result.is_assessed
+
+
+def test_without_a_baseline_the_target_year_compares_with_the_target_itself():
+    spec = level(">=", 30, 2026)
+    result = t.assess(spec, D("24"), 2026, 4)
+    assert (result.expected, result.attainment, result.behind_pct) == (D("30.00"), D("80.00"), D("20.00"))
+    assert result.status == t.BEHIND
+    assert result.note == "无基期值，按目标值直接比较"
+
+
+def test_no_value_means_no_data_and_no_target_year_is_said_out_loud():
+    spec = level(">=", 30, 2026, 10, 2024)
+    assert t.assess(spec, None, 2026, 1).status == t.NO_DATA
+    assert t.assess(level(">=", 30, None, 10, 2024), D("12"), 2026, 1).status == t.NO_TARGET_YEAR
+
+
+def test_the_tolerance_decides_between_on_track_and_behind():
+    spec = level(">=", 180, 2025, 100, 2020)  # due 140 at 2023Q2
+    assert t.assess(spec, D("138"), 2023, 2).behind_pct == D("5.00")
+    assert t.assess(spec, D("138"), 2023, 2, tolerance=D(5)).status == t.ON_TRACK
+    assert t.assess(spec, D("138"), 2023, 2, tolerance=D(4)).status == t.BEHIND
+
+
+def test_a_path_lists_every_quarter():
+    spec = level(">=", 30, 2026, 10, 2025)
+    assert t.path(spec, [(2026, q) for q in range(1, 5)]) == [
+        ("2026Q1", D("15.00")),
+        ("2026Q2", D("20.00")),
+        ("2026Q3", D("25.00")),
+        ("2026Q4", D("30.00")),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_spec_is_read_from_an_indicator_with_the_plans_year_as_fallback():
+    from tests import factories as f
+
+    indicator = f.IndicatorFactory(target=D("135.5"), target_year=None, baseline_value=D("80"), baseline_year=2020)
+    spec = t.Spec.of(indicator, default_target_year=2025)
+    assert spec.target_year == 2025
+    assert t.expected_at(spec, 2023, 2) == D("107.75")
