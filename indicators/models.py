@@ -104,8 +104,6 @@ class Indicator(models.Model):
             errors["target_max"] = _("目标上限不能小于目标值。")
         if self.baseline_year and self.target_year and self.baseline_year >= self.target_year:
             errors["baseline_year"] = _("基期年份应早于目标年份。")
-        if self.change != self.Change.LEVEL and self.baseline_year is None:
-            errors["baseline_year"] = _("“下降/提高”类指标须注明基期年份。")
         if self.task_id and self.plan_id and self.task.action.plan_id != self.plan_id:
             errors["task"] = _("任务不属于该方案。")
         if errors:

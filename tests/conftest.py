@@ -10,16 +10,18 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests import factories as f
-
 
 @pytest.fixture(autouse=True)
-def _private_media(settings, tmp_path):
+def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Password hashing is deliberately slow; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
 def world(db):
+    from tests import factories as f
+
     county_a = f.RegionFactory(name="甲县")
     county_b = f.RegionFactory(name="乙县")
     plan_a = f.PlanFactory(region=county_a, title="甲县碳达峰实施方案")

@@ -23,10 +23,13 @@ _CLOSE = ")]】〕}"
 # What an agency's name ends with: 局 委 办 部 中心 公司 政府 分行 园区 高新区 党校 …
 AGENCY_SUFFIX = re.compile(
     r"(?:局|委|办|厅|部|院|会|中心|公司|集团|政府|办事处|街道|乡镇|行|社|所|站|队|处|室|馆|校|署|"
-    r"园区|高新区|开发区|新区|试验区|示范区|团|联|台|场|厂|协会|商会|企业|单位|机构)$"
+    r"园区|高新区|开发区|经开区|新区|试验区|示范区|团|联|台|场|厂|协会|商会)$"
 )
 # Words that name nobody in particular; they are dropped rather than resolved.
-_GENERIC = re.compile(r"^(?:各)?(?:有关|相关|其他|其它)?(?:各)?(?:成员)?(?:单位|部门|部门单位|单位部门|方面|责任单位)$")
+_GENERIC = re.compile(
+    r"^(?:县直|市直|省直|区直)?(?:及驻[县市区])?(?:各)?(?:有关|相关|其他|其它)?(?:各)?(?:成员)?"
+    r"(?:单位|部门|部门单位|单位部门|方面|责任单位)$"
+)
 
 # Role keywords. Prefix forms ("牵头单位：") assign the names that follow; suffix forms
 # ("…牵头", "…配合") assign the names that precede.
@@ -35,13 +38,16 @@ _ROLE = re.compile(
       (?P<pre_lead>(?:牵头|主办|主责|责任牵头)(?:单位|部门)\s*[:])
     | (?P<pre_sup>(?:配合|协办|参与|协同|协助)(?:单位|部门)\s*[:])
     | (?P<pre_list>(?:责任|实施|承办|主体)(?:单位|部门)\s*[:])
-    | (?P<lead>(?:负责)?牵头(?:负责|实施|推进|落实|抓总)?)
-    | (?P<sup>按职责(?:分工)?(?:负责|落实|推进|抓好落实)?|按(?:职能|分工)(?:负责|落实)
-        |(?:分工|分别|共同|协同)(?:负责|推进|落实)|配合(?:实施|落实|推进)?|参与|协助|协同)
-    | (?P<resp>负责(?:落实|实施|推进)?)
+    | (?P<lead>(?:为|是)?(?:负责)?牵头(?:单位|部门)?(?:负责|实施|推进|落实|抓总)?)
+    | (?P<sup>(?:为|是)(?:配合|参与|协办)(?:单位|部门)
+        |(?:按照?|根据)(?:各自)?(?:职责|职能)(?:分工)?(?:负责|落实|推进|抓好落实|做好)?|按分工(?:负责|落实)
+        |(?:分工|分别|共同|协同|具体)(?:负责|推进|落实)|配合(?:实施|落实|推进)?|参与|协助|协同)
+    | (?P<resp>负责(?:落实|实施|推进)?|(?:为|是)责任(?:单位|部门))
     """,
     re.X,
 )
+# "县发改局（牵头）、县工信局": a lead marked inside the list.
+_LEAD_MARK = re.compile(r"[(（]\s*牵头\s*[)）]")
 _PREFIX_ROLES = {"pre_lead": "lead", "pre_sup": "sup", "pre_list": "list"}
 
 # "以下任务均需X和Y配合,不再重复列出": X and Y support this task and every later one.
@@ -59,7 +65,8 @@ _SEPARATORS = set("、,;/")
 _CONNECTORS = re.compile(r"以及|会同|和|及|与|\s+")
 _TRIM_HEAD = re.compile(r"^(?:由|请|会同|其中|包括|以及|和|及)+")
 _TRIM_TAIL = re.compile(
-    r"(?:等(?:相关|有关)?(?:部门|单位|成员单位|部门单位)?|按职责(?:分工)?负责|分工负责|分别负责|共同负责|负责|配合|参与|牵头)+$"
+    r"(?:等(?:相关|有关)?(?:部门|单位|成员单位|部门单位)?|按照?职责(?:分工)?负责|分工负责|分别负责|共同负责|"
+    r"具体落实|具体负责|组织实施|共同推进|负责|配合|参与|牵头|推进|落实|实施)+$"
 )
 
 
@@ -114,9 +121,10 @@ def _split_top(s: str) -> list[tuple[int, int]]:
 
 
 def clean_name(name: str) -> str:
-    name = name.strip(" \t\u3000\"“”'‘’")
+    name = name.strip(" \t\u3000\"“”'‘’。.，,；;：:")
     name = _TRIM_HEAD.sub("", name)
     name = _TRIM_TAIL.sub("", name).strip(" \t\u3000")
+    name = name.rstrip("（([【 ").lstrip("）)]】 ")
     # A bracket left open or closed by a cut: drop it.
     if name and name[0] in "（([【" and not any(c in name for c in ")）]】"):
         name = name[1:]
@@ -183,6 +191,8 @@ def parse_clause(content: Text) -> Assignment:
             chars[a:b] = ";" * (b - a)
         s = "".join(chars)
 
+    # "X（牵头）、Y" reads as "X牵头;、Y" (same length, so `s` and `d` stay aligned).
+    s = _LEAD_MARK.sub(lambda m: " " * (len(m.group()) - 3) + "牵头;", s)
     tokens = [(m.start(), m.end(), m.lastgroup) for m in _ROLE.finditer(s)]
     pieces: list[tuple[str, list[str]]] = []  # (role, names) in document order
     bounds = [(0, 0, None), *tokens, (len(s), len(s), None)]
@@ -192,11 +202,14 @@ def parse_clause(content: Text) -> Assignment:
             continue
         prefix_role = _PREFIX_ROLES.get(prev_kind or "")
         suffix_role = next_kind if next_kind in ("lead", "sup", "resp") else None
-        if prefix_role and suffix_role:
+        cut_at = min((i for i, ch in enumerate(gap_s) if ch in ",;"), default=None)
+        if prefix_role and suffix_role and cut_at is not None:
             # "牵头单位：X，Y配合": X to the prefix role, the rest to the suffix role.
-            cut_at = min((i for i, ch in enumerate(gap_s) if ch in ",;"), default=len(gap_s))
             pieces.append((prefix_role, split_names(gap_d[:cut_at], gap_s[:cut_at])))
             pieces.append((suffix_role, split_names(gap_d[cut_at:], gap_s[cut_at:])))
+        elif prefix_role and suffix_role == "lead":
+            # "责任单位：X（牵头）": the mark names the lead.
+            pieces.append(("lead", split_names(gap_d, gap_s)))
         else:
             pieces.append((prefix_role or suffix_role or "rest", split_names(gap_d, gap_s)))
 

@@ -20,6 +20,9 @@ _RULES: list[tuple[re.Pattern, str | int]] = [
     # Pandoc/Word bookmark anchors: []{#_Toc123 .anchor}, {#id}, {.underline}.
     (re.compile(r"\[\]\{[^}\n]*\}|\{[#.][^}\n]*\}"), _DELETE),
     (re.compile(r"(?<![A-Za-z0-9])_(?:Toc|Hlk|GoBack|Ref)\d*"), _DELETE),
+    # A saved web page: scripts and styles go; block ends become line breaks.
+    (re.compile(r"(?is)<(script|style)\b.*?</\1\s*>"), _DELETE),
+    (re.compile(r"(?i)<br\s*/?>|</(?:p|div|h\d|li|tr|td|table)\s*>"), "\n"),
     # HTML entities and tags, including a tag's tail cut off by a copy (e.g. "⠼/span>").
     (re.compile(r"&(?:nbsp|ensp|emsp|#160|#12288);"), " "),
     (re.compile(r"&amp;"), "&"),
@@ -32,7 +35,10 @@ _RULES: list[tuple[re.Pattern, str | int]] = [
     (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])"), 1),
     # Page furniture: "- 3 -", "— 12 —", "第 3 页 共 10 页", a bare page number.
     (re.compile(r"(?m)^[ \t]*[-—–]{1,2}[ \t]*\d{1,4}[ \t]*[-—–]{1,2}[ \t]*$"), _DELETE),
-    (re.compile(r"(?m)^[ \t]*第[ \t]*\d{1,4}[ \t]*页(?:[ \t]*[,/]?[ \t]*共[ \t]*\d{1,4}[ \t]*页)?[ \t]*$"), _DELETE),
+    (
+        re.compile(r"(?m)^[ \t]*第[ \t]*\d{1,4}[ \t]*页(?:[ \t]*[,/]?[ \t]*共[ \t]*\d{1,4}[ \t]*页)?[ \t]*$"),
+        _DELETE,
+    ),
     (re.compile(r"(?m)^[ \t]*\d{1,3}[ \t]*$"), _DELETE),
     # Heading hashes, block quotes and bullets at the start of a line.
     (re.compile(r"(?m)^[ \t]*(?:#{1,6}|>)[ \t]*"), _DELETE),
@@ -64,7 +70,9 @@ _TERMINAL = set("。！？!?；;：:…)]】》」』")
 _QUOTE_END = set("”\"’'")
 _BOX_START = re.compile(r"\s*[\[【(]?\s*专栏")
 # Metadata lines of a web page (索引号:…, 发布时间:…) never continue a sentence.
-_META = re.compile(r"\s*(?:索引号|统一登记号|发布机构|发文机关|信息状态|生效日期|信息时效期|公开方式|公开范围|文号|来源|信息来源|发布时间|发布日期|成文日期|浏览量|浏览次数|字号|分享|打印|关闭)\s*[:：]")
+_META = re.compile(
+    r"\s*(?:索引号|统一登记号|发布机构|发文机关|信息状态|生效日期|信息时效期|公开方式|公开范围|文号|来源|信息来源|发布时间|发布日期|成文日期|浏览量|浏览次数|字号|分享|打印|关闭)\s*[:：]"
+)
 
 
 def _ends_sentence(s: str) -> bool:
@@ -80,7 +88,13 @@ def _open_brackets(s: str) -> int:
 
 def _is_prose(s: str) -> bool:
     """Prose, not a heading or a title: has inner punctuation, is long, or has a
-    bracket still open (an agency parenthetical cut by a page break)."""
+    bracket still open (an agency parenthetical cut by a page break). A numbered
+    heading ("一、工作目标", "（三）节能、降碳行动") is judged without its label, and a
+    list comma alone does not make it prose."""
+    label = LABEL.match(s)
+    if label:
+        rest = s[label.end() :]
+        return any(c in rest for c in ",，。;；") or len(rest) >= 45 or _open_brackets(rest) > 0
     return any(c in s for c in ",，。;；、") or len(s) >= 45 or _open_brackets(s) > 0
 
 

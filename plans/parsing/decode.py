@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 
 from .errors import PlanParseError
 
 _EMPTY = "文件为空，没有可读取的内容。"
-_JUNK = "文件内容无法识别为中文文本（可能是二进制文件、图片或已损坏的文件），请上传实施方案的 .docx 或文本文件。"
+_JUNK = (
+    "文件内容无法识别为中文文本（可能是二进制文件、图片或已损坏的文件），请上传实施方案的 .docx 或文本文件。"
+)
 _ENCODING = "无法识别文件编码，请将文件另存为 UTF-8 或 GB18030（GBK）编码的文本文件，或 .docx 后再导入。"
 _DOCX_BROKEN = "无法打开该 .docx 文件（文件可能已损坏，或并非 Word 文档），请用 Word 重新保存后再导入。"
 _DOCX_NO_TEXT = "该 .docx 不含文字（可能是扫描图片），请上传含文字的版本或先做文字识别。"
@@ -78,6 +79,17 @@ def _decode_text(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             pass
+    # A stray bad byte (a file cut short, a pasted fragment in another encoding) should
+    # not sink a whole plan: accept a few replacement characters in otherwise good text.
+    # Mojibake (UTF-8 read as GB18030) decodes without errors but fails _looks_chinese.
+    best = None
+    for encoding in ("utf-8", "gb18030"):
+        text = data.decode(encoding, errors="replace")
+        bad = text.count("\ufffd")
+        if bad <= max(3, len(text) // 1000) and _looks_chinese(text) and (best is None or bad < best[0]):
+            best = (bad, text)
+    if best is not None:
+        return best[1]
     try:
         from charset_normalizer import from_bytes
     except ImportError:  # pragma: no cover - a declared dependency
@@ -96,19 +108,22 @@ def _strict(data: bytes, encoding: str) -> str:
 
 
 def _looks_chinese(text: str) -> bool:
-    visible = [c for c in text if not c.isspace()]
+    visible = len(text) - len(re.findall(r"\s", text))
     if not visible:
         return False
-    han = [c for c in visible if "\u4e00" <= c <= "\u9fff"]
-    if len(han) < 0.2 * len(visible):
+    han = re.findall(r"[\u4e00-\u9fff]", text)
+    if len(han) < 0.2 * visible:
         return False
     return sum(1 for c in han if c in _COMMON) >= 0.3 * len(han)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 
 def _check_text(text: str) -> None:
     if not text.strip():
         raise PlanParseError(_EMPTY)
-    controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\t\n\r\f\v")
+    controls = len(_CONTROL.findall(text))
     if controls > 0.01 * len(text) or text.count("\ufffd") > 0.01 * len(text):
         raise PlanParseError(_JUNK)
     if not _looks_chinese(text):
@@ -123,10 +138,13 @@ _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 
 def _q(tag: str) -> str:
     prefix, local = tag.split(":")
-    return "{%s}%s" % ({"w": _W, "mc": _MC}[prefix], local)
+    namespace = {"w": _W, "mc": _MC}[prefix]
+    return f"{{{namespace}}}{local}"
 
 
-_P, _TBL, _TR, _TC, _SDT, _SDT_CONTENT = (_q(t) for t in ("w:p", "w:tbl", "w:tr", "w:tc", "w:sdt", "w:sdtContent"))
+_P, _TBL, _TR, _TC, _SDT, _SDT_CONTENT = (
+    _q(t) for t in ("w:p", "w:tbl", "w:tr", "w:tc", "w:sdt", "w:sdtContent")
+)
 _T, _TAB, _BR, _CR = (_q(t) for t in ("w:t", "w:tab", "w:br", "w:cr"))
 _SKIP = {_q(t) for t in ("w:del", "w:delText", "w:instrText", "mc:Fallback", "w:rPr", "w:pPr")}
 _TXBX = _q("w:txbxContent")
@@ -224,8 +242,21 @@ def _cn(n: int) -> str:
 
 def _roman(n: int) -> str:
     out = ""
-    for value, symbol in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-                          (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+    for value, symbol in (
+        (1000, "M"),
+        (900, "CM"),
+        (500, "D"),
+        (400, "CD"),
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
+    ):
         while n >= value:
             out += symbol
             n -= value
@@ -279,23 +310,44 @@ class _Numbering:
                 abstract[an.get(_q("w:abstractNumId"))] = lvls
             for num in root.iterchildren(_q("w:num")):
                 ref = num.find(_q("w:abstractNumId"))
-                if ref is not None and ref.get(_VAL) in abstract:
-                    self.levels[num.get(_q("w:numId"))] = abstract[ref.get(_VAL)]
+                if ref is None or ref.get(_VAL) not in abstract:
+                    continue
+                lvls = dict(abstract[ref.get(_VAL)])
+                # A list instance may restart a level at another number.
+                for override in num.iterchildren(_q("w:lvlOverride")):
+                    start = override.find(_q("w:startOverride"))
+                    ilvl = int(override.get(_q("w:ilvl"), "0"))
+                    if start is not None and ilvl in lvls:
+                        lvls[ilvl] = (int(start.get(_VAL)), *lvls[ilvl][1:])
+                self.levels[num.get(_q("w:numId"))] = lvls
         try:
             styles = document.styles.element
         except Exception:  # pragma: no cover - python-docx always has styles
             styles = None
         if styles is not None:
+            based_on = {}
             for style in styles.iterchildren(_q("w:style")):
+                style_id = style.get(_q("w:styleId"))
+                parent = style.find(_q("w:basedOn"))
+                if parent is not None:
+                    based_on[style_id] = parent.get(_VAL)
                 num_pr = style.find(f"{_q('w:pPr')}/{_q('w:numPr')}")
                 if num_pr is not None:
                     num_id = num_pr.find(_q("w:numId"))
                     ilvl = num_pr.find(_q("w:ilvl"))
                     if num_id is not None:
-                        self.style_num[style.get(_q("w:styleId"))] = (
+                        self.style_num[style_id] = (
                             num_id.get(_VAL),
                             int(ilvl.get(_VAL)) if ilvl is not None else 0,
                         )
+            # A heading style often inherits its numbering from the style it is based on.
+            for style_id in based_on:
+                seen, current = set(), style_id
+                while current in based_on and current not in self.style_num and current not in seen:
+                    seen.add(current)
+                    current = based_on[current]
+                if style_id not in self.style_num and current in self.style_num:
+                    self.style_num[style_id] = self.style_num[current]
 
     def label(self, p) -> str:
         ppr = p.find(_q("w:pPr"))

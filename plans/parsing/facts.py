@@ -12,7 +12,8 @@ from .textmap import Text
 _HAN = r"\u4e00-\u9fff"
 # A plan's own title ends with one of these (optionally followed by a draft marker).
 _TITLE_END = re.compile(
-    r"(?:方案|计划|要点|规划|清单|意见|措施|办法|任务书|分解表)\s*(?:[(\[【]\s*(?:征求意见稿|送审稿|讨论稿|草案|试行)\s*[)\]】])?\s*$"
+    r"(?:方案|计划|要点|规划|清单|意见|措施|办法|任务书|分解表)\s*(?:[(\[【]\s*(?:征求意见稿|送审稿|讨论稿|草案|试行)\s*[)\]】])?"
+    r"\s*(?:[(]\s*20\d{2}\s*[-—–~至]+\s*20\d{2}\s*年?\s*[)])?\s*$"
 )
 _NOTICE = re.compile(r"关于印发|的通知\s*$|通知\s*$")
 _DRAFT = re.compile(r"征求意见稿|送审稿|讨论稿|草案")
@@ -25,9 +26,13 @@ _META = re.compile(
 # 岳县政发〔2024〕2号; brackets vary: 〔〕 [] 【】 ().
 _DOC_NO = re.compile(rf"[{_HAN}]{{1,12}}\s*[〔\[【(]\s*(?:19|20)\d{{2}}\s*[〕\]】)]\s*\d{{1,4}}\s*号")
 _DATE_NUM = re.compile(r"((?:19|20)\d{2})\s*(?:年|-|/|\.)\s*(\d{1,2})\s*(?:月|-|/|\.)\s*(\d{1,2})\s*日?")
-_DATE_CN = re.compile(r"([〇○零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日")
+_DATE_CN = re.compile(
+    r"([〇○零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日"
+)
 _DATE_LABELLED = re.compile(r"(?:成文日期|发文日期|签发日期|印发日期)\s*:\s*")
-_DATE_WEB = re.compile(r"(?:发布时间|发布日期|公布日期|生效日期|日期|来源[^:\n]{0,30})\s*:?\s*(?=(?:19|20)\d{2}\s*[-/.年])")
+_DATE_WEB = re.compile(
+    r"(?:发布时间|发布日期|公布日期|生效日期|日期|来源[^:\n]{0,30})\s*:?\s*(?=(?:19|20)\d{2}\s*[-/.年])"
+)
 
 # Admin units, longest suffix first so 自治县 wins over 县.
 _UNIT = re.compile(rf"[{_HAN}]{{1,7}}?(?:自治区|自治州|自治县|特别行政区|省|市|州|盟|地区|县|区|旗)")
@@ -46,6 +51,11 @@ _ISSUER = re.compile(
     rf"(?:中共)?([{_HAN}]{{2,8}}?(?:自治区|自治州|自治县|省|市|州|盟|县|区|旗))"
     r"(?:人民政府|政府办公室|委员会|委|发展和改革|发改|碳达峰)"
 )
+
+
+def is_meta_line(s: str) -> bool:
+    """A web page's field line (发布机构：…, 信息来源：…)."""
+    return bool(_META.match(s.strip()))
 
 
 def _iso(y: int, m: int, d: int) -> str | None:
@@ -75,7 +85,14 @@ def level_of(region: str | None) -> str | None:
     return None
 
 
-_NOT_IN_NAME = re.compile("[的和与及对在为以全本我各该关于推进加快实施落实好点年度工作方案行动计划碳达峰绿色低能源]")
+# After 县/市/区 these make a common word (县城, 县域, 市场, 区域), not a region name.
+_COMMON_AFTER = set("城域级乡区市镇场民直属内外长委政人财管情")
+_NOT_IN_REGION_NAME = re.compile(
+    "[副管推进加强实开展完善提升促动建设改造治理落保护发现各全本我该对由从在与及和的]"
+)
+_NOT_IN_NAME = re.compile(
+    "[的和与及对在为以全本我各该关于推进加快实施落实好点年度工作方案行动计划碳达峰绿色低能源]"
+)
 
 
 def _region_prefix(title: str) -> str | None:
@@ -86,10 +103,14 @@ def _region_prefix(title: str) -> str | None:
         m = _UNIT.match(title, at)
         if not m:
             break
-        unit = m.group()
+        # 郴州市, 青州市: a name may itself end in a suffix character.
+        end = m.end()
+        while end < len(title) and title[end] in "市县区旗" and end - at < 8:
+            end += 1
+        unit = title[at:end]
         if len(unit) < 2 or re.fullmatch(_NOT_REGION.pattern, unit) or _NOT_IN_NAME.search(unit):
             break
-        region, at = unit, m.end()
+        region, at = unit, end
     return region
 
 
@@ -159,7 +180,10 @@ def find_doc_number(preamble: list[Text]) -> str | None:
             if re.search(r"(?:文号|发文字号)\s*:\s*$", before):
                 return number
             whole_line = not s[: m.start()].strip() and len(s[m.end() :].strip()) <= 2
-            cited = s[max(0, m.start() - 1) : m.start()] in ("(", "（", "《") or "》" in s[max(0, m.start() - 3) : m.start()]
+            cited = (
+                s[max(0, m.start() - 1) : m.start()] in ("(", "（", "《")
+                or "》" in s[max(0, m.start() - 3) : m.start()]
+            )
             if whole_line:
                 found.insert(0, number)
             elif not cited and len(s) <= 40:
@@ -207,30 +231,32 @@ def _wording_level(s: str, agency_names: list[str]) -> str | None:
 
 
 def _frequent_region(s: str, level: str) -> str | None:
-    """The region of `level` the text names most: 平江县 from 平江县…, 平江分局, 美丽平江."""
+    """The region of `level` the text names most: 平江县 from 落实平江县…, 平江分局, 美丽平江.
+    Scored by the full name and, more weakly, by the bare name, which plans use on its
+    own (平江高新区, 平江样板)."""
     suffixes = {"county": "县区旗", "city": "市州", "province": "省"}[level]
-    bases: Counter = Counter()
+    names: Counter = Counter()
     for i, ch in enumerate(s):
-        if ch not in suffixes:
+        if ch not in suffixes or s[i + 1 : i + 2] in _COMMON_AFTER:
             continue
         for n in (2, 3, 4):
             base = s[i - n : i]
             if len(base) != n or not re.fullmatch(f"[{_HAN}]+", base):
                 break
-            if re.search("[全本我各该县市区省的和与及在对由从]", base) or _NOT_REGION.search(base + ch):
+            if _NOT_IN_NAME.search(base) or _NOT_IN_REGION_NAME.search(base) or _NOT_REGION.search(base + ch):
                 break
-            bases[(base, ch)] += 1
-    if not bases:
+            names[base + ch] += 1
+    if not names:
         return None
-    scored = {key: s.count(key[0]) for key in bases}
-    best = max(scored, key=lambda k: (scored[k], -len(k[0])))
-    for key, count in sorted(scored.items(), key=lambda kv: -len(kv[0][0])):
-        if key[0].endswith(best[0]) and len(key[0]) > len(best[0]) and count >= 0.8 * scored[best]:
-            best = key
+    scored = {name: 2 * count + s.count(name[:-1]) for name, count in names.items()}
+    best = max(scored, key=lambda k: (scored[k], -len(k)))
+    for name, score in sorted(scored.items(), key=lambda kv: -len(kv[0])):
+        if name.endswith(best) and len(name) > len(best) and score >= 0.8 * scored[best]:
+            best = name
             break
-    if scored[best] < 2:
+    if scored[best] < 4:
         return None
-    return best[0] + best[1]
+    return best
 
 
 def find_region(
@@ -258,6 +284,20 @@ def find_region(
             return region, wording
     if issuers:
         return issuers[0], level_of(issuers[0])
+    if wording in ("county", "city"):
+        # Last resort: the bare name inside agency names, such as 市生态环境局平江分局
+        # or 国网平江供电公司, completed with the suffix of the plan's level.
+        bases = Counter()
+        for name in agency_names:
+            m = re.search(
+                rf"(?:局|委)([{_HAN}]{{2,3}}?)(?:分局|支局|供电)|^([{_HAN}]{{2,3}}?)(?:高新区|经开区|工业园)",
+                name,
+            )
+            base = m and (m.group(1) or m.group(2))
+            if base and not _NOT_IN_REGION_NAME.search(base) and not re.search("[县市区省]", base):
+                bases[base] += 1
+        if bases:
+            return bases.most_common(1)[0][0] + ("县" if wording == "county" else "市"), wording
     return None, wording
 
 
@@ -277,7 +317,9 @@ def find_plan_year(title: str, s: str, issued: str | None) -> int | None:
     if m and not re.search(r"20\d{2}\s*[-—–~至到]\s*(20\d{2})", title):
         return int(m.group(1))
     body = _outside_book_titles(s)
-    annual = len(_ANNUAL.findall(body))
+    annual = len(_ANNUAL.findall(body)) + (
+        1 if re.search(r"工作要点|年度|任务实施方案|任务清单", title) else 0
+    )
     if not annual or len(_LONG_TERM.findall(body)) > annual:
         return None
     weights: Counter = Counter()
@@ -287,7 +329,9 @@ def find_plan_year(title: str, s: str, issued: str | None) -> int | None:
             continue  # a range: 2026—2028年
         if re.search(r"[比较与从自]\s*$", before) or re.match(r"前|以来|起|为基", after):
             continue  # a baseline, a long-term deadline (2030年前) or a start
-        strong = re.search(r"(?:确保|今年|力争)\s*$", before) or re.match(r"度|底|内|全年|目标任务|重点任务|工作", after)
+        strong = re.search(r"(?:确保|今年|力争)\s*$", before) or re.match(
+            r"度|底|内|全年|目标任务|重点任务|工作", after
+        )
         weights[int(m.group(1))] += 3 if strong else 1
     if issued:
         year, month = int(issued[:4]), int(issued[5:7])

@@ -16,27 +16,33 @@ from .textmap import Text
 
 MASK = "\x1f"  # stands in for text that must not yield indicators (agency clauses, 《》)
 
+# Units after a number, without the 万 / 亿 a number may carry (万千瓦, 1.2万辆, 亿吨).
 COUNT_UNITS = [
-    "万人次", "人次", "万辆", "万户", "万人", "万个", "万台", "万套", "个", "家", "座", "辆", "台", "套",
-    "艘", "处", "条", "项", "所", "户", "根", "栋", "批", "名", "人", "宗", "只",
+    "人次", "个", "家", "座", "辆", "台", "套", "艘", "处", "条", "项", "所", "户", "根", "栋",
+    "批次", "批", "名", "人", "宗", "只", "场次", "场", "次", "株", "棵",
 ]  # fmt: skip
 MEASURE_UNITS = [
     "%", "个百分点", "百分点",
-    "吨标准煤/万元", "吨二氧化碳/万元", "千克标准煤/万元",
-    "万千瓦时", "亿千瓦时", "千瓦时", "万千瓦", "千瓦", "兆瓦", "吉瓦", "万千伏安", "千伏安",
-    "万吨标准煤", "吨标准煤", "万吨标煤", "吨标煤", "万吨二氧化碳", "亿吨", "万吨", "蒸吨", "吨", "千克", "公斤",
-    "亿立方米", "万立方米", "立方米", "万平方米", "平方米", "平方公里", "平方千米", "万公顷", "公顷",
-    "万亩", "亩", "公里", "千米", "米", "微克/立方米", "毫克/立方米",
+    "吨标准煤/万元", "吨二氧化碳/万元", "千克标准煤/万元", "吨/年", "吨/日", "吨/天",
+    "千瓦时", "兆瓦时", "千瓦", "兆瓦", "吉瓦", "千伏安",
+    "吨标准煤", "吨标煤", "吨二氧化碳", "蒸吨", "吨", "千克", "公斤",
+    "kWh", "MWh", "kW", "MW", "GW",
+    "立方米", "平方米", "平方公里", "平方千米", "公顷", "亩", "公里", "千米", "米", "微克/立方米", "毫克/立方米",
 ]  # fmt: skip
 MONEY_UNITS = ["亿元", "万元"]
-_ALL_UNITS = sorted(COUNT_UNITS + MEASURE_UNITS + MONEY_UNITS, key=len, reverse=True)
 _DISTANCE = {"公里", "千米", "米"}
 
 _NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
+_BASES = "|".join(re.escape(u) for u in sorted(COUNT_UNITS + MEASURE_UNITS, key=len, reverse=True))
 _MATCH = re.compile(
     rf"(?<![A-Za-z0-9_.\-+/{{}}])(?P<n1>{_NUMBER})(?:\s*(?:-|—|–|~|至|到)\s*(?P<n2>{_NUMBER}))?"
-    rf"\s*(?P<unit>{'|'.join(re.escape(u) for u in _ALL_UNITS)})(?![A-Za-z0-9])"
+    rf"\s*(?:余|多)?\s*(?P<unit>亿元|万元|(?:万|亿)?(?:{_BASES}))(?![A-Za-z0-9])"
 )
+
+
+def _base(unit: str) -> str:
+    return unit[1:] if unit[:1] in "万亿" and unit not in MONEY_UNITS else unit
+
 
 _SENTENCE_STOP = "。!?！？\n"
 _CLAUSE_STOP = ",;:，；：" + _SENTENCE_STOP
@@ -46,13 +52,15 @@ _MARKERS = re.compile(
     r"力争|确保|争取|实现|达到|新增|新建|建成|建设|完成|培育|创建|创成|打造|招引|引进|累计|改造|推广|具备|"
     r"不低于|不少于|不超过|不高于|超过|突破|控制在|稳定在|保持在|维持在|目标|提高|提升|增长|增加|下降|降低|"
     r"减少|削减|压减|种植|植树|造林|治理|修复|整治|回收|处置|培训|认定|建立|形成|争创|覆盖|占比|比例|比重|率|"
-    r"年内|全年|每年|要求"
+    r"年内|全年|每年|要求|实施|淘汰|关停|退出|更新|替代|置换|安装|配建|配置|举办|组织"
 )
 _TARGET_YEAR_PHRASE = re.compile(r"(?:到|至|截至)\s*20\d{2}\s*年|20\d{2}\s*年(?:底|末|前)")
 _IMMEDIATE_MARKER = re.compile(r"(?:达|到|至|为)\s*$")
 _SUFFIX_CMP = re.compile(r"\s*(?:及)?(以上|以下|以内|左右|上下)")
-_PREFIX_GE = re.compile(r"(?:不低于|不少于|至少|超过|突破|高于|达到|达|力争)\s*$")
-_PREFIX_LE = re.compile(r"(?:不超过|不高于|低于|控制在|降至|降到|压减至|压减到|压降至|下降到|下降至|降低到|降低至)\s*$")
+_PREFIX_GE = re.compile(r"(?:不低于|不少于|至少|(?<!不)超过|突破|(?<!不)高于|达到|达|力争)\s*$")
+_PREFIX_LE = re.compile(
+    r"(?:不超过|不高于|(?<!不)低于|控制在|降至|降到|压减至|压减到|压降至|下降到|下降至|降低到|降低至)\s*$"
+)
 _PREFIX_EQ = re.compile(r"(?:稳定在|保持在|维持在|目标值为|目标值|目标为)\s*$")
 _PREFIX_ABOUT = re.compile(r"(?:约|大约)\s*$")
 _DECREASE = re.compile(r"(?:下降|降低|减少|削减|压减|缩减)了?\s*$")
@@ -61,21 +69,29 @@ _INCREASE = re.compile(r"(?:提高|提升|增长|增加|上升)了?\s*$")
 # A threshold defining a scope: 年综合能耗1000吨标煤以上企业, 1万平方米以上的公共建筑.
 _THRESHOLD_BEFORE = re.compile(
     r"(?:年综合能耗|综合能耗|年能耗|年耗能|能耗|年用电量|用电量|年用能|年排放量|排放量|单机容量|单机|容量|规模|"
-    r"面积|年产值|年处理|日处理|年发电量|营业收入|营收|主营业务收入|功率)\s*(?:在|达|达到)?\s*$"
+    r"面积|年产值|年处理|日处理|年发电量|营业收入|营收|主营业务收入|功率)\s*(?:在)?\s*$"
 )
 _THRESHOLD_AFTER = re.compile(
     r"\s*(?:及)?(?:以上|以下)\s*(?:的)?\s*[\u4e00-\u9fff]{0,8}?"
     r"(?:企业|单位|用户|项目|锅炉|机组|建筑|车辆|船舶|窑炉|工程|数据中心|场所|煤矿|矿山)"
+    r"|\s*(?:范围|以内的|内的|沿线|半径)"
 )
 # One project's specification: "100兆瓦储能电站项目", "年产10万吨…".
 _SPEC_AFTER = re.compile(r"[\u4e00-\u9fff]{0,12}?(?:项目|工程|电站|锅炉|机组|生产线|储能站|示范站)")
 _SPEC_BEFORE = re.compile(r"(?:年产|年处理|日处理|日产|设计|总投资|投资)\s*$")
-_TARGET_VERB_NEAR = re.compile(r"(?:达到|新增|建成|完成|累计|力争|突破|超过|不低于|不少于|实现|形成|提升至|提高到|达|到)\s*$")
-# Facts about today.
-_FACT = re.compile(r"现有|共有|已有|已建成|已建|已完成|已累计|已达|已经|目前|当前|现状|截至目前|截至\s*20\d{2}|截止\s*20\d{2}|去年|上年")
+_TARGET_VERB_NEAR = re.compile(
+    r"(?:达到|新增|建成|完成|累计|力争|突破|超过|不低于|不少于|实现|形成|提升至|提高到|达|到)\s*$"
+)
+# Facts about today. ("截至2023年底" alone is not enough: a plan may write a target
+# that way; a year before the plan's issue is dropped later, when the date is known.)
+_FACT = re.compile(
+    r"现有|共有|已有|已建成|已建|已完成|已累计|已达|已经|目前|当前|现状|截至目前|截止目前|去年|上年"
+)
 _FUTURE = re.compile(r"力争|确保|争取|新增|计划|将|目标|到\s*20\d{2}\s*年|年内|全年")
 _MONEY_OK = re.compile(r"产值|营业收入|营收|收入|增加值|交易额|销售额|规模")
-_MONEY_BUDGET = re.compile(r"资金|投资|预算|补助|补贴|奖励|奖补|安排|投入|下达|筹措|贷款|融资|基金|财政|拨付|支持|争取")
+_MONEY_BUDGET = re.compile(
+    r"资金|投资|预算|补助|补贴|奖励|奖补|安排|投入|下达|筹措|贷款|融资|基金|财政|拨付|支持|争取"
+)
 _COUNT_NOT_UNIT = re.compile(r"(?:月|工作日|小时|百分点|年|季度|周|天|民|倍|庭)")
 
 _YEAR = re.compile(
@@ -88,10 +104,12 @@ _NOT_TARGET_POST = {"以来", "起", "为基数", "为基准", "基础上", "相
 
 _LEAD_IN = re.compile(
     r"^(?:并|且|同时|其中|力争|确保|争取|努力|全面|基本|进一步|实现|要求|"
-    r"(?:到|至)?\s*20\d{2}\s*年(?:底|末|前)?|年内|全年|今年|每年|全县|全市|全区|全省|全州|本县|本市|"
+    r"(?:到|至)?\s*20\d{2}\s*年(?:底|末|前)?|[“\"]?十[四五六]五[”\"]?(?:时期|期)?末|年内|全年|今年|每年|全县|全市|全区|全省|全州|本县|本市|"
     r"[,、\s" + MASK + r"])+"
 )
-_LEAD_IN_CLAUSE = re.compile(r"^\s*(?:力争|确保|争取|预计)?\s*(?:到|至|截至)?\s*20\d{2}\s*年(?:底|末|前)?\s*$")
+_LEAD_IN_CLAUSE = re.compile(
+    r"^\s*(?:力争|确保|争取|预计)?\s*(?:到|至|截至)?\s*20\d{2}\s*年(?:底|末|前)?\s*$"
+)
 _TAIL = re.compile(
     r"(?:(?:比|较)\s*20\d{2}\s*年(?:底|末)?)?(?:要求|达到|达|到|为|超过|突破|不低于|不少于|不超过|不高于|低于|高于|"
     r"控制在|稳定在|保持在|维持在|目标值为|目标为|提高到|提升到|提升至|提高至|增加到|增长到|降至|降到|提高|提升|"
@@ -180,6 +198,7 @@ def extract(
     for m in _MATCH.finditer(s):
         start, end = m.span()
         unit = m.group("unit")
+        base = _base(unit)
         sentence = _last_stop(s, start, _SENTENCE_STOP)
         clause = _last_stop(s, start, _CLAUSE_STOP, sentence)
         before = s[clause:start]
@@ -187,11 +206,11 @@ def extract(
 
         if start and s[start - 1] in "第前":
             continue
-        if unit in COUNT_UNITS and _COUNT_NOT_UNIT.match(after):
+        if base in COUNT_UNITS and _COUNT_NOT_UNIT.match(after):
             continue
-        if re.match(r"\s*[0-9A-Za-z]", after):
-            continue  # "2台35t/h锅炉": the spec of a unit, not a count
-        measure = unit not in COUNT_UNITS
+        if re.match(r"\s*[0-9A-Za-z]|/\s*\d", after):
+            continue  # "2台35t/h锅炉", "100MW/200MWh": the spec of one installation
+        measure = base not in COUNT_UNITS
         if measure and (
             (_THRESHOLD_BEFORE.search(before) and re.match(r"\s*(?:及)?(?:以上|以下)", after))
             or _THRESHOLD_AFTER.match(after)
@@ -216,12 +235,13 @@ def extract(
         if not has_marker:
             continue
         if strict and not (
-            _TARGET_YEAR_PHRASE.search(sentence_before) or re.search(r"力争|确保|新增|累计|达到|年内|全年", before)
+            _TARGET_YEAR_PHRASE.search(sentence_before)
+            or re.search(r"力争|确保|新增|累计|达到|年内|全年", before)
         ):
             continue
 
         year, baseline = _years(sentence_before)
-        comparator, explicit = _comparator(before, after)
+        comparator, _explicit = _comparator(before, after)
         change = None
         if unit in ("%", "个百分点", "百分点") or baseline:
             if _DECREASE.search(before):
@@ -235,7 +255,12 @@ def extract(
 
         # The verbatim fragment: from the clause (or a lead-in "到2025年," before it,
         # or the previous target in the same clause) to the end of this target.
-        frag_start = max(clause, prev_end)
+        frag_start = clause
+        if prev_end > clause:
+            # A second target in the clause starts after the 、 / 和 that follows the
+            # previous one: "培育5家绿色工厂、3家标杆企业".
+            joint = max((i for i in range(prev_end, start) if s[i] in "、和及与"), default=None)
+            frag_start = joint + 1 if joint is not None else prev_end
         if frag_start == clause and clause > sentence:
             prev_clause = _last_stop(s, clause - 1, _CLAUSE_STOP, sentence)
             if _LEAD_IN_CLAUSE.match(s[prev_clause : clause - 1]):
@@ -257,10 +282,11 @@ def extract(
 
         n1 = _number(m.group("n1"))
         n2 = _number(m.group("n2")) if m.group("n2") else None
-        doubtful = unit in MONEY_UNITS or unit in _DISTANCE or strict
-        review = doubtful or (year is None) or (change is not None and baseline is None) or not explicit and measure and unit != "%"
+        doubtful = unit in MONEY_UNITS or base in _DISTANCE or strict
+        review = doubtful or year is None or (change is not None and baseline is None)
         indicator = {
-            "name": _name(s[max(clause, frag_start) : start], _noun_after(s, end)) or para.d[frag_start:start][-20:],
+            "name": _name(s[max(clause, frag_start) : start], _noun_after(s, end))
+            or para.d[frag_start:start][-20:],
             "target": n1,
             "target_max": n2,
             "unit": unit,  # folded: "％" and "%" are one unit

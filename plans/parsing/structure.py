@@ -22,12 +22,16 @@ from .textmap import Text
 
 # A 专栏 (project box): "专栏1 重点工程", "【专栏一】…", "(专栏2)…".
 BOX_START = re.compile(r"\s*[\[【(]?\s*专栏")
-# The end of the plan body: distribution list, printing note, appendices.
-BODY_END = re.compile(r"\s*(?:(?:抄送|抄报|主送)\s*[:：]?|附件\s*[:：\d一二三四五六七八九十]|.{0,20}\d{1,2}日印发\s*$)")
+# The end of the plan body: distribution list, printing note, appendices, and the
+# footer of the web page the text was copied from.
+BODY_END = re.compile(
+    r"\s*(?:(?:抄送|抄报|主送)\s*[:：]?|附件\s*[:：\d一二三四五六七八九十]|.{0,20}\d{1,2}日印发\s*$"
+    r"|相关附件|附件下载|扫一扫|分享到|【\s*打印|打印本页|关闭窗口|网站标识码|版权所有|主办单位\s*[:：]|[京湘粤浙苏沪]ICP备)"
+)
 
 # Chapters that hold the actions.
 CONTAINER = re.compile(
-    r"(?:重点|主要|核心)(?:任务|行动|工作|举措)|工作任务|任务(?:安排|分工|清单|举措|措施)"
+    r"(?:重点|主要|核心)(?:任务|行动|工作|举措|工程)|工作任务|任务(?:安排|分工|清单|举措|措施)"
     r"|[一二三四五六七八九十]大(?:行动|工程|任务)|具体(?:任务|措施|举措)"
 )
 # Chapters before the actions: orientation and targets, never actions.
@@ -221,12 +225,36 @@ def _levels(root: Node):
         level = [c for n in level for c in n.children]
 
 
-def outline(paras: list[Text], bold: set[int]) -> Outline:
+def _unnumbered_tasks(
+    node: Node, paras: list[Text], bold: set[int], box_paras: set[int], clauses: list[list[Clause]]
+) -> list[TaskPart]:
+    """An action without numbered tasks is one task, unless its body is several
+    paragraphs that each end with their own agency clause: then each such paragraph
+    (with any paragraphs before it) is a task of its own."""
+    body = [i for i in range(node.para + 1, node.end) if i not in box_paras]
+    closing = [i for i in body if clauses[i] and clauses[i][-1].end >= len(paras[i].s.rstrip()) - 1]
+    owned = [i for i in closing if clauses[i][-1].start > 0]  # not a bare "（…牵头）" line
+    if len(owned) < 2:
+        return [TaskPart(None, node.title, node.para, node.end, None)]
+    tasks, start = [], node.para + 1
+    for n, i in enumerate(closing):
+        end = node.end if n == len(closing) - 1 else i + 1
+        tasks.append(
+            TaskPart(None, heading_title(paras[start], None, bold, clauses[start]), start, end, None)
+        )
+        start = i + 1
+    tasks[0] = TaskPart(None, tasks[0].title, node.para, tasks[0].end, None)
+    return tasks
+
+
+def outline(paras: list[Text], bold: set[int], clauses: list[list[Clause]] | None = None) -> Outline:
     root, box_paras, body_end = _build_tree(paras)
+    if clauses is None:
+        clauses = [find_clauses(p) for p in paras]
     for node in root.walk():
         if node.label is not None:
             para = paras[node.para]
-            node.title = heading_title(para, node.label, bold, find_clauses(para))
+            node.title = heading_title(para, node.label, bold, clauses[node.para])
     containers, action_nodes = _pick_actions(root)
 
     actions = []
@@ -234,7 +262,7 @@ def outline(paras: list[Text], bold: set[int]) -> Outline:
         if node.children:
             tasks = [TaskPart(c.label_text, c.title, c.para, c.end, c) for c in node.children]
         else:
-            tasks = [TaskPart(None, node.title, node.para, node.end, None)]
+            tasks = _unnumbered_tasks(node, paras, bold, box_paras, clauses)
         actions.append(ActionPart(node, tasks))
 
     inside = {id(n) for a in action_nodes for n in a.walk()}

@@ -51,7 +51,6 @@ def test_one_value_per_indicator_quarter_and_agency(world):
         ({"comparator": "!="}, "comparator", "比较方式"),
         ({"target": Decimal("10"), "target_max": Decimal("5")}, "target_max", "目标上限"),
         ({"baseline_year": 2030, "target_year": 2025}, "baseline_year", "基期年份"),
-        ({"change": "decrease", "baseline_year": None}, "baseline_year", "基期年份"),
     ],
 )
 def test_an_indicator_that_makes_no_sense_is_explained(world, fields, field, words):

@@ -1,0 +1,305 @@
+"""Assemble the parsed plan: structure, agencies, indicators and facts (SCHEMA.md)."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from . import agencies as ag
+from . import facts
+from . import indicators as ind
+from .clean import clean_document, paragraphs
+from .decode import decode_document
+from .errors import PlanParseError
+from .structure import ActionPart, Node, Outline, TaskPart, outline
+from .textmap import Text
+
+_NO_TASKS = (
+    "未找到重点任务：文中没有可识别的编号行动和任务（如“（一）……行动”下的“1. ……”）。"
+    "请确认上传的是碳达峰实施方案（或年度任务方案）的正文。"
+)
+_EMPTY = "文件为空，没有可读取的内容。"
+# A document without a single responsible agency is still a plan if its title says so.
+_PLAN_TITLE = ("方案", "计划", "要点", "清单")
+
+
+def parse_document(data: bytes, filename: str) -> dict:
+    """Decode an uploaded file (UTF-8 / GB18030 text or .docx) and parse it."""
+    text = decode_document(data, filename)
+    return parse_plan_text(text, source_name=os.path.basename(filename or ""))
+
+
+def parse_plan_text(text: str, source_name: str = "") -> dict:
+    """The SCHEMA.md structure of a decoded plan, with spans into `text` and warnings."""
+    if not text or not text.strip():
+        raise PlanParseError(_EMPTY)
+    cleaned, bold = clean_document(text)
+    paras = paragraphs(cleaned)
+    clauses = [ag.find_clauses(p) for p in paras]
+    ol = outline(paras, bold, clauses)
+    if not ol.actions:
+        raise PlanParseError(_NO_TASKS)
+    return _Assembler(text, source_name, paras, ol, clauses).run()
+
+
+def _compact(s: str) -> str:
+    return re.sub(r"[^\u4e00-\u9fffA-Za-z0-9]", "", s)
+
+
+class _Assembler:
+    def __init__(
+        self, text: str, source: str, paras: list[Text], ol: Outline, clauses: list[list[ag.Clause]]
+    ):
+        self.text = text
+        self.source = source
+        self.paras = paras
+        self.ol = ol
+        self.clauses = clauses
+        self.headings = {n.para: n for n in ol.root.walk() if n.label is not None}
+        self.warnings: list[dict] = []
+        self.issued_year: int | None = None
+
+    def run(self) -> dict:
+        # Agencies first: the plan's level is read partly from them, and indicators
+        # need the plan year, read from the facts.
+        actions, ranges, standing = [], [], []
+        for a_seq, part in enumerate(self.ol.actions, start=1):
+            action, action_ranges = self._action(a_seq, part, standing)
+            actions.append(action)
+            ranges.append(action_ranges)
+        self._apply_standing(actions, ranges, standing)
+
+        plan = self._plan(actions)
+        for action, action_ranges in zip(actions, ranges, strict=True):
+            for task, (first, end) in zip(action["tasks"], action_ranges, strict=True):
+                task["indicators"] = self._indicators(first, end, plan["plan_year"])
+        goals = self._goals(plan["plan_year"])
+
+        if not any(t["lead"] for a in actions for t in a["tasks"]) and not plan["title"].endswith(
+            _PLAN_TITLE
+        ):
+            raise PlanParseError(_NO_TASKS)
+
+        self._duplicates(actions)
+        self._task_warnings(actions, goals)
+        return {
+            "source": self.source,
+            "plan": plan,
+            "goals": goals,
+            "actions": actions,
+            "warnings": self.warnings,
+            "text_length": len(self.text),
+        }
+
+    # -- structure and agencies ------------------------------------------------------------
+
+    def _span(self, first: int, end: int) -> list[int]:
+        end = max(end, first + 1)
+        return [self.paras[first].span()[0], self.paras[end - 1].span()[1]]
+
+    def _clauses_in(self, first: int, end: int, boxes: bool = False):
+        for i in range(first, end):
+            if boxes or i not in self.ol.box_paras:
+                for clause in self.clauses[i]:
+                    yield i, clause
+
+    def _action(self, a_seq: int, part: ActionPart, standing: list) -> tuple[dict, list[tuple[int, int]]]:
+        node = part.node
+        intro_end = node.children[0].para if node.children else node.end
+        # Agencies written under the action heading stand for tasks that name none.
+        intro = ag.merge([c.assignment for _, c in self._clauses_in(node.para, intro_end)])
+        intro_projects = [self.paras[i].d for i in range(node.para, intro_end) if i in self.ol.box_paras]
+        if node.children:
+            standing += [(i, c.assignment.standing) for i, c in self._clauses_in(node.para, intro_end)]
+        tasks, ranges = [], []
+        for t_seq, tp in enumerate(part.tasks, start=1):
+            tasks.append(self._task(t_seq, tp, intro, standing))
+            ranges.append((tp.first, tp.end))
+        if intro_projects and node.children:
+            tasks[0]["projects"] = intro_projects + tasks[0]["projects"]
+        span = self._span(node.para, node.end)
+        action = {
+            "seq": a_seq,
+            "label": node.label_text,
+            "title": node.title,
+            "tasks": tasks,
+            "span": span,
+            "text": self.text[span[0] : span[1]],
+        }
+        return action, ranges
+
+    def _task(self, t_seq: int, tp: TaskPart, intro: ag.Assignment, standing: list) -> dict:
+        own = [c.assignment for _, c in self._clauses_in(tp.first, tp.end)]
+        standing += [(i, c.assignment.standing) for i, c in self._clauses_in(tp.first, tp.end)]
+        assignment = ag.merge(own) if any(own) else intro
+        span = self._span(tp.first, tp.end)
+        return {
+            "seq": t_seq,
+            "label": tp.label,
+            "title": tp.title,
+            "lead": list(assignment.lead),
+            "support": list(assignment.support),
+            "lead_inferred": bool(assignment.lead) and not assignment.explicit,
+            "indicators": [],
+            "text": self.text[span[0] : span[1]],
+            "span": span,
+            "projects": [self.paras[i].d for i in range(tp.first, tp.end) if i in self.ol.box_paras],
+            "duplicate_of": None,
+        }
+
+    def _apply_standing(
+        self, actions: list[dict], ranges: list, standing: list[tuple[int, list[str]]]
+    ) -> None:
+        """ "以下任务均需X和Y配合，不再重复列出": X and Y support the task that says so and
+        every later one."""
+        standing = [(i, names) for i, names in standing if names]
+        for action, action_ranges in zip(actions, ranges, strict=True):
+            for task, (_, end) in zip(action["tasks"], action_ranges, strict=True):
+                for i, names in standing:
+                    if i >= end:
+                        break
+                    for name in names:
+                        if name not in task["lead"] and name not in task["support"]:
+                            task["support"].append(name)
+        for _, names in standing:
+            self._warn(
+                "standing_clause",
+                f"方案写明以下任务均需{'、'.join(names)}配合，已加入该任务及其后每项任务的配合单位。",
+            )
+
+    # -- facts, indicators -------------------------------------------------------------------
+
+    def _plan(self, actions: list[dict]) -> dict:
+        paras, ol = self.paras, self.ol
+        first_heading = ol.root.children[0].para if ol.root.children else len(paras)
+        title, title_index = facts.find_title(paras, first_heading, self.text)
+        preamble = paras[:first_heading]
+        # Where an issuing office may be named: above the title, in web-page fields,
+        # on short lines (signatures) and after the body.
+        header = [
+            p
+            for i, p in enumerate(preamble)
+            if (title_index is not None and i < title_index)
+            or facts.is_meta_line(p.s)
+            or len(p.s.strip()) <= 24
+        ] + [p for p in paras[ol.body_end :] if len(p.s.strip()) <= 24]
+        agency_names = [n for a in actions for t in a["tasks"] for n in t["lead"] + t["support"]]
+        body = "\n".join(p.s for p in paras[: ol.body_end])
+        region, level = facts.find_region(title, header, body, agency_names)
+        issued = facts.find_issued(paras, ol.body_end)
+        self.issued_year = int(issued[:4]) if issued else None
+        return {
+            "title": title,
+            "region": region,
+            "level": level,
+            "doc_number": facts.find_doc_number(preamble),
+            "issued": issued,
+            "draft": facts.find_draft(paras[title_index] if title_index is not None else None, preamble),
+            "plan_year": facts.find_plan_year(title, body, issued),
+        }
+
+    def _masked(self, i: int) -> str:
+        ranges = [(c.start, c.end) for c in self.clauses[i]]
+        heading = self.headings.get(i)
+        if heading is not None:
+            ranges.append((0, heading.label.end))
+        return ind.mask(self.paras[i], ranges)
+
+    def _indicators(self, first: int, end: int, plan_year: int | None) -> list[dict]:
+        out: list[dict] = []
+        for i in range(first, end):
+            strict = i in self.ol.box_paras
+            for item in ind.extract(self.paras[i], self._masked(i), plan_year, strict=strict):
+                if self.issued_year and item["year"] and item["year"] < self.issued_year:
+                    continue  # a year before the plan was issued: a fact about the past
+                if not any(o["text"] == item["text"] and o["target"] == item["target"] for o in out):
+                    out.append(item)
+        return out
+
+    def _goals(self, plan_year: int | None) -> list[dict]:
+        goals = []
+        for node in self.ol.goal_nodes:
+            for item in self._indicators(node.para, node.end, plan_year):
+                category = self._category(node, item)
+                if category:
+                    item["category"] = category
+                goals.append(item)
+        return goals
+
+    def _category(self, goal: Node, item: dict) -> str | None:
+        """控制指标 / 约束性指标 / 支撑指标, from the nearest heading above the target."""
+        at = item["span"][0]
+        title = goal.title
+        for node in goal.walk():
+            if node.label is not None and self.paras[node.para].span()[0] <= at:
+                title = node.title + self.paras[node.para].s[:20]
+        for word, category in (("约束", "binding"), ("支撑", "supporting"), ("控制", "control")):
+            if word in title:
+                return category
+        return None
+
+    # -- checks for the office -----------------------------------------------------------------
+
+    def _warn(self, code: str, message: str, action: int | None = None, task: int | None = None) -> None:
+        self.warnings.append({"code": code, "message": message, "action": action, "task": task})
+
+    def _duplicates(self, actions: list[dict]) -> None:
+        """A section repeated verbatim stays as written; the repeat points at the first."""
+        seen: dict[str, tuple[int, int]] = {}
+        for action in actions:
+            for task in action["tasks"]:
+                text = task["text"]
+                if task["label"]:
+                    text = re.sub(r"^\s*[(（]?\s*[\d一二三四五六七八九十]+\s*[)）.．、]?", "", text)
+                key = _compact(text)
+                if len(key) < 15:
+                    continue
+                if key not in seen:
+                    seen[key] = (action["seq"], task["seq"])
+                    continue
+                a, t = seen[key]
+                task["duplicate_of"] = [a, t]
+                self._warn(
+                    "duplicate_section",
+                    f"第{action['seq']}项行动第{task['seq']}项任务“{task['title']}”与第{a}项行动第{t}项任务"
+                    "内容完全相同，可能是重复的段落；已按原文保留，请核对。",
+                    action["seq"],
+                    task["seq"],
+                )
+
+    def _task_warnings(self, actions: list[dict], goals: list[dict]) -> None:
+        for action in actions:
+            for task in action["tasks"]:
+                where = f"第{action['seq']}项行动第{task['seq']}项任务“{task['title']}”"
+                here = (action["seq"], task["seq"])
+                if not task["lead"]:
+                    self._warn("no_agency", f"{where}未找到责任单位，请补充牵头单位。", *here)
+                elif task["lead_inferred"]:
+                    lead = task["lead"][0]
+                    self._warn(
+                        "lead_inferred",
+                        f"{where}未写明牵头单位，已将首个单位“{lead}”视为牵头单位，请核对。",
+                        *here,
+                    )
+                for item in task["indicators"]:
+                    if item["review"]:
+                        reason = _review_reason(item)
+                        self._warn(
+                            "indicator_review", f"{where}的指标“{item['text']}”{reason}，请人工核对。", *here
+                        )
+        for item in goals:
+            if item["review"]:
+                self._warn(
+                    "indicator_review",
+                    f"主要目标中的指标“{item['text']}”{_review_reason(item)}，请人工核对。",
+                )
+
+
+def _review_reason(item: dict) -> str:
+    if item["year"] is None:
+        return "未写明目标年份"
+    if item["change"] and item["baseline_year"] is None:
+        return "是变化幅度但未写明基期年份"
+    if item["unit"] in ind.MONEY_UNITS:
+        return "为金额，可能是预算而非目标"
+    return "可能不是量化目标（如距离、专栏中的项目规模），或口径需要确认"
