@@ -28,6 +28,7 @@ class AgencyFilter(django_filters.FilterSet):
 
 
 class AgencyViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = "[0-9]+"  # a malformed id is a 404, not a server error
     serializer_class = AgencySerializer
     filterset_class = AgencyFilter
 

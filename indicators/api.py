@@ -23,6 +23,7 @@ class IndicatorFilter(django_filters.FilterSet):
 
 
 class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = "[0-9]+"  # a malformed id is a 404, not a server error
     serializer_class = IndicatorSerializer
     filterset_class = IndicatorFilter
 
@@ -45,6 +46,7 @@ class IndicatorValueFilter(django_filters.FilterSet):
 
 
 class IndicatorValueViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = "[0-9]+"  # a malformed id is a 404, not a server error
     serializer_class = IndicatorValueSerializer
     filterset_class = IndicatorValueFilter
 

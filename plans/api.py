@@ -19,6 +19,7 @@ class PlanSerializer(serializers.ModelSerializer):
 
 
 class PlanViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = "[0-9]+"  # a malformed id is a 404, not a server error
     serializer_class = PlanSerializer
     filterset_fields = ["region", "is_draft", "plan_year"]
 
@@ -39,6 +40,7 @@ class ActionFilter(django_filters.FilterSet):
 
 
 class ActionViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = "[0-9]+"  # a malformed id is a 404, not a server error
     serializer_class = ActionSerializer
     filterset_class = ActionFilter
 

@@ -1,9 +1,23 @@
 import django_filters
-from rest_framework import serializers, viewsets
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
-from agencies.access import Viewer
+from agencies.access import Viewer, get_report_for_user
 
 from .models import ProgressReport, ReportingPeriod, Task, TaskAssignment
+from .services import (
+    REPORT_FIELDS,
+    ReportConflict,
+    report_approve,
+    report_get_or_create,
+    report_return,
+    report_save_draft,
+    report_submit,
+)
 
 
 class AssignmentSerializer(serializers.ModelSerializer):
@@ -21,8 +35,17 @@ class TaskSerializer(serializers.ModelSerializer):
     class Meta:
         model = Task
         fields = [
-            "id", "plan", "action", "seq", "label", "title", "source_text", "deadline", "deadline_text",
-            "lead_inferred", "assignments",
+            "id",
+            "plan",
+            "action",
+            "seq",
+            "label",
+            "title",
+            "source_text",
+            "deadline",
+            "deadline_text",
+            "lead_inferred",
+            "assignments",
         ]
 
 
@@ -36,41 +59,96 @@ class TaskFilter(django_filters.FilterSet):
 
 
 class TaskViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = "[0-9]+"  # a malformed id is a 404, not a server error
     serializer_class = TaskSerializer
     filterset_class = TaskFilter
 
     def get_queryset(self):
-        return Task.objects.visible_to(self.request.user).with_assignments().order_by("action__plan", "action__seq", "seq")
+        return (
+            Task.objects.visible_to(self.request.user)
+            .with_assignments()
+            .order_by("action__plan", "action__seq", "seq")
+        )
 
 
 class PeriodSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReportingPeriod
-        fields = ["id", "plan", "label", "year", "quarter", "starts_on", "ends_on", "opens_on", "deadline", "is_closed"]
+        fields = [
+            "id",
+            "plan",
+            "label",
+            "year",
+            "quarter",
+            "starts_on",
+            "ends_on",
+            "opens_on",
+            "deadline",
+            "is_closed",
+        ]
 
 
 class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = "[0-9]+"  # a malformed id is a 404, not a server error
     serializer_class = PeriodSerializer
     filterset_fields = ["plan", "year", "label"]
 
     def get_queryset(self):
         viewer = Viewer.of(self.request.user)
-        return viewer.filter_plans_related(ReportingPeriod.objects.all(), "plan").order_by("plan", "year", "quarter")
+        return viewer.filter_plans_related(ReportingPeriod.objects.all(), "plan").order_by(
+            "plan", "year", "quarter"
+        )
 
 
 class ProgressReportSerializer(serializers.ModelSerializer):
     period_label = serializers.CharField(source="period.label", read_only=True)
+    version = serializers.IntegerField(required=False, help_text="Version the change is based on (PATCH).")
 
     class Meta:
         model = ProgressReport
         fields = [
-            "id", "task", "agency", "period", "period_label", "state", "status", "percent", "progress_text",
-            "problems", "next_steps", "version", "is_late", "return_count", "submitted_at", "reviewed_at",
-            "review_comment", "updated_at",
+            "id",
+            "task",
+            "agency",
+            "period",
+            "period_label",
+            "state",
+            "status",
+            "percent",
+            "progress_text",
+            "problems",
+            "next_steps",
+            "version",
+            "is_late",
+            "return_count",
+            "submitted_at",
+            "reviewed_at",
+            "review_comment",
+            "updated_at",
         ]
         read_only_fields = [
-            "agency", "state", "version", "is_late", "return_count", "submitted_at", "reviewed_at", "review_comment",
+            "agency",
+            "state",
+            "is_late",
+            "return_count",
+            "submitted_at",
+            "reviewed_at",
+            "review_comment",
         ]
+        extra_kwargs = {"status": {"required": False}, "percent": {"required": False}}
+
+    def validate(self, attrs):
+        if self.instance is not None and ("task" in attrs or "period" in attrs):
+            if (
+                attrs.get("task", self.instance.task) != self.instance.task
+                or attrs.get("period", self.instance.period) != self.instance.period
+            ):
+                raise serializers.ValidationError(_("不能修改填报所属的任务或季度。"))
+        return attrs
+
+
+class ReviewSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
 class ProgressReportFilter(django_filters.FilterSet):
@@ -82,9 +160,120 @@ class ProgressReportFilter(django_filters.FilterSet):
         fields = ["task", "agency", "period", "state"]
 
 
-class ProgressReportViewSet(viewsets.ReadOnlyModelViewSet):
+def _as_drf(exc: DjangoValidationError):
+    if isinstance(exc, ReportConflict):
+        raise Conflict(exc.messages[0])
+    if hasattr(exc, "error_dict"):
+        raise serializers.ValidationError(exc.message_dict)
+    raise serializers.ValidationError({"detail": exc.messages})
+
+
+class Conflict(exceptions.APIException):
+    status_code = 409
+    default_code = "conflict"
+
+
+class ProgressReportViewSet(
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """进展填报. Agencies create and change their own drafts, then submit; the plan's
+    office approves or returns them. PATCH needs the `version` it is based on."""
+
     serializer_class = ProgressReportSerializer
+    # A malformed id is a 404 from the router, never a ValueError in the lookup.
+    lookup_value_regex = "[0-9]+"
     filterset_class = ProgressReportFilter
 
     def get_queryset(self):
         return ProgressReport.objects.visible_to(self.request.user).select_related("period").order_by("-id")
+
+    def _report(self, *, write=False, review=False):
+        return get_report_for_user(self.request.user, self.kwargs["pk"], write=write, review=review)
+
+    def perform_create(self, serializer):
+        viewer = Viewer.of(self.request.user)
+        if not viewer.agency_ids:
+            raise exceptions.PermissionDenied(_("只有单位填报人可以创建填报。"))
+        task = serializer.validated_data["task"]
+        period = serializer.validated_data["period"]
+        if not Task.objects.visible_to(self.request.user).filter(pk=task.pk).exists():
+            raise serializers.ValidationError({"task": _("任务不存在。")})
+        assignment = (
+            TaskAssignment.objects.filter(task=task, agency_id__in=viewer.agency_ids)
+            .select_related("agency")
+            .order_by("role", "agency_id")
+            .first()
+        )
+        if assignment is None:
+            raise serializers.ValidationError({"task": _("本单位不是此任务的牵头或配合单位。")})
+        data = {k: serializer.validated_data[k] for k in REPORT_FIELDS if k in serializer.validated_data}
+        try:
+            with transaction.atomic():
+                existing = ProgressReport.objects.filter(
+                    task=task, agency=assignment.agency, period=period
+                ).exists()
+                if existing:
+                    raise serializers.ValidationError(
+                        {"task": _("该单位本季度已有此任务的填报，请在原填报上修改。")}
+                    )
+                report = report_get_or_create(
+                    task=task, agency=assignment.agency, period=period, by=self.request.user
+                )
+                report, _warnings = report_save_draft(
+                    report=report, data=data, by=self.request.user, base_version=report.version
+                )
+        except DjangoValidationError as exc:
+            _as_drf(exc)
+        serializer.instance = report
+
+    def update(self, request, *args, **kwargs):
+        report = self._report(write=True)
+        serializer = self.get_serializer(report, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        if "version" not in serializer.validated_data:
+            raise serializers.ValidationError({"version": _("请提供修改所基于的版本号 version。")})
+        data = {k: serializer.validated_data[k] for k in REPORT_FIELDS if k in serializer.validated_data}
+        try:
+            report, _warnings = report_save_draft(
+                report=report, data=data, by=request.user, base_version=serializer.validated_data["version"]
+            )
+        except DjangoValidationError as exc:
+            _as_drf(exc)
+        return Response(self.get_serializer(report).data)
+
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        report = self._report(write=True)
+        try:
+            report = report_submit(report=report, by=request.user)
+        except DjangoValidationError as exc:
+            _as_drf(exc)
+        return Response(self.get_serializer(report).data)
+
+    @action(detail=True, methods=["post"], serializer_class=ReviewSerializer)
+    def approve(self, request, pk=None):
+        report = self._report(review=True)
+        body = ReviewSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            report = report_approve(
+                report=report, by=request.user, comment=body.validated_data.get("comment", "")
+            )
+        except DjangoValidationError as exc:
+            _as_drf(exc)
+        return Response(ProgressReportSerializer(report, context=self.get_serializer_context()).data)
+
+    @action(detail=True, methods=["post"], url_path="return", serializer_class=ReviewSerializer)
+    def return_(self, request, pk=None):
+        report = self._report(review=True)
+        body = ReviewSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            report = report_return(
+                report=report, by=request.user, comment=body.validated_data.get("comment", "")
+            )
+        except DjangoValidationError as exc:
+            _as_drf(exc)
+        return Response(ProgressReportSerializer(report, context=self.get_serializer_context()).data)

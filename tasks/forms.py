@@ -56,13 +56,19 @@ class ApproveForm(forms.Form):
 
 
 class PeriodDatesForm(forms.Form):
-    opens_on = forms.DateField(label=_("填报开始"), widget=forms.DateInput(attrs={"type": "date"}))
-    deadline = forms.DateField(label=_("报送截止"), widget=forms.DateInput(attrs={"type": "date"}))
+    opens_on = forms.DateField(
+        label=_("填报开始"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    deadline = forms.DateField(
+        label=_("报送截止"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 class ReopenForm(forms.Form):
     agency = forms.ModelChoiceField(label=_("单位"), queryset=None)
-    until = forms.DateField(label=_("补报截止"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(
+        label=_("补报截止"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     reason = forms.CharField(label=_("原因"), required=False, max_length=255)
 
     def __init__(self, *args, agencies, **kwargs):

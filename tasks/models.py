@@ -71,7 +71,9 @@ class TaskAssignment(models.Model):
         LEAD = "lead", _("牵头")
         SUPPORT = "support", _("配合")
 
-    task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="assignments")
+    task = models.ForeignKey(
+        Task, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="assignments"
+    )
     agency = models.ForeignKey(
         "agencies.Agency", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="assignments"
     )
@@ -111,7 +113,9 @@ class ReportingPeriodQuerySet(models.QuerySet):
 class ReportingPeriod(models.Model):
     """季度: one quarter of a plan's reporting, labelled 2026Q1."""
 
-    plan = models.ForeignKey("plans.Plan", verbose_name=_("方案"), on_delete=models.CASCADE, related_name="periods")
+    plan = models.ForeignKey(
+        "plans.Plan", verbose_name=_("方案"), on_delete=models.CASCADE, related_name="periods"
+    )
     year = models.PositiveSmallIntegerField(_("年份"))
     quarter = models.PositiveSmallIntegerField(_("季度"))
     label = models.CharField(_("季度"), max_length=8, help_text=_("如 2026Q1"))
@@ -131,7 +135,9 @@ class ReportingPeriod(models.Model):
             models.UniqueConstraint(fields=["plan", "label"], name="period_unique_label_in_plan"),
             models.UniqueConstraint(fields=["plan", "year", "quarter"], name="period_unique_quarter_in_plan"),
             models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="period_quarter_1_to_4"),
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="period_dates_ordered"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="period_dates_ordered"
+            ),
             models.CheckConstraint(
                 condition=Q(deadline__gte=models.F("opens_on")), name="period_deadline_after_opening"
             ),
@@ -159,13 +165,20 @@ class PeriodReopening(models.Model):
     agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
     until = models.DateField(_("补报截止"))
     reason = models.CharField(_("原因"), max_length=255, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("补报开放")
         verbose_name_plural = _("补报开放")
-        constraints = [models.UniqueConstraint(fields=["period", "agency"], name="reopening_unique_per_agency")]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "agency"], name="reopening_unique_per_agency")
+        ]
+
+    def __str__(self):
+        return f"{self.period} · {self.agency} · {self.until}"
 
 
 class ProgressReportQuerySet(models.QuerySet):
@@ -248,12 +261,16 @@ class ProgressReport(models.Model):
         verbose_name_plural = _("进展填报")
         ordering = ["period", "task", "agency"]
         constraints = [
-            models.UniqueConstraint(fields=["task", "agency", "period"], name="report_unique_task_agency_period"),
-            models.CheckConstraint(
-                condition=Q(percent__isnull=True) | Q(percent__gte=0, percent__lte=100), name="report_percent_0_100"
+            models.UniqueConstraint(
+                fields=["task", "agency", "period"], name="report_unique_task_agency_period"
             ),
             models.CheckConstraint(
-                condition=Q(state__in=["draft", "submitted", "returned", "approved"]), name="report_state_valid"
+                condition=Q(percent__isnull=True) | Q(percent__gte=0, percent__lte=100),
+                name="report_percent_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["draft", "submitted", "returned", "approved"]),
+                name="report_state_valid",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["", "not_started", "in_progress", "done", "lagging"]),
@@ -300,6 +317,9 @@ class ProgressReportVersion(models.Model):
         ordering = ["report", "number"]
         constraints = [models.UniqueConstraint(fields=["report", "number"], name="report_version_unique")]
 
+    def __str__(self):
+        return f"{self.report_id} v{self.number} {self.event}"
+
 
 def evidence_path(instance, filename):
     # A random-free but unguessable-enough path is not needed: files are never served
@@ -316,7 +336,9 @@ class Evidence(models.Model):
     content_type = models.CharField(_("类型"), max_length=100)
     size = models.PositiveIntegerField(_("大小（字节）"))
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:

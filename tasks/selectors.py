@@ -134,12 +134,16 @@ def review_queryset(plan, period, *, state=None, agency_id=None):
 
 def review_counts(plan, period) -> dict:
     """Reports of a plan's quarter by state, and the assignments that have no report yet."""
-    counts = ProgressReport.objects.of_plan(plan).in_period(period).aggregate(
-        draft=Count("pk", filter=Q(state="draft")),
-        submitted=Count("pk", filter=Q(state="submitted")),
-        returned=Count("pk", filter=Q(state="returned")),
-        approved=Count("pk", filter=Q(state="approved")),
-        total=Count("pk"),
+    counts = (
+        ProgressReport.objects.of_plan(plan)
+        .in_period(period)
+        .aggregate(
+            draft=Count("pk", filter=Q(state="draft")),
+            submitted=Count("pk", filter=Q(state="submitted")),
+            returned=Count("pk", filter=Q(state="returned")),
+            approved=Count("pk", filter=Q(state="approved")),
+            total=Count("pk"),
+        )
     )
     assignments = TaskAssignment.objects.filter(task__action__plan=plan).count()
     counts["missing"] = max(assignments - counts["total"], 0)

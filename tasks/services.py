@@ -278,12 +278,17 @@ def report_save_draft(
     from indicators.services import indicator_values_save
 
     current = _locked(report)
-    if base_version is not None and int(base_version) != current.version:
-        raise ReportConflict(current)
     if current.state not in EDITABLE_STATES:
         raise ValidationError(
             _("该填报%(state)s，不能再修改。") % {"state": current.get_state_display()}, code="locked"
         )
+    if base_version is not None:
+        try:
+            base_version = int(base_version)
+        except (TypeError, ValueError):
+            raise ValidationError({"version": _("版本号应为整数。")})
+        if base_version != current.version:
+            raise ReportConflict(current)
     period_check_writable(period=current.period, agency_id=current.agency_id)
     before = report_snapshot(current)
     unknown = set(data) - set(REPORT_FIELDS)

@@ -21,6 +21,7 @@ from .services import (
     ReportConflict,
     evidence_add,
     evidence_remove,
+    period_check_writable,
     period_close,
     period_open,
     period_reopen_for_agency,
@@ -141,6 +142,7 @@ def _form_context(request, task, period, assignment, report, form, indicators, *
         "indicators": indicators,
         "evidence": selectors.report_evidence(report) if report else [],
         "editable": report is None or report.state in ("draft", "returned"),
+        "writable": _period_writable(period, assignment.agency_id),
         "supporters_reported": reported,
         "supporters_missing": missing,
         "days_left": (period.deadline - today_local()).days,
@@ -148,6 +150,14 @@ def _form_context(request, task, period, assignment, report, form, indicators, *
         "max_evidence": settings.EVIDENCE_MAX_BYTES,
         **extra,
     }
+
+
+def _period_writable(period, agency_id) -> bool:
+    try:
+        period_check_writable(period=period, agency_id=agency_id)
+    except ValidationError:
+        return False
+    return True
 
 
 def _initial(report, indicators):
@@ -222,8 +232,14 @@ def report_form(request, task_id, period_id):
                 form.add_error(None, exc.messages)
             if report is not None:
                 report.refresh_from_db()
-    indicators = selectors.task_indicators_with_values(task, period, agency)
-    context = _form_context(request, task, period, assignment, report, form, indicators, conflict=conflict)
+    mine = None
+    if conflict is not None:
+        statuses = dict(ProgressReport.Status.choices)
+        mine = {k: request.POST.get(k, "") for k in ("percent", "progress_text", "problems", "next_steps")}
+        mine["status"] = statuses.get(request.POST.get("status", ""), "")
+    context = _form_context(
+        request, task, period, assignment, report, form, indicators, conflict=conflict, mine=mine
+    )
     return render(request, "tasks/report_form.html", context, status=409 if conflict else 400)
 
 

@@ -65,6 +65,16 @@
       localStorage.setItem(key, JSON.stringify({ version: versionInput.value, data: collect(), at: Date.now() }));
     } catch (e) { /* private mode or full storage: the server copy still saves */ }
   }
+  function showWarnings(notes) {
+    var list = document.getElementById("value-warnings");
+    if (!list) return;
+    list.textContent = "";
+    notes.forEach(function (note) {
+      var item = document.createElement("li");
+      item.textContent = note;  // text, never markup
+      list.appendChild(item);
+    });
+  }
   function forget() {
     try { localStorage.removeItem(key); } catch (e) { /* ignore */ }
   }
@@ -90,6 +100,7 @@
       if (r.ok) {
         versionInput.value = r.body.version;
         show("已自动保存 " + r.body.saved_at, "ok");
+        showWarnings(r.body.warnings || []);
         if (same(sent, collect())) forget(); else store();
       } else if (r.code === 409) {
         blocked = true;

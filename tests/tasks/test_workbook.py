@@ -1,0 +1,107 @@
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from indicators.models import IndicatorValue
+from tasks.models import ProgressReport
+from tasks.services import report_get_or_create, report_save_draft
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def download(client, world):
+    response = client.get(reverse("tasks:workbook_download", args=[world.period_a.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    return load_workbook(io.BytesIO(response.content))
+
+
+def send(client, world, book):
+    out = io.BytesIO()
+    book.save(out)
+    upload = SimpleUploadedFile("填报.xlsx", out.getvalue())
+    return client.post(reverse("tasks:workbook_upload", args=[world.period_a.pk]), {"file": upload})
+
+
+def test_the_workbook_lists_the_agency_tasks_and_their_indicators(login, world):
+    book = download(login(world.users.owner), world)
+    sheet = book["进展填报"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [(r[2], r[3], r[4]) for r in rows] == [("1.1", "大力发展新能源", "牵头")]
+    values = list(book["指标值"].iter_rows(min_row=2, values_only=True))
+    assert values[0][2] == "新增公共充电桩" and values[0][3] == "个"
+    other = download(login(world.users.other_agency), world)
+    assert {r[3] for r in other["进展填报"].iter_rows(min_row=2, values_only=True)} == {
+        "大力发展新能源",
+        "推进绿色交通",
+    }
+
+
+def test_a_filled_workbook_round_trips_into_drafts(login, world):
+    client = login(world.users.owner)
+    book = download(client, world)
+    sheet = book["进展填报"]
+    sheet["G2"], sheet["H2"], sheet["I2"], sheet["K2"] = "推进中", 35, "离线填写的进展", "下季度并网"
+    book["指标值"]["F2"] = 9
+    response = send(client, world, book)
+    assert response.status_code == 302
+    report = ProgressReport.objects.get(task=world.task_a1, agency=world.own, period=world.period_a)
+    assert (report.status, report.percent, report.progress_text, report.next_steps) == (
+        "in_progress",
+        35,
+        "离线填写的进展",
+        "下季度并网",
+    )
+    assert report.state == "draft"
+    assert IndicatorValue.objects.get(indicator=world.indicator_a, agency=world.own).value == 9
+    # Downloading again shows what was applied.
+    again = download(client, world)["进展填报"]
+    assert again["I2"].value == "离线填写的进展" and again["F2"].value == "草稿"
+
+
+def test_errors_are_listed_by_row_and_cell_and_nothing_is_applied(login, world):
+    extra = f.TaskFactory(action=world.action_a, seq=9, title="第三项任务")
+    f.AssignmentFactory(task=extra, agency=world.own, role="support")
+    client = login(world.users.owner)
+    book = download(client, world)
+    sheet = book["进展填报"]
+    sheet["G2"], sheet["H2"], sheet["I2"] = "推进中", 50, "这一行是对的"
+    sheet["G3"], sheet["H3"], sheet["I3"] = "快完成了", "一百二", "这一行有两处错"
+    book["指标值"]["F2"] = "很多"
+    response = send(client, world, book)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "第3行 完成进度：应为0–100的数字" in body
+    assert "第3行 推进状态：应为未启动、推进中、已完成、滞后之一" in body
+    assert "“指标值”第2行 本季度值：应为数字" in body
+    assert not ProgressReport.objects.exists()
+    assert not IndicatorValue.objects.exists()
+
+
+def test_a_row_changed_online_since_the_download_is_refused(login, world):
+    report = report_get_or_create(task=world.task_a1, agency=world.own, period=world.period_a, by=None)
+    client = login(world.users.owner)
+    book = download(client, world)
+    report_save_draft(
+        report=report, data={"progress_text": "网上改过"}, by=world.users.colleague, base_version=1
+    )
+    book["进展填报"]["I2"] = "离线版本"
+    body = send(client, world, book).content.decode()
+    assert "第2行：该任务的填报在下载后已在网上修改" in body
+    report.refresh_from_db()
+    assert report.progress_text == "网上改过"
+
+
+def test_a_tampered_task_id_or_a_non_excel_file_is_refused(login, world):
+    client = login(world.users.owner)
+    book = download(client, world)
+    book["进展填报"]["A2"] = world.task_b1.pk
+    book["进展填报"]["I2"] = "x"
+    assert "第2行 任务ID：不是本单位本季度的任务" in send(client, world, book).content.decode()
+    junk = SimpleUploadedFile("x.xlsx", b"not a workbook")
+    response = client.post(reverse("tasks:workbook_upload", args=[world.period_a.pk]), {"file": junk})
+    assert "不是有效的Excel" in response.content.decode()
