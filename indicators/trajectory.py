@@ -271,3 +271,28 @@ def assess(
         baseline_source=source,
         note=note,
     )
+
+
+def assess_series(
+    spec: Spec, values: dict, quarters, *, tolerance=Decimal(5)
+) -> list[tuple[str, Assessment]]:
+    """The assessment at each quarter, for charts of an indicator against its path.
+
+    values: {(year, quarter): value} as reported; a quarter without a value of its own
+    is assessed on the latest earlier one (its note says which quarter that was).
+    """
+    reported = sorted((k, _d(v)) for k, v in values.items() if v is not None)
+    first = (reported[0][1], *reported[0][0]) if reported else None
+    series = []
+    for year, quarter in quarters:
+        earlier = [(k, v) for k, v in reported if k <= (year, quarter)]
+        if not earlier:
+            series.append((f"{year}Q{quarter}", assess(spec, None, year, quarter)))
+            continue
+        (vy, vq), value = earlier[-1]
+        result = assess(spec, value, year, quarter, first_value=first, tolerance=tolerance)
+        if (vy, vq) != (year, quarter):
+            note = f"沿用{vy}Q{vq}报送值" + (f"；{result.note}" if result.note else "")
+            result = Assessment(**{**result.__dict__, "note": note})
+        series.append((f"{year}Q{quarter}", result))
+    return series

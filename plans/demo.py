@@ -131,6 +131,11 @@ def build_demo(*, today: dt.date | None = None, stdout=None) -> dict:
             last_year, last_q = plan.plan_year, 4
         periods = periods_ensure(plan=plan, first=first, last=f"{last_year}Q{last_q}")
         _progress(plan, periods, today, users)
+    if created_plans:
+        from reports.rollups import recompute_all
+
+        # Dashboards read stored rollups: compute them once for the demo's quarters.
+        recompute_all(today=today)
     return {"plans": plans, "users": users}
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Bulletin, Rollup, TaskLight, WarningRule
+from .models import Bulletin, ReminderLog, Rollup, TaskLight, WarningRule
 
 
 @admin.register(Bulletin)
@@ -27,3 +27,11 @@ class RollupAdmin(admin.ModelAdmin):
     list_display = ["scope", "period_label", "plan", "expected", "approved", "missing", "red", "yellow", "green"]
     list_filter = ["scope", "period_label"]
     raw_id_fields = ["plan", "period", "action", "task", "agency", "region"]
+
+
+@admin.register(ReminderLog)
+class ReminderLogAdmin(admin.ModelAdmin):
+    list_display = ["period", "agency", "stage", "sent_at"]
+    list_filter = ["stage"]
+    list_select_related = ["period", "agency"]
+    raw_id_fields = ["period", "agency"]

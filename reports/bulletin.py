@@ -42,7 +42,9 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
     plan_row = next((r for r in rollups if r.scope == Rollup.Scope.PLAN), None) or Rollup()
     tasks = {
         t.pk: t
-        for t in Task.objects.filter(action__plan=plan).select_related("action").order_by("action__seq", "seq")
+        for t in Task.objects.filter(action__plan=plan)
+        .select_related("action")
+        .order_by("action__seq", "seq")
     }
     leads = defaultdict(list)
     for task_id, name in (
@@ -96,7 +98,9 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
     actions.sort(key=lambda a: a["seq"])
 
     warnings = []
-    for light in TaskLight.objects.filter(period=period, task__action__plan=plan, level__in=["red", "yellow"]):
+    for light in TaskLight.objects.filter(
+        period=period, task__action__plan=plan, level__in=["red", "yellow"]
+    ):
         task = tasks.get(light.task_id)
         if task is None:
             continue
@@ -194,7 +198,12 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
     return {
         "title": bulletin_title(plan, period),
         "plan": {"title": plan.title, "doc_number": plan.doc_number, "region": plan.region.name},
-        "period": {"label": period.label, "year": period.year, "quarter": period.quarter, "deadline": period.deadline},
+        "period": {
+            "label": period.label,
+            "year": period.year,
+            "quarter": period.quarter,
+            "deadline": period.deadline,
+        },
         "today": today,
         "overview": overview,
         "actions": actions,
@@ -232,7 +241,11 @@ def bulletin_generate(*, bulletin: Bulletin, today: dt.date | None = None) -> Bu
     context = bulletin_context(plan=bulletin.plan, period=bulletin.period, today=today)
     context["version"] = bulletin.version
     files = {}
-    steps = [("pdf", BulletinPdf, "生成PDF"), ("docx", BulletinDocx, "生成Word"), ("xlsx", BulletinXlsx, "生成Excel")]
+    steps = [
+        ("pdf", BulletinPdf, "生成PDF"),
+        ("docx", BulletinDocx, "生成Word"),
+        ("xlsx", BulletinXlsx, "生成Excel"),
+    ]
     for index, (field, exporter, message) in enumerate(steps):
         _progress(pk, 25 + index * 25, message)
         files[field] = exporter().export(context)

@@ -11,10 +11,20 @@ import logging
 from celery import shared_task
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 
-TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+# The database or Redis briefly away (a restart, a failover, "database is locked").
+TRANSIENT = (
+    OperationalError,
+    InterfaceError,
+    ConnectionError,
+    TimeoutError,
+    RedisConnectionError,
+    RedisTimeoutError,
+)
 RETRY = {
     "autoretry_for": TRANSIENT,
     "retry_backoff": 2,
@@ -68,7 +78,9 @@ def generate_bulletin(self, *, bulletin_id: int):
     from .bulletin import bulletin_fail, bulletin_generate
     from .models import Bulletin
 
-    bulletin = Bulletin.objects.select_related("plan", "plan__region", "period").filter(pk=bulletin_id).first()
+    bulletin = (
+        Bulletin.objects.select_related("plan", "plan__region", "period").filter(pk=bulletin_id).first()
+    )
     if bulletin is None:
         return None
     if bulletin.state == Bulletin.State.DONE:
@@ -86,3 +98,44 @@ def generate_bulletin(self, *, bulletin_id: int):
         bulletin_fail(bulletin_id=bulletin_id, error=exc)
     bulletin.refresh_from_db(fields=["state"])
     return {"bulletin_id": bulletin_id, "state": bulletin.state}
+
+
+@shared_task(name="reports.jobs.recompute_stale_rollups", **RETRY)
+def recompute_stale_rollups():
+    """Catch up on rollup requests that never reached the broker (Redis was down when a
+    report was saved): recompute every plan and quarter whose reports, indicator values
+    or warning rule changed after its stored plan rollup was computed, and those with
+    reports but no rollup yet. One query when nothing is stale; beat runs it every 10
+    minutes."""
+    from django.db.models import Exists, OuterRef, Q, Subquery
+
+    from indicators.models import IndicatorValue
+    from tasks.models import ProgressReport, ReportingPeriod
+
+    from .models import Rollup, WarningRule
+    from .rollups import rollup_plan_period
+
+    computed_at = Rollup.objects.filter(
+        scope=Rollup.Scope.PLAN, plan_id=OuterRef("plan_id"), period_id=OuterRef("pk")
+    ).values("computed_at")[:1]
+    reports = ProgressReport.objects.filter(period_id=OuterRef("pk"))
+    values = IndicatorValue.objects.filter(period_id=OuterRef("pk"))
+    since = OuterRef("computed_at")
+    stale = (
+        ReportingPeriod.objects.annotate(computed_at=Subquery(computed_at))
+        .filter(
+            Q(computed_at__isnull=True, pk__in=ProgressReport.objects.values("period_id"))
+            | Exists(reports.filter(updated_at__gt=since))
+            | Exists(values.filter(updated_at__gt=since))
+            | Exists(WarningRule.objects.filter(plan_id=OuterRef("plan_id"), updated_at__gt=since))
+        )
+        .select_related("plan", "plan__region")
+        .order_by("plan_id", "year", "quarter")
+    )
+    done = []
+    for period in stale:
+        rollup_plan_period(plan=period.plan, period=period)
+        done.append([period.plan_id, period.pk])
+    if done:
+        logger.info("caught up on %s stale rollups", len(done))
+    return {"recomputed": done}

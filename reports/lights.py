@@ -74,7 +74,9 @@ def task_light(facts: TaskFacts, *, rule: WarningRule, period, today: dt.date, r
 
     as_of = min(today, period.ends_on)
     if facts.deadline and facts.deadline < as_of:
-        done = any(r["status"] == "done" or (r["percent"] is not None and r["percent"] >= 100) for r in lead_reports)
+        done = any(
+            r["status"] == "done" or (r["percent"] is not None and r["percent"] >= 100) for r in lead_reports
+        )
         if not done:
             percents = [r["percent"] for r in lead_reports if r["percent"] is not None]
             progress = f"，完成进度{_fmt(max(percents))}%" if percents else ""

@@ -13,7 +13,9 @@ class Bulletin(models.Model):
         DONE = "done", _("已生成")
         FAILED = "failed", _("生成失败")
 
-    plan = models.ForeignKey("plans.Plan", verbose_name=_("方案"), on_delete=models.CASCADE, related_name="bulletins")
+    plan = models.ForeignKey(
+        "plans.Plan", verbose_name=_("方案"), on_delete=models.CASCADE, related_name="bulletins"
+    )
     period = models.ForeignKey(
         "tasks.ReportingPeriod", verbose_name=_("季度"), on_delete=models.CASCADE, related_name="bulletins"
     )
@@ -58,14 +60,22 @@ class Rollup(models.Model):
 
     scope = models.CharField(_("范围"), max_length=8, choices=Scope.choices)
     period_label = models.CharField(_("季度"), max_length=8)
-    plan = models.ForeignKey("plans.Plan", null=True, blank=True, on_delete=models.CASCADE, related_name="rollups")
+    plan = models.ForeignKey(
+        "plans.Plan", null=True, blank=True, on_delete=models.CASCADE, related_name="rollups"
+    )
     period = models.ForeignKey(
         "tasks.ReportingPeriod", null=True, blank=True, on_delete=models.CASCADE, related_name="rollups"
     )
-    action = models.ForeignKey("plans.Action", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    action = models.ForeignKey(
+        "plans.Action", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     task = models.ForeignKey("tasks.Task", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    agency = models.ForeignKey("agencies.Agency", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    region = models.ForeignKey("plans.Region", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey(
+        "agencies.Agency", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    region = models.ForeignKey(
+        "plans.Region", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
 
     # Reports: one expected per task assignment and quarter.
     expected = models.PositiveIntegerField(_("应报"), default=0)
@@ -82,7 +92,9 @@ class Rollup(models.Model):
     in_progress = models.PositiveIntegerField(_("推进中"), default=0)
     done = models.PositiveIntegerField(_("已完成"), default=0)
     lagging = models.PositiveIntegerField(_("滞后"), default=0)
-    completion = models.DecimalField(_("平均完成进度（%）"), max_digits=5, decimal_places=2, null=True, blank=True)
+    completion = models.DecimalField(
+        _("平均完成进度（%）"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
     # How many lead reports the completion averages, so regions can weigh plans by it.
     completion_count = models.PositiveIntegerField(_("计入完成进度的报告数"), default=0)
     # Red / yellow / green tasks.
@@ -95,7 +107,9 @@ class Rollup(models.Model):
     indicators_behind = models.PositiveIntegerField(_("落后序时进度"), default=0)
     indicators_no_data = models.PositiveIntegerField(_("无数据"), default=0)
     indicators_no_baseline = models.PositiveIntegerField(_("无基期值无法评估"), default=0)
-    attainment = models.DecimalField(_("平均指标完成率（%）"), max_digits=7, decimal_places=2, null=True, blank=True)
+    attainment = models.DecimalField(
+        _("平均指标完成率（%）"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
     computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
 
     class Meta:
@@ -108,10 +122,17 @@ class Rollup(models.Model):
                 nulls_distinct=False,
             ),
             models.CheckConstraint(
-                condition=Q(scope__in=["task", "action", "plan", "agency", "region"]), name="rollup_scope_valid"
+                condition=Q(scope__in=["task", "action", "plan", "agency", "region"]),
+                name="rollup_scope_valid",
             ),
         ]
-        indexes = [models.Index(fields=["plan", "period", "scope"]), models.Index(fields=["region", "period_label"])]
+        indexes = [
+            models.Index(fields=["plan", "period", "scope"]),
+            models.Index(fields=["region", "period_label"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_scope_display()} {self.period_label}"
 
     @property
     def on_time_rate(self):
@@ -123,8 +144,12 @@ class WarningRule(models.Model):
     """红黄绿灯 thresholds a plan's office can adjust; defaults as agreed with offices."""
 
     plan = models.OneToOneField("plans.Plan", on_delete=models.CASCADE, related_name="warning_rule")
-    red_behind_pct = models.DecimalField(_("指标落后序时进度超过（%）亮红灯"), max_digits=5, decimal_places=2, default=20)
-    yellow_behind_pct = models.DecimalField(_("指标落后序时进度超过（%）亮黄灯"), max_digits=5, decimal_places=2, default=5)
+    red_behind_pct = models.DecimalField(
+        _("指标落后序时进度超过（%）亮红灯"), max_digits=5, decimal_places=2, default=20
+    )
+    yellow_behind_pct = models.DecimalField(
+        _("指标落后序时进度超过（%）亮黄灯"), max_digits=5, decimal_places=2, default=5
+    )
     yellow_returns = models.PositiveSmallIntegerField(_("退回次数达到即亮黄灯"), default=2)
     red_when_missing_after_deadline = models.BooleanField(_("逾期未报亮红灯"), default=True)
     red_when_lagging = models.BooleanField(_("报告“滞后”亮红灯"), default=True)
@@ -136,9 +161,27 @@ class WarningRule(models.Model):
         verbose_name_plural = _("预警规则")
         constraints = [
             models.CheckConstraint(
-                condition=Q(yellow_behind_pct__lte=models.F("red_behind_pct")), name="warning_rule_yellow_le_red"
+                condition=Q(yellow_behind_pct__lte=models.F("red_behind_pct")),
+                name="warning_rule_yellow_le_red",
             )
         ]
+
+    def __str__(self):
+        return f"{self.plan} 预警规则"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if (
+            self.yellow_behind_pct is not None
+            and self.red_behind_pct is not None
+            and self.yellow_behind_pct > self.red_behind_pct
+        ):
+            raise ValidationError({"yellow_behind_pct": _("黄灯阈值不能高于红灯阈值。")})
+        if self.red_behind_pct is not None and not 0 <= self.red_behind_pct <= 100:
+            raise ValidationError({"red_behind_pct": _("阈值应在 0–100 之间。")})
+        if self.yellow_behind_pct is not None and self.yellow_behind_pct < 0:
+            raise ValidationError({"yellow_behind_pct": _("阈值应在 0–100 之间。")})
 
 
 class TaskLight(models.Model):
@@ -160,9 +203,14 @@ class TaskLight(models.Model):
         verbose_name_plural = _("任务预警")
         constraints = [
             models.UniqueConstraint(fields=["task", "period"], name="task_light_unique"),
-            models.CheckConstraint(condition=Q(level__in=["red", "yellow", "green"]), name="task_light_level_valid"),
+            models.CheckConstraint(
+                condition=Q(level__in=["red", "yellow", "green"]), name="task_light_level_valid"
+            ),
         ]
         indexes = [models.Index(fields=["period", "level"])]
+
+    def __str__(self):
+        return f"{self.task_id} {self.period_id} {self.level}"
 
 
 class ReminderLog(models.Model):
@@ -175,11 +223,19 @@ class ReminderLog(models.Model):
         ESCALATE = "escalate", _("通报")
 
     period = models.ForeignKey(
-        "tasks.ReportingPeriod", verbose_name=_("季度"), on_delete=models.CASCADE, related_name="reminder_logs"
+        "tasks.ReportingPeriod",
+        verbose_name=_("季度"),
+        on_delete=models.CASCADE,
+        related_name="reminder_logs",
     )
     # Empty for an escalation, which is about the whole quarter and goes to the office.
     agency = models.ForeignKey(
-        "agencies.Agency", verbose_name=_("单位"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "agencies.Agency",
+        verbose_name=_("单位"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     stage = models.CharField(_("阶段"), max_length=10, choices=Stage.choices)
     recipients = models.JSONField(_("接收人"), default=list, blank=True)
@@ -192,10 +248,20 @@ class ReminderLog(models.Model):
         verbose_name_plural = _("催办记录")
         ordering = ["-sent_at"]
         constraints = [
+            # Two partial indexes rather than nulls_distinct, which SQLite cannot enforce.
             models.UniqueConstraint(
-                fields=["period", "agency", "stage"], name="reminder_once_per_stage", nulls_distinct=False
+                fields=["period", "agency", "stage"],
+                condition=Q(agency__isnull=False),
+                name="reminder_once_per_agency_stage",
             ),
-            models.CheckConstraint(condition=Q(stage__in=["remind", "urge", "escalate"]), name="reminder_stage_valid"),
+            models.UniqueConstraint(
+                fields=["period", "stage"],
+                condition=Q(agency__isnull=True),
+                name="reminder_once_per_office_stage",
+            ),
+            models.CheckConstraint(
+                condition=Q(stage__in=["remind", "urge", "escalate"]), name="reminder_stage_valid"
+            ),
         ]
 
     def __str__(self):

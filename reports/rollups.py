@@ -115,15 +115,15 @@ def assess_indicators(plan, period, *, tolerance=None, leads_by_task=None) -> li
         tolerance = rule_for_plan(plan.pk).yellow_behind_pct
     if leads_by_task is None:
         leads_by_task = defaultdict(set)
-        for task_id, agency_id in TaskAssignment.objects.filter(task__action__plan=plan, role="lead").values_list(
-            "task_id", "agency_id"
-        ):
+        for task_id, agency_id in TaskAssignment.objects.filter(
+            task__action__plan=plan, role="lead"
+        ).values_list("task_id", "agency_id"):
             leads_by_task[task_id].add(agency_id)
     indicators = list(Indicator.objects.filter(plan=plan).select_related("task", "task__action"))
     values = defaultdict(lambda: defaultdict(list))
-    for row in IndicatorValue.objects.filter(
-        indicator__plan=plan, period__year__lte=period.year
-    ).values("indicator_id", "agency_id", "value", "updated_at", "period__year", "period__quarter"):
+    for row in IndicatorValue.objects.filter(indicator__plan=plan, period__year__lte=period.year).values(
+        "indicator_id", "agency_id", "value", "updated_at", "period__year", "period__quarter"
+    ):
         when = (row["period__year"], row["period__quarter"])
         if when <= (period.year, period.quarter):
             values[row["indicator_id"]][when].append(row)
@@ -243,9 +243,17 @@ def compute_plan_period(*, plan, period, today: dt.date | None = None):
 
     base = {"plan_id": plan.pk, "period_id": period.pk, "period_label": period.label}
     rows = [{**base, "scope": Rollup.Scope.PLAN, **plan_acc.fields()}]
-    rows += [{**base, "scope": Rollup.Scope.ACTION, "action_id": a, **acc.fields()} for a, acc in action_accs.items()]
-    rows += [{**base, "scope": Rollup.Scope.TASK, "task_id": t, **acc.fields()} for t, acc in task_accs.items()]
-    rows += [{**base, "scope": Rollup.Scope.AGENCY, "agency_id": a, **acc.fields()} for a, acc in agency_accs.items()]
+    rows += [
+        {**base, "scope": Rollup.Scope.ACTION, "action_id": a, **acc.fields()}
+        for a, acc in action_accs.items()
+    ]
+    rows += [
+        {**base, "scope": Rollup.Scope.TASK, "task_id": t, **acc.fields()} for t, acc in task_accs.items()
+    ]
+    rows += [
+        {**base, "scope": Rollup.Scope.AGENCY, "agency_id": a, **acc.fields()}
+        for a, acc in agency_accs.items()
+    ]
     return rows, lights
 
 
@@ -288,7 +296,9 @@ def rollup_region_period(*, region, period_label: str) -> Rollup:
     fields = acc.fields()
     with transaction.atomic():
         Rollup.objects.filter(scope=Rollup.Scope.REGION, region=region, period_label=period_label).delete()
-        return Rollup.objects.create(scope=Rollup.Scope.REGION, region=region, period_label=period_label, **fields)
+        return Rollup.objects.create(
+            scope=Rollup.Scope.REGION, region=region, period_label=period_label, **fields
+        )
 
 
 def recompute_all(*, today: dt.date | None = None) -> int:

@@ -39,13 +39,36 @@ def rollup_request(*, plan_id: int, period_id: int) -> None:
         return
 
     def _queue():
+        import logging
+
+        from kombu.exceptions import OperationalError as BrokerError
+        from redis.exceptions import RedisError
+
         from .jobs import recompute_plan_period
 
-        if not cache.add(rollup_pending_key(*key), 1, timeout=ROLLUP_PENDING_TTL):
-            return
-        recompute_plan_period.apply_async(
-            kwargs={"plan_id": key[0], "period_id": key[1]}, countdown=ROLLUP_COALESCE_SECONDS
-        )
+        # The report is committed by now: Redis being away must not turn the user's
+        # save into a server error. Nothing is lost: the changed rows are newer than the
+        # stored rollup, and reports.jobs.recompute_stale_rollups recomputes exactly those
+        # plans and quarters once Redis is back.
+        unreachable = (RedisError, BrokerError, OSError)
+        pending = rollup_pending_key(*key)
+        try:
+            if not cache.add(pending, 1, timeout=ROLLUP_PENDING_TTL):
+                return
+            recompute_plan_period.apply_async(
+                kwargs={"plan_id": key[0], "period_id": key[1]}, countdown=ROLLUP_COALESCE_SECONDS
+            )
+        except unreachable as exc:
+            logging.getLogger(__name__).warning(
+                "rollup of plan %s period %s not queued (%s); the catch-up job will recompute it",
+                *key,
+                exc,
+            )
+            try:
+                # A flag left behind would hold back the next request for its TTL.
+                cache.delete(pending)
+            except unreachable:
+                pass
 
     _queue.carbon_rollup_key = key
     transaction.on_commit(_queue)

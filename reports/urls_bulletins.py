@@ -1,3 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import bulletin_views as views
+
+urlpatterns = [
+    path("bulletins/", views.bulletin_index, name="bulletins"),
+    path("plans/<int:plan_id>/bulletins/", views.plan_bulletins, name="plan-bulletins"),
+    path("plans/<int:plan_id>/bulletins/new/", views.bulletin_generate, name="bulletin-generate"),
+    path("bulletins/<int:bulletin_id>/status/", views.bulletin_status, name="bulletin-status"),
+    path("bulletins/<int:bulletin_id>/<str:fmt>/", views.bulletin_download, name="bulletin-download"),
+    path("missing/", views.missing_index, name="missing-index"),
+    path("plans/<int:plan_id>/missing/", views.missing_list, name="missing"),
+    path("plans/<int:plan_id>/warning-rule/", views.warning_rule_edit, name="warning-rule"),
+]

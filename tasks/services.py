@@ -375,8 +375,11 @@ def report_submit(*, report: ProgressReport, by) -> ProgressReport:
         plan=current.period.plan,
     )
     from agencies.notifications import notify_report_submitted
+    from reports.services import rollup_request
 
     notify_report_submitted(report=current)
+    # Timeliness and the lights change on submission, not only on review.
+    rollup_request(plan_id=current.period.plan_id, period_id=current.period_id)
     return current
 
 
@@ -406,6 +409,9 @@ def _review(report, *, by, state, event, comment, action):
         changes={"state": ["submitted", state], "comment": comment},
         plan=current.period.plan,
     )
+    from reports.services import rollup_request
+
+    rollup_request(plan_id=current.period.plan_id, period_id=current.period_id)
     return current, True
 
 

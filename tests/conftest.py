@@ -18,6 +18,21 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _jobs_in_process(request):
+    """Jobs run in-process, even when REDIS_URL is set for the PostgreSQL run, so tests
+    never leave jobs in a shared broker; tests marked `worker` use a real worker."""
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    from carbonplan.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
 @pytest.fixture
 def world(db):
     from tests import factories as f

@@ -161,7 +161,22 @@ def test_a_path_lists_every_quarter():
 def test_a_spec_is_read_from_an_indicator_with_the_plans_year_as_fallback():
     from tests import factories as f
 
-    indicator = f.IndicatorFactory(target=D("135.5"), target_year=None, baseline_value=D("80"), baseline_year=2020)
+    indicator = f.IndicatorFactory(
+        target=D("135.5"), target_year=None, baseline_value=D("80"), baseline_year=2020
+    )
     spec = t.Spec.of(indicator, default_target_year=2025)
     assert spec.target_year == 2025
     assert t.expected_at(spec, 2023, 2) == D("107.75")
+
+
+def test_a_series_assesses_every_quarter_and_says_when_a_value_is_carried_forward():
+    spec = level(">=", 30, 2026, 10, 2025)  # due 15, 20, 25, 30
+    series = t.assess_series(spec, {(2026, 1): D("15"), (2026, 3): D("22")}, [(2026, q) for q in range(1, 5)])
+    assert [(label, r.status, r.attainment) for label, r in series] == [
+        ("2026Q1", t.ON_TRACK, D("100.00")),
+        ("2026Q2", t.BEHIND, D("50.00")),  # 15 carried forward against 20 due
+        ("2026Q3", t.BEHIND, D("80.00")),
+        ("2026Q4", t.BEHIND, D("60.00")),
+    ]
+    assert series[1][1].note == "沿用2026Q1报送值"
+    assert t.assess_series(spec, {}, [(2026, 1)])[0][1].status == t.NO_DATA

@@ -1,0 +1,261 @@
+"""Pages of the office's supervision work: bulletins, the 未报清单, warning rules."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Max
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from agencies.access import Viewer
+from tasks.models import ReportingPeriod
+
+from .access import (
+    get_bulletin_for_user,
+    get_office_plan,
+    get_supervised_plan,
+    office_plans,
+    supervised_plans,
+)
+from .bulletin import download_name
+from .exporters import MissingXlsx
+from .lights import rule_for_plan
+from .models import Bulletin, ReminderLog, WarningRule
+from .reminders import missing_rows
+from .services import bulletin_request, warning_rule_update
+
+FORMATS = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _periods(plan):
+    return list(ReportingPeriod.objects.filter(plan=plan).order_by("-year", "-quarter"))
+
+
+def _pick_period(request, periods, *, today=None):
+    """The quarter asked for (?period=2026Q1), else the latest whose deadline has passed."""
+    from django.utils import timezone
+
+    label = (request.GET.get("period") or request.POST.get("period") or "").strip().upper()
+    if label:
+        for p in periods:
+            if p.label == label:
+                return p
+        raise Http404(_("没有这个季度。"))
+    today = today or timezone.localdate()
+    return next((p for p in periods if p.deadline < today), periods[-1] if periods else None)
+
+
+def _bulletin_row(b: Bulletin) -> dict:
+    return {
+        "id": b.pk,
+        "state": b.state,
+        "state_label": b.get_state_display(),
+        "progress": b.progress,
+        "message": b.message,
+        "error": b.error,
+        "files": {f: reverse("reports:bulletin-download", args=[b.pk, f]) for f in FORMATS if getattr(b, f)},
+    }
+
+
+@login_required
+@require_GET
+def bulletin_index(request):
+    """督查通报: the plans the user supervises, with their latest bulletins."""
+    plans = list(supervised_plans(request.user).order_by("region__name", "title"))
+    latest = {}
+    rows = (
+        Bulletin.objects.filter(plan__in=[p.pk for p in plans])
+        .values("plan_id")
+        .annotate(last=Max("created_at"))
+    )
+    for row in rows:
+        latest[row["plan_id"]] = row["last"]
+    counts = {}
+    for plan_id in Bulletin.objects.filter(plan__in=[p.pk for p in plans]).values_list("plan_id", flat=True):
+        counts[plan_id] = counts.get(plan_id, 0) + 1
+    items = [{"plan": p, "last": latest.get(p.pk), "count": counts.get(p.pk, 0)} for p in plans]
+    return render(request, "reports/bulletin_index.html", {"items": items})
+
+
+@login_required
+@require_GET
+def plan_bulletins(request, plan_id):
+    plan = get_supervised_plan(request.user, plan_id)
+    viewer = Viewer.of(request.user)
+    bulletins = list(
+        Bulletin.objects.filter(plan=plan)
+        .select_related("period", "requested_by")
+        .order_by("-period__year", "-period__quarter", "-version")
+    )
+    periods = _periods(plan)
+    default_period = _pick_period(request, periods) if periods else None
+    return render(
+        request,
+        "reports/plan_bulletins.html",
+        {
+            "plan": plan,
+            "bulletins": bulletins,
+            "periods": periods,
+            "default_period": default_period,
+            "is_office": viewer.is_office_of(plan),
+            "pending": [
+                b.pk for b in bulletins if b.state in (Bulletin.State.QUEUED, Bulletin.State.RUNNING)
+            ],
+        },
+    )
+
+
+@login_required
+@require_POST
+def bulletin_generate(request, plan_id):
+    plan = get_office_plan(request.user, plan_id)
+    periods = _periods(plan)
+    label = (request.POST.get("period") or "").strip().upper()
+    period = next((p for p in periods if p.label == label), None)
+    if period is None:
+        messages.error(request, _("请选择要生成通报的季度。"))
+        return redirect("reports:plan-bulletins", plan.pk)
+    try:
+        bulletin = bulletin_request(plan=plan, period=period, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("reports:plan-bulletins", plan.pk)
+    messages.success(
+        request,
+        _("已开始生成 %(period)s 督查通报第 %(version)s 版。")
+        % {"period": period.label, "version": bulletin.version},
+    )
+    return redirect("reports:plan-bulletins", plan.pk)
+
+
+@login_required
+@require_GET
+def bulletin_status(request, bulletin_id):
+    bulletin = get_bulletin_for_user(request.user, bulletin_id)
+    return JsonResponse(_bulletin_row(bulletin))
+
+
+@login_required
+@require_GET
+def bulletin_download(request, bulletin_id, fmt):
+    if fmt not in FORMATS:
+        raise Http404
+    bulletin = get_bulletin_for_user(request.user, bulletin_id)
+    field = getattr(bulletin, fmt)
+    if not field:
+        raise Http404(_("该格式的文件尚未生成。"))
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("文件不存在。"))
+    return FileResponse(
+        handle, as_attachment=True, filename=download_name(bulletin, fmt), content_type=FORMATS[fmt]
+    )
+
+
+@login_required
+@require_GET
+def missing_index(request):
+    plans = list(office_plans(request.user).order_by("region__name", "title"))
+    if not plans:
+        raise Http404
+    if len(plans) == 1:
+        return redirect("reports:missing", plans[0].pk)
+    return render(request, "reports/missing_index.html", {"plans": plans})
+
+
+@login_required
+@require_GET
+def missing_list(request, plan_id):
+    """未报清单 of a plan and quarter, for the office; ?format=xlsx for Excel."""
+    plan = get_office_plan(request.user, plan_id)
+    periods = _periods(plan)
+    period = _pick_period(request, periods) if periods else None
+    rows = missing_rows(plan=plan, period=period) if period else []
+    if request.GET.get("format") == "xlsx" and period:
+        filename, mimetype, content = MissingXlsx().export({"plan": plan, "period": period, "rows": rows})
+        response = HttpResponse(content, content_type=mimetype)
+        from django.utils.http import content_disposition_header
+
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        return response
+    agencies = {}
+    for row in rows:
+        agencies.setdefault(row["agency"], []).append(row)
+    logs = (
+        list(ReminderLog.objects.filter(period=period).select_related("agency").order_by("-sent_at")[:50])
+        if period
+        else []
+    )
+    return render(
+        request,
+        "reports/missing.html",
+        {
+            "plan": plan,
+            "periods": periods,
+            "period": period,
+            "rows": rows,
+            "agencies": agencies,
+            "logs": logs,
+        },
+    )
+
+
+class WarningRuleForm(forms.ModelForm):
+    class Meta:
+        model = WarningRule
+        fields = [
+            "red_behind_pct",
+            "yellow_behind_pct",
+            "yellow_returns",
+            "red_when_missing_after_deadline",
+            "red_when_lagging",
+            "yellow_when_late",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        red, yellow = data.get("red_behind_pct"), data.get("yellow_behind_pct")
+        if red is not None and yellow is not None and yellow > red:
+            self.add_error("yellow_behind_pct", _("黄灯阈值不能高于红灯阈值。"))
+        for name in ("red_behind_pct", "yellow_behind_pct"):
+            value = data.get(name)
+            if value is not None and not 0 <= value <= 100:
+                self.add_error(name, _("阈值应在 0–100 之间。"))
+        return data
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def warning_rule_edit(request, plan_id):
+    plan = get_office_plan(request.user, plan_id)
+    rule = rule_for_plan(plan.pk)
+    form = WarningRuleForm(
+        request.POST or None, instance=WarningRule(plan=plan, pk=rule.pk, **_rule_values(rule))
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            warning_rule_update(
+                rule=rule if rule.pk else WarningRule(plan=plan), data=form.cleaned_data, by=request.user
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("预警规则已保存，红黄绿灯将按新规则重新计算。"))
+            return redirect("reports:warning-rule", plan.pk)
+    return render(request, "reports/warning_rule.html", {"plan": plan, "form": form, "rule": rule})
+
+
+def _rule_values(rule):
+    return {name: getattr(rule, name) for name in WarningRuleForm.Meta.fields}

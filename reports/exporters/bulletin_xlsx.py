@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from .base import Exporter
+
+HEADER_FILL = PatternFill("solid", fgColor="E3ECE8")
+
+
+def write_sheet(wb, title, header, rows, widths=None):
+    ws = wb.create_sheet(title)
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    for row in rows:
+        ws.append(["" if v is None else v for v in row])
+    ws.freeze_panes = "A2"
+    for index, width in enumerate(widths or [], start=1):
+        ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = width
+    return ws
+
+
+class BulletinXlsx(Exporter):
+    """The bulletin's data, one sheet per section, numbers as numbers."""
+
+    extension = "xlsx"
+    mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    def render(self, context: dict) -> bytes:
+        wb = Workbook()
+        wb.remove(wb.active)
+        o = context["overview"]
+        labels = [
+            ("tasks", "重点任务数"), ("expected", "应报份数"), ("reported", "已报份数"), ("approved", "审核通过"),
+            ("returned", "退回"), ("missing", "未报"), ("late", "逾期报送"), ("reported_rate", "报送率（%）"),
+            ("on_time_rate", "按时报送率（%）"), ("completion", "平均完成进度（%）"), ("red", "红灯任务"),
+            ("yellow", "黄灯任务"), ("green", "绿灯任务"), ("indicators", "指标数"),
+            ("indicators_on_track", "达到序时进度指标"), ("indicators_behind", "落后序时进度指标"),
+        ]  # fmt: skip
+        write_sheet(
+            wb,
+            "总体情况",
+            ["项目", "数值"],
+            [["方案", context["plan"]["title"]], ["季度", context["period"]["label"]]]
+            + [[label, o[key]] for key, label in labels],
+            [24, 40],
+        )
+        write_sheet(
+            wb,
+            "重点行动",
+            ["编号", "重点行动", "任务数", "应报", "已报", "平均完成进度（%）", "红灯", "黄灯", "绿灯"],
+            [[a["label"], a["title"], a["tasks"], a["expected"], a["reported"], a["completion"], a["red"], a["yellow"],
+              a["green"]] for a in context["actions"]],
+            [8, 36, 8, 8, 8, 16, 6, 6, 6],
+        )  # fmt: skip
+        write_sheet(
+            wb,
+            "红黄灯任务",
+            ["预警", "编号", "任务", "所属行动", "牵头单位", "原因"],
+            [[w["level_label"], w["number"], w["title"], w["action"], w["leads"], "；".join(w["reasons"])]
+             for w in context["warnings"]],
+            [8, 8, 36, 28, 20, 60],
+        )  # fmt: skip
+        write_sheet(
+            wb,
+            "单位报送",
+            ["排名", "单位", "应报", "已报", "按时", "逾期", "未报", "退回次数", "按时报送率（%）"],
+            [[a["rank"], a["name"], a["expected"], a["reported"], a["on_time"], a["late"], a["missing"], a["returns"],
+              a["on_time_rate"]] for a in context["agencies"]],
+            [6, 24, 8, 8, 8, 8, 8, 10, 16],
+        )  # fmt: skip
+        write_sheet(
+            wb,
+            "指标",
+            ["指标", "单位", "任务", "目标", "目标年份", "当前值", "数值所属季度", "序时进度应达", "完成率（%）", "评估", "说明"],
+            [[i["name"], i["unit"], i["task"], i["target"], i["target_year"], _num(i["value"]), i["value_period"],
+              _num(i["expected"]), i["attainment"], i["status_label"], i["note"]] for i in context["indicators"]],
+            [30, 8, 10, 14, 10, 12, 12, 14, 12, 14, 40],
+        )  # fmt: skip
+        write_sheet(
+            wb,
+            "存在问题",
+            ["编号", "任务", "单位", "存在问题", "下步计划"],
+            [
+                [p["task"], p["task_title"], p["agency"], p["text"], p["next_steps"]]
+                for p in context["problems"]
+            ],
+            [8, 30, 18, 60, 50],
+        )
+        write_sheet(
+            wb, "下步工作", ["序号", "内容"], list(enumerate(context["next_steps"], start=1)), [6, 100]
+        )
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        return buffer.getvalue()
+
+
+def _num(value):
+    if value in (None, ""):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value

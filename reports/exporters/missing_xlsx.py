@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+
+from .base import Exporter
+from .bulletin_xlsx import write_sheet
+
+
+class MissingXlsx(Exporter):
+    """未报清单: one row per agency and task still without a submitted report."""
+
+    extension = "xlsx"
+    mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    def filename(self, context):
+        return f"未报清单-{context['plan'].title}-{context['period'].label}.xlsx"
+
+    def render(self, context: dict) -> bytes:
+        wb = Workbook()
+        wb.remove(wb.active)
+        rows = [
+            [
+                row["agency"],
+                row["role"],
+                row["number"],
+                row["task"],
+                row["action"],
+                row["state"],
+                row["reminded"],
+            ]
+            for row in context["rows"]
+        ]
+        write_sheet(
+            wb,
+            "未报清单",
+            ["单位", "职责", "任务编号", "任务", "重点行动", "状态", "已发催办"],
+            rows,
+            [22, 8, 10, 40, 30, 10, 24],
+        )
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        return buffer.getvalue()

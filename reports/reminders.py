@@ -1,0 +1,212 @@
+"""提醒 → 催办 → 通报: reminders about quarterly reports not yet submitted.
+
+* 提醒 (remind): from REMIND_DAYS_BEFORE days before the deadline, to the staff of
+  each agency with an assigned task still without a submitted report.
+* 催办 (urge): from the deadline day, to the same agencies, if still missing.
+* 通报 (escalate): ESCALATE_DAYS_AFTER days after the deadline, to the plan's office,
+  with the list of agencies that have still not reported.
+
+Each stage goes out once per quarter and agency (once per quarter for the office):
+a ReminderLog row is written first, under a unique constraint, and only a new row
+sends anything. A stage whose day was missed (the job did not run) is not sent late:
+a 提醒 after the deadline would be wrong, so the stage due today is the one sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from agencies.audit import audit_log
+from agencies.models import Notification, Role
+from tasks.models import ProgressReport, ReportingPeriod, TaskAssignment
+
+from .models import ReminderLog
+
+REMIND_DAYS_BEFORE = 3
+ESCALATE_DAYS_AFTER = 3
+# Quarters whose deadline is older than this are left to the bulletin, not reminders.
+LOOKBACK_DAYS = 30
+
+STAGE_TITLES = {
+    ReminderLog.Stage.REMIND: "【提醒】{period}季度进展填报将于{deadline}截止",
+    ReminderLog.Stage.URGE: "【催办】{period}季度进展填报已到截止日期",
+    ReminderLog.Stage.ESCALATE: "【通报】{period}季度仍有单位未报送进展",
+}
+
+
+def stage_due(period, today: dt.date) -> str | None:
+    if period.deadline - dt.timedelta(days=REMIND_DAYS_BEFORE) <= today < period.deadline:
+        return ReminderLog.Stage.REMIND
+    if period.deadline <= today < period.deadline + dt.timedelta(days=ESCALATE_DAYS_AFTER):
+        return ReminderLog.Stage.URGE
+    if today >= period.deadline + dt.timedelta(days=ESCALATE_DAYS_AFTER):
+        return ReminderLog.Stage.ESCALATE
+    return None
+
+
+def missing_rows(*, plan, period) -> list[dict]:
+    """未报清单: every assignment of the plan without a submitted report for the
+    quarter (no report at all, or a draft), ordered by agency then task. Three queries."""
+    states = {
+        (r["task_id"], r["agency_id"]): r["state"]
+        for r in ProgressReport.objects.filter(period=period, task__action__plan=plan).values(
+            "task_id", "agency_id", "state"
+        )
+    }
+    reminded = defaultdict(list)
+    for agency_id, stage in ReminderLog.objects.filter(period=period, agency__isnull=False).values_list(
+        "agency_id", "stage"
+    ):
+        reminded[agency_id].append(ReminderLog.Stage(stage).label)
+    rows = []
+    for a in (
+        TaskAssignment.objects.filter(task__action__plan=plan)
+        .select_related("task", "task__action", "agency")
+        .order_by("agency__name", "task__action__seq", "task__seq", "role")
+    ):
+        state = states.get((a.task_id, a.agency_id))
+        if state not in (None, ProgressReport.State.DRAFT):
+            continue
+        rows.append(
+            {
+                "agency_id": a.agency_id,
+                "agency": a.agency.name,
+                "role": a.get_role_display(),
+                "number": f"{a.task.action.seq}.{a.task.seq}",
+                "task": a.task.title,
+                "task_id": a.task_id,
+                "action": f"{a.task.action.label}{a.task.action.title}",
+                "state": "草稿未提交" if state == ProgressReport.State.DRAFT else "未填报",
+                "reminded": "、".join(str(s) for s in reminded.get(a.agency_id, [])),
+            }
+        )
+    return rows
+
+
+def _office_users(plan):
+    chain, region = [], plan.region
+    while region is not None:
+        chain.append(region.pk)
+        region = region.parent
+    return [
+        role.user
+        for role in Role.objects.filter(Q(plan=plan) | Q(region_id__in=chain), kind=Role.Kind.OFFICE)
+        .select_related("user")
+        .order_by("user_id")
+        if role.user.is_active
+    ]
+
+
+def _deliver(*, users, title: str, body: str, url: str) -> list[str]:
+    """In-app notices now, emails once the transaction commits; returns the addresses."""
+    Notification.objects.bulk_create(
+        [Notification(user=u, kind="reminder", title=title[:200], body=body, url=url) for u in users]
+    )
+    emails = sorted({u.email for u in users if u.email})
+
+    def _send():
+        for address in emails:
+            send_mail(title, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=False)
+
+    if emails:
+        transaction.on_commit(_send)
+    return emails
+
+
+@transaction.atomic
+def reminder_send(*, period, stage: str, agency=None, rows: list[dict]) -> ReminderLog | None:
+    """Send one stage for one agency (or, for 通报, to the office); None if it went out before."""
+    plan = period.plan
+    if ReminderLog.objects.filter(period=period, agency=agency, stage=stage).exists():
+        return None
+    try:
+        with transaction.atomic():
+            log = ReminderLog.objects.create(
+                period=period,
+                agency=agency,
+                stage=stage,
+                missing_tasks=[f"{r['number']} {r['task']}" for r in rows],
+            )
+    except IntegrityError:
+        return None  # another run got there first
+    title = STAGE_TITLES[stage].format(period=period.label, deadline=f"{period.deadline:%Y-%m-%d}")
+    if agency is not None:
+        users = [
+            role.user
+            for role in Role.objects.filter(kind=Role.Kind.STAFF, agency=agency).select_related("user")
+            if role.user.is_active
+        ]
+        lines = "\n".join(f"{r['number']} {r['task']}（{r['state']}）" for r in rows)
+        body = (
+            f"《{plan.title}》{period.label}季度进展填报截止日期为{period.deadline:%Y-%m-%d}。"
+            f"{agency.name}以下{len(rows)}项任务尚未提交：\n{lines}"
+        )
+        url = "/tasks/"
+    else:
+        users = _office_users(plan)
+        by_agency = defaultdict(int)
+        for r in rows:
+            by_agency[r["agency"]] += 1
+        body = (
+            f"《{plan.title}》{period.label}季度已过截止日期{ESCALATE_DAYS_AFTER}天，以下单位仍未报送：\n"
+            + "\n".join(f"{name}：{count}项" for name, count in sorted(by_agency.items()))
+        )
+        url = f"/reports/plans/{plan.pk}/missing/?period={period.label}"
+    log.recipients = [u.username for u in users]
+    log.emails = _deliver(users=users, title=title, body=body, url=url)
+    log.save(update_fields=["recipients", "emails"])
+    audit_log(
+        actor=None,
+        action=f"reminder.{stage}",
+        target=log,
+        changes={"agency": agency.name if agency else "专班办公室", "recipients": log.recipients},
+        plan=plan,
+    )
+    return log
+
+
+def reminders_send_for_period(*, period, today: dt.date) -> list[ReminderLog]:
+    stage = stage_due(period, today)
+    if stage is None:
+        return []
+    rows = missing_rows(plan=period.plan, period=period)
+    if not rows:
+        return []
+    sent = []
+    if stage == ReminderLog.Stage.ESCALATE:
+        log = reminder_send(period=period, stage=stage, agency=None, rows=rows)
+        return [log] if log else []
+    by_agency = defaultdict(list)
+    agencies = {}
+    for row in rows:
+        by_agency[row["agency_id"]].append(row)
+    from agencies.models import Agency
+
+    agencies = Agency.objects.in_bulk(list(by_agency))
+    for agency_id, agency_rows in by_agency.items():
+        log = reminder_send(period=period, stage=stage, agency=agencies[agency_id], rows=agency_rows)
+        if log:
+            sent.append(log)
+    return sent
+
+
+def reminders_send_due(*, today: dt.date | None = None) -> dict:
+    """The daily run: every open quarter near or just past its deadline."""
+    today = today or timezone.localdate()
+    periods = ReportingPeriod.objects.filter(
+        is_closed=False,
+        deadline__lte=today + dt.timedelta(days=REMIND_DAYS_BEFORE),
+        deadline__gte=today - dt.timedelta(days=LOOKBACK_DAYS),
+    ).select_related("plan", "plan__region", "plan__region__parent", "plan__region__parent__parent")
+    counts = defaultdict(int)
+    for period in periods:
+        for log in reminders_send_for_period(period=period, today=today):
+            counts[str(log.stage)] += 1
+    return dict(counts)
