@@ -8,7 +8,9 @@ from .models import Plan
 
 class PlanUploadForm(forms.Form):
     file = forms.FileField(
-        label=_("方案文件"), help_text=_("方案正文 .txt（UTF-8 或 GB18030）或 .docx，或任务分解表 .xlsx")
+        label=_("方案文件"),
+        widget=forms.FileInput(attrs={"accept": ".txt,.docx,.xlsx"}),
+        help_text=_("方案正文 .txt（UTF-8 或 GB18030）或 .docx，或任务分解表 .xlsx"),
     )
     region = forms.ModelChoiceField(
         label=_("所属地区"), queryset=None, required=False, empty_label=_("按文件中的地区自动识别")
@@ -35,8 +37,6 @@ class PlanUploadForm(forms.Form):
             )
         if suffix_of(upload.name) not in UPLOAD_SUFFIXES:
             raise forms.ValidationError(_("请上传 .txt 或 .docx 格式的方案文件，或 .xlsx 格式的任务分解表。"))
-        if upload.size == 0:
-            raise forms.ValidationError(_("文件是空的。"))
         return upload
 
     def clean_replaces(self):

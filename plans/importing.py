@@ -20,11 +20,12 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from agencies.access import Viewer
 from agencies.audit import audit_log
 from agencies.models import Agency
-from agencies.names import clean_name, suggest_matches
+from agencies.names import canonical, clean_name, looks_like_short_form, suggest_matches
 from agencies.services import agency_add_alias, agency_find, role_grant
 
 from .models import Plan, PlanImport, Region
@@ -32,6 +33,7 @@ from .services import (
     COMPARATORS,
     indicator_key,
     match_by_key,
+    match_tasks,
     plan_create_from_parsed,
     plan_revise_from_parsed,
     title_key,
@@ -241,6 +243,7 @@ def review_warnings(parsed: dict, matching: dict) -> list[dict]:
     it) and indicators flagged for a human look, each tied to its task when it has one."""
     warnings = [dict(w, ref=_task_ref(w)) for w in parsed.get("warnings") or []]
     codes = {(w.get("code"), w["ref"]) for w in warnings}
+    unknown: dict[str, list] = {}
     for a_index, t_index, _action, task in iter_tasks(parsed):
         ref = (a_index, t_index)
         if task.get("lead_inferred") and ("lead_inferred", ref) not in codes:
@@ -265,14 +268,45 @@ def review_warnings(parsed: dict, matching: dict) -> list[dict]:
         ):
             warnings.append({"code": "indicator_review", "ref": ref, "message": _("有指标需人工核对。")})
         for name in (task.get("lead") or []) + (task.get("support") or []):
-            info = matching.get(name) or {}
-            if info.get("status") == "unknown":
-                hint = "、".join(a.name for a in info["suggestions"])
-                message = _("单位“%(name)s”在本地区尚无记录") % {"name": name}
-                if hint:
-                    message += _("，可能是：%(hint)s") % {"hint": hint}
-                warnings.append({"code": "agency_unknown", "ref": ref, "message": message, "agency": name})
+            if (matching.get(name) or {}).get("status") == "unknown":
+                unknown.setdefault(name, []).append(ref)
+    # One line per unknown agency, pointing at the first task that names it.
+    for name, refs in unknown.items():
+        hint = "、".join(a.name for a in matching[name]["suggestions"])
+        message = _("单位“%(name)s”在本地区尚无记录（%(n)d 项任务）") % {"name": name, "n": len(refs)}
+        if hint:
+            message += _("，可能是：%(hint)s") % {"hint": hint}
+        warnings.append({"code": "agency_unknown", "ref": refs[0], "message": message, "agency": name})
+    # A document may write one agency two ways (县机关事务中心 / 县机关事务管理中心):
+    # imported as is, that would become two agencies.
+    names = agency_names(parsed)
+    for index, name in enumerate(names):
+        for other in names[index + 1 :]:
+            if (
+                canonical(name) == canonical(other)
+                or looks_like_short_form(name, other)
+                or looks_like_short_form(other, name)
+            ):
+                warnings.append(
+                    {
+                        "code": "agency_variant",
+                        "ref": None,
+                        "message": _("文件中“%(a)s”与“%(b)s”可能是同一单位，请统一写法。")
+                        % {"a": name, "b": other},
+                    }
+                )
     return warnings
+
+
+WARNING_LABELS = {
+    "lead_inferred": _lazy("牵头单位推定"),
+    "duplicate_section": _lazy("重复章节"),
+    "indicator_review": _lazy("指标需核对"),
+    "agency_unknown": _lazy("本地区无记录的单位"),
+    "standing_clause": _lazy("统一配合条款"),
+    "no_agency": _lazy("缺少责任单位"),
+    "agency_variant": _lazy("单位写法不一"),
+}
 
 
 def plan_diff(plan: Plan, parsed: dict) -> dict:
@@ -298,8 +332,15 @@ def plan_diff(plan: Plan, parsed: dict) -> dict:
     for task_id in ProgressReport.objects.filter(task__action__plan=plan).values_list("task_id", flat=True):
         report_counts[task_id] = report_counts.get(task_id, 0) + 1
 
+    agencies = list(Agency.objects.filter(region=plan.region))
+
+    def agency_key(name):
+        # The same agency under another of its names is no change.
+        found = agency_find(region=plan.region, name=name, agencies=agencies)
+        return found.pk if found is not None else canonical(clean_name(name))
+
     new_tasks = list(iter_tasks(parsed))
-    pairs, removed, added = match_by_key(
+    pairs, removed, added = match_tasks(
         old_tasks,
         new_tasks,
         lambda t: title_key(t.title),
@@ -329,6 +370,9 @@ def plan_diff(plan: Plan, parsed: dict) -> dict:
     }
     for task, (_ai, _ti, a_data, t_data) in pairs:
         changes = []
+        new_title = t_data.get("title") or a_data.get("title")
+        if title_key(task.title) != title_key(new_title):
+            changes.append(_("标题：%(old)s → %(new)s") % {"old": task.title, "new": new_title})
         if title_key(task.action.title) != title_key(a_data.get("title")):
             changes.append(
                 _("所属行动：%(old)s → %(new)s") % {"old": task.action.title, "new": a_data.get("title")}
@@ -337,7 +381,7 @@ def plan_diff(plan: Plan, parsed: dict) -> dict:
             (_("牵头单位"), leads.get(task.pk, []), t_data.get("lead") or []),
             (_("配合单位"), supports.get(task.pk, []), t_data.get("support") or []),
         ):
-            if [clean_name(n) for n in old] != [clean_name(n) for n in new]:
+            if [agency_key(n) for n in old] != [agency_key(n) for n in new]:
                 changes.append(f"{label}：{'、'.join(old) or '—'} → {'、'.join(new) or '—'}")
         target_changes = _targets_diff(
             indicators.get(task.pk, []), t_data.get("indicators") or [], task.title, diff
@@ -430,9 +474,9 @@ def describe_indicator(data: dict) -> str:
     """新能源装机容量 ≥ 135.5万千瓦（2025年）, as the review and the diff show it."""
     target = _num(data.get("target"))
     text = f"{data.get('name') or ''} "
-    if data.get("change") in ("decrease", "increase") and data.get("baseline_year"):
+    if data.get("change") in ("decrease", "increase"):
         verb = "下降" if data["change"] == "decrease" else "提高"
-        text += f"比{data['baseline_year']}年{verb}"
+        text += f"比{data['baseline_year']}年{verb}" if data.get("baseline_year") else verb
     text += f"{COMPARATOR_SIGNS.get(data.get('comparator') or '>=', '')}{'' if target is None else target}"
     if data.get("target_max") is not None:
         text += f"–{_num(data['target_max'])}"
@@ -497,6 +541,10 @@ def parsed_apply_edits(parsed: dict, post) -> tuple[dict, list[str]]:
             if post.get(p + "delete"):
                 continue
             if p + "name" in post:
+                before = {
+                    key: data.get(key)
+                    for key in ("name", "unit", "target", "target_max", "comparator", "year")
+                }
                 here = f"{where} " + _("指标%(n)d") % {"n": k + 1}
                 data["name"] = post.get(p + "name", "").strip()
                 if not data["name"]:
@@ -518,8 +566,11 @@ def parsed_apply_edits(parsed: dict, post) -> tuple[dict, list[str]]:
                     errors.append(f"{here} {_('比较')}：" + _("只能是 ≥、≤、≈ 或 ="))
                 data["comparator"] = comparator
                 data["year"] = _parse_year(post.get(p + "year"), _("目标年份"), errors, here)
-                data["review"] = False
-                data["borderline"] = False
+                after = {key: data.get(key) for key in before}
+                if post.get(p + "checked") or after != before:
+                    # Corrected or confirmed by the office: no longer in doubt.
+                    data["review"] = False
+                    data["borderline"] = False
             kept.append(data)
         return kept
 
@@ -671,6 +722,48 @@ def parse_file(path) -> tuple[dict, str]:
     return document_parse(data=path.read_bytes(), filename=path.name)
 
 
+CN_NUMERALS = "一二三四五六七八九十"
+
+
+def _cn(n: int) -> str:
+    if n <= 10:
+        return CN_NUMERALS[n - 1]
+    return ("" if n < 20 else CN_NUMERALS[n // 10 - 1]) + "十" + (CN_NUMERALS[n % 10 - 1] if n % 10 else "")
+
+
+def synthetic_plan(kb: int = 70) -> str:
+    """A plan document of about `kb` KB (UTF-8) for benchmarks: real action and task
+    paragraphs of fixtures/docs, renumbered into one long plan."""
+    import re
+
+    from .parsing import parse_document
+
+    docs = sorted((Path(settings.BASE_DIR) / "fixtures" / "docs").glob("*.txt"))
+    tasks = []
+    for doc in docs:
+        parsed = parse_document(doc.read_bytes(), doc.name)
+        for action in parsed["actions"]:
+            for task in action["tasks"]:
+                if task.get("text") and task.get("label"):
+                    body = re.sub(r"^\s*[（(]?\d+[)）.．、]\s*", "", task["text"].strip())
+                    tasks.append((action["title"], body))
+    head = (
+        "某县碳达峰实施方案\n\n一、主要目标\n到2025年，全县非化石能源消费比重达到22%以上。\n\n二、重点任务\n"
+    )
+    parts, size, a_no, index = [head], len(head.encode()), 0, 0
+    while size < kb * 1024:
+        a_no += 1
+        block = [f"（{_cn(a_no)}）{tasks[index % len(tasks)][0]}"]
+        for t_no in range(1, 7):
+            block.append(f"{t_no}．{tasks[index % len(tasks)][1]}")
+            index += 1
+        text = "\n".join(block) + "\n"
+        parts.append(text)
+        size += len(text.encode())
+    parts.append("三、保障措施\n加强组织领导。\n")
+    return "".join(parts)
+
+
 def benchmark_import(path, repeat: int = 5, stdout=None) -> float:
     """Median milliseconds to decode and parse `path` (no database), printed."""
     from .parsing import parse_document
@@ -685,5 +778,8 @@ def benchmark_import(path, repeat: int = 5, stdout=None) -> float:
     times.sort()
     median = times[len(times) // 2]
     line = f"{Path(path).name}: {len(data) / 1024:.1f} KB, median {median:.1f} ms over {len(times)} runs"
-    print(line, file=stdout)
+    if stdout is not None:
+        stdout.write(line)
+    else:
+        print(line)
     return median

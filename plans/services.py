@@ -50,7 +50,19 @@ def _span(item):
     return span[0], span[1]
 
 
-def indicator_fields(data: dict) -> dict:
+def _customary_baseline(year, plan_year):
+    if plan_year:
+        return plan_year - 1
+    if not year:
+        return None
+    if year <= 2025:
+        return 2020 if year > 2020 else year - 1
+    if year <= 2030:
+        return 2025
+    return year - 1
+
+
+def indicator_fields(data: dict, plan_year: int | None = None) -> dict:
     """Model fields of an Indicator from a SCHEMA.md indicator dict."""
     from indicators.models import Indicator
 
@@ -58,6 +70,16 @@ def indicator_fields(data: dict) -> dict:
     if comparator not in COMPARATORS:
         raise ValidationError({"comparator": f"无效的比较方式：{comparator}"})
     change = data.get("change") or Indicator.Change.LEVEL
+    baseline_year = data.get("baseline_year")
+    review = bool(data.get("review") or data.get("borderline"))
+    if change != Indicator.Change.LEVEL and not baseline_year:
+        # “下降5%” with no base year: the customary base is the previous plan period's
+        # last year (2020 for 十四五, 2025 for 十五五), or the year before for an annual
+        # target. Taken as such and left for a human to confirm.
+        baseline_year = _customary_baseline(data.get("year"), plan_year)
+        review = True
+        if baseline_year is None:
+            change = Indicator.Change.LEVEL
     start, end = _span(data)
     return {
         "name": (data.get("name") or "")[:200] or "未命名指标",
@@ -66,13 +88,13 @@ def indicator_fields(data: dict) -> dict:
         "target": _decimal(data.get("target"), "target"),
         "target_max": _decimal(data.get("target_max"), "target_max"),
         "target_year": data.get("year"),
-        "baseline_year": data.get("baseline_year"),
+        "baseline_year": baseline_year,
         "baseline_value": _decimal(data.get("baseline_value"), "baseline_value"),
         "change": change,
         "source_text": data.get("text") or "",
         "span_start": start,
         "span_end": end,
-        "needs_review": bool(data.get("review") or data.get("borderline")),
+        "needs_review": review,
     }
 
 
@@ -210,7 +232,7 @@ def plan_create_from_parsed(
     known_agencies = list(region.agencies.all())
     indicators = []
     for seq, data in enumerate(parsed.get("goals") or [], start=1):
-        fields = indicator_fields(data)
+        fields = indicator_fields(data, plan.plan_year)
         fields["category"] = data.get("category") or Indicator.Category.CONTROL
         indicators.append(Indicator(plan=plan, task=None, seq=seq, **fields))
 
@@ -223,7 +245,9 @@ def plan_create_from_parsed(
             tasks_by_pos[(a_index, t_index)] = task
             assignments += _assignments(task, t_data, region=region, by=by, known_agencies=known_agencies)
             for i_seq, data in enumerate(t_data.get("indicators") or [], start=1):
-                indicators.append(Indicator(plan=plan, task=task, seq=i_seq, **indicator_fields(data)))
+                indicators.append(
+                    Indicator(plan=plan, task=task, seq=i_seq, **indicator_fields(data, plan.plan_year))
+                )
 
     TaskAssignment.objects.bulk_create(assignments)
     for indicator in indicators:
@@ -275,6 +299,37 @@ def match_by_key(old_items, new_items, key_old, key_new):
     return pairs, removed, added
 
 
+def match_tasks(old_items, new_items, key_old, key_new, threshold: float = 0.7):
+    """match_by_key, then a second pass that pairs a leftover old title with the most
+    similar leftover new one (a reworded heading is still the same task, and keeps its
+    reports); below `threshold` they stay removed and added."""
+    import difflib
+
+    pairs, removed, added = match_by_key(old_items, new_items, key_old, key_new)
+    candidates = sorted(
+        (
+            (difflib.SequenceMatcher(None, key_old(old), key_new(new)).ratio(), i, j)
+            for i, old in enumerate(removed)
+            for j, new in enumerate(added)
+        ),
+        key=lambda c: (-c[0], c[1], c[2]),
+    )
+    used_old, used_new = set(), set()
+    for ratio, i, j in candidates:
+        if ratio < threshold:
+            break
+        if i in used_old or j in used_new:
+            continue
+        used_old.add(i)
+        used_new.add(j)
+        pairs.append((removed[i], added[j]))
+    return (
+        pairs,
+        [item for i, item in enumerate(removed) if i not in used_old],
+        [item for j, item in enumerate(added) if j not in used_new],
+    )
+
+
 def _indicators_revise(*, plan, task, old, new_data, category=None) -> tuple[list, list, list]:
     """Update matched indicators in place (their reported values stay), create new ones
     and return (to_create, to_update, to_delete)."""
@@ -288,14 +343,14 @@ def _indicators_revise(*, plan, task, old, new_data, category=None) -> tuple[lis
     )
     create, update = [], []
     for indicator, (seq, data) in pairs:
-        for name, value in indicator_fields(data).items():
+        for name, value in indicator_fields(data, plan.plan_year).items():
             setattr(indicator, name, value)
         indicator.seq = seq
         if category:
             indicator.category = data.get("category") or indicator.category
         update.append(indicator)
     for seq, data in added:
-        fields = indicator_fields(data)
+        fields = indicator_fields(data, plan.plan_year)
         if category:
             fields["category"] = data.get("category") or category
         create.append(Indicator(plan=plan, task=task, seq=seq, **fields))
@@ -368,7 +423,7 @@ def plan_revise_from_parsed(
         for t_index, t_data in enumerate(a_data.get("tasks") or [], start=1):
             new_tasks_data.append((action, a_index, t_index, t_data))
 
-    task_pairs, removed_tasks, added_tasks = match_by_key(
+    task_pairs, removed_tasks, added_tasks = match_tasks(
         old_tasks,
         new_tasks_data,
         lambda t: title_key(t.title),

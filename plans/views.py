@@ -81,7 +81,8 @@ def _review_context(request, plan_import, *, errors=None, commit_form=None, regi
     warnings = importing.review_warnings(parsed, matching)
     by_task = {}
     for warning in warnings:
-        if warning.get("ref"):
+        # Unknown agencies show as red chips in their rows, not as a line per task.
+        if warning.get("ref") and warning.get("code") != "agency_unknown":
             by_task.setdefault(tuple(warning["ref"]), []).append(warning)
     actions = []
     for a_index, action in enumerate(parsed.get("actions") or []):
@@ -103,7 +104,7 @@ def _review_context(request, plan_import, *, errors=None, commit_form=None, regi
                         for name in names
                     ],
                     "indicators": [
-                        (k, ind, importing.describe_indicator(ind))
+                        (f"a{a_index}-t{t_index}-i{k}-", ind, importing.describe_indicator(ind))
                         for k, ind in enumerate(task.get("indicators") or [])
                     ],
                 }
@@ -111,14 +112,16 @@ def _review_context(request, plan_import, *, errors=None, commit_form=None, regi
         actions.append({"index": a_index, "data": action, "tasks": tasks})
     codes = {}
     for warning in warnings:
-        codes[warning.get("code")] = codes.get(warning.get("code"), 0) + 1
+        label = importing.WARNING_LABELS.get(warning.get("code"), warning.get("code"))
+        codes[label] = codes.get(label, 0) + 1
     is_open = plan_import.state == PlanImport.State.PARSED
     return {
         "imp": plan_import,
         "parsed": parsed,
         "plan_info": parsed.get("plan") or {},
         "goals": [
-            (k, ind, importing.describe_indicator(ind)) for k, ind in enumerate(parsed.get("goals") or [])
+            (f"gi{k}-", ind, importing.describe_indicator(ind))
+            for k, ind in enumerate(parsed.get("goals") or [])
         ],
         "actions": actions,
         "warnings": warnings,
@@ -191,6 +194,8 @@ def import_commit(request, pk):
         else:
             messages.success(request, _("已导入方案“%(title)s”。") % {"title": plan.title})
             return redirect(reverse("plans:detail", args=[plan.pk]))
+    else:
+        messages.error(request, _("单位对应关系无效，请重新选择。"))
     return redirect("plans:import_review", pk=plan_import.pk)
 
 
