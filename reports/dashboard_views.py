@@ -1,5 +1,7 @@
 """Pages of the office dashboard, the region view, the leader view and the briefing PDF."""
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -11,15 +13,18 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from . import dashboards
+from .briefing import BriefingExporter
 from .dashboards import Filters, get_region_for_user, get_supervised_plan, period_choose
 
 
 def _file_response(filename, mimetype, content, *, inline=False):
     response = HttpResponse(content, content_type=mimetype)
     disposition = "inline" if inline else "attachment"
-    from urllib.parse import quote
-
-    response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(filename)}"
+    # An ASCII name for old clients, the Chinese one (RFC 5987) for everyone else.
+    fallback = "carbonplan" + filename[filename.rfind(".") :]
+    response["Content-Disposition"] = (
+        f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    )
     return response
 
 
@@ -40,13 +45,11 @@ def _period_or_message(request, plan):
 
 
 def _report_history_url(report_pk):
-    """The reporting pages own a report's full history; link there when they exist."""
-    for name in ("tasks:report_history", "tasks:report-history", "tasks:report_detail", "tasks:report"):
-        try:
-            return reverse(name, args=[report_pk])
-        except NoReverseMatch:
-            continue
-    return ""
+    """The reporting pages own a report's full history (with evidence); link there."""
+    try:
+        return reverse("tasks:report_history", args=[report_pk])
+    except NoReverseMatch:
+        return ""
 
 
 @login_required
@@ -71,7 +74,7 @@ def plan_dashboard(request, pk):
             "filters": filters,
             "status_choices": dashboards.STATUS_CHOICES,
             "level_choices": dashboards.LEVEL_CHOICES,
-            "chart_data": board.chart_data() if board else None,
+            "chart_data": board.chart_data() if board and board.has_rollups else None,
             "is_office": dashboards.Viewer.of(request.user).is_office_of(plan),
         },
     )
@@ -103,7 +106,8 @@ def region_dashboard(request, pk):
     if label and label not in labels:
         messages.warning(
             request,
-            _("没有找到季度“%(label)s”，已显示默认季度。季度应写作 YYYYQn，如 2026Q1。") % {"label": label[:20]},
+            _("没有找到季度“%(label)s”，已显示默认季度。季度应写作 YYYYQn，如 2026Q1。")
+            % {"label": label[:20]},
         )
         label = ""
     if not label and labels:
@@ -159,8 +163,6 @@ def _briefing_user(request):
 
 
 def briefing_pdf(request, pk):
-    from .briefing import BriefingExporter
-
     user, refusal = _briefing_user(request)
     if refusal is not None:
         return refusal

@@ -36,7 +36,6 @@ STATUS_CHOICES = [
     ("unreported", gettext_lazy("未报送")),
 ]
 LEVEL_CHOICES = TaskLight.Level.choices
-LEVEL_ORDER = {"red": 0, "yellow": 1, "green": 2, "": 3}
 
 
 # --- access -----------------------------------------------------------------------------
@@ -83,7 +82,9 @@ def period_choose(plan, label: str | None, *, today: dt.date | None = None) -> P
         for period in periods:
             if period.label == wanted:
                 return PeriodChoice(period, periods)
-        error = _("没有找到季度“%(label)s”，已显示默认季度。季度应写作 YYYYQn，如 2026Q1。") % {"label": label[:20]}
+        error = _("没有找到季度“%(label)s”，已显示默认季度。季度应写作 YYYYQn，如 2026Q1。") % {
+            "label": label[:20]
+        }
     today = today or timezone.localdate()
     past = [p for p in periods if p.deadline < today]
     current = [p for p in periods if p.starts_on <= today]
@@ -174,14 +175,25 @@ def _card(indicator, by_quarter, year, quarter, *, leads, rule, default_year) ->
     first = (values[0][1], *values[0][0]) if values else None
     latest = values[-1] if values else None
     assessment = trajectory.assess(
-        spec, latest[1] if latest else None, year, quarter, first_value=first, tolerance=Decimal(rule.yellow_behind_pct)
+        spec,
+        latest[1] if latest else None,
+        year,
+        quarter,
+        first_value=first,
+        tolerance=Decimal(rule.yellow_behind_pct),
     )
-    card = IndicatorCard(indicator=indicator, assessment=assessment, red_behind_pct=Decimal(rule.red_behind_pct))
+    card = IndicatorCard(
+        indicator=indicator, assessment=assessment, red_behind_pct=Decimal(rule.red_behind_pct)
+    )
     if latest and latest[0] != (year, quarter):
         card.value_period = f"{latest[0][0]}Q{latest[0][1]}"
     for (y, q), value in values:
         card.series.append(
-            {"period": f"{y}Q{q}", "value": value, "expected": trajectory.expected_at(spec, y, q, first_value=first)}
+            {
+                "period": f"{y}Q{q}",
+                "value": value,
+                "expected": trajectory.expected_at(spec, y, q, first_value=first),
+            }
         )
     return card
 
@@ -233,7 +245,9 @@ class TaskRow:
     @property
     def status(self):
         r = self.rollup
-        if r is None or not (r.expected - r.missing):
+        if r is None:
+            return ""  # not computed yet: say nothing rather than "未报送"
+        if not (r.expected - r.missing):
             return "unreported"
         for name in ("lagging", "done", "in_progress", "not_started"):
             if getattr(r, name):
@@ -242,11 +256,20 @@ class TaskRow:
 
     @property
     def status_label(self):
-        return dict(STATUS_CHOICES)[self.status]
+        return dict(STATUS_CHOICES).get(self.status, "—")
 
     @property
     def reasons(self):
         return reasons_text(self.light)
+
+    @property
+    def reasons_head(self):
+        # Red reasons come first; two are enough to read a row, the rest fold away.
+        return self.reasons[:2]
+
+    @property
+    def reasons_rest(self):
+        return self.reasons[2:]
 
 
 def reasons_text(light) -> list[str]:
@@ -383,9 +406,9 @@ def plan_dashboard(plan, period, filters: Filters | None = None) -> PlanDashboar
     values (2), and the plan's agencies for the filter (1)."""
     filters = filters or Filters()
     rollups = list(
-        Rollup.objects.filter(plan=plan, period=period, scope__in=["plan", "action", "agency", "task"]).select_related(
-            "agency"
-        )
+        Rollup.objects.filter(
+            plan=plan, period=period, scope__in=["plan", "action", "agency", "task"]
+        ).select_related("agency")
     )
     overall = next((r for r in rollups if r.scope == "plan"), None)
     by_action = {r.action_id: r for r in rollups if r.scope == "action"}
@@ -399,11 +422,16 @@ def plan_dashboard(plan, period, filters: Filters | None = None) -> PlanDashboar
         Task.objects.of_plan(plan)
         .select_related("action")
         .prefetch_related(
-            Prefetch("assignments", queryset=TaskAssignment.objects.select_related("agency").order_by("role", "seq"))
+            Prefetch(
+                "assignments",
+                queryset=TaskAssignment.objects.select_related("agency").order_by("role", "seq"),
+            )
         )
         .order_by("action__seq", "seq")
     )
-    lights = {light.task_id: light for light in TaskLight.objects.filter(period=period, task__action__plan=plan)}
+    lights = {
+        light.task_id: light for light in TaskLight.objects.filter(period=period, task__action__plan=plan)
+    }
     rows = []
     for task in tasks:
         assignments = list(task.assignments.all())
@@ -467,7 +495,9 @@ def task_drilldown(plan, task_pk, period) -> TaskDrilldown:
             )
         )
     }
-    labels = {f.name: str(f.verbose_name) for f in ProgressReport._meta.get_fields() if hasattr(f, "verbose_name")}
+    labels = {
+        f.name: str(f.verbose_name) for f in ProgressReport._meta.get_fields() if hasattr(f, "verbose_name")
+    }
     for report in reports.values():
         for version in report.versions.all():
             version.changed_labels = [labels.get(name, name) for name in version.changed_fields or []]
@@ -482,7 +512,10 @@ def task_drilldown(plan, task_pk, period) -> TaskDrilldown:
         assignments=assignments,
         reports=pairs,
         indicators=indicator_cards(
-            plan, period, task=task, leads_by_task={task.pk: {a.agency_id for a in assignments if a.role == "lead"}}
+            plan,
+            period,
+            task=task,
+            leads_by_task={task.pk: {a.agency_id for a in assignments if a.role == "lead"}},
         ),
     )
 
@@ -519,7 +552,7 @@ class RegionDashboard:
                     "on_time": rollup.on_time_rate if rollup else None,
                 }
                 for plan, rollup in self.plans
-            ]
+            ],
         }
 
 
@@ -562,7 +595,9 @@ def region_dashboard(region, period_label: str) -> RegionDashboard:
     below = [p for p in plans if p.region_id != region.pk]
     rollups = {
         r.plan_id: r
-        for r in Rollup.objects.filter(scope="plan", plan__in=plans, period_label=period_label).select_related("period")
+        for r in Rollup.objects.filter(
+            scope="plan", plan__in=plans, period_label=period_label
+        ).select_related("period")
     }
     region_rollup = Rollup.objects.filter(scope="region", region=region, period_label=period_label).first()
     indicators = list(Indicator.objects.filter(plan__in=plans).order_by("plan_id", "seq", "id"))
@@ -654,7 +689,7 @@ class LeaderSummary:
 
     @property
     def indicators_on_track(self):
-        return sum(1 for c in self.indicators if c.status == "on_track")
+        return sum(1 for c in self.indicators if c.is_on_track)
 
     @property
     def indicators_behind(self):
@@ -662,12 +697,12 @@ class LeaderSummary:
 
     @property
     def indicators_no_data(self):
-        return sum(1 for c in self.indicators if c.status == "no_data")
+        return sum(1 for c in self.indicators if not c.is_on_track and c.status != "behind")
 
 
-def leader_summary(plan, period) -> LeaderSummary:
+def leader_summary(plan, period, *, board: PlanDashboard | None = None) -> LeaderSummary:
     """Big numbers, red list and indicator status: the dashboard's queries, nothing more."""
-    board = plan_dashboard(plan, period)
+    board = board or plan_dashboard(plan, period)
     return LeaderSummary(
         plan=plan,
         period=period,
@@ -696,7 +731,9 @@ def xlsx_table(*, title: str, headers: list[str], rows: list[list], filename: st
     for row in rows:
         ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
     for index, header in enumerate(headers, start=1):
-        longest = max([len(str(header))] + [len(str(r[index - 1])) for r in rows[:200] if r[index - 1] is not None])
+        longest = max(
+            [len(str(header))] + [len(str(r[index - 1])) for r in rows[:200] if r[index - 1] is not None]
+        )
         ws.column_dimensions[get_column_letter(index)].width = min(60, max(8, longest * 2))
     ws.freeze_panes = "A2"
     buffer = io.BytesIO()
@@ -716,7 +753,16 @@ def dashboard_table(board: PlanDashboard, table: str) -> tuple[str, list[str], l
             counts[row.task.action_id] += 1
         return (
             _("重点行动进度"),
-            [_("重点行动"), _("任务数"), _("平均完成进度（%）"), _("红灯"), _("黄灯"), _("绿灯"), _("滞后"), _("未报")],
+            [
+                _("重点行动"),
+                _("任务数"),
+                _("平均完成进度（%）"),
+                _("红灯"),
+                _("黄灯"),
+                _("绿灯"),
+                _("滞后"),
+                _("未报"),
+            ],
             [
                 [
                     f"{a.label}{a.title}",
@@ -734,7 +780,17 @@ def dashboard_table(board: PlanDashboard, table: str) -> tuple[str, list[str], l
     if table == "agencies":
         return (
             _("单位报送情况"),
-            [_("单位"), _("应报"), _("按时报送"), _("按时报送率（%）"), _("逾期报送"), _("未报"), _("被退回"), _("滞后任务"), _("平均完成进度（%）")],
+            [
+                _("单位"),
+                _("应报"),
+                _("按时报送"),
+                _("按时报送率（%）"),
+                _("逾期报送"),
+                _("未报"),
+                _("被退回"),
+                _("滞后任务"),
+                _("平均完成进度（%）"),
+            ],
             [
                 [
                     r.agency.name if r.agency else "",
@@ -753,7 +809,16 @@ def dashboard_table(board: PlanDashboard, table: str) -> tuple[str, list[str], l
     if table == "tasks":
         return (
             _("任务进展"),
-            [_("编号"), _("重点任务"), _("牵头单位"), _("配合单位"), _("推进状态"), _("完成进度（%）"), _("预警"), _("原因")],
+            [
+                _("编号"),
+                _("重点任务"),
+                _("牵头单位"),
+                _("配合单位"),
+                _("推进状态"),
+                _("完成进度（%）"),
+                _("预警"),
+                _("原因"),
+            ],
             [
                 [
                     row.task.number,
@@ -771,7 +836,17 @@ def dashboard_table(board: PlanDashboard, table: str) -> tuple[str, list[str], l
     if table == "indicators":
         return (
             _("指标完成情况"),
-            [_("指标"), _("单位"), _("目标"), _("目标年份"), _("最新值"), _("数据季度"), _("序时进度值"), _("完成率（%）"), _("状态")],
+            [
+                _("指标"),
+                _("单位"),
+                _("目标"),
+                _("目标年份"),
+                _("最新值"),
+                _("数据季度"),
+                _("序时进度值"),
+                _("完成率（%）"),
+                _("状态"),
+            ],
             [
                 [
                     c.indicator.name,
@@ -794,7 +869,16 @@ def region_table(board: RegionDashboard, table: str) -> tuple[str, list[str], li
     if table == "plans":
         return (
             _("各地方案进度"),
-            [_("地区"), _("方案"), _("平均完成进度（%）"), _("红灯"), _("黄灯"), _("绿灯"), _("按时报送率（%）"), _("指标落后")],
+            [
+                _("地区"),
+                _("方案"),
+                _("平均完成进度（%）"),
+                _("红灯"),
+                _("黄灯"),
+                _("绿灯"),
+                _("按时报送率（%）"),
+                _("指标落后"),
+            ],
             [
                 [
                     plan.region.name,
@@ -818,7 +902,7 @@ def region_table(board: RegionDashboard, table: str) -> tuple[str, list[str], li
             row = [shared.name, shared.unit, shared.city_target]
             for plan in plans:
                 cell = shared.cells.get(plan.pk)
-                row.append(cell["value"] if cell else None)
+                row.append(cell.value if cell else None)
             rows.append(row)
         return _("共同指标对比"), headers, rows
     raise Http404
@@ -827,7 +911,19 @@ def region_table(board: RegionDashboard, table: str) -> tuple[str, list[str], li
 def task_table(drill: TaskDrilldown) -> tuple[str, list[str], list[list]]:
     return (
         _("任务填报"),
-        [_("单位"), _("职责"), _("填报状态"), _("推进状态"), _("完成进度（%）"), _("进展情况"), _("存在问题"), _("下步计划"), _("提交时间"), _("逾期"), _("退回次数")],
+        [
+            _("单位"),
+            _("职责"),
+            _("填报状态"),
+            _("推进状态"),
+            _("完成进度（%）"),
+            _("进展情况"),
+            _("存在问题"),
+            _("下步计划"),
+            _("提交时间"),
+            _("逾期"),
+            _("退回次数"),
+        ],
         [
             [
                 (r.agency.name if r else a.agency.name),

@@ -35,11 +35,13 @@
       yAxis: { type: "category", data: rows.map(function (r) { return short(r.name, 16); }), axisLabel: { fontSize: 12 } },
       series: [{
         type: "bar", barMaxWidth: 22, cursor: "pointer",
-        data: rows.map(function (r) {
-          var color = (r.red || 0) > 0 ? COLORS.red : (r.yellow || 0) > 0 ? COLORS.yellow : COLORS.brand;
-          return { value: r.completion, itemStyle: { color: color } };
-        }),
-        label: { show: true, position: "right", formatter: function (p) { return p.value === null || p.value === undefined ? "—" : p.value.toFixed(1) + "%"; } }
+        data: rows.map(function (r) { return r.completion; }),
+        itemStyle: { color: COLORS.brand },
+        label: { show: true, position: "right", formatter: function (p) {
+          var row = rows[p.dataIndex];
+          var text = p.value === null || p.value === undefined ? L.no_data : p.value.toFixed(1) + "%";
+          return row.red ? text + "  {red|" + L.red + " " + row.red + "}" : text;
+        }, rich: { red: { color: COLORS.red, fontWeight: "bold" } } }
       }]
     });
     chart.on("click", function (params) {
@@ -100,7 +102,7 @@
       series: [
         { name: L.completion, type: "bar", barMaxWidth: 36, data: rows.map(function (r) { return r.completion; }), itemStyle: { color: COLORS.brand } },
         { name: L.on_time, type: "bar", barMaxWidth: 36, data: rows.map(function (r) { return r.on_time; }), itemStyle: { color: COLORS.green } },
-        { name: L.red, type: "line", yAxisIndex: 1, data: rows.map(function (r) { return r.red; }), itemStyle: { color: COLORS.red } }
+        { name: L.red, type: "bar", barMaxWidth: 36, yAxisIndex: 1, data: rows.map(function (r) { return r.red; }), itemStyle: { color: COLORS.red }, label: { show: true, position: "top", color: COLORS.red } }
       ]
     });
   }
