@@ -48,6 +48,9 @@ _ROLE = re.compile(
 )
 # "县发改局（牵头）、县工信局": a lead marked inside the list.
 _LEAD_MARK = re.compile(r"[(（]\s*牵头\s*[)）]")
+_NOT_AGENCY_FIELD = re.compile(
+    r"(?:(?:牵头|责任|联系|分管|包联|挂帅)(?:县|市|区)?(?:级)?领导|(?:完成|办结)?(?:时限|时间|期限)|备注)\s*:[^;)\]】]*"
+)
 _PREFIX_ROLES = {"pre_lead": "lead", "pre_sup": "sup", "pre_list": "list"}
 
 # "以下任务均需X和Y配合,不再重复列出": X and Y support this task and every later one.
@@ -191,7 +194,11 @@ def parse_clause(content: Text) -> Assignment:
             chars[a:b] = ";" * (b - a)
         s = "".join(chars)
 
+    # Fields that name no agency: the leader in charge, the deadline.
+    s = _NOT_AGENCY_FIELD.sub(lambda m: ";" * len(m.group()), s)
+
     # "X（牵头）、Y" reads as "X牵头;、Y" (same length, so `s` and `d` stay aligned).
+    marks = {m.end() - 3 for m in _LEAD_MARK.finditer(s)}
     s = _LEAD_MARK.sub(lambda m: " " * (len(m.group()) - 3) + "牵头;", s)
     tokens = [(m.start(), m.end(), m.lastgroup) for m in _ROLE.finditer(s)]
     pieces: list[tuple[str, list[str]]] = []  # (role, names) in document order
@@ -202,6 +209,12 @@ def parse_clause(content: Text) -> Assignment:
             continue
         prefix_role = _PREFIX_ROLES.get(prev_kind or "")
         suffix_role = next_kind if next_kind in ("lead", "sup", "resp") else None
+        if suffix_role == "lead" and next_start in marks:
+            # "X、Y（牵头）、Z": the mark names only the agency right before it.
+            cut = max((k for k, ch in enumerate(gap_s) if ch in "、,;/"), default=None)
+            if cut is not None and gap_s[:cut].strip(" ,;:、"):
+                pieces.append((prefix_role or "rest", split_names(gap_d[:cut], gap_s[:cut])))
+                gap_s, gap_d = gap_s[cut + 1 :], gap_d[cut + 1 :]
         cut_at = min((i for i, ch in enumerate(gap_s) if ch in ",;"), default=None)
         if prefix_role and suffix_role and cut_at is not None:
             # "牵头单位：X，Y配合": X to the prefix role, the rest to the suffix role.

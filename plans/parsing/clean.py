@@ -22,7 +22,9 @@ _RULES: list[tuple[re.Pattern, str | int]] = [
     (re.compile(r"(?<![A-Za-z0-9])_(?:Toc|Hlk|GoBack|Ref)\d*"), _DELETE),
     # A saved web page: scripts and styles go; block ends become line breaks.
     (re.compile(r"(?is)<(script|style)\b.*?</\1\s*>"), _DELETE),
-    (re.compile(r"(?i)<br\s*/?>|</(?:p|div|h\d|li|tr|td|table)\s*>"), "\n"),
+    (re.compile(r"(?i)<br\s*/?>|</(?:p|div|h\d|li|tr|table)\s*>"), "\n"),
+    # A table cell ends with a tab, so a web page's task table keeps its rows.
+    (re.compile(r"(?i)</t[dh]\s*>"), "\t"),
     # HTML entities and tags, including a tag's tail cut off by a copy (e.g. "⠼/span>").
     (re.compile(r"&(?:nbsp|ensp|emsp|#160|#12288);"), " "),
     (re.compile(r"&amp;"), "&"),
@@ -51,9 +53,31 @@ _RULES: list[tuple[re.Pattern, str | int]] = [
 _BOLD = re.compile(r"\*\*|__")
 
 
+# A web page's table cell, and the line and paragraph breaks inside one, which must not
+# split the row.
+_CELL = re.compile(r"(?is)<t[dh]\b[^>]*>.*?</t[dh]\s*>")
+_BREAK_IN_CELL = re.compile(r"(?i)<br\s*/?>|</(?:p|div|li)\s*>|[ \t]*\r?\n\s*")
+# Source line breaks between the cells of a row.
+_BETWEEN_CELLS = re.compile(r"(?i)(?<=>)\s+(?=<t[dh][\s>])")
+
+
+def _join_cells(text: Text) -> Text:
+    pieces, last = [], 0
+    for m in _CELL.finditer(text.s):
+        pieces += [text[last : m.start()], rewrite(text[m.start() : m.end()], _BREAK_IN_CELL, " ")]
+        last = m.end()
+    if not pieces:
+        return text
+    pieces.append(text[last:])
+    out = Text("".join(p.s for p in pieces), "".join(p.d for p in pieces), [i for p in pieces for i in p.pos])
+    return rewrite(out, _BETWEEN_CELLS, "")
+
+
 def clean_document(raw: str) -> tuple[Text, set[int]]:
     """Return the cleaned text and the source offsets that follow a bold marker."""
     text = Text.from_source(raw)
+    if re.search(r"(?i)<t[dh][\s>]", raw):
+        text = _join_cells(text)
     for pattern, action in _RULES:
         if isinstance(action, int):
             text = rewrite(text, pattern, keep=action)
@@ -98,6 +122,12 @@ def _is_prose(s: str) -> bool:
     return any(c in s for c in ",，。;；、") or len(s) >= 45 or _open_brackets(s) > 0
 
 
+# A row of a table: cells separated by tabs, a markdown pipe row, or three or more
+# cells set apart by runs of spaces (a PDF copied as text). Rows are never
+# joined to each other as if a page break had cut them.
+_TABLE_ROW = re.compile(r"[^\n]*\S\t+\S|\s*\|.*\|\s*$|[^\n]*\S {2,}\S[^\n]*\S {2,}\S")
+
+
 def paragraphs(text: Text) -> list[Text]:
     """Non-blank lines, with a paragraph that a page break cut mid-sentence joined to
     its continuation (the next non-blank line), however many blank lines lie between."""
@@ -105,6 +135,11 @@ def paragraphs(text: Text) -> list[Text]:
     current: Text | None = None
     for raw_line in text.lines():
         line = raw_line.strip()
+        if line and re.match(r"[ ]*\t\t|[^\n]*\S\t", raw_line.s):
+            # Keep a table row's leading tabs: they stand for empty (merged) first
+            # cells. (One leading tab alone is a paragraph indent.)
+            start = len(raw_line.s) - len(raw_line.s.lstrip(" "))
+            line = raw_line[start : len(raw_line.s.rstrip())]
         if not line:
             continue
         if (
@@ -115,6 +150,8 @@ def paragraphs(text: Text) -> list[Text]:
             and not LABEL.match(line.s)
             and not _BOX_START.match(line.s)
             and not _META.match(line.s)
+            and not _TABLE_ROW.match(current.s)
+            and not _TABLE_ROW.match(line.s)
         ):
             current = current + line
             continue

@@ -146,6 +146,7 @@ _P, _TBL, _TR, _TC, _SDT, _SDT_CONTENT = (
     _q(t) for t in ("w:p", "w:tbl", "w:tr", "w:tc", "w:sdt", "w:sdtContent")
 )
 _T, _TAB, _BR, _CR = (_q(t) for t in ("w:t", "w:tab", "w:br", "w:cr"))
+_R, _RPR, _B = (_q(t) for t in ("w:r", "w:rPr", "w:b"))
 _SKIP = {_q(t) for t in ("w:del", "w:delText", "w:instrText", "mc:Fallback", "w:rPr", "w:pPr")}
 _TXBX = _q("w:txbxContent")
 _VAL = _q("w:val")
@@ -181,11 +182,17 @@ def _block(parent, numbering: _Numbering, lines: list[str]) -> None:
                 _block(content, numbering, lines)
 
 
+def _is_bold(run) -> bool:
+    rpr = run.find(_RPR)
+    b = rpr.find(_B) if rpr is not None else None
+    return b is not None and b.get(_VAL, "true") not in ("0", "false", "off")
+
+
 def _paragraph(p, numbering: _Numbering, lines: list[str]) -> None:
-    pieces: list[str] = []
+    pieces: list[tuple[str, bool]] = []
     boxes: list = []
 
-    def walk(el):
+    def walk(el, bold=False):
         for child in el.iterchildren():
             tag = child.tag
             if tag in _SKIP:
@@ -194,16 +201,18 @@ def _paragraph(p, numbering: _Numbering, lines: list[str]) -> None:
                 boxes.append(child)
                 continue
             if tag == _T:
-                pieces.append(child.text or "")
+                pieces.append((child.text or "", bold))
             elif tag == _TAB:
-                pieces.append("\t")
+                pieces.append(("\t", bold))
             elif tag in (_BR, _CR):
-                pieces.append("\n")
+                pieces.append(("\n", bold))
+            elif tag == _R:
+                walk(child, _is_bold(child))
             else:
-                walk(child)
+                walk(child, bold)
 
     walk(p)
-    text = "".join(pieces)
+    text = _mark_bold_lead(pieces)
     label = numbering.label(p)
     if text.strip() or label:
         lines.append(label + text)
@@ -211,20 +220,61 @@ def _paragraph(p, numbering: _Numbering, lines: list[str]) -> None:
         _block(box, numbering, lines)
 
 
+_DITTO = "〃"
+_TC_PR, _GRID_SPAN, _V_MERGE = (_q(t) for t in ("w:tcPr", "w:gridSpan", "w:vMerge"))
+
+
 def _table(tbl, numbering: _Numbering, lines: list[str]) -> None:
+    """A row of several cells is one tab-separated line. Empty cells are kept, and a
+    cell spanning columns is followed by empty ones, so that a task breakdown table
+    keeps its columns aligned with its header (a merged 牵头单位 cell leaves its lower
+    rows empty). A row of one cell (a 专栏 box, a section row) keeps its own lines."""
     for tr in tbl.iter(_TR):
         if tr.getparent() is not tbl and tr.getparent().getparent() is not tbl:
             continue  # a nested table's row: read with its cell
-        cells = []
+        cells: list[list[str]] = []
         for tc in tr.iterchildren(_TC):
             cell_lines: list[str] = []
-            _block(tc, numbering, cell_lines)
-            if any(line.strip() for line in cell_lines):
-                cells.append(cell_lines)
-        if len(cells) == 1:
-            lines.extend(cells[0])  # a one-cell box such as a 专栏: keep its lines
-        elif cells:
-            lines.append("\t".join(" ".join(c.strip() for c in cell) for cell in cells))
+            tc_pr = tc.find(_TC_PR)
+            merged = tc_pr is not None and tc_pr.find(_V_MERGE) is not None
+            continued = merged and tc_pr.find(_V_MERGE).get(_VAL) in (None, "continue")
+            if continued:
+                # The lower part of a vertically merged cell: the value above applies
+                # here too, written as the ditto mark a typist would use.
+                cell_lines.append(_DITTO)
+            else:
+                _block(tc, numbering, cell_lines)
+            cells.append(cell_lines)
+            span = tc_pr.find(_GRID_SPAN) if tc_pr is not None else None
+            if span is not None and (span.get(_VAL) or "").isdigit():
+                cells.extend([] for _ in range(int(span.get(_VAL)) - 1))
+        filled = [c for c in cells if any(line.strip() for line in c) and c != [_DITTO]]
+        if not filled:
+            continue
+        if len(filled) == 1 and (len(cells) == 1 or len(tr.findall(_TC)) == 1):
+            lines.extend(filled[0])  # a one-cell box such as a 专栏: keep its lines
+        else:
+            lines.append("\t".join(" ".join(line.strip() for line in c if line.strip()) for c in cells))
+
+
+def _mark_bold_lead(pieces: list[tuple[str, bool]]) -> str:
+    """The paragraph's text, with a bold opening sentence set off as **…**, the way the
+    text and web versions of plans mark an unnumbered task's heading ("**推进xx。**…")."""
+    text = "".join(t for t, _ in pieces)
+    filled = [(t, b) for t, b in pieces if t.strip()]
+    if not filled or not filled[0][1] or all(b for _, b in filled):
+        return text
+    lead = ""
+    for t, b in pieces:
+        if not b and t.strip():
+            break
+        lead += t
+    if not lead.strip() or len(lead.strip()) > 80:
+        return text
+    rest = text[len(lead) :]
+    core = lead.strip()
+    at = lead.index(core)
+    return lead[:at] + "**" + core + "**" + lead[at + len(core) :] + rest
 
 
 _CN_DIGITS = "零一二三四五六七八九"

@@ -165,6 +165,13 @@ def find_draft(title_para: Text | None, preamble: list[Text]) -> bool:
         s = para.s.strip()
         if len(s) <= 20 and _DRAFT.search(s):
             return True
+        # 《…方案（征求意见稿）》 in a notice line, or the notice that asks for comments
+        # (关于公开征求《…实施方案》意见的公告): the plan is still a draft.
+        if len(s) <= 80 and not re.search(r"[。;；]", s):
+            if re.search(r"[(\[【]\s*(?:征求意见稿|送审稿|讨论稿|草案)\s*[)\]】]", s):
+                return True
+            if re.search(r"关于(?:公开)?征求.{2,60}意见的", s):
+                return True
     return False
 
 
@@ -259,7 +266,47 @@ def _frequent_region(s: str, level: str) -> str | None:
     return best
 
 
+# A 市 is either a prefecture-level city (its plan speaks to 各县市区) or a county-level
+# one (its plan speaks to 各乡镇 / 街道办事处, and the 生态环境局 of its prefecture has a
+# branch there). Known names settle the cities of the province these plans come from.
+_PREFECTURE_CITIES = set("长沙 株洲 湘潭 衡阳 邵阳 岳阳 常德 张家界 益阳 郴州 永州 怀化 娄底".split())
+_COUNTY_CITIES = set(
+    "浏阳 宁乡 醴陵 湘乡 韶山 耒阳 常宁 武冈 邵东 汨罗 临湘 津市 沅江 资兴 洪江 冷水江 涟源 吉首".split()
+)
+_BELOW_PREFECTURE = re.compile(r"县市区|县\s*[(（]\s*市\s*[、,，]\s*区\s*[)）]|区县|县区|市县区|各县市")
+_BELOW_COUNTY = re.compile(
+    r"乡镇|各镇|街道办事处|乡\s*[(（]\s*镇|镇\s*[(（]\s*街道|生态环境局?[\u4e00-\u9fff]{2,4}分局"
+)
+
+
+def _city_level(region: str, text: str) -> str:
+    name = region[:-1]
+    if name in _PREFECTURE_CITIES:
+        return "city"
+    if name in _COUNTY_CITIES:
+        return "county"
+    below_prefecture = len(_BELOW_PREFECTURE.findall(text))
+    below_county = len(_BELOW_COUNTY.findall(text))
+    return "county" if below_county >= 2 and below_prefecture == 0 else "city"
+
+
 def find_region(
+    title: str, header: list[Text], text: str, agency_names: list[str], doc_number: str | None = None
+) -> tuple[str | None, str | None]:
+    """(region, level); a 市 may be county-level (see _city_level). A 文号 issued by a
+    县 or 区 government (岳县政发, 岳楼区政办发) marks a county-level plan."""
+    region, level = _find_region(title, header, text, agency_names)
+    county_number = bool(doc_number and re.search(r"[县区旗]\S{0,3}发\s*[〔\[【(]", doc_number))
+    if region and region.endswith("市") and level == "city":
+        if county_number:
+            return region, "county"
+        level = _city_level(region, "\n".join([*(p.s for p in header), text]))
+    if level is None and county_number:
+        level = "county"
+    return region, level
+
+
+def _find_region(
     title: str, header: list[Text], text: str, agency_names: list[str]
 ) -> tuple[str | None, str | None]:
     """(region, level). The title's own region first, then the issuing office named in
@@ -272,7 +319,8 @@ def find_region(
     issuers = []
     for para in header:
         for m in _ISSUER.finditer(para.s):
-            name = m.group(1)
+            # 岳阳市岳阳楼区人民政府: the most local unit issues.
+            name = _region_prefix(m.group(1)) or m.group(1)
             if not _NOT_REGION.search(name):
                 issuers.append(name)
     for name in issuers:

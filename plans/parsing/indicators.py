@@ -85,9 +85,13 @@ _TARGET_VERB_NEAR = re.compile(
 # Facts about today. ("截至2023年底" alone is not enough: a plan may write a target
 # that way; a year before the plan's issue is dropped later, when the date is known.)
 _FACT = re.compile(
-    r"现有|共有|已有|已建成|已建|已完成|已累计|已达|已经|目前|当前|现状|截至目前|截止目前|去年|上年"
+    r"现有|共有|已有|已建成|已建|已完成|已累计|已达|已经|目前|当前|现状|截至目前|截止目前|去年|上年|"
+    r"(?<!公)共(?:建成|建设|完成|培育|创建|打造|改造|新增|实施|推广)|建有|拥有|[成增造育建]了"
 )
 _FUTURE = re.compile(r"力争|确保|争取|新增|计划|将|目标|到\s*20\d{2}\s*年|年内|全年")
+# In the number's own clause a fact word wins unless a plan word follows it:
+# "去年新增充电桩100个" is a fact, "目前已建成120个，年内再新建80个" a target.
+_PLAN_AFTER_FACT = re.compile(r"力争|确保|争取|计划|将|再|还将|目标|到\s*20\d{2}\s*年|年内|全年|今年")
 _MONEY_OK = re.compile(r"产值|营业收入|营收|收入|增加值|交易额|销售额|规模")
 _MONEY_BUDGET = re.compile(
     r"资金|投资|预算|补助|补贴|奖励|奖补|安排|投入|下达|筹措|贷款|融资|基金|财政|拨付|支持|争取"
@@ -188,10 +192,12 @@ def extract(
     masked: str,
     plan_year: int | None,
     strict: bool = False,
+    target_column: bool = False,
 ) -> list[dict]:
     """Indicators in one paragraph. `masked` is `para.s` with agency clauses and book
     titles replaced by MASK; `strict` (专栏 lines) keeps only numbers phrased as
-    targets."""
+    targets; `target_column` (the 量化目标 cell of a task table) holds only targets, so
+    a bare "135.5万千瓦" there counts."""
     s = masked
     found: list[dict] = []
     prev_end = 0
@@ -225,9 +231,13 @@ def extract(
         sentence_before = s[sentence:start]
         if _FACT.search(sentence_before) and not _FUTURE.search(before):
             continue
+        facts_here = list(_FACT.finditer(before))
+        if facts_here and not _PLAN_AFTER_FACT.search(before, facts_here[-1].end()):
+            continue
         suffix = _SUFFIX_CMP.match(after)
         has_marker = (
-            _MARKERS.search(before)
+            target_column
+            or _MARKERS.search(before)
             or _IMMEDIATE_MARKER.search(before)
             or _TARGET_YEAR_PHRASE.search(sentence_before)
             or (suffix and not _THRESHOLD_AFTER.match(after))

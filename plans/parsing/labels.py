@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 CN_DIGITS = "一二三四五六七八九十百零〇两"
 _CN = "[一二三四五六七八九十百]{1,3}"
+# A decimal heading number is followed by its title, not by a unit: "1.1 推动…", not "1.5万千瓦".
+_NOT_AMOUNT = r"(?=[ \t]|[\u4e00-\u9fff])(?![ \t]*(?:万|亿|千|百|%|倍|个|家|吨|米|平方|公|亩|辆|年|月|日|元))"
 
 LABEL = re.compile(
     rf"""\s*(?:
@@ -21,13 +23,28 @@ LABEL = re.compile(
     | (?P<cn>(?P<cn_n>{_CN})\s*[、.,])                       # 一、  一.
     | (?P<cn_paren>\(\s*(?P<cn_paren_n>{_CN})\s*\)\s*[、.]?)  # （一） (一)
     | (?P<num_paren>\(\s*(?P<num_paren_n>\d{{1,2}})\s*\)\s*[、.]?)  # （1） (1)
+    | (?P<dotted3>(?P<dotted3_n>\d{{1,2}}\.\d{{1,2}}\.\d{{1,2}})\.?{_NOT_AMOUNT})  # 1.1.1
+    | (?P<dotted2>(?P<dotted2_n>\d{{1,2}}\.\d{{1,2}})\.?{_NOT_AMOUNT})      # 1.1 (not 1.5万千瓦)
     | (?P<num>(?P<num_n>\d{{1,2}})\s*[、.](?!\d))             # 1.  1、  1．  (not 1.5)
     | (?P<num_half>(?P<num_half_n>\d{{1,2}})\s*\)(?!\d))      # 1)
     | (?P<circled>[①-⑳])                                   # ①
+    | (?P<num_space>(?P<num_space_n>\d{{1,2}})\ +(?=[\u4e00-\u9fff]){_NOT_AMOUNT})  # "3 重点任务" (checked below)
     )""",
     re.X,
 )
-KINDS = ("chapter", "section", "cn", "cn_paren", "num_paren", "num", "num_half", "circled")
+KINDS = (
+    "chapter",
+    "section",
+    "cn",
+    "cn_paren",
+    "num_paren",
+    "dotted3",
+    "dotted2",
+    "num",
+    "num_half",
+    "circled",
+    "num_space",
+)
 
 
 @dataclass(frozen=True)
@@ -65,11 +82,15 @@ def find_label(s: str) -> Label | None:
         if m.group(kind) is not None:
             if kind == "circled":
                 number = ord(m.group(kind)) - ord("①") + 1
+            elif kind in ("dotted2", "dotted3"):
+                number = int(m.group(f"{kind}_n").rsplit(".", 1)[1])
             else:
                 number = cn_to_int(m.group(f"{kind}_n"))
             end = m.end()
             while end < len(s) and s[end] in " \t":
                 end += 1
+            if kind == "num_space" and (len(s) - end > 30 or re.search(r"[,，。;；:：]", s[end:])):
+                return None  # "3 重点任务" is a heading; a number and a sentence is not
             return Label(kind, number, m.start(kind), end)
     return None  # pragma: no cover - one group always matches
 

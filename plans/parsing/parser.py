@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 
 from . import agencies as ag
 from . import facts
 from . import indicators as ind
+from . import tables as tb
 from .clean import clean_document, paragraphs
 from .decode import decode_document
 from .errors import PlanParseError
@@ -37,9 +39,71 @@ def parse_plan_text(text: str, source_name: str = "") -> dict:
     paras = paragraphs(cleaned)
     clauses = [ag.find_clauses(p) for p in paras]
     ol = outline(paras, bold, clauses)
-    if not ol.actions:
+    tables, rows = _task_tables(paras, ol, clauses)
+    if not ol.actions and not tables:
         raise PlanParseError(_NO_TASKS)
-    return _Assembler(text, source_name, paras, ol, clauses).run()
+    return _Assembler(text, source_name, paras, ol, clauses, tables, rows).run()
+
+
+def _task_tables(
+    paras: list[Text], ol: Outline, clauses: list[list[ag.Clause]]
+) -> tuple[list[tb.Table], dict[int, tb.TableTask]]:
+    """How task tables enter the plan: (tables that ARE the task list, or []; the table
+    row that says who does each text task, by the task's first paragraph).
+
+    When the numbered text lists the tasks without agencies and a table (often the 附件)
+    repeats them with their agencies, the text keeps the structure and each task takes
+    its agencies from the row with the same title. Otherwise a table wins when it assigns
+    more tasks than the text does: a .docx whose 重点任务 are a table, a 任务清单 that is
+    nothing but a table."""
+    tables = tb.find_tables(paras)
+    if not tables:
+        return [], {}
+    if not ol.actions:
+        return tables, {}
+    # Beside numbered text, a list of projects (项目名称 | 建设内容 | 责任单位) is a
+    # 专栏 of the plan, never its task list.
+    tables = [t for t in tables if not t.projects]
+    if not tables:
+        return [], {}
+    table_tasks = [task for t in tables for task in t.tasks]
+    table_led = sum(1 for task in table_tasks if tb.assignment_of(task).lead)
+    text_tasks = [task for part in ol.actions for task in part.tasks]
+
+    def named(first: int, end: int) -> bool:
+        return any(clauses[i] for i in range(first, end) if i not in ol.box_paras)
+
+    unassigned = []
+    for part in ol.actions:
+        node = part.node
+        # Agencies under an action heading stand for its tasks that name none.
+        intro_end = node.children[0].para if node.children else part.tasks[0].first
+        intro = intro_end > node.para and named(node.para, intro_end)
+        unassigned += [t for t in part.tasks if not intro and not named(t.first, t.end)]
+    text_led = len(text_tasks) - len(unassigned)
+    rows: dict[int, tb.TableTask] = {}
+    for task in unassigned:
+        row = _same_task(task.title, table_tasks)
+        if row is not None and tb.assignment_of(row):
+            rows[task.first] = row
+    if unassigned and len(rows) >= max(2, 0.5 * len(unassigned)):
+        return [], rows
+    return (tables, {}) if table_led > text_led else ([], {})
+
+
+def _same_task(title: str, rows: list[tb.TableTask]) -> tb.TableTask | None:
+    key = _compact(title)
+    if len(key) < 4:
+        return None
+    best, best_ratio = None, 0.0
+    for row in rows:
+        other = _compact(row.title)
+        if not other:
+            continue
+        ratio = 1.0 if key == other else difflib.SequenceMatcher(None, key, other).ratio()
+        if ratio > best_ratio:
+            best, best_ratio = row, ratio
+    return best if best_ratio >= 0.8 else None
 
 
 def _compact(s: str) -> str:
@@ -48,8 +112,17 @@ def _compact(s: str) -> str:
 
 class _Assembler:
     def __init__(
-        self, text: str, source: str, paras: list[Text], ol: Outline, clauses: list[list[ag.Clause]]
+        self,
+        text: str,
+        source: str,
+        paras: list[Text],
+        ol: Outline,
+        clauses: list[list[ag.Clause]],
+        tables: list[tb.Table] | None = None,
+        rows: dict[int, tb.TableTask] | None = None,
     ):
+        self.tables = tables or []
+        self.rows = rows or {}
         self.text = text
         self.source = source
         self.paras = paras
@@ -63,16 +136,26 @@ class _Assembler:
         # Agencies first: the plan's level is read partly from them, and indicators
         # need the plan year, read from the facts.
         actions, ranges, standing = [], [], []
-        for a_seq, part in enumerate(self.ol.actions, start=1):
-            action, action_ranges = self._action(a_seq, part, standing)
-            actions.append(action)
-            ranges.append(action_ranges)
-        self._apply_standing(actions, ranges, standing)
+        if self.tables:
+            actions, readers = self._table_actions()
+        else:
+            for a_seq, part in enumerate(self.ol.actions, start=1):
+                action, action_ranges = self._action(a_seq, part, standing)
+                actions.append(action)
+                ranges.append(action_ranges)
+            self._apply_standing(actions, ranges, standing)
+            readers = [
+                [
+                    lambda year, first=first, end=end: self._text_indicators(first, end, year)
+                    for first, end in r
+                ]
+                for r in ranges
+            ]
 
         plan = self._plan(actions)
-        for action, action_ranges in zip(actions, ranges, strict=True):
-            for task, (first, end) in zip(action["tasks"], action_ranges, strict=True):
-                task["indicators"] = self._indicators(first, end, plan["plan_year"])
+        for action, action_readers in zip(actions, readers, strict=True):
+            for task, read in zip(action["tasks"], action_readers, strict=True):
+                task["indicators"] = read(plan["plan_year"])
         goals = self._goals(plan["plan_year"])
 
         if not any(t["lead"] for a in actions for t in a["tasks"]) and not plan["title"].endswith(
@@ -106,6 +189,8 @@ class _Assembler:
     def _action(self, a_seq: int, part: ActionPart, standing: list) -> tuple[dict, list[tuple[int, int]]]:
         node = part.node
         intro_end = node.children[0].para if node.children else node.end
+        if not node.children and part.tasks and part.tasks[0].first > node.para:
+            intro_end = part.tasks[0].first  # bold-led tasks after an introduction
         # Agencies written under the action heading stand for tasks that name none.
         intro = ag.merge([c.assignment for _, c in self._clauses_in(node.para, intro_end)])
         intro_projects = [self.paras[i].d for i in range(node.para, intro_end) if i in self.ol.box_paras]
@@ -132,6 +217,11 @@ class _Assembler:
         own = [c.assignment for _, c in self._clauses_in(tp.first, tp.end)]
         standing += [(i, c.assignment.standing) for i, c in self._clauses_in(tp.first, tp.end)]
         assignment = ag.merge(own) if any(own) else intro
+        row = self.rows.get(tp.first)
+        if row is not None:
+            # The task table (附件) says who does this task.
+            assignment = tb.assignment_of(row)
+            standing.append((tp.first, list(assignment.standing)))
         span = self._span(tp.first, tp.end)
         return {
             "seq": t_seq,
@@ -146,6 +236,91 @@ class _Assembler:
             "projects": [self.paras[i].d for i in range(tp.first, tp.end) if i in self.ol.box_paras],
             "duplicate_of": None,
         }
+
+    def _table_actions(self) -> tuple[list[dict], list[list]]:
+        actions, readers = [], []
+        parts = [a for table in self.tables for a in table.actions]
+        standing: list[str] = []
+        for a_seq, part in enumerate(parts, start=1):
+            tasks, action_readers = [], []
+            for t_seq, tp in enumerate(part.tasks, start=1):
+                assignment = tb.assignment_of(tp)
+                if assignment.standing:
+                    standing = ag._unique(standing + assignment.standing)
+                    self._warn(
+                        "standing_clause",
+                        f"方案写明以下任务均需{'、'.join(assignment.standing)}配合，已加入该任务及其后每项任务的配合单位。",
+                    )
+                for name in standing:
+                    if name not in assignment.lead and name not in assignment.support:
+                        assignment.support.append(name)
+                span = self._span(tp.first, tp.end)
+                tasks.append(
+                    {
+                        "seq": t_seq,
+                        "label": tp.label,
+                        "title": tp.title,
+                        "lead": list(assignment.lead),
+                        "support": list(assignment.support),
+                        "lead_inferred": bool(assignment.lead) and not assignment.explicit,
+                        "indicators": [],
+                        "text": self.text[span[0] : span[1]],
+                        "span": span,
+                        "projects": [],
+                        "duplicate_of": None,
+                    }
+                )
+                action_readers.append(lambda year, tp=tp: self._table_indicators(tp, year))
+            span = self._span(part.first, part.end)
+            actions.append(
+                {
+                    "seq": a_seq,
+                    "label": part.label,
+                    "title": part.title,
+                    "tasks": tasks,
+                    "span": span,
+                    "text": self.text[span[0] : span[1]],
+                }
+            )
+            readers.append(action_readers)
+        return actions, readers
+
+    def _text_indicators(self, first: int, end: int, plan_year: int | None) -> list[dict]:
+        out = self._indicators(first, end, plan_year)
+        row = self.rows.get(first)
+        if row is not None:
+            # A 量化目标 column may state targets the text does not.
+            for item in self._table_indicators(row, plan_year, roles=("target",)):
+                if not any(o["target"] == item["target"] and o["unit"] == item["unit"] for o in out):
+                    out.append(item)
+        return out
+
+    def _table_indicators(
+        self,
+        task: tb.TableTask,
+        plan_year: int | None,
+        roles: tuple[str, ...] = ("task", "content", "target"),
+    ) -> list[dict]:
+        out: list[dict] = []
+        for role, cell in task.cells:
+            if role not in roles:
+                continue
+            earlier = list(out)
+            masked = ind.mask(cell, [(c.start, c.end) for c in ag.find_clauses(cell)])
+            items = ind.extract(cell, masked, plan_year, target_column=role == "target")
+            for item in items:
+                if item["year"] is None and task.deadline_year:
+                    item["year"] = task.deadline_year
+                    item["review"] = bool(
+                        item["borderline"] or (item["change"] is not None and item["baseline_year"] is None)
+                    )
+                if self.issued_year and item["year"] and item["year"] < self.issued_year:
+                    continue
+                # The target column often restates the number its content cell gives;
+                # within one cell the same number may be two targets (1家…和1家…).
+                if not any(o["target"] == item["target"] and o["unit"] == item["unit"] for o in earlier):
+                    out.append(item)
+        return out
 
     def _apply_standing(
         self, actions: list[dict], ranges: list, standing: list[tuple[int, list[str]]]
@@ -172,6 +347,8 @@ class _Assembler:
     def _plan(self, actions: list[dict]) -> dict:
         paras, ol = self.paras, self.ol
         first_heading = ol.root.children[0].para if ol.root.children else len(paras)
+        if self.tables:
+            first_heading = min(first_heading, self.tables[0].header)
         title, title_index = facts.find_title(paras, first_heading, self.text)
         preamble = paras[:first_heading]
         # Where an issuing office may be named: above the title, in web-page fields,
@@ -185,14 +362,15 @@ class _Assembler:
         ] + [p for p in paras[ol.body_end :] if len(p.s.strip()) <= 24]
         agency_names = [n for a in actions for t in a["tasks"] for n in t["lead"] + t["support"]]
         body = "\n".join(p.s for p in paras[: ol.body_end])
-        region, level = facts.find_region(title, header, body, agency_names)
+        doc_number = facts.find_doc_number(preamble)
+        region, level = facts.find_region(title, header, body, agency_names, doc_number)
         issued = facts.find_issued(paras, ol.body_end)
         self.issued_year = int(issued[:4]) if issued else None
         return {
             "title": title,
             "region": region,
             "level": level,
-            "doc_number": facts.find_doc_number(preamble),
+            "doc_number": doc_number,
             "issued": issued,
             "draft": facts.find_draft(paras[title_index] if title_index is not None else None, preamble),
             "plan_year": facts.find_plan_year(title, body, issued),

@@ -101,6 +101,12 @@ def heading_title(para: Text, label: Label | None, bold: set[int], clauses: list
     start = label.end if label else 0
     while start < len(s) and s[start] in " \t":
         start += 1
+    for clause in clauses:
+        # "1.【县发改局牵头】推进……": agencies before the heading sentence.
+        if clause.start <= start < clause.end:
+            start = clause.end
+            while start < len(s) and s[start] in " \t":
+                start += 1
     end = len(s)
     bold_open = start < len(s) and (
         para.pos[start] in bold or (label is not None and para.pos[label.start] in bold)
@@ -235,6 +241,14 @@ def _unnumbered_tasks(
     closing = [i for i in body if clauses[i] and clauses[i][-1].end >= len(paras[i].s.rstrip()) - 1]
     owned = [i for i in closing if clauses[i][-1].start > 0]  # not a bare "（…牵头）" line
     if len(owned) < 2:
+        led = [i for i in body if _bold_led(paras[i], bold)]
+        if len(led) >= 2:
+            # "**推进xx。**……" paragraphs: each bold opening is a task heading. The
+            # paragraphs before the first one introduce the action.
+            return [
+                TaskPart(None, heading_title(paras[i], None, bold, clauses[i]), i, nxt, None)
+                for i, nxt in zip(led, [*led[1:], node.end], strict=True)
+            ]
         return [TaskPart(None, node.title, node.para, node.end, None)]
     tasks, start = [], node.para + 1
     for n, i in enumerate(closing):
@@ -245,6 +259,14 @@ def _unnumbered_tasks(
         start = i + 1
     tasks[0] = TaskPart(None, tasks[0].title, node.para, tasks[0].end, None)
     return tasks
+
+
+def _bold_led(para: Text, bold: set[int]) -> bool:
+    """A paragraph that opens with a bold heading sentence followed by plain text."""
+    if not para.pos or para.pos[0] not in bold:
+        return False
+    close = next((j for j in range(1, min(len(para.s), 80)) if para.pos[j] in bold), None)
+    return close is not None and close < len(para.s.rstrip()) - 1
 
 
 def outline(paras: list[Text], bold: set[int], clauses: list[list[Clause]] | None = None) -> Outline:
