@@ -6,6 +6,7 @@ worker and beat (see docker-compose.yml).
 """
 
 from datetime import timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -103,6 +104,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# How long Redis waits before handing a job held by a dead worker to another one. It
+# must exceed the longest job plus its countdown, or a slow job would run twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("BROKER_VISIBILITY_TIMEOUT", 3600)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = "Asia/Shanghai"
@@ -110,6 +114,11 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-rollup": {
         "task": "reports.jobs.recompute_all_rollups",
         "schedule": crontab(hour=1, minute=30),
+    },
+    # Rollups whose request was lost (broker down at commit time) catch up here.
+    "catch-up-stale-rollups": {
+        "task": "reports.jobs.recompute_stale_rollups",
+        "schedule": timedelta(minutes=10),
     },
     "daily-reminders": {
         "task": "reports.jobs.send_due_reminders",
