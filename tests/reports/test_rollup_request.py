@@ -142,6 +142,7 @@ def test_every_beat_entry_names_a_registered_job(settings):
     names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert names == {
         "reports.jobs.recompute_all_rollups",
+        "reports.jobs.recompute_stale_rollups",
         "reports.jobs.send_due_reminders",
         "reports.jobs.generate_due_bulletins",
     }
