@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pygal
 from django.utils.translation import gettext as _
 
-from .charts import GREEN, GREY, RED, YELLOW, _render, _style
+from .charts import GREEN, GREY, RED, YELLOW, _render, percent_bars
 
 LEVEL_COLORS = {"green": GREEN, "yellow": YELLOW, "red": RED}
 
@@ -14,22 +13,10 @@ def indicator_attainment_bars(cards, *, title: str | None = None, width: int = 7
     """Horizontal bars of each indicator's attainment against its trajectory (%),
     coloured as the lights colour it; indicators without an assessment are left out."""
     rows = [c for c in cards if c.attainment is not None][:limit]
-    chart = pygal.HorizontalBar(
-        style=_style([GREEN]),
-        width=width,
-        height=max(140, 46 + 30 * len(rows)),
-        range=(0, 120),
-        show_legend=False,
-        print_values=True,
-        value_formatter=lambda v: f"{v:.0f}%" if v is not None else _("无数据"),
-        title=title,
-        margin=8,
-        truncate_label=-1,
-        disable_xml_declaration=True,
-        js=[],
-        x_labels_major_count=7,
-        show_minor_x_labels=False,
-    )
+    chart = percent_bars(
+        color=GREEN, rows=len(rows), row_height=30, upper=120, title=title, width=width, min_height=140,
+        x_labels_major_count=7, show_minor_x_labels=False,
+    )  # fmt: skip
     ordered = list(reversed(rows))
     chart.x_labels = [str(c.indicator.name)[:18] for c in ordered]
     chart.add(

@@ -67,6 +67,29 @@ def _render(chart) -> str:
     return _COMMENT.sub("", svg)
 
 
+def percent_bars(
+    *, color, rows: int, row_height: int, upper: int = 100, decimals: int = 0, title=None, width=760,
+    min_height=160, **options,
+):  # fmt: skip
+    """A horizontal bar chart of percentages, as tall as its rows need; a missing
+    figure is labelled 无数据 rather than drawn as zero."""
+    return pygal.HorizontalBar(
+        style=_style([color]),
+        width=width,
+        height=max(min_height, 46 + row_height * rows),
+        range=(0, upper),
+        show_legend=False,
+        print_values=True,
+        value_formatter=lambda v: f"{v:.{decimals}f}%" if v is not None else _("无数据"),
+        title=title,
+        margin=8,
+        truncate_label=-1,
+        disable_xml_declaration=True,
+        js=[],
+        **options,
+    )
+
+
 def _num(value) -> float | None:
     if value is None:
         return None
@@ -85,22 +108,10 @@ def completion_bars(rows, *, title: str | None = None, width: int = 760) -> str:
     bar labelled “无数据” rather than a misleading zero.
     """
     rows = list(rows)
-    chart = pygal.HorizontalBar(
-        style=_style([BRAND]),
-        width=width,
-        height=max(160, 46 + 34 * len(rows)),
-        range=(0, 100),
-        show_legend=False,
-        print_values=True,
-        value_formatter=lambda v: f"{v:.1f}%" if v is not None else _("无数据"),
-        title=title,
-        margin=8,
-        truncate_label=-1,
-        disable_xml_declaration=True,
-        js=[],
-        x_labels_major_count=6,
-        show_minor_x_labels=False,
-    )
+    chart = percent_bars(
+        color=BRAND, rows=len(rows), row_height=34, decimals=1, title=title, width=width,
+        x_labels_major_count=6, show_minor_x_labels=False,
+    )  # fmt: skip
     # pygal draws the first label at the bottom; keep document order top to bottom.
     ordered = list(reversed(rows))
     chart.x_labels = [_label(label, v, 24) for label, v in ordered]
@@ -132,20 +143,7 @@ def lights_donut(red: int, yellow: int, green: int, *, title: str | None = None,
 def timeliness_bars(rows, *, title: str | None = None, width: int = 760) -> str:
     """Horizontal bars of on-time submission rate (%) per agency."""
     rows = list(rows)
-    chart = pygal.HorizontalBar(
-        style=_style([GREEN]),
-        width=width,
-        height=max(160, 46 + 28 * len(rows)),
-        range=(0, 100),
-        show_legend=False,
-        print_values=True,
-        value_formatter=lambda v: f"{v:.0f}%" if v is not None else _("无数据"),
-        title=title,
-        margin=8,
-        truncate_label=-1,
-        disable_xml_declaration=True,
-        js=[],
-    )
+    chart = percent_bars(color=GREEN, rows=len(rows), row_height=28, title=title, width=width)
     ordered = list(reversed(rows))
     chart.x_labels = [_label(label, v, 16) for label, v in ordered]
     chart.add(_("按时报送率"), [_num(v) for _l, v in ordered])
