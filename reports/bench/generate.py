@@ -2,7 +2,7 @@
 
 At scale 1.0: 14 city plans and 122 county plans, each with about 8 actions and 45
 tasks, 4–6 agencies per task drawn from the region's pool, 30–60 indicators, and 20
-quarters of reports (≈600k progress reports, ≈130k indicator values). A smaller scale
+quarters of reports (about 560k progress reports and 115k indicator values). A smaller scale
 makes fewer plans of the same shape, so per-plan pages see the same amount of data.
 
 The generator is additive: asking for a larger scale of an existing province adds the
@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from agencies.models import Agency, Role
@@ -105,12 +106,16 @@ def build_province(
     want_cities, want_counties = plan_count(scale, total_plans)
     cities = list(province.children.order_by("id"))
     for i in range(len(cities), want_cities):
-        cities.append(Region.objects.create(name=f"第{i + 1:02d}市", level=Region.Level.CITY, parent=province))
+        cities.append(
+            Region.objects.create(name=f"第{i + 1:02d}市", level=Region.Level.CITY, parent=province)
+        )
     counties = list(Region.objects.filter(parent__parent=province).order_by("id"))
     writer = _Writer(log)
     for i in range(len(counties), want_counties):
         city = cities[i % len(cities)]
-        counties.append(Region.objects.create(name=f"第{i + 1:03d}县", level=Region.Level.COUNTY, parent=city))
+        counties.append(
+            Region.objects.create(name=f"第{i + 1:03d}县", level=Region.Level.COUNTY, parent=city)
+        )
     # Every region without a plan, so an interrupted run resumes where it stopped.
     planned = set(Plan.objects.filter(region__in=cities + counties).values_list("region_id", flat=True))
     new_regions = [r for r in cities + counties if r.pk not in planned]
@@ -122,7 +127,9 @@ def build_province(
     writer.flush()
     users = _users(province, counties[0] if counties else cities[0], user_prefix)
     plans = list(
-        Plan.objects.filter(Region.subtree_q([province.pk])).order_by("region__level", "id").values_list("pk", flat=True)
+        Plan.objects.filter(Region.subtree_q([province.pk]))
+        .order_by("region__level", "id")
+        .values_list("pk", flat=True)
     )
     counts = {
         "plans": len(plans),
@@ -133,11 +140,36 @@ def build_province(
     return Province(region=province, plans=plans, users=users, counts=counts)
 
 
+def delete_province(name: str) -> bool:
+    """Remove a generated province and everything in it (the query-count check starts
+    from a known small size every run). Reports and values go first: they protect the
+    quarters and agencies they point at."""
+    province = Region.objects.filter(name=name, parent=None).first()
+    if province is None:
+        return False
+    with transaction.atomic():
+        regions = Region.objects.filter(Q(pk=province.pk) | Q(parent=province) | Q(parent__parent=province))
+        plans = Plan.objects.filter(region__in=regions)
+        IndicatorValue.objects.filter(indicator__plan__in=plans).delete()
+        ProgressReport.objects.filter(period__plan__in=plans).delete()
+        plans.delete()
+        Agency.objects.filter(region__in=regions).delete()
+        Region.objects.filter(parent__parent=province).delete()
+        Region.objects.filter(parent=province).delete()
+        province.delete()
+    return True
+
+
 def _agency_pool(region: Region) -> list[Agency]:
     prefix = "市" if region.level == Region.Level.CITY else "县"
     existing = {a.name: a for a in Agency.objects.filter(region=region)}
     missing = [
-        Agency(region=region, name=f"{prefix}{short}", full_name=f"{region.name}{full}", short_name=f"{prefix}{short}")
+        Agency(
+            region=region,
+            name=f"{prefix}{short}",
+            full_name=f"{region.name}{full}",
+            short_name=f"{prefix}{short}",
+        )
         for short, full in COUNTY_AGENCIES
         if f"{prefix}{short}" not in existing
     ]
@@ -218,6 +250,8 @@ def _region_plan(region, quarter_list, today, rng, writer):
     indicators = _indicators(plan, tasks, rng, last_year)
     _reports(assignments, periods, today, rng, writer)
     _values(indicators, periods, today, rng, writer, ndrc, assignments)
+    # Inside the plan's transaction: an interrupted run leaves whole plans only.
+    writer.flush()
 
 
 def _indicators(plan, tasks, rng, last_year):
@@ -266,11 +300,14 @@ def _reports(assignments, periods, today, rng, writer):
             else:
                 state = "approved"
             slow = a.task_id in lagging
-            percent = min(100, max(0, round((index + 1) / len(periods) * (70 if slow else 100) + rng.uniform(-8, 8))))
+            percent = min(
+                100, max(0, round((index + 1) / len(periods) * (70 if slow else 100) + rng.uniform(-8, 8)))
+            )
             late = state != "draft" and rng.random() < 0.1
             submitted = timezone.make_aware(
                 dt.datetime.combine(
-                    period.deadline + dt.timedelta(days=rng.randint(1, 6) if late else -rng.randint(0, 9)), dt.time(10)
+                    period.deadline + dt.timedelta(days=rng.randint(1, 6) if late else -rng.randint(0, 9)),
+                    dt.time(10),
                 )
             )
             writer.add(
@@ -287,7 +324,9 @@ def _reports(assignments, periods, today, rng, writer):
                     is_late=late,
                     return_count=1 if state == "returned" else 0,
                     submitted_at=None if state == "draft" else submitted,
-                    reviewed_at=submitted + dt.timedelta(days=2) if state in ("approved", "returned") else None,
+                    reviewed_at=submitted + dt.timedelta(days=2)
+                    if state in ("approved", "returned")
+                    else None,
                     review_comment="请补充具体项目进度和量化数据。" if state == "returned" else "",
                 )
             )
@@ -326,7 +365,9 @@ def _users(province, first_county, prefix):
         return u
 
     def role(u, kind, **scope):
-        Role.objects.get_or_create(user=u, kind=kind, **{k: scope.get(k) for k in ("agency", "plan", "region")})
+        Role.objects.get_or_create(
+            user=u, kind=kind, **{k: scope.get(k) for k in ("agency", "plan", "region")}
+        )
 
     users = {kind: user(f"{prefix}-{kind}") for kind in ("office", "leader", "agency", "agency_wide")}
     role(users["office"], "office", region=province)
