@@ -34,7 +34,9 @@ class Viewer:
         else:
             from .models import Role
 
-            roles = list(Role.objects.filter(user=user).values_list("kind", "agency_id", "plan_id", "region_id"))
+            roles = list(
+                Role.objects.filter(user=user).values_list("kind", "agency_id", "plan_id", "region_id")
+            )
             by = lambda kind, col: frozenset(r[col] for r in roles if r[0] == kind and r[col])  # noqa: E731
             viewer = cls(
                 user=user,
@@ -93,7 +95,9 @@ class Viewer:
             from tasks.models import TaskAssignment
 
             q |= Q(
-                pk__in=TaskAssignment.objects.filter(agency_id__in=self.agency_ids).values("task__action__plan_id")
+                pk__in=TaskAssignment.objects.filter(agency_id__in=self.agency_ids).values(
+                    "task__action__plan_id"
+                )
             )
         return qs.filter(q)
 

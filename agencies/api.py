@@ -24,7 +24,9 @@ class AgencyFilter(django_filters.FilterSet):
         """Agencies that carry a task of the plan."""
         from tasks.models import TaskAssignment
 
-        return queryset.filter(pk__in=TaskAssignment.objects.filter(task__action__plan=value).values("agency_id"))
+        return queryset.filter(
+            pk__in=TaskAssignment.objects.filter(task__action__plan=value).values("agency_id")
+        )
 
 
 class AgencyViewSet(viewsets.ReadOnlyModelViewSet):

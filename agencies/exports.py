@@ -23,7 +23,17 @@ class AuditExporter:
         self.entries = entries
 
     def columns(self):
-        return [_("时间"), _("操作人"), _("操作"), _("操作代码"), _("对象类型"), _("对象编号"), _("对象"), _("方案"), _("变更")]
+        return [
+            _("时间"),
+            _("操作人"),
+            _("操作"),
+            _("操作代码"),
+            _("对象类型"),
+            _("对象编号"),
+            _("对象"),
+            _("方案"),
+            _("变更"),
+        ]
 
     def rows(self):
         # iterator() streams rows without caching the whole trail in memory; the joins

@@ -48,7 +48,9 @@ class AuditEntryFilter(django_filters.FilterSet):
     """Choices are limited to what the user may see: the plans they are office of, the
     people and actions that appear in their part of the trail."""
 
-    plan = django_filters.ModelChoiceFilter(label=_("方案"), queryset=Plan.objects.none(), empty_label=_("全部方案"))
+    plan = django_filters.ModelChoiceFilter(
+        label=_("方案"), queryset=Plan.objects.none(), empty_label=_("全部方案")
+    )
     actor = django_filters.ModelChoiceFilter(
         label=_("操作人"), queryset=get_user_model().objects.none(), empty_label=_("全部人员")
     )
@@ -71,4 +73,6 @@ class AuditEntryFilter(django_filters.FilterSet):
             get_user_model().objects.filter(pk__in=queryset.values("actor_id")).order_by("username")
         )
         codes = queryset.order_by().values_list("action", flat=True).distinct()
-        self.filters["action"].extra["choices"] = sorted(((c, action_label(c)) for c in codes), key=lambda c: c[0])
+        self.filters["action"].extra["choices"] = sorted(
+            ((c, action_label(c)) for c in codes), key=lambda c: c[0]
+        )

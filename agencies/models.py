@@ -79,17 +79,30 @@ class Role(models.Model):
         ADMIN = "admin", _("管理员")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="carbon_roles"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="carbon_roles",
     )
     kind = models.CharField(_("角色"), max_length=16, choices=Kind.choices)
     agency = models.ForeignKey(
         Agency, verbose_name=_("单位"), null=True, blank=True, on_delete=models.CASCADE, related_name="roles"
     )
     plan = models.ForeignKey(
-        "plans.Plan", verbose_name=_("方案"), null=True, blank=True, on_delete=models.CASCADE, related_name="roles"
+        "plans.Plan",
+        verbose_name=_("方案"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="roles",
     )
     region = models.ForeignKey(
-        "plans.Region", verbose_name=_("地区"), null=True, blank=True, on_delete=models.CASCADE, related_name="roles"
+        "plans.Region",
+        verbose_name=_("地区"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="roles",
     )
 
     objects = RoleQuerySet.as_manager()
@@ -128,7 +141,10 @@ class Notification(models.Model):
     """In-app notice: a report returned or approved, a submission for the office, a reminder."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("用户")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("用户"),
     )
     kind = models.CharField(_("类型"), max_length=32)
     title = models.CharField(_("标题"), max_length=200)
@@ -159,7 +175,12 @@ class AuditEntry(models.Model):
     target_repr = models.CharField(_("对象"), max_length=255)
     changes = models.JSONField(_("变更"), default=dict, blank=True)
     plan = models.ForeignKey(
-        "plans.Plan", verbose_name=_("方案"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "plans.Plan",
+        verbose_name=_("方案"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
 

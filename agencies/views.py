@@ -48,7 +48,9 @@ def audit_export(request):
     """The filtered trail as an Excel workbook."""
     filterset = _audit_filter(request)
     if filterset.is_bound and not filterset.is_valid():
-        return HttpResponse(_("筛选条件有误，请返回修改后再导出。"), status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            _("筛选条件有误，请返回修改后再导出。"), status=400, content_type="text/plain; charset=utf-8"
+        )
     entries = filterset.qs if filterset.is_bound else filterset.queryset
     exporter = AuditExporter(entries)
     response = HttpResponse(exporter.export(), content_type=exporter.mimetype)
@@ -65,7 +67,10 @@ class LoginRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view):
         username = str(request.data.get("username", ""))[:150] if hasattr(request, "data") else ""
-        return self.cache_format % {"scope": self.scope, "ident": f"{self.get_ident(request)}:{username.lower()}"}
+        return self.cache_format % {
+            "scope": self.scope,
+            "ident": f"{self.get_ident(request)}:{username.lower()}",
+        }
 
 
 class TokenView(ObtainAuthToken):

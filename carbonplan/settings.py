@@ -6,7 +6,6 @@ worker and beat (see docker-compose.yml).
 """
 
 from datetime import timedelta
-from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url

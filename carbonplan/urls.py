@@ -1,8 +1,8 @@
-from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (language switch uses set_language)
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+
+from agencies.views import obtain_auth_token
 
 from . import views
 

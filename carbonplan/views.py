@@ -10,7 +10,12 @@ from plans.models import Plan
 @login_required
 def home(request):
     viewer = Viewer.of(request.user)
-    plans = Plan.objects.visible_to(request.user).select_related("region").with_counts().order_by("region__name", "title")
+    plans = (
+        Plan.objects.visible_to(request.user)
+        .select_related("region")
+        .with_counts()
+        .order_by("region__name", "title")
+    )
     agencies = []
     if viewer.agency_ids:
         from agencies.models import Agency

@@ -8,9 +8,23 @@ class IndicatorSerializer(serializers.ModelSerializer):
     class Meta:
         model = Indicator
         fields = [
-            "id", "plan", "task", "seq", "name", "unit", "comparator", "target", "target_max",
-            "target_year", "baseline_value", "baseline_year", "change", "category", "nature",
-            "source_text", "needs_review",
+            "id",
+            "plan",
+            "task",
+            "seq",
+            "name",
+            "unit",
+            "comparator",
+            "target",
+            "target_max",
+            "target_year",
+            "baseline_value",
+            "baseline_year",
+            "change",
+            "category",
+            "nature",
+            "source_text",
+            "needs_review",
         ]
 
 
@@ -34,7 +48,17 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
 class IndicatorValueSerializer(serializers.ModelSerializer):
     class Meta:
         model = IndicatorValue
-        fields = ["id", "indicator", "period", "agency", "value", "note", "report", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "indicator",
+            "period",
+            "agency",
+            "value",
+            "note",
+            "report",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class IndicatorValueFilter(django_filters.FilterSet):

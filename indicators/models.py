@@ -56,7 +56,9 @@ class Indicator(models.Model):
     seq = models.PositiveIntegerField(_("序号"), default=0)
     name = models.CharField(_("指标名称"), max_length=200)
     unit = models.CharField(_("单位"), max_length=32, blank=True)
-    comparator = models.CharField(_("比较"), max_length=2, choices=Comparator.choices, default=Comparator.AT_LEAST)
+    comparator = models.CharField(
+        _("比较"), max_length=2, choices=Comparator.choices, default=Comparator.AT_LEAST
+    )
     target = models.DecimalField(_("目标值"), max_digits=20, decimal_places=4)
     target_max = models.DecimalField(_("目标上限"), max_digits=20, decimal_places=4, null=True, blank=True)
     target_year = models.PositiveSmallIntegerField(_("目标年份"), null=True, blank=True)
@@ -77,7 +79,9 @@ class Indicator(models.Model):
         verbose_name_plural = _("指标")
         ordering = ["plan", "task", "seq", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(comparator__in=[">=", "<=", "~", "="]), name="indicator_comparator_valid"),
+            models.CheckConstraint(
+                condition=Q(comparator__in=[">=", "<=", "~", "="]), name="indicator_comparator_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(change__in=["level", "decrease", "increase"]), name="indicator_change_valid"
             ),
@@ -120,12 +124,20 @@ class IndicatorValueQuerySet(models.QuerySet):
 class IndicatorValue(models.Model):
     """指标值: the value an agency reports for an indicator in a quarter."""
 
-    indicator = models.ForeignKey(Indicator, verbose_name=_("指标"), on_delete=models.CASCADE, related_name="values")
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("指标"), on_delete=models.CASCADE, related_name="values"
+    )
     period = models.ForeignKey(
-        "tasks.ReportingPeriod", verbose_name=_("季度"), on_delete=models.PROTECT, related_name="indicator_values"
+        "tasks.ReportingPeriod",
+        verbose_name=_("季度"),
+        on_delete=models.PROTECT,
+        related_name="indicator_values",
     )
     agency = models.ForeignKey(
-        "agencies.Agency", verbose_name=_("报送单位"), on_delete=models.PROTECT, related_name="indicator_values"
+        "agencies.Agency",
+        verbose_name=_("报送单位"),
+        on_delete=models.PROTECT,
+        related_name="indicator_values",
     )
     value = models.DecimalField(_("数值"), max_digits=20, decimal_places=4)
     note = models.CharField(_("说明"), max_length=255, blank=True)
@@ -137,7 +149,9 @@ class IndicatorValue(models.Model):
         on_delete=models.SET_NULL,
         related_name="indicator_values",
     )
-    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

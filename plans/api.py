@@ -13,8 +13,18 @@ class PlanSerializer(serializers.ModelSerializer):
     class Meta:
         model = Plan
         fields = [
-            "id", "title", "region", "region_id", "doc_number", "issued_on", "is_draft",
-            "start_year", "end_year", "plan_year", "action_count", "task_count",
+            "id",
+            "title",
+            "region",
+            "region_id",
+            "doc_number",
+            "issued_on",
+            "is_draft",
+            "start_year",
+            "end_year",
+            "plan_year",
+            "action_count",
+            "task_count",
         ]
 
 
@@ -24,7 +34,9 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["region", "is_draft", "plan_year"]
 
     def get_queryset(self):
-        return Plan.objects.visible_to(self.request.user).select_related("region").with_counts().order_by("id")
+        return (
+            Plan.objects.visible_to(self.request.user).select_related("region").with_counts().order_by("id")
+        )
 
 
 class ActionSerializer(serializers.ModelSerializer):
@@ -47,4 +59,8 @@ class ActionViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         from agencies.access import Viewer
 
-        return Viewer.of(self.request.user).filter_plans_related(Action.objects.all(), "plan").order_by("plan", "seq")
+        return (
+            Viewer.of(self.request.user)
+            .filter_plans_related(Action.objects.all(), "plan")
+            .order_by("plan", "seq")
+        )

@@ -86,7 +86,9 @@ def _user(username, first_name):
 
 
 def _role(user, kind, **scope):
-    Role.objects.get_or_create(user=user, kind=kind, **{k: scope.get(k) for k in ("agency", "plan", "region")})
+    Role.objects.get_or_create(
+        user=user, kind=kind, **{k: scope.get(k) for k in ("agency", "plan", "region")}
+    )
 
 
 @transaction.atomic
@@ -145,7 +147,9 @@ def _progress(plan, periods, today, users):
     rng = random.Random(f"carbonplan-demo-{plan.title}-{plan.region_id}")
     office = users["office"]
     assignments = list(
-        TaskAssignment.objects.filter(task__action__plan=plan).select_related("task").order_by("task_id", "role", "seq")
+        TaskAssignment.objects.filter(task__action__plan=plan)
+        .select_related("task")
+        .order_by("task_id", "role", "seq")
     )
     past = [p for p in periods if p.deadline < today]
     latest_past = past[-1] if past else None
@@ -171,7 +175,10 @@ def _progress(plan, periods, today, users):
             status = "lagging" if lagging else ("done" if percent >= 100 else "in_progress")
             late = state != "draft" and rng.random() < 0.1
             submitted_at = timezone.make_aware(
-                dt.datetime.combine(period.deadline + dt.timedelta(days=rng.randint(1, 6) if late else -rng.randint(0, 9)), dt.time(10))
+                dt.datetime.combine(
+                    period.deadline + dt.timedelta(days=rng.randint(1, 6) if late else -rng.randint(0, 9)),
+                    dt.time(10),
+                )
             )
             report = ProgressReport(
                 task=a.task,
@@ -186,7 +193,9 @@ def _progress(plan, periods, today, users):
                 is_late=late,
                 return_count=1 if state == "returned" or (state == "approved" and rng.random() < 0.05) else 0,
                 submitted_at=None if state == "draft" else submitted_at,
-                reviewed_at=submitted_at + dt.timedelta(days=2) if state in ("approved", "returned") else None,
+                reviewed_at=submitted_at + dt.timedelta(days=2)
+                if state in ("approved", "returned")
+                else None,
                 reviewed_by=office if state in ("approved", "returned") else None,
                 review_comment="请补充具体项目进度和量化数据。" if state == "returned" else "",
                 version=1,
@@ -251,7 +260,10 @@ def _indicator_values(plan, periods, today, rng):
             value = start + (target - start) * share
             values.append(
                 IndicatorValue(
-                    indicator=indicator, period=period, agency_id=agency_id, value=value.quantize(Decimal("0.01"))
+                    indicator=indicator,
+                    period=period,
+                    agency_id=agency_id,
+                    value=value.quantize(Decimal("0.01")),
                 )
             )
     IndicatorValue.objects.bulk_create(values, batch_size=500)

@@ -15,7 +15,12 @@ class Region(models.Model):
     name = models.CharField(_("名称"), max_length=64)
     level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级地区"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上级地区"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
 
     class Meta:
@@ -98,7 +103,9 @@ class Plan(models.Model):
         ordering = ["region__name", "-issued_on", "title"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(start_year__isnull=True) | Q(end_year__isnull=True) | Q(end_year__gte=models.F("start_year")),
+                condition=Q(start_year__isnull=True)
+                | Q(end_year__isnull=True)
+                | Q(end_year__gte=models.F("start_year")),
                 name="plan_years_ordered",
             ),
             models.CheckConstraint(
@@ -121,7 +128,12 @@ class Plan(models.Model):
     @property
     def five_year_period(self):
         """十四五 / 十五五, from the years the plan covers."""
-        year = self.plan_year or self.end_year or self.start_year or (self.issued_on.year if self.issued_on else None)
+        year = (
+            self.plan_year
+            or self.end_year
+            or self.start_year
+            or (self.issued_on.year if self.issued_on else None)
+        )
         if year is None:
             return ""
         if 2021 <= year <= 2025:
@@ -163,7 +175,9 @@ class PlanImport(models.Model):
         FAILED = "failed", _("解析失败")
         DISCARDED = "discarded", _("已放弃")
 
-    region = models.ForeignKey(Region, verbose_name=_("地区"), null=True, blank=True, on_delete=models.SET_NULL)
+    region = models.ForeignKey(
+        Region, verbose_name=_("地区"), null=True, blank=True, on_delete=models.SET_NULL
+    )
     original_name = models.CharField(_("文件名"), max_length=255)
     file = models.FileField(_("文件"), upload_to="plans/imports/")
     state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.PARSED)
@@ -179,7 +193,12 @@ class PlanImport(models.Model):
         related_name="+",
     )
     plan = models.ForeignKey(
-        Plan, verbose_name=_("导入后的方案"), null=True, blank=True, on_delete=models.SET_NULL, related_name="imports"
+        Plan,
+        verbose_name=_("导入后的方案"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="imports",
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

@@ -24,7 +24,17 @@ class TaskLightAdmin(admin.ModelAdmin):
 
 @admin.register(Rollup)
 class RollupAdmin(admin.ModelAdmin):
-    list_display = ["scope", "period_label", "plan", "expected", "approved", "missing", "red", "yellow", "green"]
+    list_display = [
+        "scope",
+        "period_label",
+        "plan",
+        "expected",
+        "approved",
+        "missing",
+        "red",
+        "yellow",
+        "green",
+    ]
     list_filter = ["scope", "period_label"]
     raw_id_fields = ["plan", "period", "action", "task", "agency", "region"]
 

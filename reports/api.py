@@ -10,7 +10,18 @@ class BulletinSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Bulletin
-        fields = ["id", "plan", "period", "version", "state", "progress", "message", "error", "created_at", "finished_at"]
+        fields = [
+            "id",
+            "plan",
+            "period",
+            "version",
+            "state",
+            "progress",
+            "message",
+            "error",
+            "created_at",
+            "finished_at",
+        ]
 
 
 class BulletinViewSet(viewsets.ReadOnlyModelViewSet):

@@ -19,6 +19,21 @@ def _test_settings(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _local_cache(request, settings):
+    """A fresh in-memory cache per test, so rate limits and coalescing flags never carry
+    over; tests marked `worker` keep the configured (Redis) cache the worker shares."""
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _jobs_in_process(request):
     """Jobs run in-process, even when REDIS_URL is set for the PostgreSQL run, so tests
     never leave jobs in a shared broker; tests marked `worker` use a real worker."""
@@ -74,9 +89,22 @@ def world(db):
     f.role(users.leader, "leader", plan=plan_a)
     f.role(users.admin, "admin")
     return SimpleNamespace(
-        county_a=county_a, county_b=county_b, plan_a=plan_a, plan_b=plan_b, action_a=action_a, action_b=action_b,
-        own=own, other=other, stranger=stranger, task_a1=task_a1, task_a2=task_a2, task_b1=task_b1,
-        period_a=period_a, period_b=period_b, indicator_a=indicator_a, users=users,
+        county_a=county_a,
+        county_b=county_b,
+        plan_a=plan_a,
+        plan_b=plan_b,
+        action_a=action_a,
+        action_b=action_b,
+        own=own,
+        other=other,
+        stranger=stranger,
+        task_a1=task_a1,
+        task_a2=task_a2,
+        task_b1=task_b1,
+        period_a=period_a,
+        period_b=period_b,
+        indicator_a=indicator_a,
+        users=users,
     )
 
 

@@ -5,7 +5,17 @@ from rest_framework.test import APIClient
 
 from tests import factories as f
 
-LISTS = ["plans", "actions", "tasks", "agencies", "indicators", "periods", "progress-reports", "indicator-values", "bulletins"]
+LISTS = [
+    "plans",
+    "actions",
+    "tasks",
+    "agencies",
+    "indicators",
+    "periods",
+    "progress-reports",
+    "indicator-values",
+    "bulletins",
+]
 
 
 @pytest.fixture
@@ -90,7 +100,9 @@ def grow(world, n):
 
 
 @pytest.mark.parametrize("name", LISTS)
-def test_list_endpoints_use_the_same_number_of_queries_for_3_or_30_rows(world, api, name, django_assert_max_num_queries):
+def test_list_endpoints_use_the_same_number_of_queries_for_3_or_30_rows(
+    world, api, name, django_assert_max_num_queries
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

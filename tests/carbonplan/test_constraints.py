@@ -27,7 +27,9 @@ def test_a_second_report_for_the_same_task_agency_and_quarter_is_refused_with_a_
 
 
 def test_completion_percent_must_lie_between_0_and_100(world):
-    report = ProgressReport(task=world.task_a1, agency=world.own, period=world.period_a, percent=Decimal("120"))
+    report = ProgressReport(
+        task=world.task_a1, agency=world.own, period=world.period_a, percent=Decimal("120")
+    )
     with pytest.raises(ValidationError) as exc:
         report.full_clean()
     assert "percent" in exc.value.message_dict
@@ -36,7 +38,9 @@ def test_completion_percent_must_lie_between_0_and_100(world):
 
 
 def test_one_value_per_indicator_quarter_and_agency(world):
-    IndicatorValue.objects.create(indicator=world.indicator_a, period=world.period_a, agency=world.own, value=5)
+    IndicatorValue.objects.create(
+        indicator=world.indicator_a, period=world.period_a, agency=world.own, value=5
+    )
     again = IndicatorValue(indicator=world.indicator_a, period=world.period_a, agency=world.own, value=6)
     with pytest.raises(ValidationError) as exc:
         again.full_clean()
@@ -54,7 +58,9 @@ def test_one_value_per_indicator_quarter_and_agency(world):
     ],
 )
 def test_an_indicator_that_makes_no_sense_is_explained(world, fields, field, words):
-    indicator = Indicator(**{"plan": world.plan_a, "name": "单位GDP能耗", "unit": "%", "target": Decimal("10"), **fields})
+    indicator = Indicator(
+        **{"plan": world.plan_a, "name": "单位GDP能耗", "unit": "%", "target": Decimal("10"), **fields}
+    )
     with pytest.raises(ValidationError) as exc:
         indicator.full_clean()
     assert field in exc.value.message_dict
@@ -75,9 +81,14 @@ def test_an_indicator_of_another_plans_task_is_refused(world):
 
 def test_a_quarter_is_numbered_1_to_4_and_its_deadline_follows_its_opening(world):
     period = ReportingPeriod(
-        plan=world.plan_a, year=2026, quarter=5, label="2026Q5",
-        starts_on=world.period_a.starts_on, ends_on=world.period_a.ends_on,
-        opens_on=world.period_a.deadline, deadline=world.period_a.opens_on,
+        plan=world.plan_a,
+        year=2026,
+        quarter=5,
+        label="2026Q5",
+        starts_on=world.period_a.starts_on,
+        ends_on=world.period_a.ends_on,
+        opens_on=world.period_a.deadline,
+        deadline=world.period_a.opens_on,
     )
     with pytest.raises(ValidationError) as exc:
         period.full_clean()

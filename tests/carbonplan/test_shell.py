@@ -51,7 +51,9 @@ def test_health_check_answers(db, client):
     assert client.get("/healthz").json() == {"ok": True}
 
 
-def test_plan_detail_shows_the_task_breakdown_to_the_plans_users_only(world, login, django_assert_max_num_queries):
+def test_plan_detail_shows_the_task_breakdown_to_the_plans_users_only(
+    world, login, django_assert_max_num_queries
+):
     client = login(world.users.owner)
     with django_assert_max_num_queries(12):
         page = client.get(f"/plans/{world.plan_a.pk}/").content.decode()

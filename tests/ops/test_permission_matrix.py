@@ -1,0 +1,414 @@
+"""Every URL × every role: the expected answer, and no unauthorised read or write.
+
+The URL list comes from Django's resolver, so a new page or API endpoint fails
+`test_every_url_is_in_the_matrix` until it gets a row below. A row says how to fill the
+URL's parameters from the `world` cast (objects of plan A) and what each role gets on
+GET. On top of the rows, rules that hold for every URL whatever its row:
+
+- anonymous never gets a 200: a redirect to the login page, 401, 403, 404 or 405;
+- the office of plan B gets 403/404 on every URL naming a plan-A object, and no page it
+  can open shows plan-A data;
+- a POST by anonymous, by plan B's office or by the read-only leader to any URL writes
+  nothing: no audit entry (every write leaves one) and no new row in plan A.
+"""
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from agencies.models import AuditEntry
+from tests import factories as f
+
+ROLES = ["anonymous", "owner", "other_agency", "office", "other_office", "leader", "admin"]
+
+# Not pages of carbonplan's own: Django's admin (its own staff permission system), the
+# auth views (login, password change and reset: public by design or tested in
+# test_security), the language switch, the API's schema and docs, the token endpoint
+# (public, tested in test_security) and the API root (a list of links).
+SKIP_PREFIXES = ("admin/", "static/", "media/", "i18n/", "accounts/", "api/schema/", "api/docs/", "api/auth/")
+SKIP_NAMES = {"api-root"}
+PUBLIC = {"healthz"}  # liveness probe: {"ok": true}, no data
+
+# Strings that only plan A's objects carry; none may reach plan B's office.
+PLAN_A_MARKERS = [
+    "甲县碳达峰实施方案",
+    "大力发展新能源",
+    "甲县机密进展",
+    "新增公共充电桩",
+    "县发改局",
+    "甲县方案导入",
+]
+
+# Expected GET answers, one column per role: "login" is a redirect to the login page.
+# 405: the URL only takes POST (the POST test below holds outsiders to 403/404 there).
+GET_TABLE = """
+# URL name                      anon owner  o_ag office o_off leader admin
+agencies:audit                 login   404   404    200   200    404   200
+agencies:audit-export          login   404   404    200   200    404   200
+home                           login   200   200    200   200    200   200
+plans:breakdown_xlsx           login   403   403    200   404    403   200
+plans:detail                   login   200   200    200   404    200   200
+plans:import_commit            login   405   405    405   405    405   405
+plans:import_discard           login   405   405    405   405    405   405
+plans:import_list              login   403   403    200   200    403   200
+plans:import_region            login   405   405    405   405    405   405
+plans:import_review            login   403   403    200   404    403   200
+reports:briefing               login   404   404    200   404    200   200
+reports:bulletin-download      login   404   404    200   404    200   200
+reports:bulletin-generate      login   405   405    405   405    405   405
+reports:bulletin-status        login   404   404    200   404    200   200
+reports:bulletins              login   200   200    200   200    200   200
+reports:dashboard              login   404   404    200   404    200   200
+reports:dashboard-task         login   404   404    200   404    200   200
+reports:leader                 login   404   404    200   404    200   200
+reports:missing                login   403   403    200   404    403   200
+reports:missing-index          login   404   404    302   302    404   200
+reports:plan-bulletins         login   404   404    200   404    200   200
+reports:region                 login   404   404    404   404    404   200
+reports:warning-rule           login   403   403    200   404    403   200
+tasks:agency_home              login   200   200    302   302    302   302
+tasks:evidence_delete          login   405   405    405   405    405   405
+tasks:evidence_download        login   200   404    200   404    200   200
+tasks:evidence_upload          login   405   405    405   405    405   405
+tasks:notifications            login   200   200    200   200    200   200
+tasks:period_settings          login   403   403    200   404    403   200
+tasks:report_approve           login   405   405    405   405    405   405
+tasks:report_autosave          login   405   405    405   405    405   405
+tasks:report_detail            login   200   404    200   404    200   200
+tasks:report_form              login   200   200    403   404    403   403
+tasks:report_history           login   200   404    200   404    200   200
+tasks:report_return            login   405   405    405   405    405   405
+tasks:review                   login   403   403    200   200    200   200
+tasks:workbook_download        login   200   200    403   404    403   403
+tasks:workbook_upload          login   200   200    403   404    403   403
+action-detail                    401   200   200    200   404    200   200
+action-list                      401   200   200    200   200    200   200
+agency-detail                    401   200   200    200   404    200   200
+agency-list                      401   200   200    200   200    200   200
+bulletin-detail                  401   404   404    200   404    200   200
+bulletin-list                    401   200   200    200   200    200   200
+indicator-detail                 401   200   200    200   404    200   200
+indicator-list                   401   200   200    200   200    200   200
+indicatorvalue-detail            401   200   200    200   404    200   200
+indicatorvalue-list              401   200   200    200   200    200   200
+period-detail                    401   200   200    200   404    200   200
+period-list                      401   200   200    200   200    200   200
+plan-detail                      401   200   200    200   404    200   200
+plan-list                        401   200   200    200   200    200   200
+progressreport-approve           401   405   405    405   405    405   405
+progressreport-detail            401   200   404    200   404    200   200
+progressreport-list              401   200   200    200   200    200   200
+progressreport-return-           401   405   405    405   405    405   405
+progressreport-submit            401   405   405    405   405    405   405
+task-detail                      401   200   200    200   404    200   200
+task-list                        401   200   200    200   200    200   200
+"""
+COLUMNS = ["anonymous", "owner", "other_agency", "office", "other_office", "leader", "admin"]
+MATRIX = {
+    line.split()[0]: dict(zip(COLUMNS, line.split()[1:], strict=True))
+    for line in GET_TABLE.strip().splitlines()
+    if not line.startswith("#")
+}
+
+# Which object of plan A fills a parameter, where the name alone does not say.
+FILL = {
+    "plans:detail": {"pk": "plan"},
+    "plans:breakdown_xlsx": {"pk": "plan"},
+    "plans:import_review": {"pk": "plan_import"},
+    "plans:import_region": {"pk": "plan_import"},
+    "plans:import_commit": {"pk": "plan_import"},
+    "plans:import_discard": {"pk": "plan_import"},
+    "tasks:report_detail": {"pk": "report"},
+    "tasks:report_history": {"pk": "report"},
+    "tasks:report_approve": {"pk": "report"},
+    "tasks:report_return": {"pk": "report"},
+    "tasks:evidence_download": {"pk": "evidence"},
+    "tasks:evidence_delete": {"pk": "evidence"},
+    "tasks:period_settings": {"pk": "period"},
+    "reports:bulletin-download": {"fmt": "pdf"},
+    "reports:dashboard": {"pk": "plan"},
+    "reports:dashboard-task": {"pk": "plan"},
+    "reports:leader": {"pk": "plan"},
+    "reports:briefing": {"pk": "plan"},
+    "reports:region": {"pk": "region"},
+    "plan-detail": {"pk": "plan"},
+    "action-detail": {"pk": "action"},
+    "task-detail": {"pk": "task"},
+    "agency-detail": {"pk": "agency"},
+    "indicator-detail": {"pk": "indicator"},
+    "period-detail": {"pk": "period"},
+    "progressreport-detail": {"pk": "report"},
+    "progressreport-submit": {"pk": "report"},
+    "progressreport-approve": {"pk": "report"},
+    "progressreport-return-": {"pk": "report"},
+    "indicatorvalue-detail": {"pk": "indicator_value"},
+    "bulletin-detail": {"pk": "bulletin"},
+}
+
+# Writes: who must be refused (403/404, or 401 for the API without a token) and leave
+# plan A untouched. The report is the lead agency's (owner's) submitted report of task
+# A1; other_agency supports that task.
+OUTSIDERS = ["other_office"]
+WRITE_REFUSED = {
+    "plans:import_region": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "plans:import_commit": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "plans:import_discard": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "tasks:report_approve": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "tasks:report_return": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "tasks:report_autosave": ["office", "leader", *OUTSIDERS],
+    "tasks:evidence_upload": ["office", "leader", *OUTSIDERS],
+    "tasks:evidence_delete": ["other_agency", "office", "leader", *OUTSIDERS],
+    "tasks:period_settings": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "tasks:workbook_upload": ["office", "leader", *OUTSIDERS],
+    "reports:bulletin-generate": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "reports:warning-rule": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "progressreport-submit": ["office", "other_agency", "leader", *OUTSIDERS],
+    "progressreport-approve": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "progressreport-return-": ["owner", "other_agency", "leader", *OUTSIDERS],
+}
+
+# URL names that exist but whose row is still being written; each is still held to the
+# rules for anonymous users and plan B's office (filled by parameter name).
+PENDING = set()
+
+# How a parameter is filled when a row does not say: by its name.
+PARAM_OBJECT = {
+    "plan_id": "plan",
+    "task_id": "task",
+    "period_id": "period",
+    "report_id": "report",
+    "bulletin_id": "bulletin",
+    "task_pk": "task",
+    "evidence_id": "evidence",
+    "indicator_id": "indicator",
+    "region_id": "region",
+    "import_id": "plan_import",
+}
+LITERALS = {"fmt": "pdf", "format": "json"}
+
+
+def walk(patterns, prefix="", namespace=None):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = ":".join(x for x in (namespace, p.namespace) if x) if p.namespace else namespace
+            yield from walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            name = f"{namespace}:{p.name}" if namespace and p.name else p.name
+            yield prefix + str(p.pattern), name, list(p.pattern.regex.groupindex)
+
+
+def project_urls():
+    """(route, name, parameters) of every URL the matrix covers, once per name."""
+    seen = {}
+    for route, name, params in walk(get_resolver().url_patterns):
+        if route.startswith(SKIP_PREFIXES) or name in SKIP_NAMES or name in PUBLIC:
+            continue
+        if "format" in params:  # DRF's format-suffix twins of the same views
+            continue
+        seen.setdefault(name or route, (route, name, params))
+    return sorted(seen.values(), key=lambda r: r[1] or r[0])
+
+
+URLS = project_urls()
+NAMES = [name for _, name, _ in URLS]
+
+
+def test_every_url_is_in_the_matrix():
+    unknown = [
+        f"{name or '(unnamed)'}  {route}"
+        for route, name, _ in URLS
+        if name not in MATRIX and name not in PENDING
+    ]
+    assert not unknown, "URL patterns with no row in the permission matrix:\n" + "\n".join(unknown)
+
+
+def test_the_matrix_has_no_rows_for_urls_that_are_gone():
+    assert not (set(MATRIX) | PENDING) - set(NAMES)
+
+
+def test_every_parameter_can_be_filled():
+    unfilled = []
+    for _, name, params in URLS:
+        for param in params:
+            if param not in FILL.get(name, {}) and param not in PARAM_OBJECT and param not in LITERALS:
+                unfilled.append(f"{name}: {param}")
+    assert not unfilled, "Parameters the matrix does not know how to fill:\n" + "\n".join(unfilled)
+
+
+def test_the_write_table_names_only_urls_in_the_matrix():
+    assert set(WRITE_REFUSED) <= set(MATRIX)
+
+
+@pytest.fixture
+def cast(world):
+    """The world, plus a report, evidence file, indicator value, bulletin and plan import
+    in plan A that carry markers only plan A has."""
+    report = f.ReportFactory(
+        task=world.task_a1,
+        agency=world.own,
+        period=world.period_a,
+        state="submitted",
+        status="in_progress",
+        percent=Decimal("40"),
+        progress_text="甲县机密进展：已建成充电桩12个",
+        submitted_at=dt.datetime(2026, 4, 2, 9, tzinfo=dt.UTC),
+    )
+    from plans.models import PlanImport
+    from reports.models import Bulletin
+    from tasks.models import Evidence
+
+    evidence = Evidence(
+        report=report, original_name="验收单.pdf", content_type="application/pdf", size=8, sha256="0" * 64
+    )
+    evidence.file.save("验收单.pdf", ContentFile(b"%PDF-1.4"), save=False)
+    evidence.save()
+    bulletin = Bulletin(
+        plan=world.plan_a, period=world.period_a, version=1, state="ready", requested_by=world.users.office
+    )
+    bulletin.pdf.save("甲县通报.pdf", ContentFile(b"%PDF-1.4 bulletin"), save=False)
+    bulletin.save()
+    plan_import = PlanImport(
+        region=world.county_a,
+        plan=world.plan_a,
+        original_name="甲县方案导入.txt",
+        uploaded_by=world.users.office,
+    )
+    plan_import.file.save("甲县方案导入.txt", ContentFile("甲县方案导入".encode()), save=False)
+    plan_import.save()
+    value = f.IndicatorValueFactory(indicator=world.indicator_a, period=world.period_a, agency=world.own)
+    world.objects = {
+        "plan": world.plan_a,
+        "action": world.action_a,
+        "task": world.task_a1,
+        "period": world.period_a,
+        "report": report,
+        "evidence": evidence,
+        "bulletin": bulletin,
+        "plan_import": plan_import,
+        "indicator": world.indicator_a,
+        "indicator_value": value,
+        "agency": world.own,
+        "region": world.county_a,
+    }
+    return world
+
+
+def url_for(world, route, name, params):
+    kwargs = {}
+    for param in params:
+        key = FILL.get(name, {}).get(param) or PARAM_OBJECT.get(param)
+        if key in world.objects:
+            kwargs[param] = world.objects[key].pk
+        else:
+            kwargs[param] = key or LITERALS[param]
+    path = "/" + route
+    # Routes are either path() converters or the router's regexes; fill both forms.
+    for param, value in kwargs.items():
+        path = re.sub(rf"\(\?P<{param}>[^)]*\)", str(value), path)
+        path = re.sub(rf"<(?:\w+:)?{param}>", str(value), path)
+    return path.replace("^", "").replace("$", "").replace("\\", "")
+
+
+def client_for(client, world, role):
+    client.logout()
+    if role != "anonymous":
+        client.force_login(getattr(world.users, role))
+    return client
+
+
+def assert_denied_to_anonymous(response, url):
+    if response.status_code == 302:
+        assert response["Location"].startswith("/accounts/login/"), (url, response["Location"])
+    else:
+        assert response.status_code in (401, 403, 404, 405), (url, response.status_code)
+
+
+def assert_no_plan_a_data(response, url):
+    if response.status_code != 200 or getattr(response, "streaming", False):
+        return
+    body = response.content.decode("utf-8", errors="replace")
+    leaked = [m for m in PLAN_A_MARKERS if m in body]
+    assert not leaked, f"{url} shows plan A data to plan B's office: {leaked}"
+
+
+def plan_a_footprint(world):
+    from plans.models import Action, PlanImport
+    from reports.models import Bulletin
+    from tasks.models import Evidence, ProgressReport, Task
+
+    plan = world.plan_a
+    return {
+        "audit": AuditEntry.objects.filter(plan=plan).count(),
+        "actions": Action.objects.filter(plan=plan).count(),
+        "tasks": Task.objects.filter(action__plan=plan).count(),
+        "reports": sorted(
+            ProgressReport.objects.filter(task__action__plan=plan).values_list(
+                "pk", "state", "version", "progress_text"
+            )
+        ),
+        "evidence": Evidence.objects.filter(report__task__action__plan=plan).count(),
+        "bulletins": Bulletin.objects.filter(plan=plan).count(),
+        "imports": sorted(PlanImport.objects.filter(plan=plan).values_list("pk", "state")),
+        "period": list(type(world.period_a).objects.filter(pk=world.period_a.pk).values()),
+    }
+
+
+@pytest.mark.parametrize("route, name, params", URLS, ids=NAMES)
+def test_get_answers_each_role_as_the_matrix_says(cast, client, route, name, params):
+    url = url_for(cast, route, name, params)
+    expect = MATRIX.get(name, {})
+    wrong = []
+    for role in ROLES:
+        response = client_for(client, cast, role).get(url)
+        status = response.status_code
+        if role == "anonymous":
+            assert_denied_to_anonymous(response, url)
+        if role == "other_office":
+            if params:
+                assert status in (403, 404, 405), f"{url}: plan B's office got {status}"
+            assert_no_plan_a_data(response, url)
+        assert status < 500, f"{url} as {role}: {status}"
+        if role in expect:
+            wanted = "login" if role == "anonymous" and status == 302 else str(status)
+            if wanted != expect[role]:
+                wrong.append(f"{role}: got {wanted}, matrix says {expect[role]}")
+    assert not wrong, f"GET {url}\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("route, name, params", URLS, ids=NAMES)
+def test_post_by_outsiders_and_read_only_users_writes_nothing(cast, client, route, name, params):
+    url = url_for(cast, route, name, params)
+    refused = set(WRITE_REFUSED.get(name, [])) | {"anonymous", "other_office"}
+    if params:
+        refused.add("leader")
+    for role in sorted(refused):
+        before = plan_a_footprint(cast)
+        response = client_for(client, cast, role).post(
+            url, {"comment": "越权操作", "title": "越权", "percent": "99"}
+        )
+        status = response.status_code
+        assert status < 500, f"POST {url} as {role}: {status}"
+        if role == "anonymous":
+            assert_denied_to_anonymous(response, url)
+        elif name in WRITE_REFUSED or (role == "other_office" and params):
+            assert status in (403, 404, 405), f"POST {url} as {role}: got {status}"
+        if role == "other_office":
+            assert_no_plan_a_data(response, url)
+        assert plan_a_footprint(cast) == before, f"POST {url} as {role} changed plan A"
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+@pytest.mark.parametrize("role", ["anonymous", "other_agency", "office", "other_office", "leader"])
+def test_only_the_reporting_agency_changes_its_report_through_the_api(cast, client, method, role):
+    """PUT/PATCH/DELETE on plan A's report: refused for everyone but its agency's staff."""
+    url = f"/api/progress-reports/{cast.objects['report'].pk}/"
+    before = plan_a_footprint(cast)
+    body = '{"progress_text": "越权修改", "percent": "99", "version": 1}'
+    response = getattr(client_for(client, cast, role), method)(url, body, content_type="application/json")
+    expected = {401} if role == "anonymous" else {403, 404, 405}
+    assert response.status_code in expected, f"{method.upper()} {url} as {role}: {response.status_code}"
+    assert plan_a_footprint(cast) == before
