@@ -66,7 +66,10 @@ class LoginRateThrottle(SimpleRateThrottle):
     scope = "login"
 
     def get_cache_key(self, request, view):
-        username = str(request.data.get("username", ""))[:150] if hasattr(request, "data") else ""
+        # The body may be anything a client sends (a JSON list, a number): only a mapping
+        # names a username; anything else is throttled under the address alone.
+        data = request.data if isinstance(request.data, dict) else {}
+        username = str(data.get("username", ""))[:150]
         return self.cache_format % {
             "scope": self.scope,
             "ident": f"{self.get_ident(request)}:{username.lower()}",

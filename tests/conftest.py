@@ -30,7 +30,6 @@ def _local_cache(request, settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
     yield
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -124,3 +124,9 @@ def test_openapi_schema_and_local_docs_page(world, api, client):
     docs = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in docs
     assert "cdn" not in docs.lower() and "https://" not in docs
+
+
+def test_a_token_request_whose_body_is_not_an_object_is_refused_not_a_server_error(world, api):
+    for body in ([1, 2], "owner", 42):
+        response = api.post("/api/auth/token/", body, format="json")
+        assert response.status_code == 400, (body, response.status_code)
