@@ -1,8 +1,9 @@
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, ProhibitNullCharactersValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -154,6 +155,15 @@ class ReportingPeriod(models.Model):
             errors["ends_on"] = _("结束日期不能早于开始日期。")
         if self.opens_on and self.deadline and self.deadline < self.opens_on:
             errors["deadline"] = _("报送截止日期不能早于填报开始日期。")
+        # A quarter's window lies around the quarter itself: a typo such as 1900 or
+        # 9999 would otherwise silently make every report late or never due.
+        if self.starts_on and self.ends_on:
+            earliest = self.starts_on - dt.timedelta(days=92)
+            latest = self.ends_on + dt.timedelta(days=366)
+            if self.opens_on and not earliest <= self.opens_on <= latest:
+                errors.setdefault("opens_on", _("填报开始日期应在该季度前后一年之内。"))
+            if self.deadline and not self.starts_on <= self.deadline <= latest:
+                errors.setdefault("deadline", _("报送截止日期应在该季度开始之后、结束后一年之内。"))
         if errors:
             raise ValidationError(errors)
 
@@ -232,9 +242,11 @@ class ProgressReport(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
-    progress_text = models.TextField(_("进展情况"), blank=True)
-    problems = models.TextField(_("存在问题"), blank=True)
-    next_steps = models.TextField(_("下步计划"), blank=True)
+    progress_text = models.TextField(
+        _("进展情况"), blank=True, validators=[ProhibitNullCharactersValidator()]
+    )
+    problems = models.TextField(_("存在问题"), blank=True, validators=[ProhibitNullCharactersValidator()])
+    next_steps = models.TextField(_("下步计划"), blank=True, validators=[ProhibitNullCharactersValidator()])
     # Optimistic locking: every save bumps it; a save based on an older number is refused.
     version = models.PositiveIntegerField(_("版本"), default=1)
     is_late = models.BooleanField(_("逾期报送"), default=False)
@@ -247,7 +259,9 @@ class ProgressReport(models.Model):
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    review_comment = models.TextField(_("审核意见"), blank=True)
+    review_comment = models.TextField(
+        _("审核意见"), blank=True, validators=[ProhibitNullCharactersValidator()]
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

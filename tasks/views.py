@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -194,18 +195,21 @@ def report_form(request, task_id, period_id):
     conflict = None
     if form.is_valid():
         try:
-            if report is None:
-                report = report_get_or_create(task=task, agency=agency, period=period, by=request.user)
-                base_version = form.cleaned_data.get("version") or report.version
-            else:
-                base_version = form.cleaned_data.get("version")
-            report, warnings = report_save_draft(
-                report=report,
-                data=form.report_data(),
-                by=request.user,
-                base_version=base_version,
-                indicator_values=form.indicator_data() if indicators else None,
-            )
+            # Creating the report and saving its first draft stand or fall together: a
+            # refused first save leaves no empty report behind.
+            with transaction.atomic():
+                if report is None:
+                    report = report_get_or_create(task=task, agency=agency, period=period, by=request.user)
+                    base_version = form.cleaned_data.get("version") or report.version
+                else:
+                    base_version = form.cleaned_data.get("version")
+                report, warnings = report_save_draft(
+                    report=report,
+                    data=form.report_data(),
+                    by=request.user,
+                    base_version=base_version,
+                    indicator_values=form.indicator_data() if indicators else None,
+                )
             for note in warnings:
                 messages.warning(request, note)
             if submit:
@@ -231,7 +235,9 @@ def report_form(request, task_id, period_id):
             else:
                 form.add_error(None, exc.messages)
             if report is not None:
-                report.refresh_from_db()
+                # Reload what the database holds: a refused first save took its new
+                # report with it, so there may be none.
+                report = ProgressReport.objects.filter(pk=report.pk).first()
     mine = None
     if conflict is not None:
         statuses = dict(ProgressReport.Status.choices)
@@ -267,18 +273,21 @@ def report_autosave(request, task_id, period_id):
         return JsonResponse({"error": _("数据格式有误。")}, status=400)
     report = ProgressReport.objects.filter(task=task, agency=assignment.agency, period=period).first()
     try:
-        if report is None:
-            report = report_get_or_create(task=task, agency=assignment.agency, period=period, by=request.user)
-            base_version = report.version
-        else:
-            base_version = payload.get("version")
-        report, warnings = report_save_draft(
-            report=report,
-            data=fields,
-            by=request.user,
-            base_version=base_version,
-            indicator_values=values or None,
-        )
+        with transaction.atomic():
+            if report is None:
+                report = report_get_or_create(
+                    task=task, agency=assignment.agency, period=period, by=request.user
+                )
+                base_version = report.version
+            else:
+                base_version = payload.get("version")
+            report, warnings = report_save_draft(
+                report=report,
+                data=fields,
+                by=request.user,
+                base_version=base_version,
+                indicator_values=values or None,
+            )
     except ReportConflict as exc:
         current = exc.report
         return JsonResponse(
@@ -317,8 +326,9 @@ def evidence_upload(request, task_id, period_id):
         messages.error(request, _("请选择要上传的文件。"))
         return redirect("tasks:report_form", task.pk, period.pk)
     try:
-        report = report_get_or_create(task=task, agency=assignment.agency, period=period, by=request.user)
-        evidence = evidence_add(report=report, upload=form.cleaned_data["file"], by=request.user)
+        with transaction.atomic():
+            report = report_get_or_create(task=task, agency=assignment.agency, period=period, by=request.user)
+            evidence = evidence_add(report=report, upload=form.cleaned_data["file"], by=request.user)
         messages.success(request, _("已上传佐证材料“%(name)s”。") % {"name": evidence.original_name})
     except ValidationError as exc:
         for message in exc.messages:
