@@ -1,3 +1,5 @@
+import hashlib
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -69,11 +71,10 @@ class LoginRateThrottle(SimpleRateThrottle):
         # The body may be anything a client sends (a JSON list, a number): only a mapping
         # names a username; anything else is throttled under the address alone.
         data = request.data if isinstance(request.data, dict) else {}
-        username = str(data.get("username", ""))[:150]
-        return self.cache_format % {
-            "scope": self.scope,
-            "ident": f"{self.get_ident(request)}:{username.lower()}",
-        }
+        username = str(data.get("username", ""))[:150].lower()
+        # Hashed: a username may hold any character, a cache key may not.
+        digest = hashlib.sha256(username.encode()).hexdigest()[:32]
+        return self.cache_format % {"scope": self.scope, "ident": f"{self.get_ident(request)}:{digest}"}
 
 
 class TokenView(ObtainAuthToken):
