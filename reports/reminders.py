@@ -22,6 +22,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from agencies.audit import audit_log
 from agencies.models import Notification, Role
@@ -83,7 +84,7 @@ def missing_rows(*, plan, period) -> list[dict]:
                 "task": a.task.title,
                 "task_id": a.task_id,
                 "action": f"{a.task.action.label}{a.task.action.title}",
-                "state": "草稿未提交" if state == ProgressReport.State.DRAFT else "未填报",
+                "state": _("草稿未提交") if state == ProgressReport.State.DRAFT else _("未填报"),
                 "reminded": "、".join(str(s) for s in reminded.get(a.agency_id, [])),
             }
         )
