@@ -45,13 +45,10 @@ def parse_period_label(label: str) -> tuple[int, int]:
     return int(label[:4]), int(label[5])
 
 
-@transaction.atomic
-def period_get_or_create(*, plan, year: int, quarter: int, by=None) -> ReportingPeriod:
-    period = ReportingPeriod.objects.filter(plan=plan, year=year, quarter=quarter).first()
-    if period is not None:
-        return period
+def period_build(*, plan, year: int, quarter: int) -> ReportingPeriod:
+    """An unsaved quarter with the default entry window and deadline."""
     starts_on, ends_on = quarter_bounds(year, quarter)
-    period = ReportingPeriod(
+    return ReportingPeriod(
         plan=plan,
         year=year,
         quarter=quarter,
@@ -61,6 +58,14 @@ def period_get_or_create(*, plan, year: int, quarter: int, by=None) -> Reporting
         opens_on=ends_on - dt.timedelta(days=ENTRY_WINDOW_DAYS_BEFORE_END),
         deadline=ends_on + dt.timedelta(days=DEADLINE_DAYS_AFTER_QUARTER),
     )
+
+
+@transaction.atomic
+def period_get_or_create(*, plan, year: int, quarter: int, by=None) -> ReportingPeriod:
+    period = ReportingPeriod.objects.filter(plan=plan, year=year, quarter=quarter).first()
+    if period is not None:
+        return period
+    period = period_build(plan=plan, year=year, quarter=quarter)
     period.full_clean()
     period.save()
     audit_log(actor=by, action="period.create", target=period, plan=plan)

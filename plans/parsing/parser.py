@@ -222,6 +222,13 @@ class _Assembler:
             # The task table (附件) says who does this task.
             assignment = tb.assignment_of(row)
             standing.append((tp.first, list(assignment.standing)))
+        projects = [self.paras[i].d for i in range(tp.first, tp.end) if i in self.ol.box_paras]
+        return self._task_dict(t_seq, tp, assignment, projects)
+
+    def _task_dict(
+        self, t_seq: int, tp: TaskPart | tb.TableTask, assignment: ag.Assignment, projects: list
+    ) -> dict:
+        """A task in the output shape; its indicators are filled in later."""
         span = self._span(tp.first, tp.end)
         return {
             "seq": t_seq,
@@ -233,7 +240,7 @@ class _Assembler:
             "indicators": [],
             "text": self.text[span[0] : span[1]],
             "span": span,
-            "projects": [self.paras[i].d for i in range(tp.first, tp.end) if i in self.ol.box_paras],
+            "projects": projects,
             "duplicate_of": None,
         }
 
@@ -254,22 +261,7 @@ class _Assembler:
                 for name in standing:
                     if name not in assignment.lead and name not in assignment.support:
                         assignment.support.append(name)
-                span = self._span(tp.first, tp.end)
-                tasks.append(
-                    {
-                        "seq": t_seq,
-                        "label": tp.label,
-                        "title": tp.title,
-                        "lead": list(assignment.lead),
-                        "support": list(assignment.support),
-                        "lead_inferred": bool(assignment.lead) and not assignment.explicit,
-                        "indicators": [],
-                        "text": self.text[span[0] : span[1]],
-                        "span": span,
-                        "projects": [],
-                        "duplicate_of": None,
-                    }
-                )
+                tasks.append(self._task_dict(t_seq, tp, assignment, []))
                 action_readers.append(lambda year, tp=tp: self._table_indicators(tp, year))
             span = self._span(part.first, part.end)
             actions.append(

@@ -25,7 +25,7 @@ from agencies.models import Agency, Role
 from indicators.models import Indicator, IndicatorValue
 from plans.models import Action, Plan, Region
 from tasks.models import ProgressReport, ReportingPeriod, Task, TaskAssignment
-from tasks.services import DEADLINE_DAYS_AFTER_QUARTER, ENTRY_WINDOW_DAYS_BEFORE_END, quarter_bounds
+from tasks.services import period_build
 
 from .shape import ACTION_TITLES, COUNTY_AGENCIES, INDICATORS, NEXT_STEPS, PROBLEMS, PROGRESS, TASK_TITLES
 
@@ -232,20 +232,9 @@ def _region_plan(region, quarter_list, today, rng, writer):
     TaskAssignment.objects.bulk_create(assignments)
     periods = []
     for year, quarter in quarter_list:
-        starts_on, ends_on = quarter_bounds(year, quarter)
-        periods.append(
-            ReportingPeriod(
-                plan=plan,
-                year=year,
-                quarter=quarter,
-                label=f"{year}Q{quarter}",
-                starts_on=starts_on,
-                ends_on=ends_on,
-                opens_on=ends_on - dt.timedelta(days=ENTRY_WINDOW_DAYS_BEFORE_END),
-                deadline=ends_on + dt.timedelta(days=DEADLINE_DAYS_AFTER_QUARTER),
-                is_closed=ends_on + dt.timedelta(days=120) < today,
-            )
-        )
+        period = period_build(plan=plan, year=year, quarter=quarter)
+        period.is_closed = period.ends_on + dt.timedelta(days=120) < today
+        periods.append(period)
     periods = ReportingPeriod.objects.bulk_create(periods)
     indicators = _indicators(plan, tasks, rng, last_year)
     _reports(assignments, periods, today, rng, writer)
