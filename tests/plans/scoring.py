@@ -43,20 +43,20 @@ TASK_TITLE_SIMILARITY = 0.7
 _IGNORED = re.compile(r"[\s，,。．.、；;：:“”\"'（）()\[\]【】《》〈〉〔〕—\-]")
 
 
-def _bare(text) -> str:
+def bare(text) -> str:
     """Text without spaces and punctuation, so 全角/半角 and line breaks do not count."""
     return _IGNORED.sub("", text or "")
 
 
 def similarity(a, b) -> float:
-    a, b = _bare(a), _bare(b)
+    a, b = bare(a), bare(b)
     if not a or not b:
         return 0.0
     return 1.0 if a == b else difflib.SequenceMatcher(None, a, b).ratio()
 
 
 def _agencies(names) -> set[str]:
-    return {_bare(name) for name in names or ()}
+    return {bare(name) for name in names or ()}
 
 
 def _number(value):
@@ -67,7 +67,7 @@ def _number(value):
 
 
 def _measure(indicator) -> tuple:
-    return (_number(indicator.get("target")), _bare(indicator.get("unit")))
+    return (_number(indicator.get("target")), bare(indicator.get("unit")))
 
 
 def _ratio(part: int, whole: int) -> float:
