@@ -25,6 +25,7 @@ for assertion messages. The metrics:
 
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 THRESHOLDS = {
@@ -79,23 +80,6 @@ def _f1(precision: float, recall: float) -> float:
 
 
 @dataclass
-class _Counts:
-    actions: int = 0
-    actions_found: int = 0
-    tasks_expected: int = 0
-    tasks_parsed: int = 0
-    tasks_matched: int = 0
-    lead_agrees: int = 0
-    support_agrees: int = 0
-    indicators_expected: int = 0
-    indicators_parsed: int = 0
-    indicators_matched: int = 0
-    year_agrees: int = 0
-    comparator_agrees: int = 0
-    plan_facts_agree: int = 0
-
-
-@dataclass
 class Comparison:
     figures: dict[str, float]
     misses: list[str] = field(default_factory=list)
@@ -103,14 +87,14 @@ class Comparison:
 
 class _Comparer:
     def __init__(self):
-        self.counts = _Counts()
+        self.counts = Counter()  # tasks_expected, tasks_parsed, tasks_matched, lead_agrees, …
         self.misses: list[str] = []
 
     def plan(self, parsed: dict, expected: dict):
         for fact in PLAN_FACTS:
             got, want = parsed.get(fact), expected.get(fact)
             if got == want:
-                self.counts.plan_facts_agree += 1
+                self.counts["plan_facts_agree"] += 1
             else:
                 self.misses.append(f"plan {fact}: {got!r}, expected {want!r}")
 
@@ -121,39 +105,39 @@ class _Comparer:
             counted = not want.get("borderline")
             if not same_measure:
                 if counted:
-                    self.counts.indicators_expected += 1
+                    self.counts["indicators_expected"] += 1
                     self.misses.append(f"{where}: missing indicator {_describe(want)}")
                 continue
             got = max(same_measure, key=lambda p: similarity(p.get("name"), want.get("name")))
             unused.remove(got)
             if not counted:
                 continue
-            self.counts.indicators_expected += 1
-            self.counts.indicators_parsed += 1
-            self.counts.indicators_matched += 1
-            self.counts.year_agrees += got.get("year") == want.get("year")
-            self.counts.comparator_agrees += got.get("comparator") == want.get("comparator")
+            self.counts["indicators_expected"] += 1
+            self.counts["indicators_parsed"] += 1
+            self.counts["indicators_matched"] += 1
+            self.counts["year_agrees"] += got.get("year") == want.get("year")
+            self.counts["comparator_agrees"] += got.get("comparator") == want.get("comparator")
             for key in ("year", "comparator"):
                 if got.get(key) != want.get(key):
                     self.misses.append(
                         f"{where}: indicator {_describe(want)} {key} {got.get(key)!r}, expected {want.get(key)!r}"
                     )
-        self.counts.indicators_parsed += len(unused)
+        self.counts["indicators_parsed"] += len(unused)
         self.misses += [f"{where}: unexpected indicator {_describe(p)}" for p in unused]
 
     def action(self, number: int, parsed: dict, expected: dict):
-        self.counts.actions += 1
+        self.counts["actions"] += 1
         if similarity(parsed.get("title"), expected.get("title")) >= ACTION_TITLE_SIMILARITY:
-            self.counts.actions_found += 1
+            self.counts["actions_found"] += 1
         else:
             self.misses.append(
                 f"action {number}: «{parsed.get('title')}», expected «{expected.get('title')}»"
             )
         unused = list(parsed.get("tasks", []))
-        self.counts.tasks_parsed += len(unused)
+        self.counts["tasks_parsed"] += len(unused)
         for want in expected.get("tasks", []):
             where = f"action {number} task {want.get('label') or want.get('seq')}"
-            self.counts.tasks_expected += 1
+            self.counts["tasks_expected"] += 1
             got = _closest_task(unused, want)
             if got is None:
                 self.misses.append(f"{where}: missing task «{want.get('title')}»")
@@ -164,10 +148,10 @@ class _Comparer:
         self.misses += [f"action {number}: unexpected task «{t.get('title')}»" for t in unused]
 
     def task(self, got: dict, want: dict, where: str):
-        self.counts.tasks_matched += 1
+        self.counts["tasks_matched"] += 1
         agrees = {role: _agencies(got.get(role)) == _agencies(want.get(role)) for role in ("lead", "support")}
-        self.counts.lead_agrees += agrees["lead"]
-        self.counts.support_agrees += agrees["support"]
+        self.counts["lead_agrees"] += agrees["lead"]
+        self.counts["support_agrees"] += agrees["support"]
         self.misses += [
             f"{where}: {role} {got.get(role)}, expected {want.get(role)}"
             for role, ok in agrees.items()
@@ -177,22 +161,25 @@ class _Comparer:
 
     def figures(self) -> dict[str, float]:
         c = self.counts
-        task_p, task_r = _ratio(c.tasks_matched, c.tasks_parsed), _ratio(c.tasks_matched, c.tasks_expected)
-        ind_p = _ratio(c.indicators_matched, c.indicators_parsed)
-        ind_r = _ratio(c.indicators_matched, c.indicators_expected)
+        task_p, task_r = (
+            _ratio(c["tasks_matched"], c["tasks_parsed"]),
+            _ratio(c["tasks_matched"], c["tasks_expected"]),
+        )
+        ind_p = _ratio(c["indicators_matched"], c["indicators_parsed"])
+        ind_r = _ratio(c["indicators_matched"], c["indicators_expected"])
         figures = {
-            "plan": c.plan_facts_agree / len(PLAN_FACTS),
-            "actions": _ratio(c.actions_found, c.actions),
+            "plan": c["plan_facts_agree"] / len(PLAN_FACTS),
+            "actions": _ratio(c["actions_found"], c["actions"]),
             "task_p": task_p,
             "task_r": task_r,
             "task_f1": _f1(task_p, task_r),
-            "lead": _ratio(c.lead_agrees, c.tasks_matched),
-            "support": _ratio(c.support_agrees, c.tasks_matched),
+            "lead": _ratio(c["lead_agrees"], c["tasks_matched"]),
+            "support": _ratio(c["support_agrees"], c["tasks_matched"]),
             "indicator_p": ind_p,
             "indicator_r": ind_r,
             "indicator_f1": _f1(ind_p, ind_r),
-            "year": _ratio(c.year_agrees, c.indicators_matched),
-            "comparator": _ratio(c.comparator_agrees, c.indicators_matched),
+            "year": _ratio(c["year_agrees"], c["indicators_matched"]),
+            "comparator": _ratio(c["comparator_agrees"], c["indicators_matched"]),
         }
         return {name: round(value, 3) for name, value in figures.items()}
 
@@ -220,7 +207,7 @@ def compare(parsed: dict, expected: dict) -> Comparison:
         got = parsed_actions[number - 1] if number <= len(parsed_actions) else {"title": "", "tasks": []}
         comparer.action(number, got, want)
     for extra in parsed_actions[len(expected.get("actions", [])) :]:
-        comparer.counts.tasks_parsed += len(extra.get("tasks", []))
+        comparer.counts["tasks_parsed"] += len(extra.get("tasks", []))
         comparer.misses.append(f"unexpected action «{extra.get('title')}»")
     return Comparison(comparer.figures(), comparer.misses)
 
