@@ -33,4 +33,4 @@ class NotFoundView(APIView):
         raise exceptions.NotFound()
 
 
-urlpatterns = [*router.urls, re_path(r"^", NotFoundView.as_view())]
+urlpatterns = [*router.urls, re_path(r"^", NotFoundView.as_view(), name="api-not-found")]
