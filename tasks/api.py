@@ -66,6 +66,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return (
             Task.objects.visible_to(self.request.user)
+            .active()
             .with_assignments()
             .order_by("action__plan", "action__seq", "seq")
         )
