@@ -13,8 +13,8 @@ from __future__ import annotations
 import copy
 
 from django import forms
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from agencies.names import clean_name
 
@@ -32,7 +32,7 @@ def split_names(value: str) -> list[str]:
 class NumberField(forms.DecimalField):
     """A decimal whose error repeats what the office typed."""
 
-    default_error_messages = {"invalid": _lazy("“%(value)s”不是数字")}
+    default_error_messages = {"invalid": _("“%(value)s”不是数字")}
 
     def to_python(self, value):
         try:
@@ -52,9 +52,9 @@ class NumberField(forms.DecimalField):
 
 class YearField(forms.IntegerField):
     default_error_messages = {
-        "invalid": _lazy("应为 1990–2100 之间的年份"),
-        "min_value": _lazy("应为 1990–2100 之间的年份"),
-        "max_value": _lazy("应为 1990–2100 之间的年份"),
+        "invalid": _("应为 1990–2100 之间的年份"),
+        "min_value": _("应为 1990–2100 之间的年份"),
+        "max_value": _("应为 1990–2100 之间的年份"),
     }
 
     def __init__(self, **kwargs):
@@ -80,7 +80,7 @@ class RowForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.where = where
         for field in self.fields.values():
-            field.error_messages["required"] = _("不能为空")
+            field.error_messages["required"] = gettext("不能为空")
             field.widget.attrs.setdefault("aria-label", field.label)
 
     def messages(self) -> list[str]:
@@ -99,19 +99,19 @@ def _text_input(css: str = "", **attrs):
 
 
 class PlanFactsForm(RowForm):
-    title = forms.CharField(label=_lazy("方案标题"), max_length=200)
-    plan_year = YearField(label=_lazy("年度"))
+    title = forms.CharField(label=_("方案标题"), max_length=200)
+    plan_year = YearField(label=_("年度"))
 
 
 class ActionForm(RowForm):
-    title = forms.CharField(label=_lazy("标题"), max_length=255, widget=_text_input("action-title"))
+    title = forms.CharField(label=_("标题"), max_length=255, widget=_text_input("action-title"))
 
 
 class TaskForm(RowForm):
-    title = forms.CharField(label=_lazy("重点任务"), max_length=255, widget=_text_input("task-title"))
-    lead = NamesField(label=_lazy("牵头单位"), widget=_text_input("task-lead"))
-    support = NamesField(label=_lazy("配合单位"), required=False, widget=_text_input("task-support"))
-    delete = forms.BooleanField(label=_lazy("删除此任务"), required=False)
+    title = forms.CharField(label=_("重点任务"), max_length=255, widget=_text_input("task-title"))
+    lead = NamesField(label=_("牵头单位"), widget=_text_input("task-lead"))
+    support = NamesField(label=_("配合单位"), required=False, widget=_text_input("task-support"))
+    delete = forms.BooleanField(label=_("删除此任务"), required=False)
 
     def clean(self):
         data = super().clean()
@@ -121,9 +121,7 @@ class TaskForm(RowForm):
 
 
 class NewTaskForm(TaskForm):
-    label = forms.CharField(
-        label=_lazy("编号"), max_length=16, required=False, widget=_text_input("task-label")
-    )
+    label = forms.CharField(label=_("编号"), max_length=16, required=False, widget=_text_input("task-label"))
     delete = None
 
 
@@ -131,43 +129,40 @@ class NewActionForm(NewTaskForm):
     """A 重点行动 the parser missed, with its first task (by default the action itself,
     as for an action written as one paragraph)."""
 
-    action_label = forms.CharField(label=_lazy("行动编号"), max_length=16, required=False)
-    action_title = forms.CharField(label=_lazy("重点行动"), max_length=255)
-    title = forms.CharField(label=_lazy("重点任务"), max_length=255, required=False)
+    action_label = forms.CharField(label=_("行动编号"), max_length=16, required=False)
+    action_title = forms.CharField(label=_("重点行动"), max_length=255)
+    title = forms.CharField(label=_("重点任务"), max_length=255, required=False)
 
     field_order = ["action_label", "action_title", "label", "title", "lead", "support"]
 
 
 class IndicatorForm(RowForm):
-    name = forms.CharField(label=_lazy("指标名称"), max_length=200, widget=_text_input("ind-name"))
+    name = forms.CharField(label=_("指标名称"), max_length=200, widget=_text_input("ind-name"))
     comparator = forms.ChoiceField(
-        label=_lazy("比较"),
+        label=_("比较"),
         choices=list(COMPARATOR_SIGNS.items()),
         initial=">=",
-        error_messages={"invalid_choice": _lazy("只能是 ≥、≤、≈ 或 =")},
+        required=False,
+        error_messages={"invalid_choice": _("只能是 ≥、≤、≈ 或 =")},
     )
-    target = NumberField(
-        label=_lazy("目标值"), max_digits=20, decimal_places=4, widget=_text_input("ind-num")
-    )
+    target = NumberField(label=_("目标值"), max_digits=20, decimal_places=4, widget=_text_input("ind-num"))
     target_max = NumberField(
-        label=_lazy("上限"),
+        label=_("上限"),
         max_digits=20,
         decimal_places=4,
         required=False,
-        widget=_text_input("ind-num", placeholder=_lazy("上限")),
+        widget=_text_input("ind-num", placeholder=_("上限")),
     )
-    unit = forms.CharField(label=_lazy("单位"), max_length=32, required=False, widget=_text_input("ind-unit"))
-    year = YearField(label=_lazy("目标年份"), widget=_text_input("ind-year", placeholder=_lazy("年份")))
+    unit = forms.CharField(label=_("单位"), max_length=32, required=False, widget=_text_input("ind-unit"))
+    year = YearField(label=_("目标年份"), widget=_text_input("ind-year", placeholder=_("年份")))
     change = forms.ChoiceField(
-        label=_lazy("目标类型"),
+        label=_("目标类型"),
         required=False,
-        choices=[("", _lazy("水平值")), ("decrease", _lazy("下降")), ("increase", _lazy("提高"))],
+        choices=[("", _("水平值")), ("decrease", _("下降")), ("increase", _("提高"))],
     )
-    baseline_year = YearField(
-        label=_lazy("基期年份"), widget=_text_input("ind-year", placeholder=_lazy("基期"))
-    )
-    checked = forms.BooleanField(label=_lazy("已核对"), required=False)
-    delete = forms.BooleanField(label=_lazy("删除"), required=False)
+    baseline_year = YearField(label=_("基期年份"), widget=_text_input("ind-year", placeholder=_("基期")))
+    checked = forms.BooleanField(label=_("已核对"), required=False)
+    delete = forms.BooleanField(label=_("删除"), required=False)
 
     EDITED = ("name", "unit", "target", "target_max", "comparator", "year", "change", "baseline_year")
 
@@ -175,12 +170,12 @@ class IndicatorForm(RowForm):
         data = super().clean()
         target, top = data.get("target"), data.get("target_max")
         if target is not None and top is not None and top < target:
-            self.add_error("target_max", _("不能小于目标值"))
+            self.add_error("target_max", gettext("不能小于目标值"))
         if data.get("comparator") not in COMPARATORS:
             data["comparator"] = ">="
         if data.get("change") and data.get("baseline_year") and data.get("year"):
             if data["baseline_year"] >= data["year"]:
-                self.add_error("baseline_year", _("应早于目标年份"))
+                self.add_error("baseline_year", gettext("应早于目标年份"))
         return data
 
     def apply(self, item: dict) -> dict:
@@ -229,17 +224,17 @@ class ReviewEdits:
         self.is_bound = data is not None
         self.all_forms = []
         info = self.parsed.get("plan") or {}
-        self.plan_form = self._form(PlanFactsForm, "plan", info, _("方案"))
+        self.plan_form = self._form(PlanFactsForm, "plan", info, gettext("方案"))
         self.goal_forms = [
-            self._form(IndicatorForm, f"gi{k}", ind, _("主要目标 指标%(n)d") % {"n": k + 1})
+            self._form(IndicatorForm, f"gi{k}", ind, gettext("主要目标 指标%(n)d") % {"n": k + 1})
             for k, ind in enumerate(self.parsed.get("goals") or [])
         ]
-        self.new_goal_form = self._new(NewIndicatorForm, "gi-new", _("主要目标 新增指标"))
+        self.new_goal_form = self._new(NewIndicatorForm, "gi-new", gettext("主要目标 新增指标"))
         self.actions = []
         for a, action in enumerate(self.parsed.get("actions") or []):
             tasks = []
             for t, task in enumerate(action.get("tasks") or []):
-                where = _("任务%(a)d.%(t)d") % {"a": a + 1, "t": t + 1}
+                where = gettext("任务%(a)d.%(t)d") % {"a": a + 1, "t": t + 1}
                 tasks.append(
                     {
                         "form": self._form(TaskForm, f"a{a}-t{t}", task, where),
@@ -248,25 +243,27 @@ class ReviewEdits:
                                 IndicatorForm,
                                 f"a{a}-t{t}-i{k}",
                                 ind,
-                                f"{where} " + _("指标%(n)d") % {"n": k + 1},
+                                f"{where} " + gettext("指标%(n)d") % {"n": k + 1},
                             )
                             for k, ind in enumerate(task.get("indicators") or [])
                         ],
                         "new_indicator_form": self._new(
-                            NewIndicatorForm, f"a{a}-t{t}-i-new", f"{where} " + _("新增指标")
+                            NewIndicatorForm, f"a{a}-t{t}-i-new", f"{where} " + gettext("新增指标")
                         ),
                     }
                 )
             self.actions.append(
                 {
-                    "form": self._form(ActionForm, f"a{a}", action, _("第%(n)d个重点行动") % {"n": a + 1}),
+                    "form": self._form(
+                        ActionForm, f"a{a}", action, gettext("第%(n)d个重点行动") % {"n": a + 1}
+                    ),
                     "tasks": tasks,
                     "new_task_form": self._new(
-                        NewTaskForm, f"a{a}-new", _("第%(n)d个重点行动 新增任务") % {"n": a + 1}
+                        NewTaskForm, f"a{a}-new", gettext("第%(n)d个重点行动 新增任务") % {"n": a + 1}
                     ),
                 }
             )
-        self.new_action_form = self._new(NewActionForm, "new-action", _("新增重点行动"))
+        self.new_action_form = self._new(NewActionForm, "new-action", gettext("新增重点行动"))
 
     def _form(self, form_class, prefix: str, initial: dict, where: str):
         kwargs = {"prefix": prefix, "initial": initial, "where": where, "use_required_attribute": False}
@@ -291,7 +288,7 @@ class ReviewEdits:
         """Every message, each naming its row and field: the page lists them on top."""
         messages = [message for form in self.all_forms if form.is_bound for message in form.messages()]
         if not messages and not self.edited()["actions"]:
-            messages.append(_("方案没有任何任务，无法导入。"))
+            messages.append(gettext("方案没有任何任务，无法导入。"))
         return messages
 
     @staticmethod

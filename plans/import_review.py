@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Count
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from agencies.models import Agency
 from agencies.names import canonical, clean_name, looks_like_short_form, suggest_matches
@@ -164,14 +164,14 @@ def is_partial(parsed: dict) -> bool:
 
 
 WARNING_LABELS = {
-    "unplaced_line": _lazy("未能归入的内容"),
-    "lead_inferred": _lazy("牵头单位推定"),
-    "duplicate_section": _lazy("重复章节"),
-    "indicator_review": _lazy("指标需核对"),
-    "agency_unknown": _lazy("本地区无记录的单位"),
-    "standing_clause": _lazy("统一配合条款"),
-    "no_agency": _lazy("缺少责任单位"),
-    "agency_variant": _lazy("单位写法不一"),
+    "unplaced_line": gettext_lazy("未能归入的内容"),
+    "lead_inferred": gettext_lazy("牵头单位推定"),
+    "duplicate_section": gettext_lazy("重复章节"),
+    "indicator_review": gettext_lazy("指标需核对"),
+    "agency_unknown": gettext_lazy("本地区无记录的单位"),
+    "standing_clause": gettext_lazy("统一配合条款"),
+    "no_agency": gettext_lazy("缺少责任单位"),
+    "agency_variant": gettext_lazy("单位写法不一"),
 }
 
 

@@ -77,13 +77,8 @@ def plan_import_create(*, data: bytes, filename: str, by, region=None, replaces=
     plan_import.file.save(filename, ContentFile(data), save=False)
     plan_import.full_clean()
     plan_import.save()
-    audit_log(
-        actor=by,
-        action="plan_import.upload",
-        target=plan_import,
-        plan=replaces,
-        changes={"state": [None, plan_import.state], "file": [None, filename]},
-    )
+    changes = {"state": [None, plan_import.state], "file": [None, filename]}
+    audit_log(actor=by, action="plan_import.upload", target=plan_import, plan=replaces, changes=changes)
     return plan_import
 
 

@@ -147,7 +147,9 @@ def review_counts(plan, period) -> dict:
             total=Count("pk"),
         )
     )
-    assignments = TaskAssignment.objects.filter(task__action__plan=plan, task__archived_at__isnull=True).count()
+    assignments = TaskAssignment.objects.filter(
+        task__action__plan=plan, task__archived_at__isnull=True
+    ).count()
     counts["missing"] = max(assignments - counts["total"], 0)
     return counts
 

@@ -10,10 +10,9 @@ from indicators.models import Indicator
 from plans.import_review import plan_diff
 from plans.models import PlanImport
 from plans.parsing import parse_plan_text
-from plans.services import plan_create_from_parsed, plan_revise_from_parsed
+from plans.services import plan_revise_from_parsed
 from tasks.models import ProgressReport, Task
 
-from .. import factories as f
 from .docs import SMALL_PLAN
 
 pytestmark = pytest.mark.django_db
@@ -29,20 +28,6 @@ REVISED = (
         "3．推进公共机构节能。到2025年，公共机构单位建筑面积能耗下降5%。（县机关事务中心牵头）\n（二）城乡建设碳达峰行动",
     )
 )
-
-
-@pytest.fixture
-def jia_plan(world):
-    """A plan imported from SMALL_PLAN with a quarter of reports on every task."""
-    plan = plan_create_from_parsed(parsed=parse_plan_text(SMALL_PLAN, "jia.txt"), region=world.county_a)
-    f.role(world.users.office, "office", plan=plan)
-    period = f.PeriodFactory(plan=plan, year=2026, quarter=1)
-    for task in Task.objects.filter(action__plan=plan):
-        for assignment in task.assignments.all():
-            f.ReportFactory(
-                task=task, agency=assignment.agency, period=period, progress_text=f"进展：{task.title}"
-            )
-    return plan
 
 
 def test_the_diff_lists_added_removed_and_changed_tasks_and_targets(jia_plan):

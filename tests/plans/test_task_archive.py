@@ -12,7 +12,7 @@ from agencies.models import AuditEntry
 from indicators.models import Indicator, IndicatorValue
 from plans.import_review import plan_diff
 from plans.parsing import parse_plan_text
-from plans.services import plan_create_from_parsed, plan_revise_from_parsed
+from plans.services import plan_revise_from_parsed
 from reports.reminders import missing_rows
 from tasks.models import Evidence, ProgressReport, Task
 
@@ -30,16 +30,9 @@ WITHOUT = SMALL_PLAN.replace(
 
 
 @pytest.fixture
-def jia(world):
-    """A plan from SMALL_PLAN with a quarter of reports, evidence and an indicator value."""
-    plan = plan_create_from_parsed(parsed=parse_plan_text(SMALL_PLAN, "jia.txt"), region=world.county_a)
-    f.role(world.users.office, "office", plan=plan)
-    period = f.PeriodFactory(plan=plan, year=2026, quarter=1)
-    for task in Task.objects.filter(action__plan=plan):
-        for assignment in task.assignments.all():
-            f.ReportFactory(
-                task=task, agency=assignment.agency, period=period, progress_text=f"进展：{task.title}"
-            )
+def jia(jia_plan):
+    """The plan with evidence on a report of the task to go and an indicator value."""
+    plan, period = jia_plan, jia_plan.periods.get()
     gone = Task.objects.get(action__plan=plan, title=GONE)
     report = gone.reports.first()
     Evidence.objects.create(
