@@ -70,6 +70,9 @@ class NamesField(forms.CharField):
     def to_python(self, value):
         return split_names(super().to_python(value) or "")
 
+    def has_changed(self, initial, data):
+        return self.to_python(self.prepare_value(initial) or "") != self.to_python(data)
+
 
 class RowForm(forms.Form):
     """Messages read “不能为空” whatever the field; each row says where it is."""
@@ -183,17 +186,19 @@ class IndicatorForm(RowForm):
         is no longer in doubt."""
         data = self.cleaned_data
         item = dict(item)
-        before = {key: item.get(key) for key in self.EDITED}
+        before = self._edited_values(item)
         for key in self.EDITED:
-            value = data.get(key)
-            if key in ("target", "target_max"):
-                value = number_of(value)
-            item[key] = value if value not in ("", None) else (None if key != "unit" else "")
+            value = number_of(data.get(key)) if key in ("target", "target_max") else data.get(key)
+            item[key] = None if value in ("", None) else value
         item["unit"] = item.get("unit") or ""
-        if data.get("checked") or {key: item.get(key) for key in self.EDITED} != before:
+        if data.get("checked") or self._edited_values(item) != before:
             item["review"] = False
             item["borderline"] = False
         return item
+
+    @classmethod
+    def _edited_values(cls, item: dict) -> dict:
+        return {key: None if item.get(key) in ("", None) else item[key] for key in cls.EDITED}
 
 
 class NewIndicatorForm(IndicatorForm):

@@ -10,7 +10,7 @@ from agencies.models import AuditEntry
 from plans.models import PlanImport
 from tasks.models import Task
 
-from .docs import SMALL_PLAN
+from .docs import DOCS, SMALL_PLAN
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +139,44 @@ def test_warnings_show_in_english_for_an_english_reader(world, login, jia_import
     client = login(world.users.office)
     page = client.get(review_url(jia_import), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Line 3" in page and "Lines not placed" in page
+
+
+@pytest.mark.parametrize(
+    "doc", ["yueyang-county-2024.txt", "pingjiang-county-2026.txt", "huaihua-city-2026.txt"]
+)
+def test_a_page_submitted_as_shown_is_valid_and_changes_nothing(world, login, doc):
+    """Every field the page renders, sent back untouched (empty add-forms included), is
+    accepted and leaves the breakdown and its doubts as they were."""
+    client = login(world.users.office)
+    data = (DOCS / doc).read_bytes()
+    client.post(
+        reverse("plans:import_list"), {"file": SimpleUploadedFile(doc, data), "region": world.county_a.pk}
+    )
+    plan_import = PlanImport.objects.get()
+    page = client.get(review_url(plan_import))
+    submitted = {}
+    for form in page.context["edits"].all_forms:
+        for field in form:
+            value = field.value()
+            if field.widget_type == "checkbox":
+                submitted.update({field.html_name: "on"} if value else {})
+            else:
+                submitted[field.html_name] = "" if value is None else field.field.prepare_value(value)
+    assert client.post(review_url(plan_import), submitted).status_code == 302
+    before = plan_import.parsed
+    plan_import.refresh_from_db()
+    after = plan_import.parsed
+
+    def summary(parsed):
+        tasks = [t for a in parsed["actions"] for t in a["tasks"]]
+        targets = parsed["goals"] + [i for t in tasks for i in t["indicators"]]
+        return (
+            [(a["title"], len(a["tasks"])) for a in parsed["actions"]],
+            [(t["title"], t["lead"], t["support"], t.get("lead_inferred")) for t in tasks],
+            [
+                (i["name"], i["target"], i.get("unit") or "", i.get("year"), bool(i.get("review")))
+                for i in targets
+            ],
+        )
+
+    assert summary(after) == summary(before)
