@@ -127,6 +127,8 @@ class NewTaskForm(TaskForm):
     label = forms.CharField(label=_("编号"), max_length=16, required=False, widget=_text_input("task-label"))
     delete = None
 
+    field_order = ["label", "title", "lead", "support"]
+
 
 class NewActionForm(NewTaskForm):
     """A 重点行动 the parser missed, with its first task (by default the action itself,
