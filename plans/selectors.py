@@ -21,11 +21,12 @@ def plan_breakdown(plan):
             Prefetch("indicators", queryset=Indicator.objects.order_by("seq")),
         )
     )
-    return (
-        Action.objects.filter(plan=plan, seq__lt=ARCHIVED_SEQ)
-        .order_by("seq")
-        .prefetch_related(Prefetch("tasks", queryset=tasks))
-    )
+    return breakdown_actions(plan).order_by("seq").prefetch_related(Prefetch("tasks", queryset=tasks))
+
+
+def breakdown_actions(plan):
+    """The plan's actions, leaving out those a revision dropped that only hold archived tasks."""
+    return Action.objects.filter(plan=plan, seq__lt=ARCHIVED_SEQ)
 
 
 def archived_tasks(plan):

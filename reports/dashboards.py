@@ -24,6 +24,7 @@ from agencies.access import Viewer, get_plan_for_user
 from indicators import trajectory
 from indicators.models import Indicator, IndicatorValue
 from plans.models import Plan, Region
+from plans.selectors import breakdown_actions
 from tasks.models import ProgressReport, ProgressReportVersion, ReportingPeriod, Task, TaskAssignment
 
 from .models import Rollup, TaskLight, WarningRule
@@ -417,7 +418,7 @@ def plan_dashboard(plan, period, filters: Filters | None = None) -> PlanDashboar
         (r for r in rollups if r.scope == "agency"),
         key=lambda r: (-(r.lagging or 0), -(r.missing or 0), r.agency.name if r.agency else ""),
     )
-    actions = list(plan.actions.order_by("seq"))
+    actions = list(breakdown_actions(plan).order_by("seq"))
     tasks = list(
         Task.objects.of_plan(plan)
         .active()

@@ -32,7 +32,8 @@ from django.utils import timezone
 from agencies.models import Agency
 from indicators import trajectory
 from indicators.models import Indicator, IndicatorValue
-from plans.models import Action, Plan, Region
+from plans.models import Plan, Region
+from plans.selectors import breakdown_actions
 from tasks.models import PeriodReopening, ProgressReport, Task, TaskAssignment
 
 from .lights import TaskFacts, rule_for_plan, task_light
@@ -158,7 +159,7 @@ def compute_plan_period(*, plan, period, today: dt.date | None = None):
     today = today or timezone.localdate()
     rule = rule_for_plan(plan.pk)
     tasks = list(Task.objects.of_plan(plan).active().values("id", "action_id", "title", "deadline"))
-    action_ids = list(Action.objects.filter(plan=plan).values_list("id", flat=True))
+    action_ids = list(breakdown_actions(plan).values_list("id", flat=True))
     assignments = defaultdict(list)
     leads_by_task = defaultdict(set)
     for row in (
