@@ -141,3 +141,20 @@ def test_restoring_an_active_task_is_refused(world, jia):
     plan, _period, gone = jia
     with pytest.raises(ValidationError):
         task_restore(task=gone, by=world.users.office)
+
+
+def test_an_archived_task_takes_no_new_reports(world, login, jia):
+    plan, period, gone = jia
+    owner = login(world.users.owner)
+    assert gone.assignments.filter(agency=world.own).exists()
+    form = reverse("tasks:report_form", args=[gone.pk, period.pk])
+    assert owner.get(form).status_code == 200
+    revise(plan, WITHOUT)
+    assert owner.get(form).status_code == 404
+    later = f.PeriodFactory(plan=plan, year=2026, quarter=2)
+    body = {"period": later.pk, "status": "in_progress", "progress_text": "继续推进"}
+    kept = Task.objects.get(action__plan=plan, title="大力发展新能源")
+    assert owner.post("/api/progress-reports/", {**body, "task": kept.pk}).status_code == 201
+    response = owner.post("/api/progress-reports/", {**body, "task": gone.pk})
+    assert response.status_code == 400 and "task" in response.json()
+    assert gone.reports.count() == 2
