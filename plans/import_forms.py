@@ -112,13 +112,17 @@ class ActionForm(RowForm):
 
 class TaskForm(RowForm):
     title = forms.CharField(label=_("重点任务"), max_length=255, widget=_text_input("task-title"))
-    lead = NamesField(label=_("牵头单位"), widget=_text_input("task-lead"))
+    lead = NamesField(label=_("牵头单位"), required=False, widget=_text_input("task-lead"))
     support = NamesField(label=_("配合单位"), required=False, widget=_text_input("task-support"))
     delete = forms.BooleanField(label=_("删除此任务"), required=False)
 
     def clean(self):
         data = super().clean()
         lead = data.get("lead") or []
+        # A task the document gives no agency (flagged for the office) may stay so while
+        # other rows are corrected; a lead once there, or on a new task, is required.
+        if "lead" in data and not lead and (self.initial.get("lead") or not self.initial):
+            self.add_error("lead", gettext("不能为空"))
         data["support"] = [name for name in data.get("support") or [] if name not in lead]
         return data
 

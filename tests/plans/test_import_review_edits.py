@@ -180,3 +180,14 @@ def test_a_page_submitted_as_shown_is_valid_and_changes_nothing(world, login, do
         )
 
     assert summary(after) == summary(before)
+
+
+def test_a_task_the_document_gives_no_agency_does_not_block_other_corrections(world, login, jia_import):
+    jia_import.parsed["actions"][1]["tasks"][0].update(lead=[], support=[], lead_inferred=False)
+    jia_import.save()
+    client = login(world.users.office)
+    response = client.post(review_url(jia_import), {"a1-t0-lead": "", "a0-t0-title": "大力发展风电"})
+    assert response.status_code == 302
+    jia_import.refresh_from_db()
+    assert jia_import.parsed["actions"][0]["tasks"][0]["title"] == "大力发展风电"
+    assert jia_import.parsed["actions"][1]["tasks"][0]["lead"] == []
