@@ -176,8 +176,10 @@ WARNING_LABELS = {
 
 
 def plan_diff(plan: Plan, parsed: dict) -> dict:
-    """What a revised document changes in `plan`: tasks and targets added, removed and
-    changed, matched the way plan_revise_from_parsed matches them (by folded title)."""
+    """What a revised document changes in `plan`, matched the way plan_revise_from_parsed
+    matches (by folded title): tasks added, changed, to be archived (`tasks_removed`,
+    with the reports and indicator values they keep) and archived ones it brings back
+    (`tasks_restored`); targets added, removed and changed."""
     from indicators.models import Indicator, IndicatorValue
     from tasks.models import ProgressReport, Task, TaskAssignment
 
