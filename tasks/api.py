@@ -68,6 +68,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return (
             Task.objects.visible_to(self.request.user)
+            .active()
             .with_assignments()
             .order_by("action__plan", "action__seq", "seq")
         )
@@ -206,7 +207,7 @@ class ProgressReportViewSet(
             raise exceptions.PermissionDenied(_("只有单位填报人可以创建填报。"))
         task = serializer.validated_data["task"]
         period = serializer.validated_data["period"]
-        if not Task.objects.visible_to(self.request.user).filter(pk=task.pk).exists():
+        if not Task.objects.visible_to(self.request.user).active().filter(pk=task.pk).exists():
             raise serializers.ValidationError({"task": _("任务不存在。")})
         assignment = (
             TaskAssignment.objects.filter(task=task, agency_id__in=viewer.agency_ids)
