@@ -156,7 +156,7 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
                 "expected": None if res.expected is None else f"{res.expected.normalize():f}",
                 "attainment": _pct(res.attainment),
                 "status": res.status,
-                "status_label": res.label,
+                "status_label": str(item.status_label),
                 "note": res.note,
             }
         )

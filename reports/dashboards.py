@@ -22,10 +22,12 @@ from django.utils.translation import gettext_lazy
 
 from agencies.access import Viewer, get_plan_for_user
 from indicators import trajectory
-from indicators.models import Indicator, IndicatorValue
+from indicators.assessment import IndicatorAssessment, assess, assess_plan, values_by_quarter
+from indicators.models import Indicator
 from plans.models import Plan, Region
 from tasks.models import ProgressReport, ProgressReportVersion, ReportingPeriod, Task, TaskAssignment
 
+from .lights import rule_for_plan
 from .models import Rollup, TaskLight, WarningRule
 
 STATUS_CHOICES = [
@@ -96,47 +98,15 @@ def period_choose(plan, label: str | None, *, today: dt.date | None = None) -> P
 
 
 # --- indicators -------------------------------------------------------------------------
-INDICATOR_STATUS_LABELS = {
-    trajectory.ON_TRACK: gettext_lazy("达到序时进度"),
-    trajectory.BEHIND: gettext_lazy("落后序时进度"),
-    trajectory.ACHIEVED: gettext_lazy("已达到目标"),
-    trajectory.NO_DATA: gettext_lazy("暂无数据"),
-    trajectory.NO_BASELINE: gettext_lazy("无基期值"),
-    trajectory.NO_TARGET_YEAR: gettext_lazy("未设目标年份"),
-}
-
-
 @dataclass
-class IndicatorCard:
-    indicator: Indicator
-    assessment: trajectory.Assessment
+class IndicatorCard(IndicatorAssessment):
+    """An indicator's assessment as the dashboards show it, with the colour of its light."""
+
     red_behind_pct: Decimal = Decimal(20)
-    value_period: str = ""  # the quarter the value comes from, when older than the one shown
-    series: list = field(default_factory=list)  # [{"period", "value", "expected"}]
 
-    @property
-    def status(self):
-        return self.assessment.status
-
-    @property
-    def value(self):
-        return self.assessment.value
-
-    @property
-    def expected(self):
-        return self.assessment.expected
-
-    @property
-    def attainment(self):
-        return self.assessment.attainment
-
-    @property
-    def status_label(self):
-        return INDICATOR_STATUS_LABELS.get(self.status, self.status)
-
-    @property
-    def is_on_track(self):
-        return self.status in (trajectory.ON_TRACK, trajectory.ACHIEVED)
+    @classmethod
+    def of(cls, result: IndicatorAssessment, rule) -> IndicatorCard:
+        return cls(**vars(result), red_behind_pct=Decimal(rule.red_behind_pct))
 
     @property
     def level(self):
@@ -144,89 +114,20 @@ class IndicatorCard:
         if self.is_on_track:
             return "green"
         if self.status == trajectory.BEHIND:
-            behind = self.assessment.behind_pct or Decimal(0)
+            behind = self.behind_pct or Decimal(0)
             return "red" if behind > self.red_behind_pct else "yellow"
         return ""
-
-
-def _pick(rows, lead_agency_ids):
-    """One figure per indicator and quarter, as the rollups take it: the lead agency's,
-    else the most recently entered."""
-    return sorted(rows, key=lambda r: (r["agency_id"] in lead_agency_ids, r["updated_at"]))[-1]["value"]
-
-
-def _indicator_rows(indicator_filter, year, quarter):
-    """Values of the indicators up to the quarter, grouped by indicator and quarter: one query."""
-    grouped = defaultdict(lambda: defaultdict(list))
-    rows = IndicatorValue.objects.filter(**indicator_filter, period__year__lte=year).values(
-        "indicator_id", "agency_id", "value", "updated_at", "period__year", "period__quarter"
-    )
-    for row in rows:
-        when = (row["period__year"], row["period__quarter"])
-        if when <= (year, quarter):
-            grouped[row["indicator_id"]][when].append(row)
-    return grouped
-
-
-def _card(indicator, by_quarter, year, quarter, *, leads, rule, default_year) -> IndicatorCard:
-    spec = trajectory.Spec.of(indicator, default_target_year=default_year)
-    quarters = sorted(by_quarter)
-    values = [(q, _pick(by_quarter[q], leads)) for q in quarters]
-    first = (values[0][1], *values[0][0]) if values else None
-    latest = values[-1] if values else None
-    assessment = trajectory.assess(
-        spec,
-        latest[1] if latest else None,
-        year,
-        quarter,
-        first_value=first,
-        tolerance=Decimal(rule.yellow_behind_pct),
-    )
-    card = IndicatorCard(
-        indicator=indicator, assessment=assessment, red_behind_pct=Decimal(rule.red_behind_pct)
-    )
-    if latest and latest[0] != (year, quarter):
-        card.value_period = f"{latest[0][0]}Q{latest[0][1]}"
-    for (y, q), value in values:
-        card.series.append(
-            {
-                "period": f"{y}Q{q}",
-                "value": value,
-                "expected": trajectory.expected_at(spec, y, q, first_value=first),
-            }
-        )
-    return card
 
 
 def indicator_cards(plan, period, *, task=None, leads_by_task=None) -> list[IndicatorCard]:
     """Indicators of a plan (or of one task) against their trajectory at the quarter, with
     the values of every quarter so far for the sparkline: three queries (the plan's
     warning rule, the indicators, their values)."""
-    from .lights import rule_for_plan
-
     rule = rule_for_plan(plan.pk)
-    indicators = Indicator.objects.filter(plan=plan).select_related("task", "task__action")
-    if task is not None:
-        indicators = indicators.filter(task=task)
-    indicators = list(indicators.order_by("task__action__seq", "task__seq", "seq", "id"))
-    if not indicators:
-        return []
-    value_filter = {"indicator__task": task} if task is not None else {"indicator__plan": plan}
-    values = _indicator_rows(value_filter, period.year, period.quarter)
-    leads_by_task = leads_by_task or {}
-    default_year = plan.end_year or plan.plan_year
-    return [
-        _card(
-            indicator,
-            values.get(indicator.pk, {}),
-            period.year,
-            period.quarter,
-            leads=leads_by_task.get(indicator.task_id, set()),
-            rule=rule,
-            default_year=default_year,
-        )
-        for indicator in indicators
-    ]
+    results = assess_plan(
+        plan, period, tolerance=rule.yellow_behind_pct, leads_by_task=leads_by_task, task=task
+    )
+    return [IndicatorCard.of(result, rule) for result in results]
 
 
 # --- the office dashboard ---------------------------------------------------------------
@@ -602,7 +503,7 @@ def region_dashboard(region, period_label: str) -> RegionDashboard:
     region_rollup = Rollup.objects.filter(scope="region", region=region, period_label=period_label).first()
     indicators = list(Indicator.objects.filter(plan__in=plans).order_by("plan_id", "seq", "id"))
     year, quarter = parse_period_label(period_label)
-    values = _indicator_rows({"indicator__plan__in": plans}, year, quarter)
+    values = values_by_quarter({"indicator__plan__in": plans}, year, quarter)
     rules = {r.plan_id: r for r in WarningRule.objects.filter(plan__in=plans)}
     leads = defaultdict(set)
     for task_id, agency_id in TaskAssignment.objects.filter(
@@ -627,15 +528,17 @@ def region_dashboard(region, period_label: str) -> RegionDashboard:
             if indicator.plan_id not in below_ids or indicator.plan_id in cells:
                 continue
             plan = plans_by_id[indicator.plan_id]
-            cells[indicator.plan_id] = _card(
+            rule = rules.get(plan.pk) or WarningRule(plan=plan)
+            result = assess(
                 indicator,
                 values.get(indicator.pk, {}),
                 year,
                 quarter,
-                leads=leads.get(indicator.task_id, set()),
-                rule=rules.get(plan.pk) or WarningRule(plan=plan),
-                default_year=plan.end_year or plan.plan_year,
+                leads=leads.get(indicator.task_id, ()),
+                tolerance=rule.yellow_behind_pct,
+                default_target_year=plan.end_year or plan.plan_year,
             )
+            cells[indicator.plan_id] = IndicatorCard.of(result, rule)
         shared.append(
             SharedIndicator(
                 name=name,
