@@ -7,7 +7,6 @@ row by row. Each selector documents how many queries it runs, and the tests pin 
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -64,37 +63,6 @@ def get_region_for_user(user, pk) -> Region:
     if not any(pk in scope for pk in chain):
         raise Http404
     return region
-
-
-# --- periods ----------------------------------------------------------------------------
-@dataclass
-class PeriodChoice:
-    period: ReportingPeriod | None
-    periods: list
-    error: str = ""
-
-
-def period_choose(plan, label: str | None, *, today: dt.date | None = None) -> PeriodChoice:
-    """The quarter a page shows: the one asked for, else the latest whose deadline has
-    passed (the one the office is reviewing), else the first. One query."""
-    periods = list(ReportingPeriod.objects.filter(plan=plan).order_by("year", "quarter"))
-    error = ""
-    if label:
-        wanted = label.strip().upper()
-        for period in periods:
-            if period.label == wanted:
-                return PeriodChoice(period, periods)
-        error = _("没有找到季度“%(label)s”，已显示默认季度。季度应写作 YYYYQn，如 2026Q1。") % {
-            "label": label[:20]
-        }
-    today = today or timezone.localdate()
-    past = [p for p in periods if p.deadline < today]
-    current = [p for p in periods if p.starts_on <= today]
-    if past or current:
-        chosen = (past or current)[-1]
-    else:
-        chosen = periods[0] if periods else None
-    return PeriodChoice(chosen, periods, error)
 
 
 # --- indicators -------------------------------------------------------------------------
@@ -457,28 +425,15 @@ class RegionDashboard:
         }
 
 
-def region_period_labels(region) -> list[str]:
-    labels = (
-        ReportingPeriod.objects.filter(Region.subtree_q([region.pk], prefix="plan__region"))
-        .values_list("label", flat=True)
-        .distinct()
-    )
-    return sorted(set(labels))
-
-
-def region_default_label(labels: list[str], *, today: dt.date | None = None) -> str:
-    """The latest quarter whose reporting deadline has passed, as for a single plan."""
-    from tasks.services import DEADLINE_DAYS_AFTER_QUARTER, parse_period_label, quarter_bounds
-
-    today = today or timezone.localdate()
-    past, started = [], []
-    for label in labels:
-        start, end = quarter_bounds(*parse_period_label(label))
-        if end + dt.timedelta(days=DEADLINE_DAYS_AFTER_QUARTER) < today:
-            past.append(label)
-        if start <= today:
-            started.append(label)
-    return (past or started or labels)[-1 if (past or started) else 0]
+def region_periods(region) -> list:
+    """One quarter per label among the plans of the region and the regions below it (the
+    one with the earliest deadline, so a quarter counts as due once any plan's is): one query."""
+    periods = {}
+    for period in ReportingPeriod.objects.filter(
+        Region.subtree_q([region.pk], prefix="plan__region")
+    ).order_by("-deadline"):
+        periods[period.label] = period
+    return sorted(periods.values(), key=lambda p: (p.year, p.quarter))
 
 
 def region_dashboard(region, period_label: str) -> RegionDashboard:

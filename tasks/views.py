@@ -18,6 +18,7 @@ from agencies.models import Agency, Notification
 from . import selectors
 from .forms import ApproveForm, PeriodDatesForm, ReopenForm, ReportForm, ReturnForm, UploadForm
 from .models import Evidence, ProgressReport, ReportingPeriod, Task, TaskAssignment
+from .periods import choose_period, latest_open
 from .services import (
     ReportConflict,
     evidence_add,
@@ -104,9 +105,10 @@ def agency_home(request):
         raise Http404
     periods = list(selectors.agency_periods(viewer.agency_ids))
     labels = sorted({p.label for p in periods}, reverse=True)
-    label = request.GET.get("period") or selectors.current_label(periods)
-    if label not in labels:
-        label = selectors.current_label(periods)
+    choice = choose_period(periods, request.GET.get("period"), default=latest_open)
+    if choice.notice:
+        messages.warning(request, choice.notice)
+    label = choice.label or None
     chosen = [p for p in periods if p.label == label]
     assignments = selectors.agency_task_assignments(viewer.agency_ids, chosen)
     page = Paginator(assignments, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -470,9 +472,10 @@ def review(request):
     else:
         raise Http404
     periods = list(ReportingPeriod.objects.of_plan(plan).order_by("-year", "-quarter"))
-    period = next((p for p in periods if p.label == request.GET.get("period")), None)
-    if period is None:
-        period = next((p for p in periods if p.opens_on <= today_local()), periods[-1] if periods else None)
+    choice = choose_period(periods, request.GET.get("period"), default=latest_open)
+    if choice.notice:
+        messages.warning(request, choice.notice)
+    period = choice.period
     state = request.GET.get("state", "submitted")
     if state not in ProgressReport.State.values:
         state = ""
