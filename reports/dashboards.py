@@ -129,7 +129,7 @@ class TaskRow:
 
     @property
     def reasons(self):
-        return reasons_text(self.light)
+        return self.light.reasons if self.light else []
 
     @property
     def reasons_head(self):
@@ -139,18 +139,6 @@ class TaskRow:
     @property
     def reasons_rest(self):
         return self.reasons[2:]
-
-
-def reasons_text(light) -> list[str]:
-    if light is None:
-        return []
-    out = []
-    for reason in light.reasons or []:
-        if isinstance(reason, dict):
-            out.append(str(reason.get("text") or reason.get("message") or reason.get("reason") or ""))
-        else:
-            out.append(str(reason))
-    return [r for r in out if r]
 
 
 @dataclass
@@ -346,7 +334,7 @@ class TaskDrilldown:
 
     @property
     def reasons(self):
-        return reasons_text(self.light)
+        return self.light.reasons if self.light else []
 
 
 def task_drilldown(plan, task_pk, period) -> TaskDrilldown:

@@ -160,7 +160,7 @@ def compute_plan_period(*, plan, period, today: dt.date | None = None):
             indicators=[(i.indicator.name, i.indicator.unit, i.assessment) for i in by_task.get(task_id, [])],
         )
         level, reasons = task_light(facts, rule=rule, period=period, today=today, reopened=reopened)
-        lights.append(TaskLight(task_id=task_id, period=period, level=level, reasons=reasons))
+        lights.append(TaskLight(task_id=task_id, period=period, level=level, reason_codes=reasons))
         lead_status = None
         lead_agencies = []
         for agency_id, _name, role in facts.assignments:
