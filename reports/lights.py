@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from indicators import trajectory
+from tasks.periods import agency_deadline
 
 from . import light_reasons as why
 from .models import TaskLight, WarningRule
@@ -55,7 +56,7 @@ def task_light(facts: TaskFacts, *, rule: WarningRule, period, today: dt.date, r
     for agency_id, agency_name, role in facts.assignments:
         report = facts.reports.get(agency_id)
         submitted = report is not None and report["state"] != "draft"
-        deadline = max(period.deadline, reopened.get(agency_id, period.deadline))
+        deadline = agency_deadline(period, reopened, agency_id)
         if not submitted:
             if rule.red_when_missing_after_deadline and today > deadline:
                 red.append(

@@ -33,7 +33,8 @@ from agencies.models import Agency
 from indicators import trajectory
 from indicators.assessment import IndicatorAssessment, assess_plan
 from plans.models import Action, Plan, Region
-from tasks.models import PeriodReopening, ProgressReport, Task, TaskAssignment
+from tasks.models import ProgressReport, Task, TaskAssignment
+from tasks.periods import reopened_until
 
 from .lights import TaskFacts, rule_for_plan, task_light
 from .models import Rollup, TaskLight
@@ -133,7 +134,7 @@ def compute_plan_period(*, plan, period, today: dt.date | None = None):
         "task_id", "agency_id", "state", "status", "percent", "is_late", "return_count"
     ):
         reports[row["task_id"]][row["agency_id"]] = row
-    reopened = dict(PeriodReopening.objects.filter(period=period).values_list("agency_id", "until"))
+    reopened = reopened_until(period)
     indicator_results = assess_indicators(
         plan, period, tolerance=rule.yellow_behind_pct, leads_by_task=leads_by_task
     )

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import ReportingPeriod
+from .models import PeriodReopening, ReportingPeriod
 
 
 def _in_order(periods) -> list:
@@ -84,3 +84,15 @@ def choose_period(
 def choose_plan_period(plan, requested: str | None, **kwargs) -> PeriodChoice:
     """choose_period among the plan's quarters: one query."""
     return choose_period(ReportingPeriod.objects.filter(plan=plan), requested, **kwargs)
+
+
+# --- one agency's deadline --------------------------------------------------------------
+def reopened_until(period) -> dict:
+    """{agency id: date} the office reopened the quarter until, for each agency: one query."""
+    return dict(PeriodReopening.objects.filter(period=period).values_list("agency_id", "until"))
+
+
+def agency_deadline(period, reopened: dict, agency_id) -> dt.date:
+    """An agency's deadline in a quarter: the quarter's, or the later day the office
+    reopened the quarter until for that agency (reopened: as reopened_until returns)."""
+    return max(period.deadline, reopened.get(agency_id, period.deadline))
