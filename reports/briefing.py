@@ -10,11 +10,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from weasyprint import HTML  # imported with the URLconf, so no leader waits for pango to load
 
 from . import charts
 from .briefing_charts import indicator_attainment_bars
 from .dashboards import leader_summary, plan_dashboard
+from .pdf import render_pdf
 
 # Beyond these the PDF would outgrow four pages; the rest stays on the dashboard.
 RED_LIST_LIMIT = 8
@@ -102,5 +102,5 @@ class BriefingExporter:
         return render_to_string("reports/briefing.html", self.context())
 
     def export(self) -> tuple[str, str, bytes]:
-        pdf = HTML(string=self.html(), base_url=str(settings.BASE_DIR)).write_pdf()
+        pdf = render_pdf(self.html())
         return self.filename(), self.mimetype, pdf
