@@ -15,6 +15,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from . import dashboards
 from .briefing import BriefingExporter
 from .dashboards import Filters, get_region_for_user, get_supervised_plan, period_choose
+from .exporters import dashboard_xlsx
 
 
 def _file_response(filename, mimetype, content, *, inline=False):
@@ -30,7 +31,9 @@ def _file_response(filename, mimetype, content, *, inline=False):
 
 def _xlsx(request, title, headers, rows, stem):
     filename = f"{stem}-{title}.xlsx"
-    return _file_response(*dashboards.xlsx_table(title=title, headers=headers, rows=rows, filename=filename))
+    return _file_response(
+        *dashboard_xlsx.xlsx_table(title=title, headers=headers, rows=rows, filename=filename)
+    )
 
 
 def _wants_xlsx(request):
@@ -61,7 +64,7 @@ def plan_dashboard(request, pk):
         messages.warning(request, error)
     board = dashboards.plan_dashboard(plan, choice.period, filters) if choice.period else None
     if board and _wants_xlsx(request):
-        title, headers, rows = dashboards.dashboard_table(board, request.GET.get("table", ""))
+        title, headers, rows = dashboard_xlsx.dashboard_table(board, request.GET.get("table", ""))
         return _xlsx(request, title, headers, rows, f"{plan.region.name}-{choice.period.label}")
     return render(
         request,
@@ -88,7 +91,7 @@ def task_detail(request, pk, task_pk):
         return render(request, "reports/dashboard_task.html", {"plan": plan, "choice": choice, "drill": None})
     drill = dashboards.task_drilldown(plan, task_pk, choice.period)
     if _wants_xlsx(request):
-        title, headers, rows = dashboards.task_table(drill)
+        title, headers, rows = dashboard_xlsx.task_table(drill)
         return _xlsx(request, title, headers, rows, f"{drill.task.number}-{choice.period.label}")
     rows = [(a, r, _report_history_url(r.pk) if r else "") for a, r in drill.reports]
     return render(
@@ -114,7 +117,7 @@ def region_dashboard(request, pk):
         label = dashboards.region_default_label(labels)
     board = dashboards.region_dashboard(region, label) if label else None
     if board and _wants_xlsx(request):
-        title, headers, rows = dashboards.region_table(board, request.GET.get("table", ""))
+        title, headers, rows = dashboard_xlsx.region_table(board, request.GET.get("table", ""))
         return _xlsx(request, title, headers, rows, f"{region.name}-{label}")
     return render(
         request,
