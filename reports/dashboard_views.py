@@ -1,7 +1,5 @@
 """Pages of the office dashboard, the region view, the leader view and the briefing PDF."""
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -12,27 +10,18 @@ from django.utils.translation import gettext as _
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from carbonplan.downloads import file_response
+
 from . import dashboards
 from .briefing import BriefingExporter
 from .dashboards import Filters, get_region_for_user, get_supervised_plan, period_choose
 from .exporters import dashboard_xlsx
 
 
-def _file_response(filename, mimetype, content, *, inline=False):
-    response = HttpResponse(content, content_type=mimetype)
-    disposition = "inline" if inline else "attachment"
-    # An ASCII name for old clients, the Chinese one (RFC 5987) for everyone else.
-    fallback = "carbonplan" + filename[filename.rfind(".") :]
-    response["Content-Disposition"] = (
-        f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
-    )
-    return response
-
-
 def _xlsx(request, title, headers, rows, stem):
     filename = f"{stem}-{title}.xlsx"
-    return _file_response(
-        *dashboard_xlsx.xlsx_table(title=title, headers=headers, rows=rows, filename=filename)
+    return file_response(
+        dashboard_xlsx.xlsx_table(title=title, headers=headers, rows=rows, filename=filename)
     )
 
 
@@ -177,5 +166,5 @@ def briefing_pdf(request, pk):
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    filename, mimetype, content = BriefingExporter(plan=plan, period=choice.period).export()
-    return _file_response(filename, mimetype, content, inline=request.GET.get("download") != "1")
+    export = BriefingExporter(plan=plan, period=choice.period).export()
+    return file_response(export, inline=request.GET.get("download") != "1")

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from carbonplan.downloads import PDF_MIME
+
 from .base import Exporter
 
 # WeasyPrint logs every layout step at INFO; a worker's log needs only its warnings.
@@ -17,7 +19,7 @@ class BulletinPdf(Exporter):
     numbers “— n —”, charts as inline SVG. WeasyPrint embeds the CJK fonts it uses."""
 
     extension = "pdf"
-    mimetype = "application/pdf"
+    mimetype = PDF_MIME
 
     def render(self, context: dict) -> bytes:
         from weasyprint import HTML

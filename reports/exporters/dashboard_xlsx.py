@@ -2,42 +2,21 @@
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
-from decimal import Decimal
 
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from carbonplan.downloads import Export
+from carbonplan.spreadsheets import table_workbook
+
 from ..dashboards import LEVEL_CHOICES, PlanDashboard, RegionDashboard, TaskDrilldown
 
 
-def xlsx_table(*, title: str, headers: list[str], rows: list[list], filename: str) -> tuple[str, str, bytes]:
-    """One table as an .xlsx workbook: (filename, mimetype, bytes)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="EEF2F5")
-        cell.alignment = Alignment(vertical="center")
-    for row in rows:
-        ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
-    for index, header in enumerate(headers, start=1):
-        longest = max(
-            [len(str(header))] + [len(str(r[index - 1])) for r in rows[:200] if r[index - 1] is not None]
-        )
-        ws.column_dimensions[get_column_letter(index)].width = min(60, max(8, longest * 2))
-    ws.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return filename, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buffer.getvalue()
+def xlsx_table(*, title: str, headers: list[str], rows: list[list], filename: str) -> Export:
+    """One table as an .xlsx workbook."""
+    return table_workbook(title=title, headers=headers, rows=rows).export(filename)
 
 
 def _pct(value):
