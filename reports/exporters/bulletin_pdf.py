@@ -4,6 +4,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from carbonplan.downloads import PDF_MIME
+
 from ..charts import bulletin_charts
 from ..pdf import render_pdf
 from .base import Exporter
@@ -14,7 +16,7 @@ class BulletinPdf(Exporter):
     numbers “— n —”, charts as inline SVG. WeasyPrint embeds the CJK fonts it uses."""
 
     extension = "pdf"
-    mimetype = "application/pdf"
+    mimetype = PDF_MIME
 
     def render(self, context: dict) -> bytes:
         # The SVG comes from our own chart code (labels escaped by pygal), never from users.
