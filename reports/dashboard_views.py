@@ -10,12 +10,14 @@ from django.utils.translation import gettext as _
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from agencies.access import Viewer
 from carbonplan.downloads import file_response
 from tasks.periods import choose_period, choose_plan_period
 
 from . import dashboards
+from .access import get_region_for_user, get_supervised_plan
 from .briefing import BriefingExporter
-from .dashboards import Filters, get_region_for_user, get_supervised_plan
+from .dashboards import Filters
 from .exporters import dashboard_xlsx
 
 
@@ -68,7 +70,7 @@ def plan_dashboard(request, pk):
             "status_choices": dashboards.STATUS_CHOICES,
             "level_choices": dashboards.LEVEL_CHOICES,
             "chart_data": board.chart_data() if board and board.has_rollups else None,
-            "is_office": dashboards.Viewer.of(request.user).is_office_of(plan),
+            "is_office": Viewer.of(request.user).is_office_of(plan),
         },
     )
 
