@@ -27,6 +27,10 @@ STATUS_LABELS = {
 }
 
 
+def _read_through(name):
+    return property(lambda self: getattr(self.assessment, name))
+
+
 @dataclass
 class IndicatorAssessment:
     """One indicator at one quarter, with the values of every quarter so far."""
@@ -36,29 +40,16 @@ class IndicatorAssessment:
     value_period: str = ""  # the quarter the value comes from, when older than the one assessed
     series: list = field(default_factory=list)  # [{"period", "value", "expected"}]
 
-    @property
-    def status(self):
-        return self.assessment.status
+    # The verdict and its figures, read through from the trajectory's assessment.
+    status = _read_through("status")
+    value = _read_through("value")
+    expected = _read_through("expected")
+    attainment = _read_through("attainment")
+    behind_pct = _read_through("behind_pct")
 
     @property
     def status_label(self):
         return STATUS_LABELS.get(self.status, self.status)
-
-    @property
-    def value(self):
-        return self.assessment.value
-
-    @property
-    def expected(self):
-        return self.assessment.expected
-
-    @property
-    def attainment(self):
-        return self.assessment.attainment
-
-    @property
-    def behind_pct(self):
-        return self.assessment.behind_pct
 
     @property
     def is_on_track(self):

@@ -21,3 +21,22 @@ def chart_labels() -> dict:
 
 def number_or_none(value):
     return None if value is None else float(value)
+
+
+def action_points(actions, *, with_lights: bool = False) -> list[dict]:
+    """[(Action, Rollup|None)] as the bars of the actions chart."""
+    points = []
+    for action, rollup in actions:
+        point = {
+            "id": action.pk,
+            "name": f"{action.label}{action.title}",
+            "completion": number_or_none(rollup.completion) if rollup else None,
+        }
+        if with_lights:
+            point.update(light_totals(rollup))
+        points.append(point)
+    return points
+
+
+def light_totals(rollup) -> dict:
+    return {level: getattr(rollup, level) if rollup else 0 for level in ("red", "yellow", "green")}

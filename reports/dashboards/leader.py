@@ -8,7 +8,7 @@ from plans.models import Plan
 from tasks.models import ReportingPeriod
 
 from ..models import Rollup
-from .browser_charts import chart_labels, number_or_none
+from .browser_charts import action_points, chart_labels, light_totals
 from .office import PlanDashboard, plan_dashboard
 
 
@@ -24,19 +24,8 @@ class LeaderSummary:
     def chart_data(self):
         return {
             "labels": chart_labels(),
-            "actions": [
-                {
-                    "id": action.pk,
-                    "name": f"{action.label}{action.title}",
-                    "completion": number_or_none(rollup.completion) if rollup else None,
-                }
-                for action, rollup in self.actions
-            ],
-            "lights": {
-                "red": self.overall.red if self.overall else 0,
-                "yellow": self.overall.yellow if self.overall else 0,
-                "green": self.overall.green if self.overall else 0,
-            },
+            "actions": action_points(self.actions),
+            "lights": light_totals(self.overall),
         }
 
     @property

@@ -13,7 +13,7 @@ from plans.models import Plan
 from tasks.models import ReportingPeriod, Task, TaskAssignment
 
 from ..models import Rollup, TaskLight
-from .browser_charts import chart_labels, number_or_none
+from .browser_charts import action_points, chart_labels, light_totals, number_or_none
 from .indicator_cards import indicator_cards
 
 STATUS_CHOICES = [
@@ -138,22 +138,8 @@ class PlanDashboard:
         """What the browser charts draw (JSON-safe)."""
         return {
             "labels": chart_labels(),
-            "actions": [
-                {
-                    "id": action.pk,
-                    "name": f"{action.label}{action.title}",
-                    "completion": number_or_none(rollup.completion) if rollup else None,
-                    "red": rollup.red if rollup else 0,
-                    "yellow": rollup.yellow if rollup else 0,
-                    "green": rollup.green if rollup else 0,
-                }
-                for action, rollup in self.actions
-            ],
-            "lights": {
-                "red": self.overall.red if self.overall else 0,
-                "yellow": self.overall.yellow if self.overall else 0,
-                "green": self.overall.green if self.overall else 0,
-            },
+            "actions": action_points(self.actions, with_lights=True),
+            "lights": light_totals(self.overall),
             "indicators": [
                 {
                     "id": card.indicator.pk,
