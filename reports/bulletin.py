@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tasks.models import ProgressReport, Task, TaskAssignment
 
@@ -220,7 +221,15 @@ def _progress(bulletin_id, percent, message):
 
 
 def bulletin_generate(*, bulletin: Bulletin, today: dt.date | None = None) -> Bulletin:
-    """Build the three files of a requested bulletin, reporting progress as it goes."""
+    """Build the three files of a requested bulletin, reporting progress as it goes.
+
+    A bulletin is an official Chinese document: it is worded in the site's language
+    whatever the language of whoever requested it (jobs may run in the request)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _generate(bulletin=bulletin, today=today)
+
+
+def _generate(*, bulletin: Bulletin, today: dt.date | None) -> Bulletin:
     from .exporters import BulletinDocx, BulletinPdf, BulletinXlsx
 
     pk = bulletin.pk
