@@ -7,14 +7,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Max
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agencies.access import Viewer
+from carbonplan.downloads import DOCX_MIME, PDF_MIME, XLSX_MIME, Export, file_response
 from tasks.models import ReportingPeriod
+from tasks.periods import choose_period
 
 from .access import (
     get_bulletin_for_user,
@@ -30,29 +32,19 @@ from .models import Bulletin, ReminderLog, WarningRule
 from .reminders import missing_rows
 from .services import bulletin_request, warning_rule_update
 
-FORMATS = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+FORMATS = {"pdf": PDF_MIME, "docx": DOCX_MIME, "xlsx": XLSX_MIME}
 
 
 def _periods(plan):
     return list(ReportingPeriod.objects.filter(plan=plan).order_by("-year", "-quarter"))
 
 
-def _pick_period(request, periods, *, today=None):
-    """The quarter asked for (?period=2026Q1), else the latest whose deadline has passed."""
-    from django.utils import timezone
-
-    label = (request.GET.get("period") or request.POST.get("period") or "").strip().upper()
-    if label:
-        for p in periods:
-            if p.label == label:
-                return p
-        raise Http404(_("没有这个季度。"))
-    today = today or timezone.localdate()
-    return next((p for p in periods if p.deadline < today), periods[-1] if periods else None)
+def _chosen_period(request, periods):
+    """The quarter asked for (?period=2026Q1), else the latest due, as on every page."""
+    choice = choose_period(periods, request.GET.get("period"))
+    if choice.notice:
+        messages.warning(request, choice.notice)
+    return choice.period
 
 
 def _bulletin_row(b: Bulletin) -> dict:
@@ -98,7 +90,7 @@ def plan_bulletins(request, plan_id):
         .order_by("-period__year", "-period__quarter", "-version")
     )
     periods = _periods(plan)
-    default_period = _pick_period(request, periods) if periods else None
+    default_period = _chosen_period(request, periods)
     return render(
         request,
         "reports/plan_bulletins.html",
@@ -158,9 +150,7 @@ def bulletin_download(request, bulletin_id, fmt):
         handle = field.open("rb")
     except FileNotFoundError:
         raise Http404(_("文件不存在。"))
-    return FileResponse(
-        handle, as_attachment=True, filename=download_name(bulletin, fmt), content_type=FORMATS[fmt]
-    )
+    return file_response(Export(download_name(bulletin, fmt), FORMATS[fmt], handle))
 
 
 @login_required
@@ -180,15 +170,10 @@ def missing_list(request, plan_id):
     """未报清单 of a plan and quarter, for the office; ?format=xlsx for Excel."""
     plan = get_office_plan(request.user, plan_id)
     periods = _periods(plan)
-    period = _pick_period(request, periods) if periods else None
+    period = _chosen_period(request, periods)
     rows = missing_rows(plan=plan, period=period) if period else []
     if request.GET.get("format") == "xlsx" and period:
-        filename, mimetype, content = MissingXlsx().export({"plan": plan, "period": period, "rows": rows})
-        response = HttpResponse(content, content_type=mimetype)
-        from django.utils.http import content_disposition_header
-
-        response["Content-Disposition"] = content_disposition_header(True, filename)
-        return response
+        return file_response(MissingXlsx().export({"plan": plan, "period": period, "rows": rows}))
     agencies = {}
     for row in rows:
         agencies.setdefault(row["agency"], []).append(row)

@@ -1,7 +1,5 @@
 """Pages of the office dashboard, the region view, the leader view and the briefing PDF."""
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -12,25 +10,22 @@ from django.utils.translation import gettext as _
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from agencies.access import Viewer
+from carbonplan.downloads import file_response
+from tasks.periods import choose_period, choose_plan_period
+
 from . import dashboards
+from .access import get_region_for_user, get_supervised_plan
 from .briefing import BriefingExporter
-from .dashboards import Filters, get_region_for_user, get_supervised_plan, period_choose
-
-
-def _file_response(filename, mimetype, content, *, inline=False):
-    response = HttpResponse(content, content_type=mimetype)
-    disposition = "inline" if inline else "attachment"
-    # An ASCII name for old clients, the Chinese one (RFC 5987) for everyone else.
-    fallback = "carbonplan" + filename[filename.rfind(".") :]
-    response["Content-Disposition"] = (
-        f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
-    )
-    return response
+from .dashboards import Filters
+from .exporters import dashboard_xlsx
 
 
 def _xlsx(request, title, headers, rows, stem):
     filename = f"{stem}-{title}.xlsx"
-    return _file_response(*dashboards.xlsx_table(title=title, headers=headers, rows=rows, filename=filename))
+    return file_response(
+        dashboard_xlsx.xlsx_table(title=title, headers=headers, rows=rows, filename=filename)
+    )
 
 
 def _wants_xlsx(request):
@@ -38,9 +33,9 @@ def _wants_xlsx(request):
 
 
 def _period_or_message(request, plan):
-    choice = period_choose(plan, request.GET.get("period"))
-    if choice.error:
-        messages.warning(request, choice.error)
+    choice = choose_plan_period(plan, request.GET.get("period"))
+    if choice.notice:
+        messages.warning(request, choice.notice)
     return choice
 
 
@@ -61,7 +56,7 @@ def plan_dashboard(request, pk):
         messages.warning(request, error)
     board = dashboards.plan_dashboard(plan, choice.period, filters) if choice.period else None
     if board and _wants_xlsx(request):
-        title, headers, rows = dashboards.dashboard_table(board, request.GET.get("table", ""))
+        title, headers, rows = dashboard_xlsx.dashboard_table(board, request.GET.get("table", ""))
         return _xlsx(request, title, headers, rows, f"{plan.region.name}-{choice.period.label}")
     return render(
         request,
@@ -75,7 +70,7 @@ def plan_dashboard(request, pk):
             "status_choices": dashboards.STATUS_CHOICES,
             "level_choices": dashboards.LEVEL_CHOICES,
             "chart_data": board.chart_data() if board and board.has_rollups else None,
-            "is_office": dashboards.Viewer.of(request.user).is_office_of(plan),
+            "is_office": Viewer.of(request.user).is_office_of(plan),
         },
     )
 
@@ -88,7 +83,7 @@ def task_detail(request, pk, task_pk):
         return render(request, "reports/dashboard_task.html", {"plan": plan, "choice": choice, "drill": None})
     drill = dashboards.task_drilldown(plan, task_pk, choice.period)
     if _wants_xlsx(request):
-        title, headers, rows = dashboards.task_table(drill)
+        title, headers, rows = dashboard_xlsx.task_table(drill)
         return _xlsx(request, title, headers, rows, f"{drill.task.number}-{choice.period.label}")
     rows = [(a, r, _report_history_url(r.pk) if r else "") for a, r in drill.reports]
     return render(
@@ -101,20 +96,13 @@ def task_detail(request, pk, task_pk):
 @login_required
 def region_dashboard(request, pk):
     region = get_region_for_user(request.user, pk)
-    labels = dashboards.region_period_labels(region)
-    label = (request.GET.get("period") or "").strip().upper()
-    if label and label not in labels:
-        messages.warning(
-            request,
-            _("没有找到季度“%(label)s”，已显示默认季度。季度应写作 YYYYQn，如 2026Q1。")
-            % {"label": label[:20]},
-        )
-        label = ""
-    if not label and labels:
-        label = dashboards.region_default_label(labels)
+    choice = choose_period(dashboards.region_periods(region), request.GET.get("period"))
+    if choice.notice:
+        messages.warning(request, choice.notice)
+    labels, label = [p.label for p in choice.periods], choice.label
     board = dashboards.region_dashboard(region, label) if label else None
     if board and _wants_xlsx(request):
-        title, headers, rows = dashboards.region_table(board, request.GET.get("table", ""))
+        title, headers, rows = dashboard_xlsx.region_table(board, request.GET.get("table", ""))
         return _xlsx(request, title, headers, rows, f"{region.name}-{label}")
     return render(
         request,
@@ -167,12 +155,12 @@ def briefing_pdf(request, pk):
     if refusal is not None:
         return refusal
     plan = get_supervised_plan(user, pk)
-    choice = period_choose(plan, request.GET.get("period"))
-    if choice.error or choice.period is None:
+    choice = choose_plan_period(plan, request.GET.get("period"))
+    if choice.notice or choice.period is None:
         return HttpResponse(
-            choice.error or _("该方案还没有填报季度，无法生成简报。"),
+            choice.notice or _("该方案还没有填报季度，无法生成简报。"),
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    filename, mimetype, content = BriefingExporter(plan=plan, period=choice.period).export()
-    return _file_response(filename, mimetype, content, inline=request.GET.get("download") != "1")
+    export = BriefingExporter(plan=plan, period=choice.period).export()
+    return file_response(export, inline=request.GET.get("download") != "1")

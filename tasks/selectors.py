@@ -40,16 +40,6 @@ def agency_periods(agency_ids):
     return ReportingPeriod.objects.filter(plan_id__in=plan_ids).select_related("plan")
 
 
-def current_label(periods) -> str | None:
-    """The latest quarter whose entry window has opened, else the earliest there is."""
-    today = today_local()
-    periods = sorted(periods, key=lambda p: (p.year, p.quarter))
-    opened = [p for p in periods if p.opens_on <= today and not p.is_closed]
-    if opened:
-        return opened[-1].label
-    return periods[0].label if periods else None
-
-
 def agency_task_assignments(agency_ids, periods):
     plan_ids = [p.plan_id for p in periods]
     return (

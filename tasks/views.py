@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,10 +14,12 @@ from django.views.decorators.http import require_POST
 
 from agencies.access import Viewer, get_plan_for_user, get_report_for_user
 from agencies.models import Agency, Notification
+from carbonplan.downloads import Export, file_response
 
 from . import selectors
 from .forms import ApproveForm, PeriodDatesForm, ReopenForm, ReportForm, ReturnForm, UploadForm
 from .models import Evidence, ProgressReport, ReportingPeriod, Task, TaskAssignment
+from .periods import choose_period, latest_open
 from .services import (
     ReportConflict,
     evidence_add,
@@ -104,9 +106,10 @@ def agency_home(request):
         raise Http404
     periods = list(selectors.agency_periods(viewer.agency_ids))
     labels = sorted({p.label for p in periods}, reverse=True)
-    label = request.GET.get("period") or selectors.current_label(periods)
-    if label not in labels:
-        label = selectors.current_label(periods)
+    choice = choose_period(periods, request.GET.get("period"), default=latest_open)
+    if choice.notice:
+        messages.warning(request, choice.notice)
+    label = choice.label or None
     chosen = [p for p in periods if p.label == label]
     assignments = selectors.agency_task_assignments(viewer.agency_ids, chosen)
     page = Paginator(assignments, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -349,9 +352,7 @@ def evidence_download(request, pk):
         handle = evidence.file.open("rb")
     except FileNotFoundError:
         raise Http404
-    return FileResponse(
-        handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
-    )
+    return file_response(Export(evidence.original_name, evidence.content_type, handle))
 
 
 @login_required
@@ -470,9 +471,10 @@ def review(request):
     else:
         raise Http404
     periods = list(ReportingPeriod.objects.of_plan(plan).order_by("-year", "-quarter"))
-    period = next((p for p in periods if p.label == request.GET.get("period")), None)
-    if period is None:
-        period = next((p for p in periods if p.opens_on <= today_local()), periods[-1] if periods else None)
+    choice = choose_period(periods, request.GET.get("period"), default=latest_open)
+    if choice.notice:
+        messages.warning(request, choice.notice)
+    period = choice.period
     state = request.GET.get("state", "submitted")
     if state not in ProgressReport.State.values:
         state = ""
@@ -559,16 +561,7 @@ def period_settings(request, pk):
 @login_required
 def workbook_download(request, period_id):
     period, agency = _agency_period(request.user, period_id)
-    filename, mimetype, content = AgencyQuarterWorkbook(agency=agency, period=period).render()
-    response = HttpResponse(content, content_type=mimetype)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
-    return response
-
-
-def _quote(name):
-    from urllib.parse import quote
-
-    return quote(name)
+    return file_response(AgencyQuarterWorkbook(agency=agency, period=period).export())
 
 
 @login_required

@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from .base import Exporter
+from carbonplan.downloads import PDF_MIME
 
-# WeasyPrint logs every layout step at INFO; a worker's log needs only its warnings.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+from ..charts import bulletin_charts
+from ..pdf import render_pdf
+from .base import Exporter
 
 
 class BulletinPdf(Exporter):
@@ -17,17 +16,13 @@ class BulletinPdf(Exporter):
     numbers “— n —”, charts as inline SVG. WeasyPrint embeds the CJK fonts it uses."""
 
     extension = "pdf"
-    mimetype = "application/pdf"
+    mimetype = PDF_MIME
 
     def render(self, context: dict) -> bytes:
-        from weasyprint import HTML
-
-        from ..bulletin import bulletin_charts
-
         # The SVG comes from our own chart code (labels escaped by pygal), never from users.
         svgs = {name: mark_safe(svg) for name, svg in bulletin_charts(context).items()}
         html = render_to_string(
             "reports/bulletin_pdf.html",
             {**context, "charts": svgs, "font_family": settings.PDF_FONT_FAMILY},
         )
-        return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+        return render_pdf(html)
