@@ -8,10 +8,21 @@ from django.utils.safestring import mark_safe
 
 from carbonplan.downloads import PDF_MIME
 
+from .. import charts
 from .base import Exporter
 
 # WeasyPrint logs every layout step at INFO; a worker's log needs only its warnings.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+
+def bulletin_charts(context: dict) -> dict:
+    o = context["overview"]
+    return {
+        "actions": charts.completion_bars(
+            [(f"{a['label']}{a['title']}", a["completion"]) for a in context["actions"]], width=640
+        ),
+        "lights": charts.lights_donut(o["red"], o["yellow"], o["green"], size=260),
+    }
 
 
 class BulletinPdf(Exporter):
@@ -23,8 +34,6 @@ class BulletinPdf(Exporter):
 
     def render(self, context: dict) -> bytes:
         from weasyprint import HTML
-
-        from ..bulletin import bulletin_charts
 
         # The SVG comes from our own chart code (labels escaped by pygal), never from users.
         svgs = {name: mark_safe(svg) for name, svg in bulletin_charts(context).items()}
