@@ -39,7 +39,7 @@ from .services import (
     title_key,
 )
 
-DOCUMENT_SUFFIXES = (".txt", ".docx")
+DOCUMENT_SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm", ".doc", ".wps")
 WORKBOOK_SUFFIXES = (".xlsx",)
 UPLOAD_SUFFIXES = DOCUMENT_SUFFIXES + WORKBOOK_SUFFIXES
 COMPARATOR_SIGNS = {">=": "≥", "<=": "≤", "~": "≈", "=": "="}
