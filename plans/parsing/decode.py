@@ -12,8 +12,10 @@ import io
 import re
 import zipfile
 
-from . import pdf, webpage, word
 from .errors import PlanParseError
+from .pdf import pdf_text
+from .webpage import page_text
+from .word import convert_to_docx, decode_docx
 
 _EMPTY = "文件为空，没有可读取的内容。"
 _JUNK = (
@@ -47,16 +49,16 @@ def decode_document(data: bytes, filename: str = "") -> str:
         raise PlanParseError(_EMPTY)
     kind = sniff(data, filename)
     if kind == "pdf":
-        return pdf.pdf_text(data)
+        return pdf_text(data)
     if kind == "docx":
-        return word.decode_docx(data)
+        return decode_docx(data)
     if kind in ("doc", "odt", "rtf"):
-        return word.decode_docx(word.convert_to_docx(data, "." + kind))
+        return decode_docx(convert_to_docx(data, "." + kind))
     if kind == "zip":
         raise PlanParseError(_ZIP_NOT_WORD)
     text = _decode_text(data, _declared_charset(data) if kind == "html" else None)
     if kind == "html":
-        text = webpage.page_text(text)
+        text = page_text(text)
     _check_text(text)
     return text
 

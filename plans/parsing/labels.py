@@ -98,4 +98,5 @@ def find_label(s: str) -> Label | None:
 def label_as_written(d: str, label: Label) -> str:
     """The label as the document writes it, without trailing 、 . ， or spaces
     (SCHEMA: "1" for "1.", "（一）" for "（一）")."""
-    return d[label.start : label.end].strip().rstrip("、.．,，").strip()
+    written = d[label.start : label.end].strip().rstrip("、.．,，").strip()
+    return re.sub(r"[ \t\u3000\xa0]+", "", written)  # "（ 1 ）" as "（1）"

@@ -6,10 +6,11 @@ import difflib
 import os
 import re
 
-from . import agencies as ag
-from . import facts
-from . import indicators as ind
-from . import tables as tb
+import plans.parsing.agencies as ag
+import plans.parsing.facts as facts
+import plans.parsing.indicators as ind
+import plans.parsing.tables as tb
+
 from .clean import clean_document, paragraphs
 from .decode import decode_document
 from .errors import PlanParseError

@@ -20,7 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import agencies as ag
+import plans.parsing.agencies as ag
+
 from .labels import find_label, label_as_written
 from .structure import heading_title
 from .textmap import Text
