@@ -71,6 +71,9 @@ def cn_to_int(word: str) -> int:
         elif ch == "百":
             total += (current or 1) * 100
             current = 0
+        elif ch == "千":
+            total += (current or 1) * 1000
+            current = 0
     return total + current
 
 
