@@ -36,7 +36,9 @@ _DISTANCE = {"公里", "千米", "米"}
 _NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
 # A number written in Chinese: 两座, 三个, 十万千瓦, 一百五十个. A lone 一 (一批, 一个,
 # 一家) is an article far more often than a target, and is left out.
-_CN_NUMBER = r"(?:[两二三四五六七八九十][零〇一二两三四五六七八九十百千]*|一[零〇一二两三四五六七八九十百千]+)"
+_CN_NUMBER = (
+    r"(?:[两二三四五六七八九十][零〇一二两三四五六七八九十百千]*|一[零〇一二两三四五六七八九十百千]+)"
+)
 # A whole Chinese number, not the tail of one or an ordinal (第三, 初二).
 _CN_AFTER = r"(?<![零〇一二两三四五六七八九十百千万亿第初周])"
 _BASES = "|".join(re.escape(u) for u in sorted(COUNT_UNITS + MEASURE_UNITS, key=len, reverse=True))

@@ -14,7 +14,7 @@ import plans.parsing.tables as tb
 from .clean import clean_document, paragraphs
 from .decode import decode_document
 from .errors import PlanParseError
-from .structure import ActionPart, Node, Outline, TaskPart, outline
+from .structure import ActionPart, Node, Outline, TaskPart, outline, split_enumerations
 from .textmap import Text
 
 _NO_TASKS = (
@@ -40,6 +40,11 @@ def parse_plan_text(text: str, source_name: str = "") -> dict:
     paras = paragraphs(cleaned)
     clauses = [ag.find_clauses(p) for p in paras]
     ol = outline(paras, bold, clauses)
+    split = split_enumerations(paras, ol)
+    if split is not None:
+        paras = split
+        clauses = [ag.find_clauses(p) for p in paras]
+        ol = outline(paras, bold, clauses)
     tables, rows = _task_tables(paras, ol, clauses)
     if not ol.actions and not tables:
         raise PlanParseError(_NO_TASKS)
@@ -195,6 +200,10 @@ class _Assembler:
             intro_end = part.tasks[0].first  # bold-led tasks after an introduction
         # Agencies written under the action heading stand for tasks that name none.
         intro = ag.merge([c.assignment for _, c in self._clauses_in(node.para, intro_end)])
+        if node.children and all(c.kind == "shi" for c in node.children) and not intro:
+            # "一是……；二是……。（X牵头，Y配合）": the closing clause is for every part.
+            closing = [c.assignment for _, c in self._clauses_in(node.para, node.end)]
+            intro = closing[-1] if closing else intro
         intro_projects = [self.paras[i].d for i in range(node.para, intro_end) if i in self.ol.box_paras]
         if node.children:
             standing += [(i, c.assignment.standing) for i, c in self._clauses_in(node.para, intro_end)]
