@@ -184,7 +184,9 @@ def _continues(previous: _Line, line: _Line, left: float, right: float, text: st
     if previous.cells > 1 or line.cells > 1:
         return False
     size = line.height
-    full = previous.right >= right - 1.5 * size
+    # Chinese text is rarely justified to the last point: line-breaking rules (no line
+    # starts with "，" or "。") leave a wrapped line up to a few characters short.
+    full = previous.right >= right - 3.2 * size
     flush_left = abs(line.left - left) < 0.8 * size
     if not (full and flush_left):
         return False

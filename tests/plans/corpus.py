@@ -187,15 +187,61 @@ def with_debris(text: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def renumbered(text: str) -> str:
-    """Task numbers written 1、 instead of 1．, and action numbers (1) style brackets
-    turned half-width: a plan that uses the other common styles."""
+_CN = "一二三四五六七八九十"
+_TASK = re.compile(r"^(\s*)(\d{1,2})[.．、]\s*")
+_ACTION = re.compile(r"^(\s*)[（(]([一二三四五六七八九十]{1,3})[）)]\s*")
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
+# How a plan may number its actions and its tasks: label makers by number.
+ACTION_STYLES = {
+    "（一）": lambda n, cn: f"（{cn}）",
+    "(一)": lambda n, cn: f"({cn})",
+    "第一条": lambda n, cn: f"第{cn}条 ",
+}
+TASK_STYLES = {
+    "1.": lambda n: f"{n}.",
+    "1、": lambda n: f"{n}、",
+    "（1）": lambda n: f"（{n}）",
+    "(1)": lambda n: f"({n})",
+    "1．": lambda n: f"{n}．",
+    "①": lambda n: _CIRCLED[n - 1],
+}
+
+
+def renumbered(text: str, action_style: str = "(一)", task_style: str = "1、") -> str:
+    """The plan with its actions and tasks numbered in another of the common styles."""
+    action, task = ACTION_STYLES[action_style], TASK_STYLES[task_style]
     lines = []
     for line in text.splitlines():
-        line = re.sub(r"^(\s*)(\d{1,2})[.．]\s*", r"\1\2、", line)
-        line = re.sub(r"^(\s*)（([一二三四五六七八九十]+)）", r"\1(\2)", line)
+        m = _TASK.match(line)
+        if m:
+            line = m.group(1) + task(int(m.group(2))) + line[m.end() :]
+        else:
+            m = _ACTION.match(line)
+            if m:
+                n = _CN.index(m.group(2)[-1]) + 1 + (10 if len(m.group(2)) > 1 else 0)
+                line = m.group(1) + action(n, m.group(2)) + line[m.end() :]
         lines.append(line)
     return "\n".join(lines) + "\n"
+
+
+def to_docx(text: str) -> bytes:
+    """The plan as a .docx with one paragraph per line (bold runs kept)."""
+    import io
+
+    import docx
+
+    document = docx.Document()
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        paragraph = document.add_paragraph()
+        for n, piece in enumerate(_BOLD.split(line.strip())):
+            if piece:
+                paragraph.add_run(piece).bold = n % 2 == 1
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
 
 
 # --- .doc --------------------------------------------------------------------------------
