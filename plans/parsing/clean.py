@@ -99,8 +99,23 @@ def _join_cells(text: Text) -> Text:
     if not pieces:
         return text
     pieces.append(text[last:])
-    out = Text("".join(p.s for p in pieces), "".join(p.d for p in pieces), [i for p in pieces for i in p.pos])
-    return rewrite(out, _BETWEEN_CELLS, "")
+    return rewrite(Text.join(pieces), _BETWEEN_CELLS, "")
+
+
+_ODD_SPACE = re.compile("(?<=[\u4e00-\u9fff])[\u00a0\u2002-\u200a\u202f]+(?=[\u4e00-\u9fff，。、；：）])")
+
+
+def _drop_odd_spaces(text: Text) -> Text:
+    """A no-break or thin space between Chinese characters is converter debris (a plain
+    space there may separate two agency names, and stays)."""
+    pieces, last = [], 0
+    for m in _ODD_SPACE.finditer(text.d):
+        pieces.append(text[last : m.start()])
+        last = m.end()
+    if not pieces:
+        return text
+    pieces.append(text[last:])
+    return Text.join(pieces)
 
 
 def clean_document(raw: str) -> tuple[Text, set[int]]:
@@ -108,6 +123,7 @@ def clean_document(raw: str) -> tuple[Text, set[int]]:
     text = Text.from_source(raw)
     if re.search(r"(?i)<t[dh][\s>]", raw):
         text = _join_cells(text)
+    text = _drop_odd_spaces(text)
     for pattern, action in _RULES:
         if isinstance(action, int):
             text = rewrite(text, pattern, keep=action)
