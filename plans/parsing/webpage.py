@@ -103,7 +103,7 @@ def page_text(markup: str) -> str:
     body = root.find("body")
     content = _content(body if body is not None else root)
     text = _lines(content)
-    if len(_HAN.findall(text)) < 40:
+    if len(_HAN.findall(text)) < 150:  # a title and a notice, not a plan
         raise PlanParseError(NO_BODY)
     if heading and heading not in text[:2000]:
         text = heading + "\n\n" + text

@@ -349,11 +349,14 @@ def convert_to_docx(data: bytes, suffix: str = ".doc") -> bytes:
         source = Path(folder) / f"document{suffix}"
         source.write_bytes(data)
         out = Path(folder) / "out"
+        # A .doc or .wps is read as Word 97 only: LibreOffice would open a damaged one
+        # as plain text and "convert" its bytes.
         command = [
             program,
             f"-env:UserInstallation={Path(folder, 'profile').as_uri()}",
             "--headless",
             "--norestore",
+            *(["--infilter=MS Word 97"] if suffix == ".doc" else []),
             "--convert-to",
             "docx:MS Word 2007 XML",
             "--outdir",
