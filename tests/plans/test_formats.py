@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 
 from plans.parsing import PlanParseError, decode_document, parse_document
 from tests.plans import corpus
-from tests.plans.docs import NAMES, expected_structure, png_bytes
+from tests.plans.docs import NAMES, SMALL_PLAN, expected_structure, png_bytes
 from tests.plans.scoring import THRESHOLDS, below_thresholds, score
 
 no_soffice_skip = pytest.mark.skipif(
@@ -132,6 +132,34 @@ def test_the_import_command_reads_a_pdf_by_its_content(variant, tmp_path):
     out = tmp_path / "out.json"
     call_command("import_plan", str(source), "--json", str(out))
     _assert_scores(json.loads(out.read_text(encoding="utf-8")), "huaihua-city-2026")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("filename", "make"),
+    [
+        ("甲县方案.pdf", lambda: corpus.render_pdf(SMALL_PLAN)),
+        ("甲县方案.html", lambda: corpus.web_page(SMALL_PLAN, "gbk")),
+    ],
+)
+def test_the_office_upload_page_takes_a_pdf_and_a_web_page(world, login, filename, make):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from plans.models import PlanImport
+
+    client = login(world.users.office)
+    response = client.post(
+        reverse("plans:import_list"),
+        {"file": SimpleUploadedFile(filename, make()), "region": world.county_a.pk},
+    )
+    assert response.status_code == 302
+    plan_import = PlanImport.objects.get()
+    assert plan_import.state == "parsed", plan_import.error
+    titles = [t["title"] for a in plan_import.parsed["actions"] for t in a["tasks"]]
+    assert titles[:3] == ["大力发展新能源", "推进绿色交通", "推广绿色建筑"]
+    page = client.get(response["Location"]).content.decode()
+    assert "大力发展新能源" in page
 
 
 # --- bad files ---------------------------------------------------------------------------
