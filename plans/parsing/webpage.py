@@ -75,7 +75,10 @@ _BLOCK = {
     "caption",
     "hr",
 }
+_PLAN_WORDS = ("方案", "计划", "要点", "清单", "通知", "意见", "任务")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+# The fields of an article page: 发布时间 / 来源 / 浏览次数 / 字号 …
+_META_LINE = re.compile(r"\s*(?:发布时间|发布日期|来源|信息来源|浏览次数|浏览量|点击数|字号|作者|责任编辑)\s*[:：]")
 
 
 def page_text(markup: str) -> str:
@@ -103,7 +106,10 @@ def page_text(markup: str) -> str:
     body = root.find("body")
     content = _content(body if body is not None else root)
     text = _lines(content)
-    if len(_HAN.findall(text)) < 150:  # a title and a notice, not a plan
+    running = [
+        line for line in text.splitlines() if line.strip() != heading and not _META_LINE.match(line)
+    ]
+    if len(_HAN.findall("".join(running))) < 40:  # a heading, the page's fields, a notice
         raise PlanParseError(NO_BODY)
     if heading and heading not in text[:2000]:
         text = heading + "\n\n" + text
@@ -137,9 +143,22 @@ def _content(el):
             return el
         total = _own_han(el)
         best = max(children, key=_own_han)
-        if total == 0 or _own_han(best) < 0.7 * total:
+        if total == 0 or _own_han(best) < 0.7 * total or _data_table(best):
             return el
         el = best
+
+
+def _data_table(el) -> bool:
+    """A table of data (a task list), not one that lays out the page: rows of three
+    or more filled cells. The text around it belongs to the plan."""
+    if el.tag not in ("table", "tbody", "thead", "tr"):
+        return False
+    rows = [el] if el.tag == "tr" else el.iter("tr")
+    filled = 0
+    for row in rows:
+        cells = [c for c in row if c.tag in ("td", "th") and (c.text_content() or "").strip()]
+        filled += len(cells) >= 3
+    return filled >= 2 or (el.tag == "tr" and filled >= 1)
 
 
 def _page_heading(root) -> str:
@@ -148,7 +167,7 @@ def _page_heading(root) -> str:
             text = re.sub(r"\s+", "", el.text_content() or "")
             if xpath == "//title":
                 text = re.split(r"[_|]|--", text)[0]
-            if len(_HAN.findall(text)) >= 6 and ("方案" in text or "计划" in text or "通知" in text):
+            if len(_HAN.findall(text)) >= 6 and any(word in text for word in _PLAN_WORDS):
                 return text
     return ""
 
