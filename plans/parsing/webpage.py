@@ -78,7 +78,9 @@ _BLOCK = {
 _PLAN_WORDS = ("方案", "计划", "要点", "清单", "通知", "意见", "任务")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 # The fields of an article page: 发布时间 / 来源 / 浏览次数 / 字号 …
-_META_LINE = re.compile(r"\s*(?:发布时间|发布日期|来源|信息来源|浏览次数|浏览量|点击数|字号|作者|责任编辑)\s*[:：]")
+_META_LINE = re.compile(
+    r"\s*(?:发布时间|发布日期|来源|信息来源|浏览次数|浏览量|点击数|字号|作者|责任编辑)\s*[:：]"
+)
 
 
 def page_text(markup: str) -> str:
@@ -106,9 +108,7 @@ def page_text(markup: str) -> str:
     body = root.find("body")
     content = _content(body if body is not None else root)
     text = _lines(content)
-    running = [
-        line for line in text.splitlines() if line.strip() != heading and not _META_LINE.match(line)
-    ]
+    running = [line for line in text.splitlines() if line.strip() != heading and not _META_LINE.match(line)]
     if len(_HAN.findall("".join(running))) < 40:  # a heading, the page's fields, a notice
         raise PlanParseError(NO_BODY)
     if heading and heading not in text[:2000]:

@@ -47,12 +47,20 @@ PAGE_NUMBER_STYLES = {
 }
 
 
-def pdf_html(text: str, page_numbers: str = "dash", table_rows: int = 0) -> str:
+_ACTION_HEADING = re.compile(r"^\s*[（(][一二三四五六七八九十]+[)）]")
+
+
+def pdf_html(text: str, page_numbers: str = "dash", table_rows: int = 0, big_headings: bool = False) -> str:
     """The HTML WeasyPrint renders: A5 pages with wide margins, the office and the
     document number as a running header, a page number at the foot; with table_rows,
-    an appended 附件 table long enough to run over a page break."""
+    an appended 附件 table long enough to run over a page break; with big_headings,
+    section headings set large and bold so that they break over two lines."""
     header = f"{_issuer(text)}　　{_doc_number(text)}"
-    paras = "\n".join(f"<p>{_paragraph_html(line)}</p>" for line in text.splitlines() if line.strip())
+    paras = "\n".join(
+        f'<p class="{"h" if big_headings and _ACTION_HEADING.match(line) else ""}">{_paragraph_html(line)}</p>'
+        for line in text.splitlines()
+        if line.strip()
+    )
     table = ""
     if table_rows:
         rows = "\n".join(
@@ -73,6 +81,7 @@ body {{ font-family: "Noto Serif CJK SC", "Noto Sans CJK SC", serif; font-size: 
 p {{ margin: 0 0 2pt 0; text-indent: 2em; text-align: justify; }}
 table {{ border-collapse: collapse; width: 100%; font-size: 9pt; }}
 td, th {{ border: 0.5pt solid #000; padding: 2pt 4pt; }}
+p.h {{ font-size: 24pt; font-weight: bold; line-height: 1.3; }}
 </style></head><body>
 {paras}
 {table}
@@ -84,10 +93,12 @@ def _issuer(text: str) -> str:
     return m.group(1) if m else "县人民政府办公室"
 
 
-def render_pdf(text: str, page_numbers: str = "dash", table_rows: int = 0) -> bytes:
+def render_pdf(
+    text: str, page_numbers: str = "dash", table_rows: int = 0, big_headings: bool = False
+) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=pdf_html(text, page_numbers, table_rows)).write_pdf()
+    return HTML(string=pdf_html(text, page_numbers, table_rows, big_headings)).write_pdf()
 
 
 # --- saved web page ----------------------------------------------------------------------

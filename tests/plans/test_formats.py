@@ -35,6 +35,10 @@ VARIANTS = {
         corpus.render_pdf(t, "of", table_rows=45),
         "方案.pdf",
     ),
+    "pdf, headings broken over two lines": lambda t: (
+        corpus.render_pdf(t, "dash", big_headings=True),
+        "方案.pdf",
+    ),
     "web page, UTF-8": lambda t: (corpus.web_page(t, "utf-8"), "方案.html"),
     "web page, GBK": lambda t: (corpus.web_page(t, "gbk"), "方案.htm"),
     "converter debris": lambda t: (corpus.with_debris(t).encode("utf-8"), "方案.txt"),
