@@ -146,9 +146,10 @@ def _drop_furniture(pages: list[list[_Line]]) -> list[list[_Line]]:
         for at_top in (True, False):
             while keep:
                 line = keep[0] if at_top else keep[-1]
-                if _PAGE_NUMBER.match(line.text) or (
-                    len(pages) > 1 and counts[_shape(line.text)] >= repeated
-                ):
+                # A table's header row repeats at the top of every page it runs over: a
+                # row of three or more cells is never furniture.
+                running = line.cells <= 2 and len(pages) > 1 and counts[_shape(line.text)] >= repeated
+                if _PAGE_NUMBER.match(line.text) or running:
                     keep.pop(0 if at_top else -1)
                 else:
                     break
