@@ -46,6 +46,8 @@ class _Line:
     top: float
     bottom: float
     cells: int = 1
+    # The cells of a table row: (left, right, text) of each run of text set apart.
+    cols: list[tuple[float, float, str]] | None = None
 
     @property
     def height(self) -> float:
@@ -104,18 +106,18 @@ def _page_lines(textpage) -> list[_Line]:
     for group in lines:
         group.sort(key=lambda s: s.left)
         text, cells = group[0].text, 1
+        cols = [[group[0].left, group[0].right, group[0].text]]
         for before, seg in zip(group, group[1:], strict=False):
             gap = seg.left - before.right
             if gap > 1.5 * seg.height:
                 text, cells = text.rstrip() + "\t" + seg.text.lstrip(), cells + 1
-            elif (
-                gap > 0.25 * seg.height
-                and re.match(r"[A-Za-z0-9]", seg.text)
-                and re.search(r"[A-Za-z0-9]$", text)
-            ):
-                text += " " + seg.text  # a space between Latin words; none in Chinese
-            else:
-                text += seg.text
+                cols.append([seg.left, seg.right, seg.text])
+                continue
+            # A space between Latin words; none in Chinese.
+            latin = re.match(r"[A-Za-z0-9]", seg.text) and re.search(r"[A-Za-z0-9]$", text)
+            piece = " " + seg.text if gap > 0.25 * seg.height and latin else seg.text
+            text += piece
+            cols[-1][1:] = [seg.right, cols[-1][2] + piece]
         out.append(
             _Line(
                 text,
@@ -124,22 +126,26 @@ def _page_lines(textpage) -> list[_Line]:
                 max(s.top for s in group),
                 min(s.bottom for s in group),
                 cells,
+                [(a, b, t.strip()) for a, b, t in cols],
             )
         )
     return out
 
 
-def _shape(text: str) -> str:
-    return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
+def _where(line: _Line) -> tuple[str, int]:
+    """The line's text with its numbers blanked, and its height on the page (3pt steps)."""
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", line.text)), round(line.top / 3)
 
 
 def _drop_furniture(pages: list[list[_Line]]) -> list[list[_Line]]:
     """Without the running header and footer of each page."""
     edge = 3  # lines at the top and at the bottom of a page that may be furniture
-    counts: Counter[str] = Counter()
+    # A running header or footer stands at the same height on most pages; its numbers
+    # (page, date) may change.
+    counts: Counter[tuple[str, int]] = Counter()
     for lines in pages:
-        counts.update({_shape(line.text) for line in lines[:edge] + lines[-edge:]})
-    repeated = max(2, (len(pages) + 1) // 2)
+        counts.update({_where(line) for line in lines[:edge] + lines[-edge:]})
+    repeated = max(2, len(pages) // 2 + 1)
     out = []
     for lines in pages:
         keep = list(lines)
@@ -148,7 +154,7 @@ def _drop_furniture(pages: list[list[_Line]]) -> list[list[_Line]]:
                 line = keep[0] if at_top else keep[-1]
                 # A table's header row repeats at the top of every page it runs over: a
                 # row of three or more cells is never furniture.
-                running = line.cells <= 2 and len(pages) > 1 and counts[_shape(line.text)] >= repeated
+                running = line.cells <= 2 and len(pages) > 1 and counts[_where(line)] >= repeated
                 if _PAGE_NUMBER.match(line.text) or running:
                     keep.pop(0 if at_top else -1)
                 else:
@@ -171,7 +177,17 @@ def _paragraphs(pages: list[list[_Line]]) -> str:
     right = rights[int(0.9 * (len(rights) - 1))] if rights else max(line.right for line in body)
     paras: list[str] = []
     previous: _Line | None = None
+    table: _Table | None = None
     for line in body:
+        if line.cells >= 3 or (table is not None and table.fits(line)):
+            if table is None or not table.fits(line):
+                table = _Table(line)
+            if table.take(line):
+                paras.append("")
+            paras[-1] = table.row_text()
+            previous = None
+            continue
+        table = None
         text = line.text.strip()
         if previous is not None and _continues(previous, line, left, right, text):
             paras[-1] += text
@@ -179,6 +195,42 @@ def _paragraphs(pages: list[list[_Line]]) -> str:
             paras.append(text)
         previous = line
     return "\n\n".join(paras) + "\n"
+
+
+class _Table:
+    """A table running over lines and pages: its columns are the cells of the row that
+    opened it. A line whose runs of text each sit inside one column belongs to it; a
+    line with text in the first column starts a new row, any other line continues the
+    cells of the current row (a cell's text wrapped over several lines)."""
+
+    def __init__(self, line: _Line):
+        self.lefts = [a for a, _, _ in line.cols]
+        self.size = line.height
+        self.cells: list[str] = []
+
+    def _column(self, left: float, right: float) -> int | None:
+        tol = self.size
+        for j, start in enumerate(self.lefts):
+            end = self.lefts[j + 1] if j + 1 < len(self.lefts) else float("inf")
+            if start - tol <= left < end - tol:
+                return j if right <= end + tol else None
+        return None
+
+    def fits(self, line: _Line) -> bool:
+        return all(self._column(a, b) is not None for a, b, _ in line.cols or [])
+
+    def take(self, line: _Line) -> bool:
+        """Add the line; True when it starts a new row."""
+        placed = {self._column(a, b): t for a, b, t in line.cols}
+        new = not self.cells or 0 in placed
+        if new:
+            self.cells = [""] * len(self.lefts)
+        for j, t in placed.items():
+            self.cells[j] += t
+        return new
+
+    def row_text(self) -> str:
+        return "\t".join(self.cells)
 
 
 def _continues(previous: _Line, line: _Line, left: float, right: float, text: str) -> bool:

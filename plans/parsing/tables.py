@@ -368,6 +368,9 @@ def _read_table(paras: list[Text], header: int, roles: list[str | None]) -> tupl
                 carried[role] = value[role]
         if new:
             source = task_cell or content
+            if not source:
+                i += 1  # a row with a number and agencies but no task: nothing to place
+                continue
             label, title = _title(source)
             if seq is not None:
                 label = seq.d.strip().rstrip("、.．,，").strip() or label

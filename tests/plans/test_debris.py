@@ -166,3 +166,16 @@ def test_a_document_with_no_structure_at_all_is_still_refused():
     with pytest.raises(PlanParseError) as caught:
         parse_plan_text("关于做好节能宣传周工作的通知\n请各单位认真组织开展节能宣传活动，营造良好氛围。\n")
     assert "未找到重点任务" in str(caught.value)
+
+
+def test_a_task_table_row_with_a_number_but_no_task_is_skipped_not_a_crash():
+    text = (
+        "青山县2026年碳达峰工作要点\n附件：重点任务分解表\n序号\t重点任务\t具体内容\t牵头单位\t配合单位\n"
+        "一、能源绿色低碳转型\n1\t大力发展新能源\t力争年内新增光伏装机5万千瓦。\t县发改局\t县供电公司\n"
+        "2\t\t\t县交通运输局\t\n3\t推广新能源汽车\t新建公共充电桩200个。\t县交通运输局\t\n"
+    )
+    tasks = parse_plan_text(text)["actions"][0]["tasks"]
+    assert [(t["label"], t["title"], t["lead"]) for t in tasks] == [
+        ("1", "大力发展新能源", ["县发改局"]),
+        ("3", "推广新能源汽车", ["县交通运输局"]),
+    ]

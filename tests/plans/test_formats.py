@@ -113,6 +113,30 @@ def test_a_table_running_over_a_page_break_keeps_its_rows(variant):
     assert all(r[1:] == [f"重点项目{r[0]}号工程建设", "县发改局", "2026年底前"] for r in rows)
 
 
+def test_a_table_cell_wrapped_over_several_lines_stays_in_its_row():
+    from weasyprint import HTML
+
+    rows = "".join(
+        f"<tr><td>{n}</td><td>推进第{n}批光伏项目建设，力争年内新增装机{n}万千瓦，同步建设配套储能设施。</td>"
+        "<td>县发改局</td></tr>"
+        for n in range(1, 31)
+    )
+    page = (
+        "<style>@page { size: A5; margin: 20mm; } td { vertical-align: top; padding: 2pt 8pt; }</style>"
+        '<table><tr><td style="width:14%">序号</td><td>工作任务</td><td style="width:26%">牵头单位</td></tr>'
+        f"{rows}</table>"
+    )
+    text = decode_document(HTML(string=page).write_pdf(), "表.pdf")
+    rows = [line.split("\t") for line in text.splitlines() if "\t" in line]
+    assert rows[0] == ["序号", "工作任务", "牵头单位"]
+    assert [r[0] for r in rows[1:]] == [str(n) for n in range(1, 31)]
+    assert all(
+        r[1] == f"推进第{r[0]}批光伏项目建设，力争年内新增装机{r[0]}万千瓦，同步建设配套储能设施。"
+        and r[2] == "县发改局"
+        for r in rows[1:]
+    )
+
+
 @pytest.mark.parametrize("kind", ["web page, UTF-8", "web page, GBK"])
 def test_web_page_furniture_is_not_imported(variant, kind):
     text = decode_document(*variant("yueyang-county-2024", kind))
