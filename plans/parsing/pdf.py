@@ -173,6 +173,7 @@ def _paragraphs(pages: list[list[_Line]]) -> str:
     # The text block: the most common left edge, and the right edge that wrapped lines
     # reach (most lines of a plan are wrapped lines).
     left = Counter(round(line.left) for line in body).most_common(1)[0][0]
+    body_size = sorted(line.height for line in body)[len(body) // 2]
     rights = sorted(line.right for line in body if line.cells == 1)
     right = rights[int(0.9 * (len(rights) - 1))] if rights else max(line.right for line in body)
     paras: list[str] = []
@@ -189,12 +190,24 @@ def _paragraphs(pages: list[list[_Line]]) -> str:
             continue
         table = None
         text = line.text.strip()
-        if previous is not None and _continues(previous, line, left, right, text):
+        if previous is not None and _continues(previous, line, left, right, text, body_size):
             paras[-1] += text
         else:
             paras.append(text)
         previous = line
     return "\n\n".join(paras) + "\n"
+
+
+def _title_lines(previous: _Line, line: _Line, left: float, right: float, body_size: float) -> bool:
+    """Two lines of a title set large and centred: "…关于印发《…碳达峰" / "实施方案》的通知"."""
+    middle = (left + right) / 2
+    size = line.height
+
+    def centred(x: _Line) -> bool:
+        return abs((x.left + x.right) / 2 - middle) < 1.5 * size
+
+    large = size > 1.15 * body_size and abs(previous.height - size) < 0.15 * size
+    return large and centred(previous) and centred(line)
 
 
 class _Table:
@@ -233,10 +246,12 @@ class _Table:
         return "\t".join(self.cells)
 
 
-def _continues(previous: _Line, line: _Line, left: float, right: float, text: str) -> bool:
+def _continues(previous: _Line, line: _Line, left: float, right: float, text: str, body_size: float) -> bool:
     if previous.cells > 1 or line.cells > 1:
         return False
     size = line.height
+    if _title_lines(previous, line, left, right, body_size) and not LABEL.match(text):
+        return previous.text.rstrip()[-1:] not in _SENTENCE_END
     # Chinese text is rarely justified to the last point: line-breaking rules (no line
     # starts with "，" or "。") leave a wrapped line up to a few characters short.
     full = previous.right >= right - 3.2 * size

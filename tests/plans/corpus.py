@@ -50,6 +50,14 @@ PAGE_NUMBER_STYLES = {
 _ACTION_HEADING = re.compile(r"^\s*[（(][一二三四五六七八九十]+[)）]")
 
 
+def _heading_class(line: str, big: bool) -> str:
+    if big and _ACTION_HEADING.match(line):
+        return "h"
+    if big and re.search(r"方案(?:》的通知)?$", line.strip()) and len(line.strip()) <= 40:
+        return "title"  # the plan's title, large and centred: it breaks over two lines
+    return ""
+
+
 def pdf_html(text: str, page_numbers: str = "dash", table_rows: int = 0, big_headings: bool = False) -> str:
     """The HTML WeasyPrint renders: A5 pages with wide margins, the office and the
     document number as a running header, a page number at the foot; with table_rows,
@@ -57,7 +65,7 @@ def pdf_html(text: str, page_numbers: str = "dash", table_rows: int = 0, big_hea
     section headings set large and bold so that they break over two lines."""
     header = f"{_issuer(text)}　　{_doc_number(text)}"
     paras = "\n".join(
-        f'<p class="{"h" if big_headings and _ACTION_HEADING.match(line) else ""}">{_paragraph_html(line)}</p>'
+        f'<p class="{_heading_class(line, big_headings)}">{_paragraph_html(line)}</p>'
         for line in text.splitlines()
         if line.strip()
     )
@@ -82,6 +90,7 @@ p {{ margin: 0 0 2pt 0; text-indent: 2em; text-align: justify; }}
 table {{ border-collapse: collapse; width: 100%; font-size: 9pt; }}
 td, th {{ border: 0.5pt solid #000; padding: 2pt 4pt; }}
 p.h {{ font-size: 24pt; font-weight: bold; line-height: 1.3; }}
+p.title {{ font-size: 22pt; text-align: center; text-indent: 0; line-height: 1.4; margin: 6pt 0; }}
 </style></head><body>
 {paras}
 {table}

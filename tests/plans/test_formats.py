@@ -106,6 +106,13 @@ def test_pdf_text_has_no_running_headers_or_page_numbers_and_paragraphs_are_whol
         assert len(lines) <= len(source) + (50 if "table" in kind else 3)
 
 
+def test_headings_and_a_centred_title_set_over_two_lines_are_whole(variant):
+    text = decode_document(*variant("yueyang-county-2024", "pdf, headings broken over two lines"))
+    lines = [line.strip() for line in text.splitlines()]
+    assert "关于印发《岳阳县碳达峰实施方案》的通知" in lines
+    assert "(二)能源绿色低碳转型行动" in lines
+
+
 def test_a_table_running_over_a_page_break_keeps_its_rows(variant):
     text = decode_document(*variant(corpus.NAMES[0], "pdf, 第N页 共M页 and a table over a page break"))
     rows = [line.split("\t") for line in text.splitlines() if re.match(r"\d+\t重点项目", line)]
