@@ -17,7 +17,7 @@ from agencies.access import Viewer
 
 from .models import PlanImport, Region
 
-DOCUMENT_SUFFIXES = (".txt", ".docx")
+DOCUMENT_SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm", ".doc", ".wps")
 WORKBOOK_SUFFIXES = (".xlsx",)
 UPLOAD_SUFFIXES = DOCUMENT_SUFFIXES + WORKBOOK_SUFFIXES
 
