@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import SimpleRateThrottle
 
-from .access import Viewer
+from carbonplan.access import Viewer
+
 from .exports import EXPORT_MAX_ROWS, AuditExporter
 from .filters import AuditEntryFilter, action_label
 from .selectors import audit_entries_for

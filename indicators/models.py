@@ -12,11 +12,6 @@ class IndicatorQuerySet(models.QuerySet):
     def goals(self):
         return self.filter(task__isnull=True)
 
-    def visible_to(self, user):
-        from agencies.access import Viewer
-
-        return Viewer.of(user).filter_plans_related(self, "plan")
-
 
 class Indicator(models.Model):
     """指标: a quantitative target of a plan (主要目标, task=None) or of one task."""
@@ -114,13 +109,6 @@ class Indicator(models.Model):
             raise ValidationError(errors)
 
 
-class IndicatorValueQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from agencies.access import Viewer
-
-        return Viewer.of(user).filter_plans_related(self, "indicator__plan")
-
-
 class IndicatorValue(models.Model):
     """指标值: the value an agency reports for an indicator in a quarter."""
 
@@ -154,8 +142,6 @@ class IndicatorValue(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects = IndicatorValueQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("指标值")

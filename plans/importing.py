@@ -16,17 +16,15 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from agencies.access import Viewer
 from agencies.audit import audit_log
 from agencies.models import Agency
 from agencies.names import canonical, clean_name, looks_like_short_form, suggest_matches
 from agencies.services import agency_add_alias, agency_find, role_grant
+from carbonplan.access import Viewer, import_regions_for
 
 from .models import Plan, PlanImport, Region
 from .services import (
@@ -43,52 +41,6 @@ DOCUMENT_SUFFIXES = (".txt", ".docx")
 WORKBOOK_SUFFIXES = (".xlsx",)
 UPLOAD_SUFFIXES = DOCUMENT_SUFFIXES + WORKBOOK_SUFFIXES
 COMPARATOR_SIGNS = {">=": "≥", "<=": "≤", "~": "≈", "=": "="}
-
-
-# --- access ------------------------------------------------------------------------------
-def import_regions_for(user):
-    """Regions the user may import plans into: those of the office's plans and the
-    regions (with everything below them) it is the office of."""
-    viewer = Viewer.of(user)
-    if viewer.is_admin:
-        return Region.objects.all()
-    q = Q(plans__in=list(viewer.office_plan_ids)) if viewer.office_plan_ids else Q(pk__in=[])
-    if viewer.office_region_ids:
-        ids = list(viewer.office_region_ids)
-        q |= Q(pk__in=ids) | Q(parent__in=ids) | Q(parent__parent__in=ids)
-    return Region.objects.filter(q).distinct()
-
-
-def _subtree_region_q(viewer):
-    ids = list(viewer.office_region_ids)
-    return Q(region__in=ids) | Q(region__parent__in=ids) | Q(region__parent__parent__in=ids)
-
-
-def imports_visible_to(user):
-    """PlanImports the user may see: those in a region it is the office of, those it
-    uploaded, and those revising one of its plans."""
-    viewer = Viewer.of(user)
-    qs = PlanImport.objects.select_related("region", "uploaded_by", "plan", "replaces")
-    if viewer.is_admin:
-        return qs
-    if not viewer.is_office:
-        return qs.none()
-    q = Q(uploaded_by=user) | Q(replaces__in=list(viewer.office_plan_ids))
-    if viewer.office_region_ids:
-        q |= _subtree_region_q(viewer)
-    return qs.filter(q)
-
-
-def require_office(user):
-    if not Viewer.of(user).is_office:
-        raise PermissionDenied
-
-
-def get_import_for_user(user, pk) -> PlanImport:
-    """The import, for an office that may see it: 403 for users who are no office at
-    all, 404 for other offices."""
-    require_office(user)
-    return get_object_or_404(imports_visible_to(user), pk=pk)
 
 
 # --- parsing -----------------------------------------------------------------------------
@@ -672,7 +624,7 @@ def plan_import_commit(*, plan_import: PlanImport, by, region=None, aliases: dic
             source_name=plan_import.original_name,
         )
         counts = {"tasks_added": sum(1 for _ in iter_tasks(parsed))}
-        if not Viewer.of(by).is_admin and not _sees_region(by, region):
+        if not Viewer.of(by).is_office_of_region(region):
             role_grant(user=by, kind="office", plan=plan, by=by)
     plan_import.region = region
     plan_import.plan = plan
@@ -681,15 +633,6 @@ def plan_import_commit(*, plan_import: PlanImport, by, region=None, aliases: dic
     plan_import.save(update_fields=["region", "plan", "state", "committed_at"])
     audit_log(actor=by, action="plan_import.commit", target=plan_import, plan=plan, changes=counts)
     return plan
-
-
-def _sees_region(user, region) -> bool:
-    viewer = Viewer.of(user)
-    chain, node = [], region
-    while node is not None:
-        chain.append(node.pk)
-        node = node.parent
-    return any(r in viewer.office_region_ids for r in chain)
 
 
 @transaction.atomic

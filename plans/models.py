@@ -37,27 +37,33 @@ class Region(models.Model):
     def __str__(self):
         return self.name
 
+    def ancestor_ids(self) -> list[int]:
+        """This region's id and those of the regions above it, nearest first (walks the
+        `parent` links, so select_related them when it matters)."""
+        ids, node = [], self
+        while node is not None:
+            ids.append(node.pk)
+            node = node.parent
+        return ids
+
     @staticmethod
     def subtree_q(region_ids, prefix="region"):
-        """Q matching objects whose region is one of region_ids or below it.
+        """Q matching objects whose region is one of region_ids or below it; with an
+        empty prefix, the regions themselves.
 
         Regions are at most three levels deep (province → city → county), so two
         parent hops cover every descendant without a recursive query.
         """
         ids = list(region_ids)
+        path = f"{prefix}__" if prefix else ""
         return (
-            Q(**{f"{prefix}__in": ids})
-            | Q(**{f"{prefix}__parent__in": ids})
-            | Q(**{f"{prefix}__parent__parent__in": ids})
+            Q(**{f"{prefix}__in" if prefix else "pk__in": ids})
+            | Q(**{f"{path}parent__in": ids})
+            | Q(**{f"{path}parent__parent__in": ids})
         )
 
 
 class PlanQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from agencies.access import Viewer
-
-        return Viewer.of(user).filter_plans(self)
-
     def with_counts(self):
         return self.annotate(
             action_count=models.Count("actions", distinct=True),

@@ -7,7 +7,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agencies.access import Viewer, get_plan_for_user
+from carbonplan.access import (
+    Viewer,
+    get_import_for_user,
+    get_plan_for_user,
+    imports_visible_to,
+    require_office,
+)
 from indicators.models import Indicator
 
 from . import importing
@@ -49,7 +55,7 @@ def _quote(name):
 
 @login_required
 def import_list(request):
-    importing.require_office(request.user)
+    require_office(request.user)
     initial = {}
     if request.GET.get("replaces", "").isdigit():
         initial["replaces"] = int(request.GET["replaces"])
@@ -71,7 +77,7 @@ def import_list(request):
                 messages.error(request, _("无法解析“%(name)s”：%(error)s") % {
                     "name": plan_import.original_name, "error": plan_import.error})  # fmt: skip
             return redirect("plans:import_review", pk=plan_import.pk)
-    imports = importing.imports_visible_to(request.user).order_by("-created_at")[:100]
+    imports = imports_visible_to(request.user).order_by("-created_at")[:100]
     return render(request, "plans/import_list.html", {"form": form, "imports": imports})
 
 
@@ -145,7 +151,7 @@ def _review_context(request, plan_import, *, errors=None, commit_form=None, regi
 
 @login_required
 def import_review(request, pk):
-    plan_import = importing.get_import_for_user(request.user, pk)
+    plan_import = get_import_for_user(request.user, pk)
     if request.method == "POST":
         try:
             errors = importing.plan_import_update(plan_import=plan_import, post=request.POST, by=request.user)
@@ -164,7 +170,7 @@ def import_review(request, pk):
 @login_required
 @require_POST
 def import_region(request, pk):
-    plan_import = importing.get_import_for_user(request.user, pk)
+    plan_import = get_import_for_user(request.user, pk)
     form = RegionForm(request.POST, user=request.user)
     if form.is_valid():
         try:
@@ -181,7 +187,7 @@ def import_region(request, pk):
 @login_required
 @require_POST
 def import_commit(request, pk):
-    plan_import = importing.get_import_for_user(request.user, pk)
+    plan_import = get_import_for_user(request.user, pk)
     matching = importing.agency_matching(plan_import.parsed or {}, plan_import.region)
     form = CommitForm(request.POST, matching=matching)
     if form.is_valid():
@@ -202,7 +208,7 @@ def import_commit(request, pk):
 @login_required
 @require_POST
 def import_discard(request, pk):
-    plan_import = importing.get_import_for_user(request.user, pk)
+    plan_import = get_import_for_user(request.user, pk)
     try:
         importing.plan_import_discard(plan_import=plan_import, by=request.user)
     except ValidationError as exc:

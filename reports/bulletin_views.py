@@ -13,16 +13,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from agencies.access import Viewer
-from tasks.models import ReportingPeriod
-
-from .access import (
+from carbonplan.access import (
+    Viewer,
     get_bulletin_for_user,
     get_office_plan,
     get_supervised_plan,
     office_plans,
     supervised_plans,
 )
+from tasks.models import ReportingPeriod
+
 from .bulletin import download_name
 from .exporters import MissingXlsx
 from .lights import rule_for_plan

@@ -12,9 +12,11 @@ from django.utils.translation import gettext as _
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from carbonplan.access import Viewer, get_region_for_user, get_supervised_plan
+
 from . import dashboards
 from .briefing import BriefingExporter
-from .dashboards import Filters, get_region_for_user, get_supervised_plan, period_choose
+from .dashboards import Filters, period_choose
 
 
 def _file_response(filename, mimetype, content, *, inline=False):
@@ -75,7 +77,7 @@ def plan_dashboard(request, pk):
             "status_choices": dashboards.STATUS_CHOICES,
             "level_choices": dashboards.LEVEL_CHOICES,
             "chart_data": board.chart_data() if board and board.has_rollups else None,
-            "is_office": dashboards.Viewer.of(request.user).is_office_of(plan),
+            "is_office": Viewer.of(request.user).is_office_of(plan),
         },
     )
 

@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from agencies.access import Viewer, get_plan_for_user
 from indicators import trajectory
 from indicators.models import Indicator, IndicatorValue
 from plans.models import Plan, Region
@@ -36,32 +35,6 @@ STATUS_CHOICES = [
     ("unreported", gettext_lazy("未报送")),
 ]
 LEVEL_CHOICES = TaskLight.Level.choices
-
-
-# --- access -----------------------------------------------------------------------------
-def get_supervised_plan(user, pk) -> Plan:
-    """The plan for its office and leaders. Agency staff may see the plan itself but not
-    its dashboards (other agencies' figures), so they get the same 404 as outsiders."""
-    plan = get_plan_for_user(user, pk)
-    if not Viewer.of(user).supervises(plan):
-        raise Http404
-    return plan
-
-
-def get_region_for_user(user, pk) -> Region:
-    """A region for the office or leaders of it or of a region above it; 404 otherwise."""
-    region = get_object_or_404(Region.objects.select_related("parent", "parent__parent"), pk=pk)
-    viewer = Viewer.of(user)
-    if viewer.is_admin:
-        return region
-    scope = viewer.office_region_ids | viewer.leader_region_ids
-    chain, node = [], region
-    while node is not None:
-        chain.append(node.pk)
-        node = node.parent
-    if not any(pk in scope for pk in chain):
-        raise Http404
-    return region
 
 
 # --- periods ----------------------------------------------------------------------------

@@ -16,11 +16,6 @@ class TaskQuerySet(models.QuerySet):
     def for_agency(self, agency):
         return self.filter(assignments__agency=agency).distinct()
 
-    def visible_to(self, user):
-        from agencies.access import Viewer
-
-        return Viewer.of(user).filter_tasks(self)
-
     def with_assignments(self):
         return self.select_related("action", "action__plan").prefetch_related(
             models.Prefetch("assignments", queryset=TaskAssignment.objects.select_related("agency"))
@@ -192,11 +187,6 @@ class PeriodReopening(models.Model):
 
 
 class ProgressReportQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from agencies.access import Viewer
-
-        return Viewer.of(user).filter_reports(self)
-
     def for_agency(self, agency):
         return self.filter(agency=agency)
 
