@@ -5,15 +5,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
-class AgencyQuerySet(models.QuerySet):
-    def in_region(self, region):
-        return self.filter(region=region)
-
-    def matching(self, name):
-        """Agencies whose full name, short name or an alias is `name`."""
-        return self.filter(Q(name=name) | Q(short_name=name) | Q(aliases__contains=[name]))
-
-
 class Agency(models.Model):
     """单位: an agency of a region (县发改局 = 县发展和改革局)."""
 
@@ -33,8 +24,6 @@ class Agency(models.Model):
     aliases = models.JSONField(_("别名"), default=list, blank=True)
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.GOVERNMENT)
     is_active = models.BooleanField(_("启用"), default=True)
-
-    objects = AgencyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("单位")
@@ -58,11 +47,6 @@ class Agency(models.Model):
     @property
     def display_name(self):
         return self.short_name or self.name
-
-
-class RoleQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return self.filter(user=user).select_related("agency", "plan", "region")
 
 
 class Role(models.Model):
@@ -104,8 +88,6 @@ class Role(models.Model):
         on_delete=models.CASCADE,
         related_name="roles",
     )
-
-    objects = RoleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("角色")

@@ -13,9 +13,6 @@ class TaskQuerySet(models.QuerySet):
     def of_plan(self, plan):
         return self.filter(action__plan=plan)
 
-    def for_agency(self, agency):
-        return self.filter(assignments__agency=agency).distinct()
-
     def with_assignments(self):
         return self.select_related("action", "action__plan").prefetch_related(
             models.Prefetch("assignments", queryset=TaskAssignment.objects.select_related("agency"))
@@ -102,9 +99,6 @@ class ReportingPeriodQuerySet(models.QuerySet):
     def of_plan(self, plan):
         return self.filter(plan=plan)
 
-    def open_on(self, day):
-        return self.filter(opens_on__lte=day, is_closed=False)
-
 
 class ReportingPeriod(models.Model):
     """季度: one quarter of a plan's reporting, labelled 2026Q1."""
@@ -187,17 +181,11 @@ class PeriodReopening(models.Model):
 
 
 class ProgressReportQuerySet(models.QuerySet):
-    def for_agency(self, agency):
-        return self.filter(agency=agency)
-
     def of_plan(self, plan):
         return self.filter(task__action__plan=plan)
 
     def in_period(self, period):
         return self.filter(period=period)
-
-    def with_related(self):
-        return self.select_related("task", "task__action", "agency", "period")
 
 
 class ProgressReport(models.Model):
