@@ -49,6 +49,13 @@ class Agency(models.Model):
         return self.short_name or self.name
 
 
+class RoleKind(models.TextChoices):
+    STAFF = "staff", _("填报人")
+    OFFICE = "office", _("专班办公室")
+    LEADER = "leader", _("领导")
+    ADMIN = "admin", _("管理员")
+
+
 class Role(models.Model):
     """What a person does in carbonplan.
 
@@ -56,11 +63,7 @@ class Role(models.Model):
     plans and those below it); leader: read-only over a plan or region; admin: everything.
     """
 
-    class Kind(models.TextChoices):
-        STAFF = "staff", _("填报人")
-        OFFICE = "office", _("专班办公室")
-        LEADER = "leader", _("领导")
-        ADMIN = "admin", _("管理员")
+    Kind = RoleKind
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -93,14 +96,14 @@ class Role(models.Model):
         verbose_name = _("角色")
         verbose_name_plural = _("角色")
         constraints = [
+            models.CheckConstraint(condition=Q(kind__in=RoleKind.values), name="role_kind_valid"),
             models.CheckConstraint(
-                condition=Q(kind__in=["staff", "office", "leader", "admin"]), name="role_kind_valid"
+                condition=~Q(kind=RoleKind.STAFF) | Q(agency__isnull=False), name="role_staff_has_agency"
             ),
             models.CheckConstraint(
-                condition=~Q(kind="staff") | Q(agency__isnull=False), name="role_staff_has_agency"
-            ),
-            models.CheckConstraint(
-                condition=~Q(kind__in=["office", "leader"]) | Q(plan__isnull=False) | Q(region__isnull=False),
+                condition=~Q(kind__in=[RoleKind.OFFICE, RoleKind.LEADER])
+                | Q(plan__isnull=False)
+                | Q(region__isnull=False),
                 name="role_office_leader_has_scope",
             ),
             models.UniqueConstraint(

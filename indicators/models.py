@@ -13,19 +13,24 @@ class IndicatorQuerySet(models.QuerySet):
         return self.filter(task__isnull=True)
 
 
+class IndicatorComparator(models.TextChoices):
+    AT_LEAST = ">=", "≥"
+    AT_MOST = "<=", "≤"
+    ABOUT = "~", "≈"
+    EQUAL = "=", "="
+
+
+class TargetChange(models.TextChoices):
+    LEVEL = "level", _("水平值")
+    DECREASE = "decrease", _("下降")
+    INCREASE = "increase", _("提高")
+
+
 class Indicator(models.Model):
     """指标: a quantitative target of a plan (主要目标, task=None) or of one task."""
 
-    class Comparator(models.TextChoices):
-        AT_LEAST = ">=", "≥"
-        AT_MOST = "<=", "≤"
-        ABOUT = "~", "≈"
-        EQUAL = "=", "="
-
-    class Change(models.TextChoices):
-        LEVEL = "level", _("水平值")
-        DECREASE = "decrease", _("下降")
-        INCREASE = "increase", _("提高")
+    Comparator = IndicatorComparator
+    Change = TargetChange
 
     class Category(models.TextChoices):
         CONTROL = "control", _("控制指标")
@@ -75,10 +80,10 @@ class Indicator(models.Model):
         ordering = ["plan", "task", "seq", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(comparator__in=[">=", "<=", "~", "="]), name="indicator_comparator_valid"
+                condition=Q(comparator__in=IndicatorComparator.values), name="indicator_comparator_valid"
             ),
             models.CheckConstraint(
-                condition=Q(change__in=["level", "decrease", "increase"]), name="indicator_change_valid"
+                condition=Q(change__in=TargetChange.values), name="indicator_change_valid"
             ),
             models.CheckConstraint(
                 condition=Q(target_max__isnull=True) | Q(target_max__gte=models.F("target")),

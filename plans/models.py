@@ -4,13 +4,16 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
+class RegionLevel(models.TextChoices):
+    PROVINCE = "province", _("省")
+    CITY = "city", _("市")
+    COUNTY = "county", _("县（区）")
+
+
 class Region(models.Model):
     """A province, city or county. Plans and agencies belong to one."""
 
-    class Level(models.TextChoices):
-        PROVINCE = "province", _("省")
-        CITY = "city", _("市")
-        COUNTY = "county", _("县（区）")
+    Level = RegionLevel
 
     name = models.CharField(_("名称"), max_length=64)
     level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
@@ -29,9 +32,7 @@ class Region(models.Model):
         ordering = ["level", "name"]
         constraints = [
             models.UniqueConstraint(fields=["parent", "name"], name="region_unique_name_under_parent"),
-            models.CheckConstraint(
-                condition=Q(level__in=["province", "city", "county"]), name="region_level_valid"
-            ),
+            models.CheckConstraint(condition=Q(level__in=RegionLevel.values), name="region_level_valid"),
         ]
 
     def __str__(self):

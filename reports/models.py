@@ -47,16 +47,19 @@ class Bulletin(models.Model):
         return f"{self.plan} {self.period} 第{self.version}版"
 
 
+class RollupScope(models.TextChoices):
+    TASK = "task", _("任务")
+    ACTION = "action", _("重点行动")
+    PLAN = "plan", _("方案")
+    AGENCY = "agency", _("单位")
+    REGION = "region", _("地区")
+
+
 class Rollup(models.Model):
     """Stored progress figures of one task, action, plan, agency or region in a quarter,
     so dashboards read a row instead of aggregating thousands of reports."""
 
-    class Scope(models.TextChoices):
-        TASK = "task", _("任务")
-        ACTION = "action", _("重点行动")
-        PLAN = "plan", _("方案")
-        AGENCY = "agency", _("单位")
-        REGION = "region", _("地区")
+    Scope = RollupScope
 
     scope = models.CharField(_("范围"), max_length=8, choices=Scope.choices)
     period_label = models.CharField(_("季度"), max_length=8)
@@ -122,7 +125,7 @@ class Rollup(models.Model):
                 nulls_distinct=False,
             ),
             models.CheckConstraint(
-                condition=Q(scope__in=["task", "action", "plan", "agency", "region"]),
+                condition=Q(scope__in=RollupScope.values),
                 name="rollup_scope_valid",
             ),
         ]
@@ -213,14 +216,17 @@ class TaskLight(models.Model):
         return f"{self.task_id} {self.period_id} {self.level}"
 
 
+class ReminderStage(models.TextChoices):
+    REMIND = "remind", _("提醒")
+    URGE = "urge", _("催办")
+    ESCALATE = "escalate", _("通报")
+
+
 class ReminderLog(models.Model):
     """What reminder went out for which quarter, agency and stage, to whom: the unique
     constraint is what keeps a reminder from being sent twice."""
 
-    class Stage(models.TextChoices):
-        REMIND = "remind", _("提醒")
-        URGE = "urge", _("催办")
-        ESCALATE = "escalate", _("通报")
+    Stage = ReminderStage
 
     period = models.ForeignKey(
         "tasks.ReportingPeriod",
@@ -259,9 +265,7 @@ class ReminderLog(models.Model):
                 condition=Q(agency__isnull=True),
                 name="reminder_once_per_office_stage",
             ),
-            models.CheckConstraint(
-                condition=Q(stage__in=["remind", "urge", "escalate"]), name="reminder_stage_valid"
-            ),
+            models.CheckConstraint(condition=Q(stage__in=ReminderStage.values), name="reminder_stage_valid"),
         ]
 
     def __str__(self):

@@ -57,12 +57,15 @@ class Task(models.Model):
         return f"{self.action.seq}.{self.seq}"
 
 
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", _("牵头")
+    SUPPORT = "support", _("配合")
+
+
 class TaskAssignment(models.Model):
     """牵头单位 / 配合单位 of a task."""
 
-    class Role(models.TextChoices):
-        LEAD = "lead", _("牵头")
-        SUPPORT = "support", _("配合")
+    Role = AssignmentRole
 
     task = models.ForeignKey(
         Task, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="assignments"
@@ -80,7 +83,7 @@ class TaskAssignment(models.Model):
         ordering = ["task", "role", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["task", "agency"], name="assignment_unique_agency_per_task"),
-            models.CheckConstraint(condition=Q(role__in=["lead", "support"]), name="assignment_role_valid"),
+            models.CheckConstraint(condition=Q(role__in=AssignmentRole.values), name="assignment_role_valid"),
         ]
 
     def __str__(self):
@@ -188,20 +191,25 @@ class ProgressReportQuerySet(models.QuerySet):
         return self.filter(period=period)
 
 
+class ReportState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交")
+    RETURNED = "returned", _("被退回")
+    APPROVED = "approved", _("已通过")
+
+
+class ReportStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("未启动")
+    IN_PROGRESS = "in_progress", _("推进中")
+    DONE = "done", _("已完成")
+    LAGGING = "lagging", _("滞后")
+
+
 class ProgressReport(models.Model):
     """进展填报: one agency's progress on one task in one quarter."""
 
-    class State(models.TextChoices):
-        DRAFT = "draft", _("草稿")
-        SUBMITTED = "submitted", _("已提交")
-        RETURNED = "returned", _("被退回")
-        APPROVED = "approved", _("已通过")
-
-    class Status(models.TextChoices):
-        NOT_STARTED = "not_started", _("未启动")
-        IN_PROGRESS = "in_progress", _("推进中")
-        DONE = "done", _("已完成")
-        LAGGING = "lagging", _("滞后")
+    State = ReportState
+    Status = ReportStatus
 
     task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="reports")
     agency = models.ForeignKey(
@@ -261,11 +269,11 @@ class ProgressReport(models.Model):
                 name="report_percent_0_100",
             ),
             models.CheckConstraint(
-                condition=Q(state__in=["draft", "submitted", "returned", "approved"]),
+                condition=Q(state__in=ReportState.values),
                 name="report_state_valid",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["", "not_started", "in_progress", "done", "lagging"]),
+                condition=Q(status__in=["", *ReportStatus.values]),
                 name="report_status_valid",
             ),
         ]
