@@ -1,4 +1,8 @@
+import operator
+from functools import reduce
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +57,27 @@ class RollupScope(models.TextChoices):
     PLAN = "plan", _("方案")
     AGENCY = "agency", _("单位")
     REGION = "region", _("地区")
+
+
+# The keys each scope's row is about; every other key of the row stays empty.
+ROLLUP_KEYS = ("plan", "period", "action", "task", "agency", "region")
+ROLLUP_SCOPE_KEYS = {
+    RollupScope.PLAN: {"plan", "period"},
+    RollupScope.ACTION: {"plan", "period", "action"},
+    RollupScope.TASK: {"plan", "period", "task"},
+    RollupScope.AGENCY: {"plan", "period", "agency"},
+    RollupScope.REGION: {"region"},
+}
+
+
+def rollup_subject_q() -> Q:
+    return reduce(
+        operator.or_,
+        (
+            Q(scope=scope, **{f"{key}__isnull": key not in keys for key in ROLLUP_KEYS})
+            for scope, keys in ROLLUP_SCOPE_KEYS.items()
+        ),
+    )
 
 
 class Rollup(models.Model):
@@ -128,6 +153,7 @@ class Rollup(models.Model):
                 condition=Q(scope__in=RollupScope.values),
                 name="rollup_scope_valid",
             ),
+            models.CheckConstraint(condition=rollup_subject_q(), name="rollup_subject_matches_scope"),
         ]
         indexes = [
             models.Index(fields=["plan", "period", "scope"]),
@@ -136,6 +162,20 @@ class Rollup(models.Model):
 
     def __str__(self):
         return f"{self.get_scope_display()} {self.period_label}"
+
+    def clean(self):
+        keys = ROLLUP_SCOPE_KEYS.get(self.scope)
+        if keys is None:
+            return  # the scope field reports an unknown scope itself
+        if any((getattr(self, f"{key}_id") is not None) != (key in keys) for key in ROLLUP_KEYS):
+            labels = {**{scope.value: scope.label for scope in RollupScope}, "period": _("季度")}
+            raise ValidationError(
+                _("%(scope)s汇总应指定且只指定：%(keys)s。")
+                % {
+                    "scope": self.get_scope_display(),
+                    "keys": "、".join(str(labels[key]) for key in ROLLUP_KEYS if key in keys),
+                }
+            )
 
     @property
     def on_time_rate(self):
@@ -173,8 +213,6 @@ class WarningRule(models.Model):
         return f"{self.plan} 预警规则"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         if (
             self.yellow_behind_pct is not None
             and self.red_behind_pct is not None
