@@ -28,7 +28,7 @@ class Agency(models.Model):
     class Meta:
         verbose_name = _("单位")
         verbose_name_plural = _("单位")
-        ordering = ["region", "name"]
+        ordering = ["region_id", "name"]
         constraints = [
             models.UniqueConstraint(fields=["region", "name"], name="agency_unique_name_in_region"),
         ]

@@ -77,7 +77,7 @@ class Indicator(models.Model):
     class Meta:
         verbose_name = _("指标")
         verbose_name_plural = _("指标")
-        ordering = ["plan", "task", "seq", "id"]
+        ordering = ["plan_id", "task_id", "seq", "id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(comparator__in=IndicatorComparator.values), name="indicator_comparator_valid"
@@ -151,7 +151,7 @@ class IndicatorValue(models.Model):
     class Meta:
         verbose_name = _("指标值")
         verbose_name_plural = _("指标值")
-        ordering = ["indicator", "period"]
+        ordering = ["indicator_id", "period_id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["indicator", "period", "agency"], name="indicator_value_unique_per_period_agency"

@@ -107,7 +107,6 @@ class Plan(models.Model):
     class Meta:
         verbose_name = _("实施方案")
         verbose_name_plural = _("实施方案")
-        ordering = ["region__name", "-issued_on", "title"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(start_year__isnull=True)
@@ -164,7 +163,7 @@ class Action(models.Model):
     class Meta:
         verbose_name = _("重点行动")
         verbose_name_plural = _("重点行动")
-        ordering = ["plan", "seq"]
+        ordering = ["plan_id", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "seq"], name="action_unique_seq_in_plan"),
         ]

@@ -41,7 +41,7 @@ class Bulletin(models.Model):
     class Meta:
         verbose_name = _("督查通报")
         verbose_name_plural = _("督查通报")
-        ordering = ["plan", "period", "-version"]
+        ordering = ["plan_id", "period_id", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "period", "version"], name="bulletin_unique_version"),
             models.CheckConstraint(condition=Q(progress__lte=100), name="bulletin_progress_le_100"),

@@ -45,7 +45,6 @@ class Task(models.Model):
     class Meta:
         verbose_name = _("任务")
         verbose_name_plural = _("任务")
-        ordering = ["action__plan", "action__seq", "seq"]
         constraints = [models.UniqueConstraint(fields=["action", "seq"], name="task_unique_seq_in_action")]
 
     def __str__(self):
@@ -80,7 +79,7 @@ class TaskAssignment(models.Model):
     class Meta:
         verbose_name = _("任务分工")
         verbose_name_plural = _("任务分工")
-        ordering = ["task", "role", "seq"]
+        ordering = ["task_id", "role", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["task", "agency"], name="assignment_unique_agency_per_task"),
             models.CheckConstraint(condition=Q(role__in=AssignmentRole.values), name="assignment_role_valid"),
@@ -123,7 +122,7 @@ class ReportingPeriod(models.Model):
     class Meta:
         verbose_name = _("填报季度")
         verbose_name_plural = _("填报季度")
-        ordering = ["plan", "year", "quarter"]
+        ordering = ["plan_id", "year", "quarter"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "label"], name="period_unique_label_in_plan"),
             models.UniqueConstraint(fields=["plan", "year", "quarter"], name="period_unique_quarter_in_plan"),
@@ -259,7 +258,7 @@ class ProgressReport(models.Model):
     class Meta:
         verbose_name = _("进展填报")
         verbose_name_plural = _("进展填报")
-        ordering = ["period", "task", "agency"]
+        ordering = ["period_id", "task_id", "agency_id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["task", "agency", "period"], name="report_unique_task_agency_period"
@@ -314,7 +313,7 @@ class ProgressReportVersion(models.Model):
     class Meta:
         verbose_name = _("填报历史")
         verbose_name_plural = _("填报历史")
-        ordering = ["report", "number"]
+        ordering = ["report_id", "number"]
         constraints = [models.UniqueConstraint(fields=["report", "number"], name="report_version_unique")]
 
     def __str__(self):
@@ -344,7 +343,7 @@ class Evidence(models.Model):
     class Meta:
         verbose_name = _("佐证材料")
         verbose_name_plural = _("佐证材料")
-        ordering = ["report", "uploaded_at"]
+        ordering = ["report_id", "uploaded_at"]
 
     def __str__(self):
         return self.original_name
