@@ -154,17 +154,11 @@ class IndicatorValue(models.Model):
         ordering = ["indicator_id", "period_id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["indicator", "period", "agency"], name="indicator_value_unique_per_period_agency"
+                fields=["indicator", "period", "agency"],
+                name="indicator_value_unique_per_period_agency",
+                violation_error_message=_("该单位本季度已报送此指标的数值。"),
             ),
         ]
 
     def __str__(self):
         return f"{self.indicator.name} {self.period}: {self.value:g}"
-
-    def validate_constraints(self, exclude=None):
-        try:
-            super().validate_constraints(exclude=exclude)
-        except ValidationError as exc:
-            if "__all__" in exc.message_dict:
-                raise ValidationError(_("该单位本季度已报送此指标的数值。")) from exc
-            raise

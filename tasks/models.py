@@ -81,20 +81,16 @@ class TaskAssignment(models.Model):
         verbose_name_plural = _("任务分工")
         ordering = ["task_id", "role", "seq"]
         constraints = [
-            models.UniqueConstraint(fields=["task", "agency"], name="assignment_unique_agency_per_task"),
+            models.UniqueConstraint(
+                fields=["task", "agency"],
+                name="assignment_unique_agency_per_task",
+                violation_error_message=_("该单位已分配到此任务。"),
+            ),
             models.CheckConstraint(condition=Q(role__in=AssignmentRole.values), name="assignment_role_valid"),
         ]
 
     def __str__(self):
         return f"{self.task} · {self.agency} · {self.get_role_display()}"
-
-    def validate_constraints(self, exclude=None):
-        try:
-            super().validate_constraints(exclude=exclude)
-        except ValidationError as exc:
-            if "__all__" in exc.message_dict:
-                raise ValidationError(_("该单位已分配到此任务。")) from exc
-            raise
 
 
 class ReportingPeriodQuerySet(models.QuerySet):
@@ -261,7 +257,9 @@ class ProgressReport(models.Model):
         ordering = ["period_id", "task_id", "agency_id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["task", "agency", "period"], name="report_unique_task_agency_period"
+                fields=["task", "agency", "period"],
+                name="report_unique_task_agency_period",
+                violation_error_message=_("该单位本季度已有此任务的填报，请在原填报上修改。"),
             ),
             models.CheckConstraint(
                 condition=Q(percent__isnull=True) | Q(percent__gte=0, percent__lte=100),
@@ -280,14 +278,6 @@ class ProgressReport(models.Model):
 
     def __str__(self):
         return f"{self.period} · {self.task} · {self.agency}"
-
-    def validate_constraints(self, exclude=None):
-        try:
-            super().validate_constraints(exclude=exclude)
-        except ValidationError as exc:
-            if "__all__" in exc.message_dict:
-                raise ValidationError(_("该单位本季度已有此任务的填报，请在原填报上修改。")) from exc
-            raise
 
 
 class ProgressReportVersion(models.Model):
