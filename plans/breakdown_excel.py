@@ -22,6 +22,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from agencies.names import clean_name
+from tasks.models import TaskAssignment
 
 HEADERS = ["序号", "重点任务", "具体内容/措施", "量化目标", "牵头单位", "配合单位", "完成时限", "备注"]
 GOAL_HEADERS = [
@@ -129,8 +130,10 @@ class BreakdownExporter:
                         task.title,
                         task.source_text,
                         "\n".join(indicator_text(i) for i in task.indicators.all()),
-                        "、".join(a.agency.name for a in assignments if a.role == "lead"),
-                        "、".join(a.agency.name for a in assignments if a.role == "support"),
+                        "、".join(a.agency.name for a in assignments if a.role == TaskAssignment.Role.LEAD),
+                        "、".join(
+                            a.agency.name for a in assignments if a.role == TaskAssignment.Role.SUPPORT
+                        ),
                         task.deadline_text,
                         note,
                     ]

@@ -411,8 +411,8 @@ def plan_dashboard(plan, period, filters: Filters | None = None) -> PlanDashboar
         rows.append(
             TaskRow(
                 task=task,
-                leads=[a for a in assignments if a.role == "lead"],
-                supports=[a for a in assignments if a.role == "support"],
+                leads=[a for a in assignments if a.role == TaskAssignment.Role.LEAD],
+                supports=[a for a in assignments if a.role == TaskAssignment.Role.SUPPORT],
                 rollup=by_task.get(task.pk),
                 light=lights.get(task.pk),
             )
@@ -488,7 +488,7 @@ def task_drilldown(plan, task_pk, period) -> TaskDrilldown:
             plan,
             period,
             task=task,
-            leads_by_task={task.pk: {a.agency_id for a in assignments if a.role == "lead"}},
+            leads_by_task={task.pk: {a.agency_id for a in assignments if a.role == TaskAssignment.Role.LEAD}},
         ),
     )
 
@@ -579,7 +579,7 @@ def region_dashboard(region, period_label: str) -> RegionDashboard:
     rules = {r.plan_id: r for r in WarningRule.objects.filter(plan__in=plans)}
     leads = defaultdict(set)
     for task_id, agency_id in TaskAssignment.objects.filter(
-        task__indicators__in=indicators, role="lead"
+        task__indicators__in=indicators, role=TaskAssignment.Role.LEAD
     ).values_list("task_id", "agency_id"):
         leads[task_id].add(agency_id)
     plans_by_id = {p.pk: p for p in plans}

@@ -116,7 +116,7 @@ def assess_indicators(plan, period, *, tolerance=None, leads_by_task=None) -> li
     if leads_by_task is None:
         leads_by_task = defaultdict(set)
         for task_id, agency_id in TaskAssignment.objects.filter(
-            task__action__plan=plan, role="lead"
+            task__action__plan=plan, role=TaskAssignment.Role.LEAD
         ).values_list("task_id", "agency_id"):
             leads_by_task[task_id].add(agency_id)
     indicators = list(Indicator.objects.filter(plan=plan).select_related("task", "task__action"))
@@ -163,7 +163,7 @@ def compute_plan_period(*, plan, period, today: dt.date | None = None):
         .values_list("task_id", "agency_id", "agency__name", "role")
     ):
         assignments[row[0]].append(row[1:])
-        if row[3] == "lead":
+        if row[3] == TaskAssignment.Role.LEAD:
             leads_by_task[row[0]].add(row[1])
     reports = defaultdict(dict)
     for row in ProgressReport.objects.filter(period=period, task__action__plan=plan).values(
@@ -211,12 +211,12 @@ def compute_plan_period(*, plan, period, today: dt.date | None = None):
                 own.counts["returns"] += report["return_count"]
                 if report["state"] != "draft":
                     own.counts["late" if report["is_late"] else "on_time"] += 1
-                    if role == "lead":
+                    if role == TaskAssignment.Role.LEAD:
                         own.add_percent(report["percent"])
                         if lead_status is None and report["status"]:
                             lead_status = report["status"]
             acc.merge(own)
-            if role == "lead":
+            if role == TaskAssignment.Role.LEAD:
                 lead_agencies.append(agency_id)
             agency_accs[agency_id].merge(own)
         if lead_status:

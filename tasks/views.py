@@ -379,7 +379,7 @@ def report_detail(request, pk):
     report = get_report_for_user(request.user, pk)
     viewer = Viewer.of(request.user)
     reported, missing = [], []
-    is_lead = TaskAssignment.objects.filter(task=report.task, agency=report.agency, role="lead").exists()
+    is_lead = report.task.assignments.filter(agency=report.agency, role=TaskAssignment.Role.LEAD).exists()
     if is_lead:
         reported, missing = selectors.supporter_reports(report.task, report.period)
     return render(

@@ -227,7 +227,12 @@ def _region_plan(region, quarter_list, today, rng, writer):
             pool[-1] = ndrc
         for seq, agency in enumerate(pool):
             assignments.append(
-                TaskAssignment(task=task, agency=agency, role="lead" if seq == 0 else "support", seq=seq)
+                TaskAssignment(
+                    task=task,
+                    agency=agency,
+                    role=TaskAssignment.Role.LEAD if seq == 0 else TaskAssignment.Role.SUPPORT,
+                    seq=seq,
+                )
             )
     TaskAssignment.objects.bulk_create(assignments)
     periods = []
@@ -322,7 +327,7 @@ def _reports(assignments, periods, today, rng, writer):
 
 
 def _values(indicators, periods, today, rng, writer, ndrc, assignments):
-    leads = {a.task_id: a.agency_id for a in assignments if a.role == "lead"}
+    leads = {a.task_id: a.agency_id for a in assignments if a.role == TaskAssignment.Role.LEAD}
     done = [p for p in periods if p.deadline < today]
     for indicator in indicators:
         behind = rng.random() < 0.3
