@@ -18,7 +18,6 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from agencies.models import Agency, Role
@@ -148,7 +147,7 @@ def delete_province(name: str) -> bool:
     if province is None:
         return False
     with transaction.atomic():
-        regions = Region.objects.filter(Q(pk=province.pk) | Q(parent=province) | Q(parent__parent=province))
+        regions = Region.objects.filter(Region.subtree_q([province.pk], prefix=""))
         plans = Plan.objects.filter(region__in=regions)
         IndicatorValue.objects.filter(indicator__plan__in=plans).delete()
         ProgressReport.objects.filter(period__plan__in=plans).delete()
