@@ -49,7 +49,7 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
     }
     leads = defaultdict(list)
     for task_id, name in (
-        TaskAssignment.objects.filter(task__action__plan=plan, role="lead")
+        TaskAssignment.objects.filter(task__action__plan=plan, role=TaskAssignment.Role.LEAD)
         .order_by("task_id", "seq", "id")
         .values_list("task_id", "agency__name")
     ):

@@ -100,10 +100,7 @@ def missing_rows(*, plan, period) -> list[dict]:
 
 
 def _office_users(plan):
-    chain, region = [], plan.region
-    while region is not None:
-        chain.append(region.pk)
-        region = region.parent
+    chain = plan.region.ancestor_ids()
     return [
         role.user
         for role in Role.objects.filter(Q(plan=plan) | Q(region_id__in=chain), kind=Role.Kind.OFFICE)

@@ -128,7 +128,7 @@ def compute_plan_period(*, plan, period, today: dt.date | None = None):
         .values_list("task_id", "agency_id", "agency__name", "role")
     ):
         assignments[row[0]].append(row[1:])
-        if row[3] == "lead":
+        if row[3] == TaskAssignment.Role.LEAD:
             leads_by_task[row[0]].add(row[1])
     reports = defaultdict(dict)
     for row in ProgressReport.objects.filter(period=period, task__action__plan=plan).values(
@@ -176,12 +176,12 @@ def compute_plan_period(*, plan, period, today: dt.date | None = None):
                 own.counts["returns"] += report["return_count"]
                 if report["state"] != "draft":
                     own.counts["late" if report["is_late"] else "on_time"] += 1
-                    if role == "lead":
+                    if role == TaskAssignment.Role.LEAD:
                         own.add_percent(report["percent"])
                         if lead_status is None and report["status"]:
                             lead_status = report["status"]
             acc.merge(own)
-            if role == "lead":
+            if role == TaskAssignment.Role.LEAD:
                 lead_agencies.append(agency_id)
             agency_accs[agency_id].merge(own)
         if lead_status:

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q
 
-from agencies.access import Viewer
 from indicators.models import Indicator, IndicatorValue
 
 from .models import Evidence, ProgressReport, ReportingPeriod, Task, TaskAssignment
@@ -142,13 +141,6 @@ def review_counts(plan, period) -> dict:
     ).count()
     counts["missing"] = max(assignments - counts["total"], 0)
     return counts
-
-
-def supervised_plans(user):
-    from plans.models import Plan
-
-    viewer = Viewer.of(user)
-    return Plan.objects.visible_to(user).filter(viewer.supervised_plans_q() if not viewer.is_admin else Q())
 
 
 def task_with_plan(pk):
