@@ -364,6 +364,7 @@ def report_submit(*, report: ProgressReport, by) -> ProgressReport:
         raise ValidationError(
             _("提交前请填写：%(fields)s。") % {"fields": "、".join(missing)}, code="required"
         )
+    previous_state = current.state
     current.state = ProgressReport.State.SUBMITTED
     current.submitted_at = timezone.now()
     current.submitted_by = by if getattr(by, "is_authenticated", False) else None
@@ -376,7 +377,7 @@ def report_submit(*, report: ProgressReport, by) -> ProgressReport:
         actor=by,
         action="report.submit",
         target=current,
-        changes={"state": ["draft", "submitted"], "is_late": current.is_late},
+        changes={"state": [previous_state, current.state], "is_late": current.is_late},
         plan=current.period.plan,
     )
     from agencies.notifications import notify_report_submitted
