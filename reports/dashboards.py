@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agencies.access import Viewer, get_plan_for_user
+from agencies.audit import change_label
 from indicators import trajectory
 from indicators.models import Indicator, IndicatorValue
 from plans.models import Plan, Region
@@ -495,12 +496,11 @@ def task_drilldown(plan, task_pk, period) -> TaskDrilldown:
             )
         )
     }
-    labels = {
-        f.name: str(f.verbose_name) for f in ProgressReport._meta.get_fields() if hasattr(f, "verbose_name")
-    }
     for report in reports.values():
         for version in report.versions.all():
-            version.changed_labels = [labels.get(name, name) for name in version.changed_fields or []]
+            version.changed_labels = [
+                change_label(ProgressReport, name) for name in version.changed_fields or []
+            ]
     pairs = [(a, reports.pop(a.agency_id, None)) for a in assignments]
     # A report from an agency no longer assigned still belongs to the record.
     pairs += [(None, r) for r in reports.values()]

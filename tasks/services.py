@@ -15,7 +15,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies.audit import audit_log, diff_fields
+from agencies.audit import INDICATOR_PREFIX, audit_log, diff_fields
 
 from .models import (
     Evidence,
@@ -318,12 +318,12 @@ def report_save_draft(
     current.version += 1
     current.save()
     changes = diff_fields({k: before[k] for k in changed}, {k: after[k] for k in changed})
-    changes.update({f"indicator:{k}": v for k, v in value_changes.items()})
+    changes.update({f"{INDICATOR_PREFIX}{k}": v for k, v in value_changes.items()})
     _record(
         current,
         event=ProgressReportVersion.Event.SAVED,
         by=by,
-        changed_fields=changed + [f"indicator:{k}" for k in value_changes],
+        changed_fields=changed + [f"{INDICATOR_PREFIX}{k}" for k in value_changes],
         extra={"indicators": _indicator_snapshot(current)} if value_changes else None,
     )
     audit_log(actor=by, action="report.save", target=current, changes=changes, plan=current.period.plan)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agencies.access import Viewer, get_plan_for_user, get_report_for_user
+from agencies.audit import change_label
 from agencies.models import Agency, Notification
 
 from . import selectors
@@ -403,11 +404,8 @@ def report_detail(request, pk):
 def report_history(request, pk):
     report = get_report_for_user(request.user, pk)
     versions = list(report.versions.select_related("by").order_by("-number"))
-    labels = {f.name: str(f.verbose_name) for f in ProgressReport._meta.fields}
     for version in versions:
-        version.changed_labels = [
-            labels.get(name, name.removeprefix("indicator:")) for name in (version.changed_fields or [])
-        ]
+        version.changed_labels = [change_label(ProgressReport, name) for name in version.changed_fields or []]
     return render(request, "tasks/report_history.html", {"report": report, "versions": versions})
 
 
