@@ -1,6 +1,5 @@
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -9,11 +8,12 @@ from rest_framework.response import Response
 from agencies.access import Viewer, get_report_for_user
 
 from .models import ProgressReport, ReportingPeriod, Task, TaskAssignment
+from .selectors import writer_assignment
 from .services import (
     REPORT_FIELDS,
     ReportConflict,
+    ReportExists,
     report_approve,
-    report_get_or_create,
     report_return,
     report_save_draft,
     report_submit,
@@ -163,6 +163,8 @@ class ProgressReportFilter(django_filters.FilterSet):
 def _as_drf(exc: DjangoValidationError):
     if isinstance(exc, ReportConflict):
         raise Conflict(exc.messages[0])
+    if isinstance(exc, ReportExists):
+        raise AlreadyExists(exc.messages[0], report_id=exc.report.pk)
     if hasattr(exc, "error_dict"):
         raise serializers.ValidationError(exc.message_dict)
     raise serializers.ValidationError({"detail": exc.messages})
@@ -171,6 +173,14 @@ def _as_drf(exc: DjangoValidationError):
 class Conflict(exceptions.APIException):
     status_code = 409
     default_code = "conflict"
+
+
+class AlreadyExists(exceptions.ValidationError):
+    """400 naming the existing report: {"detail": …, "id": …}."""
+
+    def __init__(self, message, *, report_id):
+        super().__init__(message, code="exists")
+        self.detail = {"detail": self.detail[0], "id": report_id}
 
 
 class ProgressReportViewSet(
@@ -197,33 +207,22 @@ class ProgressReportViewSet(
         if not viewer.agency_ids:
             raise exceptions.PermissionDenied(_("只有单位填报人可以创建填报。"))
         task = serializer.validated_data["task"]
-        period = serializer.validated_data["period"]
         if not Task.objects.visible_to(self.request.user).filter(pk=task.pk).exists():
             raise serializers.ValidationError({"task": _("任务不存在。")})
-        assignment = (
-            TaskAssignment.objects.filter(task=task, agency_id__in=viewer.agency_ids)
-            .select_related("agency")
-            .order_by("role", "agency_id")
-            .first()
-        )
+        assignment = writer_assignment(task, viewer.agency_ids)
         if assignment is None:
             raise serializers.ValidationError({"task": _("本单位不是此任务的牵头或配合单位。")})
         data = {k: serializer.validated_data[k] for k in REPORT_FIELDS if k in serializer.validated_data}
         try:
-            with transaction.atomic():
-                existing = ProgressReport.objects.filter(
-                    task=task, agency=assignment.agency, period=period
-                ).exists()
-                if existing:
-                    raise serializers.ValidationError(
-                        {"task": _("该单位本季度已有此任务的填报，请在原填报上修改。")}
-                    )
-                report = report_get_or_create(
-                    task=task, agency=assignment.agency, period=period, by=self.request.user
-                )
-                report, _warnings = report_save_draft(
-                    report=report, data=data, by=self.request.user, base_version=report.version
-                )
+            # Create only: the agency's existing report is answered with its id, never changed.
+            report, _warnings = report_save_draft(
+                task=task,
+                agency=assignment.agency,
+                period=serializer.validated_data["period"],
+                data=data,
+                by=self.request.user,
+                create_only=True,
+            )
         except DjangoValidationError as exc:
             _as_drf(exc)
         serializer.instance = report

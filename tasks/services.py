@@ -236,16 +236,25 @@ def _clean_percent(value):
     return percent.quantize(Decimal("0.01"))
 
 
-@transaction.atomic
-def report_get_or_create(*, task, agency, period, by=None) -> ProgressReport:
-    """The agency's report on a task for a quarter, created as an empty draft if missing."""
+class ReportExists(ValidationError):
+    """A creation of a report the agency already has on the task in the quarter."""
+
+    def __init__(self, report):
+        self.report = report
+        super().__init__(_("该单位本季度已有此任务的填报，请在原填报上修改。"), code="exists")
+
+
+def _report_open(*, task, agency, period, by) -> tuple[ProgressReport, bool]:
+    """(report, created): the agency's report on a task for a quarter, created as an
+    empty draft if missing. The database decides which of two simultaneous first
+    saves creates it; the other gets the report the first one made."""
     if period.plan_id != task.action.plan_id:
         raise ValidationError({"period": _("该季度不属于此任务所在的方案。")})
     if _assignment_of(task, agency) is None:
         raise ValidationError({"task": _("本单位不是此任务的牵头或配合单位。")})
     report = ProgressReport.objects.filter(task=task, agency=agency, period=period).first()
     if report is not None:
-        return report
+        return report, False
     period_check_writable(period=period, agency_id=agency.pk)
     report = ProgressReport(
         task=task,
@@ -253,15 +262,22 @@ def report_get_or_create(*, task, agency, period, by=None) -> ProgressReport:
         period=period,
         created_by=by if getattr(by, "is_authenticated", False) else None,
     )
-    report.full_clean()
+    # Uniqueness is left to the unique constraint: a check here could pass in two
+    # transactions at once.
+    report.full_clean(validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
             report.save()
     except IntegrityError:
-        # Two first saves raced (two tabs): the other one created it.
-        return ProgressReport.objects.get(task=task, agency=agency, period=period)
+        return ProgressReport.objects.get(task=task, agency=agency, period=period), False
     audit_log(actor=by, action="report.create", target=report, plan=period.plan)
-    return report
+    return report, True
+
+
+@transaction.atomic
+def report_get_or_create(*, task, agency, period, by=None) -> ProgressReport:
+    """The agency's report on a task for a quarter, created as an empty draft if missing."""
+    return _report_open(task=task, agency=agency, period=period, by=by)[0]
 
 
 def _locked(report) -> ProgressReport:
@@ -270,30 +286,54 @@ def _locked(report) -> ProgressReport:
     )
 
 
+def _check_base_version(current, base_version):
+    """ReportConflict unless the writer's copy was built from the current version. 0
+    stands for "no report yet", which an empty draft (version 1, never saved) still is."""
+    if base_version is None:
+        return
+    try:
+        base_version = int(base_version)
+    except (TypeError, ValueError):
+        raise ValidationError({"version": _("版本号应为整数。")})
+    if max(base_version, 1) != current.version:
+        raise ReportConflict(current)
+
+
 @transaction.atomic
 def report_save_draft(
-    *, report: ProgressReport, data: dict, by, base_version: int | None, indicator_values=None
+    *,
+    data: dict,
+    by,
+    report: ProgressReport | None = None,
+    task=None,
+    agency=None,
+    period=None,
+    base_version: int | None = None,
+    indicator_values=None,
+    create_only: bool = False,
 ):
-    """Save the fields in `data` (a subset of REPORT_FIELDS) on a draft or returned report.
+    """Save the fields in `data` (a subset of REPORT_FIELDS) on a draft or returned report:
+    the one write of a report's fields, for the form, autosave, the API and the workbook.
 
-    base_version is the version the user's form was built from; a save based on an
-    older version raises ReportConflict carrying the current report. Returns
-    (report, warnings) where warnings are non-blocking notes on indicator values.
+    Name the report, or its task, agency and period: a missing report is created in the
+    same transaction, so a refused first save leaves none behind. With create_only, an
+    existing report raises ReportExists instead of being changed. base_version is the
+    version the writer's copy was built from; a save based on another version raises
+    ReportConflict carrying the current report. Returns (report, warnings) where
+    warnings are non-blocking notes on indicator values.
     """
     from indicators.services import indicator_values_save
 
+    if report is None:
+        report, created = _report_open(task=task, agency=agency, period=period, by=by)
+        if create_only and not created:
+            raise ReportExists(report)
     current = _locked(report)
     if current.state not in EDITABLE_STATES:
         raise ValidationError(
             _("该填报%(state)s，不能再修改。") % {"state": current.get_state_display()}, code="locked"
         )
-    if base_version is not None:
-        try:
-            base_version = int(base_version)
-        except (TypeError, ValueError):
-            raise ValidationError({"version": _("版本号应为整数。")})
-        if base_version != current.version:
-            raise ReportConflict(current)
+    _check_base_version(current, base_version)
     period_check_writable(period=current.period, agency_id=current.agency_id)
     before = report_snapshot(current)
     unknown = set(data) - set(REPORT_FIELDS)

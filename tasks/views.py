@@ -54,12 +54,7 @@ def _task_and_agency_for_writer(user, task_id, period_id):
     period = get_object_or_404(
         ReportingPeriod.objects.select_related("plan"), pk=period_id, plan_id=task.action.plan_id
     )
-    assignment = (
-        TaskAssignment.objects.filter(task=task, agency_id__in=viewer.agency_ids)
-        .select_related("agency")
-        .order_by("role", "agency_id")
-        .first()
-    )
+    assignment = selectors.writer_assignment(task, viewer.agency_ids)
     if assignment is None:
         raise PermissionDenied
     return task, period, assignment
@@ -196,21 +191,15 @@ def report_form(request, task_id, period_id):
     conflict = None
     if form.is_valid():
         try:
-            # Creating the report and saving its first draft stand or fall together: a
-            # refused first save leaves no empty report behind.
-            with transaction.atomic():
-                if report is None:
-                    report = report_get_or_create(task=task, agency=agency, period=period, by=request.user)
-                    base_version = form.cleaned_data.get("version") or report.version
-                else:
-                    base_version = form.cleaned_data.get("version")
-                report, warnings = report_save_draft(
-                    report=report,
-                    data=form.report_data(),
-                    by=request.user,
-                    base_version=base_version,
-                    indicator_values=form.indicator_data() if indicators else None,
-                )
+            report, warnings = report_save_draft(
+                task=task,
+                agency=agency,
+                period=period,
+                data=form.report_data(),
+                by=request.user,
+                base_version=form.cleaned_data.get("version"),
+                indicator_values=form.indicator_data() if indicators else None,
+            )
             for note in warnings:
                 messages.warning(request, note)
             if submit:
@@ -235,10 +224,9 @@ def report_form(request, task_id, period_id):
                     form.add_error(field if field in form.fields else None, errors)
             else:
                 form.add_error(None, exc.messages)
-            if report is not None:
-                # Reload what the database holds: a refused first save took its new
-                # report with it, so there may be none.
-                report = ProgressReport.objects.filter(pk=report.pk).first()
+            # Reload what the database holds: a refused first save took its new report
+            # with it, so there may be none.
+            report = ProgressReport.objects.filter(task=task, agency=agency, period=period).first()
     mine = None
     if conflict is not None:
         statuses = dict(ProgressReport.Status.choices)
@@ -272,23 +260,16 @@ def report_autosave(request, task_id, period_id):
     values = payload.get("indicators")
     if values is not None and not isinstance(values, dict):
         return JsonResponse({"error": _("数据格式有误。")}, status=400)
-    report = ProgressReport.objects.filter(task=task, agency=assignment.agency, period=period).first()
     try:
-        with transaction.atomic():
-            if report is None:
-                report = report_get_or_create(
-                    task=task, agency=assignment.agency, period=period, by=request.user
-                )
-                base_version = report.version
-            else:
-                base_version = payload.get("version")
-            report, warnings = report_save_draft(
-                report=report,
-                data=fields,
-                by=request.user,
-                base_version=base_version,
-                indicator_values=values or None,
-            )
+        report, warnings = report_save_draft(
+            task=task,
+            agency=assignment.agency,
+            period=period,
+            data=fields,
+            by=request.user,
+            base_version=payload.get("version"),
+            indicator_values=values or None,
+        )
     except ReportConflict as exc:
         current = exc.report
         return JsonResponse(
