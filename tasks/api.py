@@ -11,6 +11,7 @@ from .models import ProgressReport, ReportingPeriod, Task, TaskAssignment
 from .selectors import writer_assignment
 from .services import (
     REPORT_FIELDS,
+    REVIEW_COMMENT_MAX_LENGTH,
     ReportConflict,
     ReportExists,
     report_approve,
@@ -148,7 +149,7 @@ class ProgressReportSerializer(serializers.ModelSerializer):
 
 
 class ReviewSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=REVIEW_COMMENT_MAX_LENGTH)
 
 
 class ProgressReportFilter(django_filters.FilterSet):
@@ -242,37 +243,27 @@ class ProgressReportViewSet(
             _as_drf(exc)
         return Response(self.get_serializer(report).data)
 
-    @action(detail=True, methods=["post"])
-    def submit(self, request, pk=None):
-        report = self._report(write=True)
+    def _act(self, service, *, write=False, review=False, **kwargs):
+        report = self._report(write=write, review=review)
         try:
-            report = report_submit(report=report, by=request.user)
+            report = service(report=report, by=self.request.user, **kwargs)
         except DjangoValidationError as exc:
             _as_drf(exc)
-        return Response(self.get_serializer(report).data)
+        return Response(ProgressReportSerializer(report, context=self.get_serializer_context()).data)
+
+    def _comment(self):
+        body = ReviewSerializer(data=self.request.data)
+        body.is_valid(raise_exception=True)
+        return body.validated_data.get("comment", "")
+
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._act(report_submit, write=True)
 
     @action(detail=True, methods=["post"], serializer_class=ReviewSerializer)
     def approve(self, request, pk=None):
-        report = self._report(review=True)
-        body = ReviewSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        try:
-            report = report_approve(
-                report=report, by=request.user, comment=body.validated_data.get("comment", "")
-            )
-        except DjangoValidationError as exc:
-            _as_drf(exc)
-        return Response(ProgressReportSerializer(report, context=self.get_serializer_context()).data)
+        return self._act(report_approve, review=True, comment=self._comment())
 
     @action(detail=True, methods=["post"], url_path="return", serializer_class=ReviewSerializer)
     def return_(self, request, pk=None):
-        report = self._report(review=True)
-        body = ReviewSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        try:
-            report = report_return(
-                report=report, by=request.user, comment=body.validated_data.get("comment", "")
-            )
-        except DjangoValidationError as exc:
-            _as_drf(exc)
-        return Response(ProgressReportSerializer(report, context=self.get_serializer_context()).data)
+        return self._act(report_return, review=True, comment=self._comment())

@@ -173,6 +173,7 @@ def period_is_late(*, period: ReportingPeriod, agency_id, day: dt.date | None = 
 
 REPORT_FIELDS = ("status", "percent", "progress_text", "problems", "next_steps")
 EDITABLE_STATES = (ProgressReport.State.DRAFT, ProgressReport.State.RETURNED)
+REVIEW_COMMENT_MAX_LENGTH = 2000
 
 
 class ReportConflict(ValidationError):
@@ -429,11 +430,22 @@ def report_submit(*, report: ProgressReport, by) -> ProgressReport:
     return current
 
 
+def _review_comment(comment) -> str:
+    comment = (comment or "").strip()
+    if len(comment) > REVIEW_COMMENT_MAX_LENGTH:
+        raise ValidationError(
+            {"comment": _("审核意见不能超过 %(n)d 字。") % {"n": REVIEW_COMMENT_MAX_LENGTH}}
+        )
+    return comment
+
+
 def _review(report, *, by, state, event, comment, action):
+    """Approve or return a submitted report; reviewing it again to the same state is a
+    no-op returning it unchanged."""
     current = _locked(report)
     if current.state != ProgressReport.State.SUBMITTED:
         if current.state == state:
-            return current, False
+            return current
         raise ValidationError(
             _("只有已提交的填报可以审核，该填报目前为“%(state)s”。") % {"state": current.get_state_display()},
             code="state",
@@ -455,35 +467,32 @@ def _review(report, *, by, state, event, comment, action):
         changes={"state": ["submitted", state], "comment": comment},
         plan=current.period.plan,
     )
+    from agencies.notifications import notify_report_reviewed
     from reports.services import rollup_request
 
+    notify_report_reviewed(report=current)
     rollup_request(plan_id=current.period.plan_id, period_id=current.period_id)
-    return current, True
-
-
-@transaction.atomic
-def report_approve(*, report: ProgressReport, by, comment: str = "") -> ProgressReport:
-    current, changed = _review(
-        report,
-        by=by,
-        state=ProgressReport.State.APPROVED,
-        event=ProgressReportVersion.Event.APPROVED,
-        comment=(comment or "").strip(),
-        action="report.approve",
-    )
-    if changed:
-        from agencies.notifications import notify_report_reviewed
-
-        notify_report_reviewed(report=current)
     return current
 
 
 @transaction.atomic
+def report_approve(*, report: ProgressReport, by, comment: str = "") -> ProgressReport:
+    return _review(
+        report,
+        by=by,
+        state=ProgressReport.State.APPROVED,
+        event=ProgressReportVersion.Event.APPROVED,
+        comment=_review_comment(comment),
+        action="report.approve",
+    )
+
+
+@transaction.atomic
 def report_return(*, report: ProgressReport, by, comment: str) -> ProgressReport:
-    comment = (comment or "").strip()
+    comment = _review_comment(comment)
     if not comment:
         raise ValidationError({"comment": _("退回时请填写退回意见。")})
-    current, changed = _review(
+    return _review(
         report,
         by=by,
         state=ProgressReport.State.RETURNED,
@@ -491,11 +500,6 @@ def report_return(*, report: ProgressReport, by, comment: str) -> ProgressReport
         comment=comment,
         action="report.return",
     )
-    if changed:
-        from agencies.notifications import notify_report_reviewed
-
-        notify_report_reviewed(report=current)
-    return current
 
 
 # --- evidence -------------------------------------------------------------------------

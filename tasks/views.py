@@ -397,36 +397,26 @@ def _review_redirect(request, report):
     return redirect("tasks:report_detail", report.pk)
 
 
-@login_required
-@require_POST
-def report_approve_view(request, pk):
+def _review_view(request, pk, review, done):
     report = get_report_for_user(request.user, pk, review=True)
-    form = ApproveForm(request.POST)
-    comment = form.cleaned_data["comment"] if form.is_valid() else ""
     try:
-        report_approve(report=report, by=request.user, comment=comment)
-        messages.success(
-            request,
-            _("已通过：%(task)s · %(agency)s") % {"task": report.task.number, "agency": report.agency.name},
-        )
+        review(report=report, by=request.user, comment=request.POST.get("comment", ""))
+        messages.success(request, done % {"task": report.task.number, "agency": report.agency.name})
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     return _review_redirect(request, report)
+
+
+@login_required
+@require_POST
+def report_approve_view(request, pk):
+    return _review_view(request, pk, report_approve, _("已通过：%(task)s · %(agency)s"))
 
 
 @login_required
 @require_POST
 def report_return_view(request, pk):
-    report = get_report_for_user(request.user, pk, review=True)
-    try:
-        report_return(report=report, by=request.user, comment=request.POST.get("comment", ""))
-        messages.success(
-            request,
-            _("已退回：%(task)s · %(agency)s") % {"task": report.task.number, "agency": report.agency.name},
-        )
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    return _review_redirect(request, report)
+    return _review_view(request, pk, report_return, _("已退回：%(task)s · %(agency)s"))
 
 
 @login_required
