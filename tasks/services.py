@@ -1,24 +1,16 @@
 """Writes for tasks, reporting periods and progress reports."""
 
 import datetime as dt
-import hashlib
-import uuid
-import zipfile
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
-import filetype
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.audit import INDICATOR_PREFIX, audit_log, diff_fields
 
 from .models import (
-    Evidence,
     PeriodReopening,
     ProgressReport,
     ProgressReportVersion,
@@ -281,7 +273,8 @@ def report_get_or_create(*, task, agency, period, by=None) -> ProgressReport:
     return _report_open(task=task, agency=agency, period=period, by=by)[0]
 
 
-def _locked(report) -> ProgressReport:
+def report_for_update(report) -> ProgressReport:
+    """The report as the database holds it now, locked until the transaction ends."""
     return (
         ProgressReport.objects.select_for_update().select_related("period", "task__action").get(pk=report.pk)
     )
@@ -329,7 +322,7 @@ def report_save_draft(
         report, created = _report_open(task=task, agency=agency, period=period, by=by)
         if create_only and not created:
             raise ReportExists(report)
-    current = _locked(report)
+    current = report_for_update(report)
     if current.state not in EDITABLE_STATES:
         raise ValidationError(
             _("该填报%(state)s，不能再修改。") % {"state": current.get_state_display()}, code="locked"
@@ -391,7 +384,7 @@ def report_missing_fields(report) -> list[str]:
 def report_submit(*, report: ProgressReport, by) -> ProgressReport:
     """Submit for review. Submitting an already submitted (or approved) report is a no-op
     returning it unchanged, so a double click makes one submission."""
-    current = _locked(report)
+    current = report_for_update(report)
     if current.state in (ProgressReport.State.SUBMITTED, ProgressReport.State.APPROVED):
         return current
     period_check_writable(period=current.period, agency_id=current.agency_id)
@@ -442,7 +435,7 @@ def _review_comment(comment) -> str:
 def _review(report, *, by, state, event, comment, action):
     """Approve or return a submitted report; reviewing it again to the same state is a
     no-op returning it unchanged."""
-    current = _locked(report)
+    current = report_for_update(report)
     if current.state != ProgressReport.State.SUBMITTED:
         if current.state == state:
             return current
@@ -499,113 +492,4 @@ def report_return(*, report: ProgressReport, by, comment: str) -> ProgressReport
         event=ProgressReportVersion.Event.RETURNED,
         comment=comment,
         action="report.return",
-    )
-
-
-# --- evidence -------------------------------------------------------------------------
-
-EVIDENCE_TYPES = {
-    "pdf": ("application/pdf", {"pdf"}),
-    "jpg": ("image/jpeg", {"jpg"}),
-    "jpeg": ("image/jpeg", {"jpg"}),
-    "png": ("image/png", {"png"}),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", {"docx", "zip"}),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", {"xlsx", "zip"}),
-}
-_OOXML_MARKER = {"docx": "word/", "xlsx": "xl/"}
-
-
-def _sniff(upload, ext) -> bool:
-    """True when the bytes really are the kind the extension claims."""
-    upload.seek(0)
-    head = upload.read(8192)
-    kind = filetype.guess(head)
-    upload.seek(0)
-    if kind is None or kind.extension not in EVIDENCE_TYPES[ext][1]:
-        return False
-    if ext in _OOXML_MARKER:
-        try:
-            with zipfile.ZipFile(upload) as archive:
-                names = archive.namelist()
-        except zipfile.BadZipFile:
-            return False
-        finally:
-            upload.seek(0)
-        return any(name.startswith(_OOXML_MARKER[ext]) for name in names)
-    return True
-
-
-@transaction.atomic
-def evidence_add(*, report: ProgressReport, upload, by) -> Evidence:
-    current = _locked(report)
-    if current.state not in EDITABLE_STATES:
-        raise ValidationError(
-            _("该填报%(state)s，不能再添加佐证材料。") % {"state": current.get_state_display()}
-        )
-    period_check_writable(period=current.period, agency_id=current.agency_id)
-    name = Path(upload.name or "").name[:200]
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in EVIDENCE_TYPES:
-        raise ValidationError(
-            _("“%(name)s”的类型不允许。佐证材料只接受 PDF、JPG、PNG、DOCX、XLSX 文件。") % {"name": name}
-        )
-    limit = settings.EVIDENCE_MAX_BYTES
-    if upload.size > limit:
-        raise ValidationError(
-            _("“%(name)s”有 %(size)s，超过了 %(limit)s 的上限。")
-            % {"name": name, "size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
-        )
-    if upload.size == 0 or not _sniff(upload, ext):
-        raise ValidationError(
-            _("“%(name)s”的内容与扩展名不符（不是真正的 %(ext)s 文件），已拒收。")
-            % {"name": name, "ext": ext.upper()}
-        )
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    evidence = Evidence(
-        report=current,
-        original_name=name,
-        content_type=EVIDENCE_TYPES[ext][0],
-        size=upload.size,
-        sha256=digest.hexdigest(),
-        uploaded_by=by if getattr(by, "is_authenticated", False) else None,
-    )
-    evidence.file.save(f"{uuid.uuid4().hex}.{ext}", upload, save=False)
-    # The file is on disk now: if the row cannot be written it must not stay orphaned.
-    stored = evidence.file.name
-    try:
-        evidence.full_clean()
-        evidence.save()
-    except Exception:
-        evidence.file.storage.delete(stored)
-        raise
-    audit_log(
-        actor=by,
-        action="report.evidence_add",
-        target=current,
-        changes={"evidence": [None, name], "size": upload.size},
-        plan=current.period.plan,
-    )
-    return evidence
-
-
-@transaction.atomic
-def evidence_remove(*, evidence: Evidence, by):
-    current = _locked(evidence.report)
-    if current.state not in EDITABLE_STATES:
-        raise ValidationError(
-            _("该填报%(state)s，不能再删除佐证材料。") % {"state": current.get_state_display()}
-        )
-    period_check_writable(period=current.period, agency_id=current.agency_id)
-    name, stored = evidence.original_name, evidence.file.name
-    evidence.delete()
-    transaction.on_commit(lambda: evidence.file.storage.delete(stored))
-    audit_log(
-        actor=by,
-        action="report.evidence_remove",
-        target=current,
-        changes={"evidence": [name, None]},
-        plan=current.period.plan,
     )

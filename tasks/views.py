@@ -17,12 +17,11 @@ from agencies.audit import change_label
 from agencies.models import Agency, Notification
 
 from . import selectors
+from .evidence import evidence_add, evidence_remove
 from .forms import ApproveForm, PeriodDatesForm, ReopenForm, ReportForm, ReturnForm, UploadForm
 from .models import Evidence, ProgressReport, ReportingPeriod, Task, TaskAssignment
 from .services import (
     ReportConflict,
-    evidence_add,
-    evidence_remove,
     period_check_writable,
     period_close,
     period_open,
