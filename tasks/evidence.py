@@ -13,6 +13,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from agencies.audit import audit_log
+from carbonplan.downloads import DOCX_MIME, XLSX_MIME
 
 from .models import Evidence, ProgressReport
 from .services import EDITABLE_STATES, period_check_writable, report_for_update
@@ -22,8 +23,8 @@ EVIDENCE_TYPES = {
     "jpg": ("image/jpeg", {"jpg"}),
     "jpeg": ("image/jpeg", {"jpg"}),
     "png": ("image/png", {"png"}),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", {"docx", "zip"}),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", {"xlsx", "zip"}),
+    "docx": (DOCX_MIME, {"docx", "zip"}),
+    "xlsx": (XLSX_MIME, {"xlsx", "zip"}),
 }
 _OOXML_MARKER = {"docx": "word/", "xlsx": "xl/"}
 
