@@ -1,0 +1,43 @@
+"""The agency home page: the agency's tasks in a quarter and their reports."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from agencies.access import Viewer
+from agencies.models import Agency
+
+from .. import selectors
+from . import PAGE_SIZE
+
+
+@login_required
+def agency_home(request):
+    viewer = Viewer.of(request.user)
+    if not viewer.agency_ids:
+        if viewer.is_office or viewer.is_leader:
+            return redirect("tasks:review")
+        raise Http404
+    periods = list(selectors.agency_periods(viewer.agency_ids))
+    labels = sorted({p.label for p in periods}, reverse=True)
+    label = request.GET.get("period") or selectors.current_label(periods)
+    if label not in labels:
+        label = selectors.current_label(periods)
+    chosen = [p for p in periods if p.label == label]
+    assignments = selectors.agency_task_assignments(viewer.agency_ids, chosen)
+    page = Paginator(assignments, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = selectors.agency_task_rows(page.object_list, chosen)
+    agencies = Agency.objects.filter(pk__in=viewer.agency_ids).order_by("name")
+    return render(
+        request,
+        "tasks/agency_home.html",
+        {
+            "rows": rows,
+            "page": page,
+            "labels": labels,
+            "label": label,
+            "periods": chosen,
+            "agencies": agencies,
+        },
+    )
