@@ -243,18 +243,19 @@ class ProgressReportViewSet(
             _as_drf(exc)
         return Response(self.get_serializer(report).data)
 
-    def _act(self, service, *, write=False, review=False, **kwargs):
+    def _act(self, service, *, write=False, review=False):
+        """Run a report service on the report in the URL, once the user may (404/403 first)."""
         report = self._report(write=write, review=review)
+        kwargs = {}
+        if review:
+            body = ReviewSerializer(data=self.request.data)
+            body.is_valid(raise_exception=True)
+            kwargs["comment"] = body.validated_data.get("comment", "")
         try:
             report = service(report=report, by=self.request.user, **kwargs)
         except DjangoValidationError as exc:
             _as_drf(exc)
         return Response(ProgressReportSerializer(report, context=self.get_serializer_context()).data)
-
-    def _comment(self):
-        body = ReviewSerializer(data=self.request.data)
-        body.is_valid(raise_exception=True)
-        return body.validated_data.get("comment", "")
 
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
@@ -262,8 +263,8 @@ class ProgressReportViewSet(
 
     @action(detail=True, methods=["post"], serializer_class=ReviewSerializer)
     def approve(self, request, pk=None):
-        return self._act(report_approve, review=True, comment=self._comment())
+        return self._act(report_approve, review=True)
 
     @action(detail=True, methods=["post"], url_path="return", serializer_class=ReviewSerializer)
     def return_(self, request, pk=None):
-        return self._act(report_return, review=True, comment=self._comment())
+        return self._act(report_return, review=True)

@@ -65,3 +65,10 @@ def test_the_page_and_the_api_keep_the_same_comment_for_the_same_decision(client
         f"/api/progress-reports/{submitted.pk}/approve/", {"comment": "  同意  "}, format="json"
     )
     assert answer.status_code == 200 and answer.json()["review_comment"] == "同意"
+
+
+def test_an_outsider_with_a_malformed_comment_still_gets_404(world, submitted):
+    response = api(world.users.other_office).post(
+        f"/api/progress-reports/{submitted.pk}/return/", {"comment": TOO_LONG}, format="json"
+    )
+    assert response.status_code == 404
