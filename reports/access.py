@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from agencies.access import Viewer, get_plan_for_user
-from plans.models import Plan
+from plans.models import Plan, Region
 
 from .models import Bulletin
 
@@ -53,3 +53,19 @@ def get_bulletin_for_user(user, pk, *, office=False):
     if office and not Viewer.of(user).is_office_of(bulletin.plan):
         raise PermissionDenied
     return bulletin
+
+
+def get_region_for_user(user, pk) -> Region:
+    """A region for the office or leaders of it or of a region above it; 404 otherwise."""
+    region = get_object_or_404(Region.objects.select_related("parent", "parent__parent"), pk=pk)
+    viewer = Viewer.of(user)
+    if viewer.is_admin:
+        return region
+    scope = viewer.office_region_ids | viewer.leader_region_ids
+    chain, node = [], region
+    while node is not None:
+        chain.append(node.pk)
+        node = node.parent
+    if not any(pk in scope for pk in chain):
+        raise Http404
+    return region

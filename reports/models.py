@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .light_reasons import reason_texts
+
 
 class Bulletin(models.Model):
     """督查通报 of a plan and quarter: generated as PDF, DOCX and XLSX, versioned."""
@@ -185,7 +187,7 @@ class WarningRule(models.Model):
 
 
 class TaskLight(models.Model):
-    """红黄绿灯 of one task in one quarter, with its reasons in words."""
+    """红黄绿灯 of one task in one quarter, with its reasons as codes and parameters."""
 
     class Level(models.TextChoices):
         RED = "red", _("红灯")
@@ -195,7 +197,8 @@ class TaskLight(models.Model):
     task = models.ForeignKey("tasks.Task", on_delete=models.CASCADE, related_name="lights")
     period = models.ForeignKey("tasks.ReportingPeriod", on_delete=models.CASCADE, related_name="lights")
     level = models.CharField(_("预警"), max_length=8, choices=Level.choices)
-    reasons = models.JSONField(_("原因"), default=list, blank=True)
+    # [{"code", "params"}]: see reports.light_reasons; `reasons` words them.
+    reason_codes = models.JSONField(_("原因"), default=list, blank=True)
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -211,6 +214,11 @@ class TaskLight(models.Model):
 
     def __str__(self):
         return f"{self.task_id} {self.period_id} {self.level}"
+
+    @property
+    def reasons(self) -> list[str]:
+        """The reasons in the active language, red ones first."""
+        return reason_texts(self.reason_codes)
 
 
 class ReminderLog(models.Model):

@@ -40,20 +40,12 @@ def agency_periods(agency_ids):
     return ReportingPeriod.objects.filter(plan_id__in=plan_ids).select_related("plan")
 
 
-def current_label(periods) -> str | None:
-    """The latest quarter whose entry window has opened, else the earliest there is."""
-    today = today_local()
-    periods = sorted(periods, key=lambda p: (p.year, p.quarter))
-    opened = [p for p in periods if p.opens_on <= today and not p.is_closed]
-    if opened:
-        return opened[-1].label
-    return periods[0].label if periods else None
-
-
 def agency_task_assignments(agency_ids, periods):
     plan_ids = [p.plan_id for p in periods]
     return (
-        TaskAssignment.objects.filter(agency_id__in=agency_ids, task__action__plan_id__in=plan_ids)
+        TaskAssignment.objects.filter(
+            agency_id__in=agency_ids, task__action__plan_id__in=plan_ids, task__archived_at__isnull=True
+        )
         .select_related("task", "task__action", "task__action__plan", "agency")
         .order_by("task__action__plan_id", "task__action__seq", "task__seq", "agency_id")
     )
@@ -156,7 +148,9 @@ def review_counts(plan, period) -> dict:
             total=Count("pk"),
         )
     )
-    assignments = TaskAssignment.objects.filter(task__action__plan=plan).count()
+    assignments = TaskAssignment.objects.filter(
+        task__action__plan=plan, task__archived_at__isnull=True
+    ).count()
     counts["missing"] = max(assignments - counts["total"], 0)
     return counts
 

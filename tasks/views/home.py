@@ -1,5 +1,6 @@
 """The agency home page: the agency's tasks in a quarter and their reports."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -9,6 +10,7 @@ from agencies.access import Viewer
 from agencies.models import Agency
 
 from .. import selectors
+from ..periods import choose_period, latest_open
 from . import PAGE_SIZE
 
 
@@ -21,9 +23,10 @@ def agency_home(request):
         raise Http404
     periods = list(selectors.agency_periods(viewer.agency_ids))
     labels = sorted({p.label for p in periods}, reverse=True)
-    label = request.GET.get("period") or selectors.current_label(periods)
-    if label not in labels:
-        label = selectors.current_label(periods)
+    choice = choose_period(periods, request.GET.get("period"), default=latest_open)
+    if choice.notice:
+        messages.warning(request, choice.notice)
+    label = choice.label or None
     chosen = [p for p in periods if p.label == label]
     assignments = selectors.agency_task_assignments(viewer.agency_ids, chosen)
     page = Paginator(assignments, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -16,7 +16,8 @@ from agencies.models import Agency
 from .. import selectors
 from ..forms import ApproveForm, ReturnForm
 from ..models import ProgressReport, ReportingPeriod, TaskAssignment
-from ..services import report_approve, report_return, today_local
+from ..periods import choose_period, latest_open
+from ..services import report_approve, report_return
 from . import PAGE_SIZE
 
 
@@ -106,9 +107,10 @@ def review(request):
     else:
         raise Http404
     periods = list(ReportingPeriod.objects.of_plan(plan).order_by("-year", "-quarter"))
-    period = next((p for p in periods if p.label == request.GET.get("period")), None)
-    if period is None:
-        period = next((p for p in periods if p.opens_on <= today_local()), periods[-1] if periods else None)
+    choice = choose_period(periods, request.GET.get("period"), default=latest_open)
+    if choice.notice:
+        messages.warning(request, choice.notice)
+    period = choice.period
     state = request.GET.get("state", "submitted")
     if state not in ProgressReport.State.values:
         state = ""

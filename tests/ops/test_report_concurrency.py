@@ -74,7 +74,10 @@ def test_eight_simultaneous_creations_answer_201_once_and_the_report_holds_that_
         assert (report.progress_text, report.version) == (created["progress_text"], 2)
         for status, body in answers:
             if status != 201:
-                assert body == {"detail": "该单位本季度已有此任务的填报，请在原填报上修改。", "id": report.pk}
+                assert (body["detail"], body["id"]) == (
+                    "该单位本季度已有此任务的填报，请在原填报上修改。",
+                    report.pk,
+                )
         # One creation and one save recorded: nothing of the refused ones was written.
         assert list(report.versions.values_list("event", flat=True)) == ["saved"]
         assert AuditEntry.objects.filter(action="report.create", target_id=str(report.pk)).count() == 1

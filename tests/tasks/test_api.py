@@ -158,10 +158,11 @@ def test_a_second_creation_is_answered_with_the_existing_id_and_changes_nothing(
         "/api/progress-reports/", create_payload(world, progress_text="第二次"), format="json"
     )
     assert again.status_code == 400
-    assert again.json() == {
-        "detail": "该单位本季度已有此任务的填报，请在原填报上修改。",
-        "id": first.json()["id"],
-    }
+    body = again.json()
+    assert (body["detail"], body["id"]) == (
+        "该单位本季度已有此任务的填报，请在原填报上修改。",
+        first.json()["id"],
+    )
     report = ProgressReport.objects.get()
     assert (report.progress_text, report.version) == ("第一次", 2)
     assert list(report.versions.values_list("event", flat=True)) == ["saved"]

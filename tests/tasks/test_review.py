@@ -47,7 +47,8 @@ def test_a_too_long_comment_is_refused_by_the_api_and_the_report_stays_submitted
     response = api(world.users.office).post(
         f"/api/progress-reports/{submitted.pk}/{decision}/", {"comment": TOO_LONG}, format="json"
     )
-    assert response.status_code == 400 and "comment" in response.json()
+    assert response.status_code == 400
+    assert [error["attr"] for error in response.json()["errors"]] == ["comment"]
     submitted.refresh_from_db()
     assert submitted.state == "submitted"
 
