@@ -84,3 +84,19 @@ def notify_report_reviewed(*, report):
         body=body,
         url=reverse("tasks:report_form", args=[report.task_id, report.period_id]),
     )
+
+
+def notify_chase(*, chase, plan):
+    """催办 from the office to the chased agency's staff, with its message and the tasks."""
+    title = _("【催办】%(plan)s %(period)s季度进展尚未提交") % {
+        "plan": plan.title,
+        "period": chase.period.label,
+    }
+    body = chase.message + "\n\n" + _("未提交的任务：") + "\n" + "\n".join(chase.missing_tasks)
+    return notify(
+        users=_agency_users(chase.agency),
+        kind="chase",
+        title=title,
+        body=body,
+        url=reverse("tasks:agency_home"),
+    )
