@@ -168,3 +168,15 @@ def test_only_the_plans_office_chases(quarter, login, who, status, name):
             {"period": "2026Q1", "agencies": [q.other.pk], "message": "请尽快报送"},
         )
         assert response.status_code == status and not Chase.objects.exists()
+
+
+@time_machine.travel(AFTER_DEADLINE, tick=False)
+def test_an_office_reading_in_english_chases_in_the_sites_language(quarter, login):
+    q = quarter
+    client = login(q.users.office)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get(chase_url(q), {"period": "2026Q1"}).content.decode()
+    assert "催办全部未报单位" not in page and "(1 not submitted)" in page
+    client.post(chase_url(q), {"period": "2026Q1", "agencies": [q.other.pk], "message": "Please report"})
+    note = Notification.objects.get(kind="chase")
+    assert note.title.startswith("【催办】") and "未提交的任务：" in note.body
