@@ -135,8 +135,8 @@ def plan_agencies(request, plan_id):
     """The plan's agencies: their tasks, what they still owe this quarter, the chases."""
     plan = get_office_plan(request.user, plan_id)
     periods, period = _period(request, plan)
-    late = late_rows_by_agency(plan=plan, period=period) if period else {}
-    chased = chase_counts(period) if period else {}
+    chased = chase_counts(period) if period else None
+    late = late_rows_by_agency(plan=plan, period=period, chased=chased) if period else {}
     agencies = (
         Agency.objects.filter(
             assignments__task__action__plan=plan, assignments__task__archived_at__isnull=True

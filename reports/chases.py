@@ -32,10 +32,10 @@ class ChaseOutcome:
     nothing_missing: list = field(default_factory=list)  # [Agency]: all reports are in
 
 
-def late_rows_by_agency(*, plan, period) -> dict[int, list[dict]]:
+def late_rows_by_agency(*, plan, period, chased=None) -> dict[int, list[dict]]:
     """The 未报清单 rows of each agency that still owes a report for the quarter."""
     by_agency = defaultdict(list)
-    for row in missing_rows(plan=plan, period=period):
+    for row in missing_rows(plan=plan, period=period, chased=chased):
         by_agency[row["agency_id"]].append(row)
     return dict(by_agency)
 

@@ -95,17 +95,18 @@ def chase_counts(period) -> ChaseCounts:
     return counts
 
 
-def missing_rows(*, plan, period) -> list[dict]:
+def missing_rows(*, plan, period, chased: ChaseCounts | None = None) -> list[dict]:
     """未报清单: every assignment of the plan without a submitted report for the
     quarter (no report at all, or a draft), ordered by agency then task, with the
-    reminders and chases each agency was sent (已发催办). Four queries."""
+    reminders and chases each agency was sent (已发催办). Four queries, two fewer when
+    the caller has the chase counts already."""
     states = {
         (r["task_id"], r["agency_id"]): r["state"]
         for r in ProgressReport.objects.filter(period=period, task__action__plan=plan).values(
             "task_id", "agency_id", "state"
         )
     }
-    chased = chase_counts(period)
+    chased = chase_counts(period) if chased is None else chased
     rows = []
     for a in (
         TaskAssignment.objects.filter(task__action__plan=plan, task__archived_at__isnull=True)

@@ -111,3 +111,18 @@ def test_the_export_has_the_labelled_changes_in_text(world, report, login):
     changes = frame.iloc[0]["变更"]
     assert "进展情况：已完成光伏项目选址。[-正在开展环评工作。-]" in changes
     assert "完成进度（%）：10 → =1+1" in changes
+
+
+@pytest.mark.parametrize("n", [5, 60])
+def test_the_agency_filter_and_the_comparison_cost_the_same_queries_however_long_the_trail(
+    world, report, login, django_assert_num_queries, n
+):
+    for i in range(n):
+        save_entry(world, report, {"progress_text": [OLD, NEW + str(i)], "percent": [i, i + 1]})
+    client = login(world.users.office)
+    client.get(LIST)  # warm the session
+    # session, user, roles, action choices, the chosen agency, count, page, and the plan,
+    # agency and actor options of the filter form.
+    with django_assert_num_queries(10):
+        response = client.get(LIST, {"agency": world.own.pk})
+    assert response.content.decode().count("<del>正在开展环评工作。</del>") == min(n, 50)

@@ -12,6 +12,8 @@ from django.urls import reverse
 from agencies.models import AuditEntry, Notification
 from reports.chases import chase_send
 from reports.models import Chase, ReminderLog
+from tests import factories as f
+from tests.reports.conftest import build_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -180,3 +182,24 @@ def test_an_office_reading_in_english_chases_in_the_sites_language(quarter, logi
     client.post(chase_url(q), {"period": "2026Q1", "agencies": [q.other.pk], "message": "Please report"})
     note = Notification.objects.get(kind="chase")
     assert note.title.startswith("【催办】") and "未提交的任务：" in note.body
+
+
+@pytest.mark.parametrize("scale", [1, 3])
+def test_the_agency_list_and_the_confirmation_take_the_same_queries_whatever_the_size(
+    scale, world, login, django_assert_num_queries
+):
+    data = build_plan(10 * scale, region=world.county_a, title="规模")
+    f.role(world.users.office, "office", plan=data.plan)
+    for agency in data.agencies:
+        chase_send(plan=data.plan, period=data.period, agencies=[agency], message="请报送", by=None)
+    client = login(world.users.office)
+    client.get("/")  # warm the session
+    # session, user, roles, plan, periods, then the 未报清单 (reports, reminders, chases,
+    # assignments) and the agencies with their task counts.
+    with django_assert_num_queries(10):
+        page = client.get(reverse("reports:plan-agencies", args=[data.plan.pk]), {"period": "2026Q1"})
+    assert page.content.decode().count("次，最近") == 3
+    # The same 未报清单, then the late agencies offered in the form.
+    with django_assert_num_queries(10):
+        page = client.get(reverse("reports:chase", args=[data.plan.pk]), {"period": "2026Q1"})
+    assert page.content.decode().count('name="agencies"') == 3
