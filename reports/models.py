@@ -220,6 +220,11 @@ class TaskLight(models.Model):
         """The reasons in the active language, red ones first."""
         return reason_texts(self.reason_codes)
 
+    @property
+    def notes(self) -> list[str]:
+        """Supporting agencies' missing or late input: shown, but not part of the light."""
+        return reason_texts(self.reason_codes, notes=True)
+
 
 class ReminderLog(models.Model):
     """What reminder went out for which quarter, agency and stage, to whom: the unique

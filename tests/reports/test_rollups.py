@@ -38,7 +38,8 @@ def test_the_plan_rollup_counts_one_expected_report_per_assignment_and_each_stat
     assert row.completion == Decimal("30.00")
     assert row.completion_count == 2
     assert (row.in_progress, row.lagging, row.done, row.not_started) == (1, 1, 0, 0)
-    assert (row.red, row.yellow, row.green) == (2, 0, 0)
+    # A1's only gap is its supporter's missing report: a note, not a red light.
+    assert (row.red, row.yellow, row.green) == (1, 0, 1)
 
 
 def test_task_action_and_agency_rollups_are_stored_alongside(quarter):
@@ -48,9 +49,9 @@ def test_task_action_and_agency_rollups_are_stored_alongside(quarter):
     a1 = rows[("task", None, q.task_a1.pk, None)]
     assert (a1.expected, a1.missing, a1.submitted, a1.completion) == (2, 1, 1, Decimal("40.00"))
     action = rows[("action", q.action_a.pk, None, None)]
-    assert (action.expected, action.red) == (3, 2)
+    assert (action.expected, action.red) == (3, 1)
     own = rows[("agency", None, None, q.own.pk)]
-    assert (own.expected, own.on_time, own.completion, own.red) == (1, 1, Decimal("40.00"), 1)
+    assert (own.expected, own.on_time, own.completion, own.red) == (1, 1, Decimal("40.00"), 0)
     other = rows[("agency", None, None, q.other.pk)]
     # 县交通运输局: missing on A1 (support), late and returned twice on A2 (lead).
     assert (other.expected, other.missing, other.late, other.returns, other.lagging) == (2, 1, 1, 2, 1)
@@ -62,8 +63,10 @@ def test_each_task_light_carries_its_reasons_in_words(quarter):
     q = quarter
     rollup_plan_period(plan=q.plan_a, period=q.period_a, today=q.today)
     a1 = TaskLight.objects.get(task=q.task_a1, period=q.period_a)
-    assert a1.level == "red"
-    assert a1.reasons == ["配合单位县交通运输局逾期未报（截止2026-04-10）"]
+    # The lead (县发改局) reported on time: the supporter's gap is a note beside a green light.
+    assert a1.level == "green"
+    assert a1.reasons == []
+    assert a1.notes == ["配合单位县交通运输局逾期未报（截止2026-04-10）"]
     a2 = TaskLight.objects.get(task=q.task_a2, period=q.period_a)
     assert a2.level == "red"
     assert a2.reasons == ["县交通运输局报告进展滞后", "县交通运输局逾期报送", "县交通运输局填报被退回2次"]
