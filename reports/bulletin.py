@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone, translation
 
+from indicators.assessment import BEHIND_STATUSES
 from tasks.models import ProgressReport, Task, TaskAssignment
 
 from .models import Bulletin, Rollup, TaskLight
@@ -148,15 +149,16 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
                 "name": ind.name,
                 "unit": ind.unit,
                 "task": ind.task.number if ind.task_id else "主要目标",
-                "target": f"{ind.get_comparator_display()}{ind.target.normalize():f}"
-                + ({"decrease": "（下降%）", "increase": "（提高%）"}.get(ind.change, "")),
+                "target": item.target_text,
                 "target_year": ind.target_year or plan.end_year or plan.plan_year or "",
-                "value": None if res.value is None else f"{res.value.normalize():f}",
+                "baseline": item.baseline_text,
+                "value": None if res.value is None else item.value_text,
                 "value_period": item.value_period,
-                "expected": None if res.expected is None else f"{res.expected.normalize():f}",
+                "expected": item.progress_text or None,
                 "attainment": _pct(res.attainment),
                 "status": res.status,
                 "status_label": str(item.status_label),
+                "behind": res.status in BEHIND_STATUSES,
                 "note": res.note,
             }
         )

@@ -15,7 +15,9 @@ LAGGING = "lagging"  # agency
 LATE = "late"  # agency
 RETURNED = "returned"  # agency, count
 OVERDUE = "overdue"  # deadline, percent (or "")
-INDICATOR_BEHIND = "indicator_behind"  # name, behind, expected, value, unit
+INDICATOR_BEHIND = "indicator_behind"  # name, behind, expected, value, unit (rows before INDICATOR_LAG)
+INDICATOR_LAG = "indicator_lag"  # name, expected (序时 %), completion (%), behind (percentage points)
+INDICATOR_MISSED = "indicator_missed"  # name, completion (%)
 TEXT = "text"  # text: a reason kept as it was worded (rows from before the codes)
 
 SENTENCES = {
@@ -29,6 +31,10 @@ SENTENCES = {
     (INDICATOR_BEHIND, ""): _(
         "指标“%(name)s”落后序时进度%(behind)s%%（应达%(expected)s%(unit)s，实际%(value)s%(unit)s）"
     ),
+    (INDICATOR_LAG, ""): _(
+        "指标“%(name)s”落后序时进度：应达%(expected)s%%，实际%(completion)s%%，落后%(behind)s个百分点"
+    ),
+    (INDICATOR_MISSED, ""): _("指标“%(name)s”到期未完成（完成率%(completion)s%%）"),
 }
 
 

@@ -4,7 +4,7 @@ reasons as codes and parameters (reports.light_reasons words them in the reader'
 The rule (light_reasons.RULE, shown on the task page): a task's light follows its
 lead agency's report for the quarter. Red, by default: the lead has not reported after
 the deadline; the task is past its own completion date and not done; an indicator of
-the task is more than 20 % behind its trajectory; the lead reported the task as 滞后.
+the task is more than 20 percentage points behind 序时进度 or missed at its target year; the lead reported the task as 滞后.
 Yellow: the lead's report came in late; an indicator is 5–20 % behind; the lead's
 report was returned twice or more. Green otherwise.
 
@@ -97,16 +97,18 @@ def task_light(facts: TaskFacts, *, rule: WarningRule, period, today: dt.date, r
             )
 
     red_pct, yellow_pct = Decimal(rule.red_behind_pct), Decimal(rule.yellow_behind_pct)
-    for name, unit, result in facts.indicators:
+    for name, _unit, result in facts.indicators:
+        if result.status == trajectory.MISSED:
+            red.append(why.reason(why.INDICATOR_MISSED, name=name, completion=_fmt(result.attainment)))
+            continue
         if result.status != trajectory.BEHIND or result.behind_pct is None:
             continue
         text = why.reason(
-            why.INDICATOR_BEHIND,
+            why.INDICATOR_LAG,
             name=name,
+            expected=_fmt(result.expected_pct),
+            completion=_fmt(result.attainment),
             behind=_fmt(result.behind_pct),
-            expected=_fmt(result.expected),
-            value=_fmt(result.value),
-            unit=unit,
         )
         if result.behind_pct > red_pct:
             red.append(text)

@@ -50,14 +50,15 @@ def test_the_drill_down_shows_the_rule_and_a_supporters_gap_as_a_note(lights, lo
     q = lights
     url = f"/reports/plans/{q.plan_a.pk}/dashboard/tasks/{q.task_a1.pk}/?period=2026Q1"
     client = login(q.users.office)
-    chinese = client.get(url).content.decode()
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Supporting agency 县交通运输局 has not reported (deadline 2026-04-10)" in english
+    assert "A task&#x27;s light follows its lead agency&#x27;s report" in english
+    # Chinese last: the language of the last request stays active for the thread.
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "任务灯色以牵头单位本季度报告为准" in chinese
     assert "配合单位备注（不影响灯色）" in chinese
     assert "配合单位县交通运输局逾期未报（截止2026-04-10）" in chinese
     assert 'badge green">绿灯' in chinese
-    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Supporting agency 县交通运输局 has not reported (deadline 2026-04-10)" in english
-    assert "A task&#x27;s light follows its lead agency&#x27;s report" in english
 
 
 def test_the_drill_down_words_every_reason_in_english(lights, login):

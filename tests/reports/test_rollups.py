@@ -101,7 +101,8 @@ def test_the_offices_rule_decides_what_is_red_and_what_yellow(quarter):
 def test_an_indicator_behind_its_trajectory_turns_the_task_red_or_yellow_by_the_thresholds(quarter):
     q = quarter
     ind = q.indicator_a
-    # 0 at the end of 2025 → 100 at the end of 2026: 25 due by 2026Q1.
+    # 0 at the end of 2025 → 100 at the end of 2026: 应达 25 % by 2026Q1; the thresholds
+    # (20 and 5) are percentage points short of it.
     ind.baseline_value, ind.baseline_year, ind.target, ind.target_year = (
         Decimal("0"),
         2025,
@@ -111,14 +112,29 @@ def test_an_indicator_behind_its_trajectory_turns_the_task_red_or_yellow_by_the_
     ind.save()
     value = ind.values.get()
     WarningRule.objects.create(plan=q.plan_a, red_when_missing_after_deadline=False)
-    for reported, level, behind in [("10", "red", "60"), ("22", "yellow", "12"), ("24", "green", None)]:
+    for reported, level, behind in [("4", "red", "21"), ("15", "yellow", "10"), ("22", "green", None)]:
         value.value = Decimal(reported)
         value.save()
         rollup_plan_period(plan=q.plan_a, period=q.period_a, today=q.today)
         light = TaskLight.objects.get(task=q.task_a1, period=q.period_a)
         assert light.level == level
         if behind:
-            assert light.reasons == [f"指标“{ind.name}”落后序时进度{behind}%（应达25个，实际{reported}个）"]
+            assert light.reasons == [
+                f"指标“{ind.name}”落后序时进度：应达25%，实际{reported}%，落后{behind}个百分点"
+            ]
+
+
+def test_an_indicator_missed_at_its_target_year_turns_the_task_red(quarter):
+    q = quarter
+    ind = q.indicator_a
+    ind.baseline_value, ind.baseline_year, ind.target, ind.target_year = Decimal(0), 2024, Decimal(100), 2025
+    ind.save()
+    WarningRule.objects.create(plan=q.plan_a, red_when_missing_after_deadline=False)
+    row = rollup_plan_period(plan=q.plan_a, period=q.period_a, today=q.today)
+    light = TaskLight.objects.get(task=q.task_a1, period=q.period_a)
+    # 10 reported against 100 from 0: 10 %, and 2025 is over.
+    assert (light.level, light.reasons) == ("red", [f"指标“{ind.name}”到期未完成（完成率10%）"])
+    assert (row.indicators_behind, row.indicators_on_track) == (1, 0)
 
 
 def test_a_task_past_its_own_deadline_and_unfinished_is_red(quarter):
@@ -138,7 +154,7 @@ def test_an_indicator_without_baseline_is_counted_as_such(quarter):
         1,
         1,
         0,
-        None,
+        Decimal("33.33"),  # 10 of ≥ 30: value ÷ target, no baseline to measure from
     )
 
 
