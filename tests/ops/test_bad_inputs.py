@@ -111,7 +111,8 @@ PLAN_CORPUS = {
     "a zip renamed .docx": ("方案.docx", _zip_not_workbook(), False),
     "a zip renamed .xlsx": ("分解表.xlsx", _zip_not_workbook(), False),
     "binary junk named .xlsx": ("分解表.xlsx", _junk(4096, seed=11), False),
-    "a wrong extension": ("方案.pdf", b"%PDF-1.4\n%%EOF\n", True),
+    "a wrong extension": ("方案.exe", b"MZ\x90\x00\x03" + _junk(512, seed=13), True),
+    "a PDF with no pages": ("方案.pdf", b"%PDF-1.4\n%%EOF\n", False),
 }
 
 
@@ -400,7 +401,7 @@ def test_a_bad_percent_through_the_api_is_a_400_and_creates_no_report(percent, w
         format="json",
     )
     assert response.status_code == 400, response.content
-    assert "percent" in response.json()
+    assert [error["attr"] for error in response.json()["errors"]] == ["percent"]
     assert _chinese_detail(response.json())
     assert counts() == before
 

@@ -14,7 +14,7 @@ def mark_descriptive(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("indicators", "0001_initial"),
+        ("indicators", "0003_unique_value_message_on_constraint"),
     ]
 
     operations = [
