@@ -19,6 +19,17 @@ def _test_settings(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language: a request in English activates English
+    for the thread, which would otherwise carry over into the next test."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _local_cache(request, settings):
     """A fresh in-memory cache per test, so rate limits and coalescing flags never carry
     over; tests marked `worker` keep the configured (Redis) cache the worker shares."""
