@@ -18,10 +18,6 @@ from .models import Bulletin, Rollup, TaskLight
 from .rollups import assess_indicators, rollup_plan_period
 
 
-def _rate(part, whole):
-    return round(100 * part / whole, 1) if whole else None
-
-
 def _pct(value):
     return None if value is None else round(float(value), 1)
 
@@ -57,18 +53,18 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
         leads[task_id].append(name)
 
     task_count = len(tasks)
-    reported = plan_row.submitted + plan_row.returned + plan_row.approved
+    counts = plan_row.counts  # reports.counts: the figures the pages show too
     overview = {
         "tasks": task_count,
         "actions": sum(1 for r in rollups if r.scope == Rollup.Scope.ACTION),
-        "expected": plan_row.expected,
-        "reported": reported,
-        "approved": plan_row.approved,
-        "returned": plan_row.returned,
-        "missing": plan_row.missing + plan_row.draft,
-        "late": plan_row.late,
-        "reported_rate": _rate(reported, plan_row.expected),
-        "on_time_rate": _rate(plan_row.on_time, plan_row.expected),
+        "expected": counts.expected,
+        "reported": counts.submitted,
+        "approved": counts.approved,
+        "returned": counts.returned,
+        "missing": counts.missing,
+        "late": counts.late,
+        "reported_rate": _pct(counts.reported_rate),
+        "on_time_rate": _pct(counts.on_time_rate),
         "completion": _pct(plan_row.completion),
         "red": plan_row.red,
         "yellow": plan_row.yellow,
@@ -88,7 +84,7 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
             "seq": r.action.seq,
             "tasks": r.red + r.yellow + r.green,
             "expected": r.expected,
-            "reported": r.submitted + r.returned + r.approved,
+            "reported": r.counts.submitted,
             "completion": _pct(r.completion),
             "red": r.red,
             "yellow": r.yellow,
@@ -124,16 +120,17 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
     for r in rollups:
         if r.scope != Rollup.Scope.AGENCY:
             continue
+        counts = r.counts
         agencies.append(
             {
                 "name": r.agency.name,
-                "expected": r.expected,
-                "reported": r.submitted + r.returned + r.approved,
-                "on_time": r.on_time,
-                "late": r.late,
-                "missing": r.missing + r.draft,
+                "expected": counts.expected,
+                "reported": counts.submitted,
+                "on_time": counts.on_time,
+                "late": counts.late,
+                "missing": counts.missing,
                 "returns": r.returns,
-                "on_time_rate": _rate(r.on_time, r.expected),
+                "on_time_rate": _pct(counts.on_time_rate),
                 "red": r.red,
             }
         )

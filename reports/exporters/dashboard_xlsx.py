@@ -50,7 +50,7 @@ def dashboard_table(board: PlanDashboard, table: str) -> tuple[str, list[str], l
                     r.yellow if r else 0,
                     r.green if r else 0,
                     r.lagging if r else 0,
-                    r.missing if r else 0,
+                    r.counts.missing if r else 0,
                 ]
                 for a, r in board.actions
             ],
@@ -76,7 +76,7 @@ def dashboard_table(board: PlanDashboard, table: str) -> tuple[str, list[str], l
                     r.on_time,
                     r.on_time_rate,
                     r.late,
-                    r.missing,
+                    r.counts.missing,
                     r.returned,
                     r.lagging,
                     _pct(r.completion),

@@ -33,7 +33,7 @@ def test_the_plan_rollup_counts_one_expected_report_per_assignment_and_each_stat
         1,
     )
     assert (row.on_time, row.late, row.returns) == (1, 1, 2)
-    assert row.on_time_rate == pytest.approx(33.3)
+    assert row.on_time_rate == Decimal("33.3")
     # Completion: mean of the lead reports, 40 % and 20 %.
     assert row.completion == Decimal("30.00")
     assert row.completion_count == 2
