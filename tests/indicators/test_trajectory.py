@@ -210,3 +210,29 @@ def test_a_series_assesses_every_quarter_and_says_when_a_value_is_carried_forwar
     ]
     assert series[1][1].note == "沿用2026Q1报送值"
     assert t.assess_series(spec, {}, [(2026, 1)])[0][1].status == t.NO_DATA
+
+
+def test_an_imported_target_in_words_is_stored_as_descriptive():
+    import json
+    from pathlib import Path
+
+    from plans.services import indicator_fields
+
+    expected = json.loads(
+        (Path(__file__).resolve().parents[1] / "plans/expected/yueyang-county-2024.json").read_text("utf-8")
+    )
+    found = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "comparator" in node and "text" in node:
+                found[node["name"]] = node
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(expected)
+    assert indicator_fields(found["城区公共交通站点覆盖半径"])["descriptive"] is True
+    assert indicator_fields(found["公交交通占机动车出行比例"])["descriptive"] is False
