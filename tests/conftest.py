@@ -19,12 +19,13 @@ def _test_settings(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _site_language():
-    """Each test starts in the site's language: a request in English activates English
-    for the thread, which would otherwise carry over into the next test."""
+def _default_language():
+    """Each test starts in the site's language: a request with another language leaves it
+    active in the thread, as a real worker thread would not carry it to the next request."""
+    from django.conf import settings as django_settings
     from django.utils import translation
 
-    translation.deactivate()
+    translation.activate(django_settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
 
