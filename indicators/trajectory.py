@@ -22,7 +22,8 @@ Conventions (the ones offices use when they write “按序时进度”):
     value that has not reached it shows at most 99.9 %.
 * 序时进度 (`expected_pct`) is the share of the time from the start to the end of the
   target year that has passed, in %; `behind_pct` is expected_pct − completion in
-  percentage points when positive (“应达 x%，实际 y%，落后 z 个百分点”). On track when
+  percentage points when positive (“应达 x%，实际 y%，落后 z 个百分点”). Percentages are
+  rounded half up to one decimal before z is taken, so x − y = z as printed. On track when
   behind ≤ the tolerance. `expected` is the value the path expects by then.
 * Without a baseline the first reported value becomes the starting point (and the
   baseline the completion is measured from), at the end of the quarter it was
@@ -42,6 +43,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
+TENTH = Decimal("0.1")
 
 ON_TRACK = "on_track"
 BEHIND = "behind"
@@ -72,6 +74,11 @@ def _d(value) -> Decimal | None:
 
 def _q(value: Decimal | None) -> Decimal | None:
     return None if value is None else value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _pct(value: Decimal) -> Decimal:
+    """A percentage as every page prints it: one decimal, half up."""
+    return value.quantize(TENTH, rounding=ROUND_HALF_UP)
 
 
 def quarter_end(year: int, quarter: int) -> Decimal:
@@ -239,8 +246,8 @@ def assess(
     base = start[0] if start and not spec.is_change else None
     reached = _meets_target(spec, value)
     ratio = completion(spec, value, base)
-    ratio = max(HUNDRED, ratio) if reached else min(ratio, Decimal("99.9"))
-    figures = {"value": value, "attainment": _q(ratio), "baseline": base, "baseline_source": source}
+    ratio = _pct(max(HUNDRED, ratio) if reached else min(ratio, Decimal("99.9")))
+    figures = {"value": value, "attainment": ratio, "baseline": base, "baseline_source": source}
     if spec.target_year is None:
         return Assessment(status=NO_TARGET_YEAR, note="未设目标年份，无法计算序时进度", **figures)
     expected = _q(_expected(spec, year, quarter, first_value))
@@ -254,13 +261,14 @@ def assess(
         return Assessment(
             status=NO_BASELINE, note="无基期值，暂无法计算序时进度；目标年份起与目标值直接比较", **figures
         )
-    expected_pct = elapsed(start[1], spec.target_year, year, quarter) * HUNDRED
+    # Rounded first, so 应达 x − 实际 y = 落后 z exactly as printed.
+    expected_pct = _pct(elapsed(start[1], spec.target_year, year, quarter) * HUNDRED)
     behind = max(Decimal(0), expected_pct - ratio)
     return Assessment(
         status=ON_TRACK if behind <= tolerance else BEHIND,
         expected=expected,
-        expected_pct=_q(expected_pct),
-        behind_pct=_q(behind),
+        expected_pct=expected_pct,
+        behind_pct=behind,
         note=note,
         **figures,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -14,12 +15,14 @@ from django.utils import timezone, translation
 from indicators.assessment import BEHIND_STATUSES
 from tasks.models import ProgressReport, Task, TaskAssignment
 
+from .counts import ONE_DECIMAL
 from .models import Bulletin, Rollup, TaskLight
 from .rollups import assess_indicators, rollup_plan_period
 
 
 def _pct(value):
-    return None if value is None else round(float(value), 1)
+    # One decimal, half up, like every page (reports.counts.percent).
+    return None if value is None else float(Decimal(value).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP))
 
 
 def bulletin_title(plan, period) -> str:

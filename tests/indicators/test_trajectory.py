@@ -36,12 +36,12 @@ def test_an_at_least_target_is_due_linearly_from_the_end_of_the_baseline_year():
 
 def test_completion_of_an_at_least_target_is_the_share_of_the_whole_way_and_seq_progress_is_time():
     spec = level(">=", "135.5", 2025, 80, 2020)
-    # 20 of the 55.5 from 80 to 135.5 made: 36.04 %; half the time passed: 应达 50 %.
+    # 20 of the 55.5 from 80 to 135.5 made: 36.0 %; half the time passed: 应达 50 %.
     result = t.assess(spec, D("100"), 2023, 2)
     assert result.expected == D("107.75")
-    assert result.attainment == result.completion == D("36.04")
+    assert result.attainment == result.completion == D("36.0")
     assert result.expected_pct == D("50.00")
-    assert result.behind_pct == D("13.96")  # percentage points
+    assert result.behind_pct == D("14.0")  # percentage points: 50.0 − 36.0 as printed
     assert result.status == t.BEHIND
     assert (result.baseline, result.baseline_source) == (D("80"), "baseline")
 
@@ -49,7 +49,7 @@ def test_completion_of_an_at_least_target_is_the_share_of_the_whole_way_and_seq_
 def test_a_value_ahead_of_the_time_is_on_track_with_no_shortfall():
     spec = level(">=", "135.5", 2025, 80, 2020)
     result = t.assess(spec, D("110"), 2023, 2)
-    assert (result.attainment, result.behind_pct, result.status) == (D("54.05"), D("0.00"), t.ON_TRACK)
+    assert (result.attainment, result.behind_pct, result.status) == (D("54.1"), D("0"), t.ON_TRACK)
 
 
 def test_an_at_most_target_is_the_mirror():
@@ -87,7 +87,7 @@ def test_a_value_that_has_not_reached_the_target_never_shows_a_hundred(comparato
 def test_reaching_the_final_target_early_counts_as_achieved():
     spec = level(">=", "135.5", 2025, 80, 2020)
     result = t.assess(spec, D("140"), 2022, 1)
-    assert (result.status, result.attainment, result.behind_pct) == (t.ACHIEVED, D("108.11"), D("0"))
+    assert (result.status, result.attainment, result.behind_pct) == (t.ACHIEVED, D("108.1"), D("0"))
 
 
 def test_an_approximate_target_with_a_baseline_is_the_share_of_the_way():
@@ -110,7 +110,7 @@ def test_a_decrease_target_is_a_cumulative_change_from_zero_at_the_baseline_year
     spec = level("<=", "13.5", 2025, None, 2020, change="decrease")
     assert t.expected_at(spec, 2023, 2) == D("6.75")
     result = t.assess(spec, D("6"), 2023, 2)
-    assert (result.attainment, result.expected_pct, result.behind_pct) == (D("44.44"), D("50.00"), D("5.56"))
+    assert (result.attainment, result.expected_pct, result.behind_pct) == (D("44.4"), D("50.0"), D("5.6"))
     assert result.status == t.BEHIND
     assert t.assess(spec, D("14"), 2023, 2).status == t.ACHIEVED
 
@@ -129,7 +129,7 @@ def test_without_a_baseline_the_first_reported_value_is_the_starting_point_and_t
     first = (D("10"), 2026, 1)
     result = t.assess(spec, D("20"), 2026, 2, first_value=first)
     assert result.expected == D("16.67")
-    assert (result.attainment, result.expected_pct, result.status) == (D("50.00"), D("33.33"), t.ON_TRACK)
+    assert (result.attainment, result.expected_pct, result.status) == (D("50.0"), D("33.3"), t.ON_TRACK)
     assert (result.baseline, result.baseline_source) == (D("10"), "first_value")
     assert "以2026Q1首次报送值10为起点" in result.note
 
@@ -138,7 +138,7 @@ def test_without_a_baseline_a_single_value_is_not_judged_against_time():
     spec = level(">=", 30, 2027)
     result = t.assess(spec, D("10"), 2026, 1, first_value=(D("10"), 2026, 1))
     assert result.status == t.NO_BASELINE
-    assert (result.attainment, result.expected_pct, result.baseline) == (D("33.33"), None, None)
+    assert (result.attainment, result.expected_pct, result.baseline) == (D("33.3"), None, None)
     assert "无基期值" in result.note
     assert not result.is_assessed
 

@@ -154,7 +154,7 @@ def test_an_indicator_without_baseline_is_counted_as_such(quarter):
         1,
         1,
         0,
-        Decimal("33.33"),  # 10 of ≥ 30: value ÷ target, no baseline to measure from
+        Decimal("33.3"),  # 10 of ≥ 30: value ÷ target, no baseline to measure from
     )
 
 
