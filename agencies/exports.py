@@ -1,12 +1,12 @@
 """The audit trail as an Excel workbook."""
 
-import io
 import json
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell.cell import TYPE_STRING
+
+from carbonplan.downloads import XLSX_MIME, Export
+from carbonplan.spreadsheets import table_workbook
 
 from .filters import action_label
 
@@ -16,8 +16,7 @@ EXPORT_MAX_ROWS = 20000
 
 
 class AuditExporter:
-    filename = "audit-log.xlsx"
-    mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    mimetype = XLSX_MIME
 
     def __init__(self, entries):
         self.entries = entries
@@ -51,21 +50,14 @@ class AuditExporter:
                 json.dumps(entry.changes, ensure_ascii=False) if entry.changes else "",
             ]
 
-    def export(self) -> bytes:
-        wb = Workbook(write_only=False)
-        ws = wb.active
-        ws.title = _("操作记录")
-        ws.append(self.columns())
-        for row in self.rows():
-            ws.append(row)
-            # Text typed by users must never become a formula when the file is opened
-            # ("=HYPERLINK(...)" in a task title): store every string as a string.
-            for cell in ws[ws.max_row]:
-                if isinstance(cell.value, str):
-                    cell.data_type = TYPE_STRING
-        for letter, width in zip("ABCDEFGHI", (20, 14, 16, 22, 22, 10, 40, 30, 60), strict=True):
-            ws.column_dimensions[letter].width = width
-        ws.freeze_panes = "A2"
-        out = io.BytesIO()
-        wb.save(out)
-        return out.getvalue()
+    def filename(self) -> str:
+        return f"audit-log-{timezone.localtime().strftime('%Y%m%d-%H%M')}.xlsx"
+
+    def export(self) -> Export:
+        book = table_workbook(
+            title=_("操作记录"),
+            headers=self.columns(),
+            rows=self.rows(),
+            widths=[20, 14, 16, 22, 22, 10, 40, 30, 60],
+        )
+        return book.export(self.filename())

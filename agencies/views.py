@@ -4,10 +4,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import SimpleRateThrottle
+
+from carbonplan.downloads import file_response
 
 from .access import Viewer
 from .exports import EXPORT_MAX_ROWS, AuditExporter
@@ -54,11 +55,7 @@ def audit_export(request):
             _("筛选条件有误，请返回修改后再导出。"), status=400, content_type="text/plain; charset=utf-8"
         )
     entries = filterset.qs if filterset.is_bound else filterset.queryset
-    exporter = AuditExporter(entries)
-    response = HttpResponse(exporter.export(), content_type=exporter.mimetype)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.xlsx"'
-    return response
+    return file_response(AuditExporter(entries).export())
 
 
 class LoginRateThrottle(SimpleRateThrottle):

@@ -18,10 +18,12 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from agencies.names import clean_name
+from carbonplan.downloads import XLSX_MIME, Export
+from carbonplan.spreadsheets import Spreadsheet
 
 HEADERS = ["序号", "重点任务", "具体内容/措施", "量化目标", "牵头单位", "配合单位", "完成时限", "备注"]
 GOAL_HEADERS = [
@@ -43,7 +45,6 @@ INFERRED_MARK = "（牵头单位为推定）"
 SIGNS = {">=": "≥", "<=": "≤", "~": "≈", "=": "="}
 COMPARATOR_OF_SIGN = {v: k for k, v in SIGNS.items()}
 CHANGE_WORDS = {"decrease": "下降", "increase": "提高"}
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _ACTION_LABEL = re.compile(r"^[（(]?[一二三四五六七八九十百]+[)）、.．]?$")
 _INDICATOR = re.compile(
@@ -99,7 +100,7 @@ class BreakdownExporter:
         from .selectors import plan_breakdown
 
         plan = self.plan
-        wb = Workbook()
+        wb = Spreadsheet()
         ws = wb.active
         ws.title = "任务分解表"
         ws.append([f"{plan.title}任务分解表"])
@@ -172,9 +173,10 @@ class BreakdownExporter:
             info.append([label, values[key]])
         info.column_dimensions["A"].width = 14
         info.column_dimensions["B"].width = 40
-        out = io.BytesIO()
-        wb.save(out)
-        return out.getvalue()
+        return wb.to_bytes()
+
+    def export(self) -> Export:
+        return Export(self.filename, self.mimetype, self.render())
 
 
 def plan_facts(plan) -> dict:

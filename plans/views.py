@@ -1,13 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agencies.access import Viewer, get_plan_for_user
+from carbonplan.downloads import file_response
 from indicators.models import Indicator
 
 from . import importing
@@ -35,16 +35,7 @@ def plan_detail(request, pk):
 @login_required
 def plan_breakdown_xlsx(request, pk):
     plan = get_plan_for_user(request.user, pk, office=True)
-    exporter = BreakdownExporter(plan)
-    response = HttpResponse(exporter.render(), content_type=exporter.mimetype)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(exporter.filename)}"
-    return response
-
-
-def _quote(name):
-    from urllib.parse import quote
-
-    return quote(name)
+    return file_response(BreakdownExporter(plan).export())
 
 
 @login_required

@@ -12,6 +12,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from weasyprint import HTML  # imported with the URLconf, so no leader waits for pango to load
 
+from carbonplan.downloads import PDF_MIME, Export
+
 from . import charts
 from .briefing_charts import indicator_attainment_bars
 from .dashboards import leader_summary, plan_dashboard
@@ -37,9 +39,9 @@ def _svg_img(svg: str) -> str:
 
 
 class BriefingExporter:
-    """Renders the briefing of a plan and quarter; export() → (filename, mimetype, bytes)."""
+    """Renders the briefing of a plan and quarter; export() → Export."""
 
-    mimetype = "application/pdf"
+    mimetype = PDF_MIME
 
     def __init__(self, *, plan, period):
         self.plan = plan
@@ -101,6 +103,6 @@ class BriefingExporter:
     def html(self) -> str:
         return render_to_string("reports/briefing.html", self.context())
 
-    def export(self) -> tuple[str, str, bytes]:
+    def export(self) -> Export:
         pdf = HTML(string=self.html(), base_url=str(settings.BASE_DIR)).write_pdf()
-        return self.filename(), self.mimetype, pdf
+        return Export(self.filename(), self.mimetype, pdf)

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from tasks.models import ProgressReport, Task, TaskAssignment
 
-from . import charts
 from .models import Bulletin, Rollup, TaskLight
 from .rollups import assess_indicators, rollup_plan_period
 
@@ -212,16 +211,6 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
         "indicators": indicators,
         "problems": problems,
         "next_steps": next_steps,
-    }
-
-
-def bulletin_charts(context: dict) -> dict:
-    o = context["overview"]
-    return {
-        "actions": charts.completion_bars(
-            [(f"{a['label']}{a['title']}", a["completion"]) for a in context["actions"]], width=640
-        ),
-        "lights": charts.lights_donut(o["red"], o["yellow"], o["green"], size=260),
     }
 
 

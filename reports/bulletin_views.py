@@ -7,13 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Max
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agencies.access import Viewer
+from carbonplan.downloads import DOCX_MIME, PDF_MIME, XLSX_MIME, Export, file_response
 from tasks.models import ReportingPeriod
 
 from .access import (
@@ -30,11 +31,7 @@ from .models import Bulletin, ReminderLog, WarningRule
 from .reminders import missing_rows
 from .services import bulletin_request, warning_rule_update
 
-FORMATS = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+FORMATS = {"pdf": PDF_MIME, "docx": DOCX_MIME, "xlsx": XLSX_MIME}
 
 
 def _periods(plan):
@@ -158,9 +155,7 @@ def bulletin_download(request, bulletin_id, fmt):
         handle = field.open("rb")
     except FileNotFoundError:
         raise Http404(_("文件不存在。"))
-    return FileResponse(
-        handle, as_attachment=True, filename=download_name(bulletin, fmt), content_type=FORMATS[fmt]
-    )
+    return file_response(Export(download_name(bulletin, fmt), FORMATS[fmt], handle))
 
 
 @login_required
@@ -183,12 +178,7 @@ def missing_list(request, plan_id):
     period = _pick_period(request, periods) if periods else None
     rows = missing_rows(plan=plan, period=period) if period else []
     if request.GET.get("format") == "xlsx" and period:
-        filename, mimetype, content = MissingXlsx().export({"plan": plan, "period": period, "rows": rows})
-        response = HttpResponse(content, content_type=mimetype)
-        from django.utils.http import content_disposition_header
-
-        response["Content-Disposition"] = content_disposition_header(True, filename)
-        return response
+        return file_response(MissingXlsx().export({"plan": plan, "period": period, "rows": rows}))
     agencies = {}
     for row in rows:
         agencies.setdefault(row["agency"], []).append(row)

@@ -1,7 +1,5 @@
 """Pages of the office dashboard, the region view, the leader view and the briefing PDF."""
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -12,25 +10,19 @@ from django.utils.translation import gettext as _
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from carbonplan.downloads import file_response
+
 from . import dashboards
 from .briefing import BriefingExporter
 from .dashboards import Filters, get_region_for_user, get_supervised_plan, period_choose
-
-
-def _file_response(filename, mimetype, content, *, inline=False):
-    response = HttpResponse(content, content_type=mimetype)
-    disposition = "inline" if inline else "attachment"
-    # An ASCII name for old clients, the Chinese one (RFC 5987) for everyone else.
-    fallback = "carbonplan" + filename[filename.rfind(".") :]
-    response["Content-Disposition"] = (
-        f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
-    )
-    return response
+from .exporters import dashboard_xlsx
 
 
 def _xlsx(request, title, headers, rows, stem):
     filename = f"{stem}-{title}.xlsx"
-    return _file_response(*dashboards.xlsx_table(title=title, headers=headers, rows=rows, filename=filename))
+    return file_response(
+        dashboard_xlsx.xlsx_table(title=title, headers=headers, rows=rows, filename=filename)
+    )
 
 
 def _wants_xlsx(request):
@@ -61,7 +53,7 @@ def plan_dashboard(request, pk):
         messages.warning(request, error)
     board = dashboards.plan_dashboard(plan, choice.period, filters) if choice.period else None
     if board and _wants_xlsx(request):
-        title, headers, rows = dashboards.dashboard_table(board, request.GET.get("table", ""))
+        title, headers, rows = dashboard_xlsx.dashboard_table(board, request.GET.get("table", ""))
         return _xlsx(request, title, headers, rows, f"{plan.region.name}-{choice.period.label}")
     return render(
         request,
@@ -88,7 +80,7 @@ def task_detail(request, pk, task_pk):
         return render(request, "reports/dashboard_task.html", {"plan": plan, "choice": choice, "drill": None})
     drill = dashboards.task_drilldown(plan, task_pk, choice.period)
     if _wants_xlsx(request):
-        title, headers, rows = dashboards.task_table(drill)
+        title, headers, rows = dashboard_xlsx.task_table(drill)
         return _xlsx(request, title, headers, rows, f"{drill.task.number}-{choice.period.label}")
     rows = [(a, r, _report_history_url(r.pk) if r else "") for a, r in drill.reports]
     return render(
@@ -114,7 +106,7 @@ def region_dashboard(request, pk):
         label = dashboards.region_default_label(labels)
     board = dashboards.region_dashboard(region, label) if label else None
     if board and _wants_xlsx(request):
-        title, headers, rows = dashboards.region_table(board, request.GET.get("table", ""))
+        title, headers, rows = dashboard_xlsx.region_table(board, request.GET.get("table", ""))
         return _xlsx(request, title, headers, rows, f"{region.name}-{label}")
     return render(
         request,
@@ -174,5 +166,5 @@ def briefing_pdf(request, pk):
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    filename, mimetype, content = BriefingExporter(plan=plan, period=choice.period).export()
-    return _file_response(filename, mimetype, content, inline=request.GET.get("download") != "1")
+    export = BriefingExporter(plan=plan, period=choice.period).export()
+    return file_response(export, inline=request.GET.get("download") != "1")

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.audit import audit_log, diff_fields
+from carbonplan.downloads import DOCX_MIME, XLSX_MIME
 
 from .models import (
     Evidence,
@@ -464,8 +465,8 @@ EVIDENCE_TYPES = {
     "jpg": ("image/jpeg", {"jpg"}),
     "jpeg": ("image/jpeg", {"jpg"}),
     "png": ("image/png", {"png"}),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", {"docx", "zip"}),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", {"xlsx", "zip"}),
+    "docx": (DOCX_MIME, {"docx", "zip"}),
+    "xlsx": (XLSX_MIME, {"xlsx", "zip"}),
 }
 _OOXML_MARKER = {"docx": "word/", "xlsx": "xl/"}
 

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from agencies.access import Viewer, get_plan_for_user, get_report_for_user
 from agencies.models import Agency, Notification
+from carbonplan.downloads import Export, file_response
 
 from . import selectors
 from .forms import ApproveForm, PeriodDatesForm, ReopenForm, ReportForm, ReturnForm, UploadForm
@@ -349,9 +350,7 @@ def evidence_download(request, pk):
         handle = evidence.file.open("rb")
     except FileNotFoundError:
         raise Http404
-    return FileResponse(
-        handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
-    )
+    return file_response(Export(evidence.original_name, evidence.content_type, handle))
 
 
 @login_required
@@ -559,16 +558,7 @@ def period_settings(request, pk):
 @login_required
 def workbook_download(request, period_id):
     period, agency = _agency_period(request.user, period_id)
-    filename, mimetype, content = AgencyQuarterWorkbook(agency=agency, period=period).render()
-    response = HttpResponse(content, content_type=mimetype)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
-    return response
-
-
-def _quote(name):
-    from urllib.parse import quote
-
-    return quote(name)
+    return file_response(AgencyQuarterWorkbook(agency=agency, period=period).export())
 
 
 @login_required

@@ -11,10 +11,12 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from carbonplan.downloads import Export
+from carbonplan.spreadsheets import Spreadsheet
 from indicators.models import Indicator, IndicatorValue
 from indicators.services import indicator_value_parse
 
@@ -27,7 +29,6 @@ from .services import (
     report_snapshot,
 )
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REPORT_SHEET = "进展填报"
 VALUE_SHEET = "指标值"
 REPORT_HEADERS = [
@@ -62,12 +63,12 @@ def _plain(value):
 
 
 class AgencyQuarterWorkbook:
-    """Exporter: (filename, mimetype, bytes) of an agency's tasks in one quarter."""
+    """Exporter: an agency's tasks in one quarter, as the workbook it fills in offline."""
 
     def __init__(self, *, agency, period):
         self.agency, self.period = agency, period
 
-    def render(self):
+    def export(self) -> Export:
         assignments = _assignments(self.agency, self.period)
         reports = {
             r.task_id: r for r in ProgressReport.objects.filter(agency=self.agency, period=self.period)
@@ -83,7 +84,7 @@ class AgencyQuarterWorkbook:
                 indicator__in=indicators, period=self.period, agency=self.agency
             )
         }
-        book = Workbook()
+        book = Spreadsheet()
         sheet = book.active
         sheet.title = REPORT_SHEET
         sheet.append(REPORT_HEADERS)
@@ -125,10 +126,7 @@ class AgencyQuarterWorkbook:
                 ]
             )
         self._style(values_sheet, [8, 10, 40, 10, 14, 14])
-        out = io.BytesIO()
-        book.save(out)
-        filename = f"{self.period.label}-{self.agency.name}-进展填报.xlsx"
-        return filename, XLSX_MIME, out.getvalue()
+        return book.export(f"{self.period.label}-{self.agency.name}-进展填报.xlsx")
 
     @staticmethod
     def _style(sheet, widths):

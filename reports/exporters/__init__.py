@@ -1,4 +1,4 @@
-"""Exporters: classes whose export(context) returns (filename, mimetype, bytes)."""
+"""Exporters: classes whose export(context) returns an Export (carbonplan.downloads)."""
 
 from .bulletin_docx import BulletinDocx
 from .bulletin_pdf import BulletinPdf

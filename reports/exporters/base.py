@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from carbonplan.downloads import Export
+
 
 class Exporter:
     """Turns a context dict into one file. Subclasses set extension and mimetype."""
@@ -13,5 +15,5 @@ class Exporter:
     def render(self, context: dict) -> bytes:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def export(self, context: dict) -> tuple[str, str, bytes]:
-        return self.filename(context), self.mimetype, self.render(context)
+    def export(self, context: dict) -> Export:
+        return Export(self.filename(context), self.mimetype, self.render(context))

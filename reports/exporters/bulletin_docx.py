@@ -8,6 +8,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from carbonplan.downloads import DOCX_MIME
+
 from .base import Exporter
 
 BODY_FONT = "仿宋_GB2312"
@@ -35,7 +37,7 @@ class BulletinDocx(Exporter):
     before sending. Text is written as text runs, so nothing users typed is markup."""
 
     extension = "docx"
-    mimetype = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    mimetype = DOCX_MIME
 
     def render(self, context: dict) -> bytes:
         doc = Document()

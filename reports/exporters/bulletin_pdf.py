@@ -6,10 +6,23 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from carbonplan.downloads import PDF_MIME
+
+from .. import charts
 from .base import Exporter
 
 # WeasyPrint logs every layout step at INFO; a worker's log needs only its warnings.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+
+def bulletin_charts(context: dict) -> dict:
+    o = context["overview"]
+    return {
+        "actions": charts.completion_bars(
+            [(f"{a['label']}{a['title']}", a["completion"]) for a in context["actions"]], width=640
+        ),
+        "lights": charts.lights_donut(o["red"], o["yellow"], o["green"], size=260),
+    }
 
 
 class BulletinPdf(Exporter):
@@ -17,12 +30,10 @@ class BulletinPdf(Exporter):
     numbers “— n —”, charts as inline SVG. WeasyPrint embeds the CJK fonts it uses."""
 
     extension = "pdf"
-    mimetype = "application/pdf"
+    mimetype = PDF_MIME
 
     def render(self, context: dict) -> bytes:
         from weasyprint import HTML
-
-        from ..bulletin import bulletin_charts
 
         # The SVG comes from our own chart code (labels escaped by pygal), never from users.
         svgs = {name: mark_safe(svg) for name, svg in bulletin_charts(context).items()}

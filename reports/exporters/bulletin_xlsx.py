@@ -1,38 +1,33 @@
 from __future__ import annotations
 
-import io
+from openpyxl.styles import PatternFill
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from carbonplan.downloads import XLSX_MIME
+from carbonplan.spreadsheets import Spreadsheet
 
 from .base import Exporter
 
 HEADER_FILL = PatternFill("solid", fgColor="E3ECE8")
 
 
-def write_sheet(wb, title, header, rows, widths=None):
-    ws = wb.create_sheet(title)
-    ws.append(header)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
-    for row in rows:
-        ws.append(["" if v is None else v for v in row])
-    ws.freeze_panes = "A2"
-    for index, width in enumerate(widths or [], start=1):
-        ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = width
-    return ws
+def write_sheet(wb: Spreadsheet, title, header, rows, widths):
+    return wb.add_table(
+        title,
+        header,
+        (["" if v is None else v for v in row] for row in rows),
+        widths=widths,
+        fill=HEADER_FILL,
+    )
 
 
 class BulletinXlsx(Exporter):
     """The bulletin's data, one sheet per section, numbers as numbers."""
 
     extension = "xlsx"
-    mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    mimetype = XLSX_MIME
 
     def render(self, context: dict) -> bytes:
-        wb = Workbook()
+        wb = Spreadsheet()
         wb.remove(wb.active)
         o = context["overview"]
         labels = [
@@ -95,9 +90,7 @@ class BulletinXlsx(Exporter):
         write_sheet(
             wb, "下步工作", ["序号", "内容"], list(enumerate(context["next_steps"], start=1)), [6, 100]
         )
-        buffer = io.BytesIO()
-        wb.save(buffer)
-        return buffer.getvalue()
+        return wb.to_bytes()
 
 
 def _num(value):

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-import io
-
-from openpyxl import Workbook
+from carbonplan.downloads import XLSX_MIME
+from carbonplan.spreadsheets import Spreadsheet
 
 from .base import Exporter
 from .bulletin_xlsx import write_sheet
@@ -12,13 +11,13 @@ class MissingXlsx(Exporter):
     """未报清单: one row per agency and task still without a submitted report."""
 
     extension = "xlsx"
-    mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    mimetype = XLSX_MIME
 
     def filename(self, context):
         return f"未报清单-{context['plan'].title}-{context['period'].label}.xlsx"
 
     def render(self, context: dict) -> bytes:
-        wb = Workbook()
+        wb = Spreadsheet()
         wb.remove(wb.active)
         rows = [
             [
@@ -39,6 +38,4 @@ class MissingXlsx(Exporter):
             rows,
             [22, 8, 10, 40, 30, 10, 24],
         )
-        buffer = io.BytesIO()
-        wb.save(buffer)
-        return buffer.getvalue()
+        return wb.to_bytes()

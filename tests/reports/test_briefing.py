@@ -86,7 +86,7 @@ def test_briefing_downloads_with_an_api_token(data, client):
     response = client.get(briefing_url(world), HTTP_AUTHORIZATION=f"Token {token.key}")
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF")
-    assert "filename*=UTF-8''%E7%94%B2%E5%8E%BF-" in response["Content-Disposition"]
+    assert "filename*=utf-8''%E7%94%B2%E5%8E%BF-" in response["Content-Disposition"]
 
 
 def test_a_wrong_token_gets_401_and_an_agencys_token_404(data, client):

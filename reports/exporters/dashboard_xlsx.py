@@ -1,0 +1,221 @@
+"""The dashboard, region and task drill-down tables as .xlsx downloads."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from carbonplan.downloads import Export
+from carbonplan.spreadsheets import table_workbook
+
+from ..dashboards import LEVEL_CHOICES, PlanDashboard, RegionDashboard, TaskDrilldown
+
+
+def xlsx_table(*, title: str, headers: list[str], rows: list[list], filename: str) -> Export:
+    """One table as an .xlsx workbook."""
+    return table_workbook(title=title, headers=headers, rows=rows).export(filename)
+
+
+def _pct(value):
+    return None if value is None else round(float(value), 1)
+
+
+def dashboard_table(board: PlanDashboard, table: str) -> tuple[str, list[str], list[list]]:
+    """(title, headers, rows) of one dashboard table, as shown on the page."""
+    if table == "actions":
+        counts = defaultdict(int)
+        for row in board.all_tasks:
+            counts[row.task.action_id] += 1
+        return (
+            _("重点行动进度"),
+            [
+                _("重点行动"),
+                _("任务数"),
+                _("平均完成进度（%）"),
+                _("红灯"),
+                _("黄灯"),
+                _("绿灯"),
+                _("滞后"),
+                _("未报"),
+            ],
+            [
+                [
+                    f"{a.label}{a.title}",
+                    counts.get(a.pk, 0),
+                    _pct(r.completion) if r else None,
+                    r.red if r else 0,
+                    r.yellow if r else 0,
+                    r.green if r else 0,
+                    r.lagging if r else 0,
+                    r.missing if r else 0,
+                ]
+                for a, r in board.actions
+            ],
+        )
+    if table == "agencies":
+        return (
+            _("单位报送情况"),
+            [
+                _("单位"),
+                _("应报"),
+                _("按时报送"),
+                _("按时报送率（%）"),
+                _("逾期报送"),
+                _("未报"),
+                _("被退回"),
+                _("滞后任务"),
+                _("平均完成进度（%）"),
+            ],
+            [
+                [
+                    r.agency.name if r.agency else "",
+                    r.expected,
+                    r.on_time,
+                    r.on_time_rate,
+                    r.late,
+                    r.missing,
+                    r.returned,
+                    r.lagging,
+                    _pct(r.completion),
+                ]
+                for r in board.agencies
+            ],
+        )
+    if table == "tasks":
+        return (
+            _("任务进展"),
+            [
+                _("编号"),
+                _("重点任务"),
+                _("牵头单位"),
+                _("配合单位"),
+                _("推进状态"),
+                _("完成进度（%）"),
+                _("预警"),
+                _("原因"),
+            ],
+            [
+                [
+                    row.task.number,
+                    row.task.title,
+                    "、".join(a.agency.name for a in row.leads),
+                    "、".join(a.agency.name for a in row.supports),
+                    str(row.status_label),
+                    _pct(row.rollup.completion) if row.rollup else None,
+                    str(dict(LEVEL_CHOICES).get(row.level, "")),
+                    "；".join(row.reasons),
+                ]
+                for row in board.tasks
+            ],
+        )
+    if table == "indicators":
+        return (
+            _("指标完成情况"),
+            [
+                _("指标"),
+                _("单位"),
+                _("目标"),
+                _("目标年份"),
+                _("最新值"),
+                _("数据季度"),
+                _("序时进度值"),
+                _("完成率（%）"),
+                _("状态"),
+            ],
+            [
+                [
+                    c.indicator.name,
+                    c.indicator.unit,
+                    f"{c.indicator.get_comparator_display()}{c.indicator.target:g}",
+                    c.indicator.target_year,
+                    c.value,
+                    c.value_period,
+                    c.expected,
+                    _pct(c.attainment),
+                    str(c.status_label),
+                ]
+                for c in board.indicators
+            ],
+        )
+    raise Http404
+
+
+def region_table(board: RegionDashboard, table: str) -> tuple[str, list[str], list[list]]:
+    if table == "plans":
+        return (
+            _("各地方案进度"),
+            [
+                _("地区"),
+                _("方案"),
+                _("平均完成进度（%）"),
+                _("红灯"),
+                _("黄灯"),
+                _("绿灯"),
+                _("按时报送率（%）"),
+                _("指标落后"),
+            ],
+            [
+                [
+                    plan.region.name,
+                    plan.title,
+                    _pct(r.completion) if r else None,
+                    r.red if r else None,
+                    r.yellow if r else None,
+                    r.green if r else None,
+                    r.on_time_rate if r else None,
+                    r.indicators_behind if r else None,
+                ]
+                for plan, r in board.plans
+            ],
+        )
+    if table == "indicators":
+        headers = [_("指标"), _("单位"), _("%(region)s目标") % {"region": board.region.name}]
+        plans = [plan for plan, _r in board.plans]
+        headers += [plan.region.name for plan in plans]
+        rows = []
+        for shared in board.shared:
+            row = [shared.name, shared.unit, shared.city_target]
+            for plan in plans:
+                cell = shared.cells.get(plan.pk)
+                row.append(cell.value if cell else None)
+            rows.append(row)
+        return _("共同指标对比"), headers, rows
+    raise Http404
+
+
+def task_table(drill: TaskDrilldown) -> tuple[str, list[str], list[list]]:
+    return (
+        _("任务填报"),
+        [
+            _("单位"),
+            _("职责"),
+            _("填报状态"),
+            _("推进状态"),
+            _("完成进度（%）"),
+            _("进展情况"),
+            _("存在问题"),
+            _("下步计划"),
+            _("提交时间"),
+            _("逾期"),
+            _("退回次数"),
+        ],
+        [
+            [
+                (r.agency.name if r else a.agency.name),
+                a.get_role_display() if a else "",
+                r.get_state_display() if r else _("未报送"),
+                r.get_status_display() if r else "",
+                _pct(r.percent) if r else None,
+                r.progress_text if r else "",
+                r.problems if r else "",
+                r.next_steps if r else "",
+                timezone.localtime(r.submitted_at).strftime("%Y-%m-%d %H:%M") if r and r.submitted_at else "",
+                (_("是") if r.is_late else _("否")) if r else "",
+                r.return_count if r else None,
+            ]
+            for a, r in drill.reports
+        ],
+    )
