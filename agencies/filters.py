@@ -33,6 +33,11 @@ ACTION_LABELS = {
     "agency.create": _("新建单位"),
     "agency.alias": _("添加单位别名"),
     "role.grant": _("授予角色"),
+    "plan.schedule": _("设置填报安排"),
+    "period.delete": _("删除填报期"),
+    "account.create": _("创建单位账号"),
+    "account.password": _("修改初始密码"),
+    "plan_import.as_revision": _("改为导入修订版"),
 }
 
 

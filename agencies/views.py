@@ -5,7 +5,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
 from carbonplan.downloads import file_response
@@ -79,6 +81,23 @@ class TokenView(ObtainAuthToken):
     to every password check."""
 
     throttle_classes = [LoginRateThrottle]
+
+    def post(self, request, *args, **kwargs):
+        from .accounts import password_change_required
+
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        if password_change_required(user):
+            return Response(
+                {
+                    "detail": _("请先修改初始密码（POST /api/auth/password/）。"),
+                    "password_change_required": True,
+                },
+                status=403,
+            )
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
 
 
 obtain_auth_token = TokenView.as_view()

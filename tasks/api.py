@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from agencies.access import Viewer, get_report_for_user
 
 from .models import ProgressReport, ReportingPeriod, Task, TaskAssignment
+from .period_api import PeriodCreateMixin
 from .services import (
     REPORT_FIELDS,
     ReportConflict,
@@ -88,7 +89,9 @@ class PeriodSerializer(serializers.ModelSerializer):
         ]
 
 
-class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
+class PeriodViewSet(PeriodCreateMixin, viewsets.ReadOnlyModelViewSet):
+    """填报季度. The plan's office adds one with POST (plan, label; dates optional)."""
+
     lookup_value_regex = "[0-9]+"  # a malformed id is a 404, not a server error
     serializer_class = PeriodSerializer
     filterset_fields = ["plan", "year", "label"]
