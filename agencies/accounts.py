@@ -110,8 +110,9 @@ def _account_create(*, agency, plan, person: str, by) -> AccountRow:
 
 @transaction.atomic
 def agency_accounts_create(*, plan, by, invitations: list[Invitation] | None = None) -> list[AccountRow]:
-    """Create an account for every agency of the plan without one, and one for each
-    invited person not already on the agency's staff under that name. Running it again
+    """Create an account for every agency of the plan without one, or, for an agency
+    whose staff are invited by name, one for each invited person not already on its
+    staff under that name. Running it again
     creates nothing twice. The rows carry the one-time passwords: hand them out, they
     are not kept."""
     agencies = list(plan_agencies(plan))
@@ -120,6 +121,8 @@ def agency_accounts_create(*, plan, by, invitations: list[Invitation] | None = N
             "agency_id", flat=True
         )
     )
+    # An agency whose staff the office names gets their accounts instead of a shared one.
+    staffed |= {invitation.agency.pk for invitation in invitations or []}
     rows = []
     for agency in agencies:
         if agency.pk not in staffed:

@@ -86,8 +86,8 @@ def _has_content(period) -> bool:
 def plan_schedule_set(
     *,
     plan,
-    first: str,
-    last: str,
+    first_period: str,
+    last_period: str,
     deadline_days: int = DEFAULT_DEADLINE_DAYS,
     window_days: int = DEFAULT_WINDOW_DAYS,
     indicator_quarters=(2, 4),
@@ -98,8 +98,8 @@ def plan_schedule_set(
     Returns {"schedule", "created", "updated", "removed", "kept"} (lists of labels).
     Quarters with progress reports or indicator values are never removed, and the
     dates of a quarter already closed or past its deadline are left as they are."""
-    start = label_parse(first, field="first_period")
-    end = label_parse(last, field="last_period")
+    start = label_parse(first_period, field="first_period")
+    end = label_parse(last_period, field="last_period")
     if end < start:
         raise ValidationError({"last_period": _("最后一个季度不能早于第一个季度。")})
     wanted = list(quarters_between(start, end))
