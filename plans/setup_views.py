@@ -14,8 +14,9 @@ from carbonplan.downloads import file_response
 from tasks.models import ReportingPeriod
 from tasks.services import today_local
 
-from . import importing
 from .duplicates import duplicate_message, import_duplicates, plan_import_as_revision
+from .import_services import plan_import_discard
+from .importing import get_import_for_user
 from .schedule import plan_schedule_set, schedule_of
 from .setup_forms import AccountsForm, ScheduleForm
 
@@ -100,14 +101,14 @@ def plan_accounts(request, pk):
 @login_required
 def import_duplicate(request, pk):
     """The upload repeats a plan: import it as that plan's revision, or cancel."""
-    plan_import = importing.get_import_for_user(request.user, pk)
+    plan_import = get_import_for_user(request.user, pk)
     duplicates = import_duplicates(plan_import, request.user)
     if not duplicates:
         return redirect("plans:import_review", pk=plan_import.pk)
     if request.method == "POST":
         choice = request.POST.get("action")
         if choice == "cancel":
-            importing.plan_import_discard(plan_import=plan_import, by=request.user)
+            plan_import_discard(plan_import=plan_import, by=request.user)
             messages.info(request, _("已取消导入“%(name)s”。") % {"name": plan_import.original_name})
             return redirect("plans:import_list")
         if choice == "revision":

@@ -42,6 +42,7 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
     tasks = {
         t.pk: t
         for t in Task.objects.filter(action__plan=plan)
+        .active()
         .select_related("action")
         .order_by("action__seq", "seq")
     }

@@ -23,6 +23,7 @@ from agencies.access import Viewer, get_plan_for_user
 from indicators import trajectory
 from indicators.models import Indicator, IndicatorValue
 from plans.models import Plan, Region
+from plans.selectors import breakdown_actions
 from tasks.models import ProgressReport, ProgressReportVersion, ReportingPeriod, Task, TaskAssignment
 
 from .models import Rollup, TaskLight, WarningRule
@@ -416,9 +417,10 @@ def plan_dashboard(plan, period, filters: Filters | None = None) -> PlanDashboar
         (r for r in rollups if r.scope == "agency"),
         key=lambda r: (-(r.lagging or 0), -(r.missing or 0), r.agency.name if r.agency else ""),
     )
-    actions = list(plan.actions.order_by("seq"))
+    actions = list(breakdown_actions(plan).order_by("seq"))
     tasks = list(
         Task.objects.of_plan(plan)
+        .active()
         .select_related("action")
         .prefetch_related(
             Prefetch(
@@ -599,7 +601,11 @@ def region_dashboard(region, period_label: str) -> RegionDashboard:
         ).select_related("period")
     }
     region_rollup = Rollup.objects.filter(scope="region", region=region, period_label=period_label).first()
-    indicators = list(Indicator.objects.filter(plan__in=plans).order_by("plan_id", "seq", "id"))
+    indicators = list(
+        Indicator.objects.filter(plan__in=plans)
+        .exclude(task__archived_at__isnull=False)
+        .order_by("plan_id", "seq", "id")
+    )
     year, quarter = parse_period_label(period_label)
     values = _indicator_rows({"indicator__plan__in": plans}, year, quarter)
     rules = {r.plan_id: r for r in WarningRule.objects.filter(plan__in=plans)}

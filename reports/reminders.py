@@ -68,7 +68,7 @@ def missing_rows(*, plan, period) -> list[dict]:
         reminded[agency_id].append(ReminderLog.Stage(stage).label)
     rows = []
     for a in (
-        TaskAssignment.objects.filter(task__action__plan=plan)
+        TaskAssignment.objects.filter(task__action__plan=plan, task__archived_at__isnull=True)
         .select_related("task", "task__action", "agency")
         .order_by("agency__name", "task__action__seq", "task__seq", "role")
     ):

@@ -32,7 +32,8 @@ from django.utils import timezone
 from agencies.models import Agency
 from indicators import trajectory
 from indicators.models import Indicator, IndicatorValue
-from plans.models import Action, Plan, Region
+from plans.models import Plan, Region
+from plans.selectors import breakdown_actions
 from tasks.models import PeriodReopening, ProgressReport, Task, TaskAssignment
 
 from .lights import TaskFacts, rule_for_plan, task_light
@@ -116,10 +117,14 @@ def assess_indicators(plan, period, *, tolerance=None, leads_by_task=None) -> li
     if leads_by_task is None:
         leads_by_task = defaultdict(set)
         for task_id, agency_id in TaskAssignment.objects.filter(
-            task__action__plan=plan, role="lead"
+            task__action__plan=plan, task__archived_at__isnull=True, role="lead"
         ).values_list("task_id", "agency_id"):
             leads_by_task[task_id].add(agency_id)
-    indicators = list(Indicator.objects.filter(plan=plan).select_related("task", "task__action"))
+    indicators = list(
+        Indicator.objects.filter(plan=plan)
+        .exclude(task__archived_at__isnull=False)
+        .select_related("task", "task__action")
+    )
     values = defaultdict(lambda: defaultdict(list))
     for row in IndicatorValue.objects.filter(indicator__plan=plan, period__year__lte=period.year).values(
         "indicator_id", "agency_id", "value", "updated_at", "period__year", "period__quarter"
@@ -153,12 +158,12 @@ def compute_plan_period(*, plan, period, today: dt.date | None = None):
     """(rollup field dicts, task lights) for the plan and quarter, without writing."""
     today = today or timezone.localdate()
     rule = rule_for_plan(plan.pk)
-    tasks = list(Task.objects.filter(action__plan=plan).values("id", "action_id", "title", "deadline"))
-    action_ids = list(Action.objects.filter(plan=plan).values_list("id", flat=True))
+    tasks = list(Task.objects.of_plan(plan).active().values("id", "action_id", "title", "deadline"))
+    action_ids = list(breakdown_actions(plan).values_list("id", flat=True))
     assignments = defaultdict(list)
     leads_by_task = defaultdict(set)
     for row in (
-        TaskAssignment.objects.filter(task__action__plan=plan)
+        TaskAssignment.objects.filter(task__action__plan=plan, task__archived_at__isnull=True)
         .order_by("task_id", "role", "seq", "id")
         .values_list("task_id", "agency_id", "agency__name", "role")
     ):

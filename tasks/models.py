@@ -10,6 +10,14 @@ from django.utils.translation import gettext_lazy as _
 
 
 class TaskQuerySet(models.QuerySet):
+    def active(self):
+        """Tasks the plan still has: lists, dashboards, rollups and reporting use these."""
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self):
+        """Tasks a revised plan no longer has, kept with their history."""
+        return self.filter(archived_at__isnull=False)
+
     def of_plan(self, plan):
         return self.filter(action__plan=plan)
 
@@ -47,6 +55,11 @@ class Task(models.Model):
     duplicate_of = models.ForeignKey(
         "self", verbose_name=_("重复章节"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("归档人"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
 
     objects = TaskQuerySet.as_manager()
 

@@ -53,7 +53,9 @@ def current_label(periods) -> str | None:
 def agency_task_assignments(agency_ids, periods):
     plan_ids = [p.plan_id for p in periods]
     return (
-        TaskAssignment.objects.filter(agency_id__in=agency_ids, task__action__plan_id__in=plan_ids)
+        TaskAssignment.objects.filter(
+            agency_id__in=agency_ids, task__action__plan_id__in=plan_ids, task__archived_at__isnull=True
+        )
         .select_related("task", "task__action", "task__action__plan", "agency")
         .order_by("task__action__plan_id", "task__action__seq", "task__seq", "agency_id")
     )
@@ -145,7 +147,9 @@ def review_counts(plan, period) -> dict:
             total=Count("pk"),
         )
     )
-    assignments = TaskAssignment.objects.filter(task__action__plan=plan).count()
+    assignments = TaskAssignment.objects.filter(
+        task__action__plan=plan, task__archived_at__isnull=True
+    ).count()
     counts["missing"] = max(assignments - counts["total"], 0)
     return counts
 

@@ -49,7 +49,7 @@ def _task_and_agency_for_writer(user, task_id, period_id):
     403 for those who may read the task but do not carry it."""
     viewer = Viewer.of(user)
     task = get_object_or_404(
-        Task.objects.visible_to(user).select_related("action", "action__plan"), pk=task_id
+        Task.objects.visible_to(user).active().select_related("action", "action__plan"), pk=task_id
     )
     period = get_object_or_404(
         ReportingPeriod.objects.select_related("plan"), pk=period_id, plan_id=task.action.plan_id

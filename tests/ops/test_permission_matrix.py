@@ -28,9 +28,10 @@ ROLES = ["anonymous", "owner", "other_agency", "office", "other_office", "leader
 # Not pages of carbonplan's own: Django's admin (its own staff permission system), the
 # auth views (login, password change and reset: public by design or tested in
 # test_security), the language switch, the API's schema and docs, the token endpoint
-# (public, tested in test_security) and the API root (a list of links).
+# (public, tested in test_security), the API root (a list of links) and the API's 404 for
+# any other address under api/ (tested in tests/api).
 SKIP_PREFIXES = ("admin/", "static/", "media/", "i18n/", "accounts/", "api/schema/", "api/docs/", "api/auth/")
-SKIP_NAMES = {"api-root"}
+SKIP_NAMES = {"api-root", "api-not-found"}
 PUBLIC = {"healthz"}  # liveness probe: {"ok": true}, no data
 
 # Strings that only plan A's objects carry; none may reach plan B's office.
@@ -61,6 +62,7 @@ plans:import_list              login   403   403    200   200    403   200
 plans:import_region            login   405   405    405   405    405   405
 plans:import_review            login   403   403    200   404    403   200
 plans:schedule                 login   403   403    200   404    403   200
+plans:task_restore             login   405   405    405   405    405   405
 reports:briefing               login   404   404    200   404    200   200
 reports:bulletin-download      login   404   404    200   404    200   200
 reports:bulletin-generate      login   405   405    405   405    405   405
@@ -129,6 +131,7 @@ FILL = {
     "plans:import_duplicate": {"pk": "plan_import"},
     "plans:schedule": {"pk": "plan"},
     "plans:accounts": {"pk": "plan"},
+    "plans:task_restore": {"pk": "plan"},
     "tasks:report_detail": {"pk": "report"},
     "tasks:report_history": {"pk": "report"},
     "tasks:report_approve": {"pk": "report"},
@@ -167,6 +170,7 @@ WRITE_REFUSED = {
     "plans:import_duplicate": ["owner", "other_agency", "leader", *OUTSIDERS],
     "plans:schedule": ["owner", "other_agency", "leader", *OUTSIDERS],
     "plans:accounts": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "plans:task_restore": ["owner", "other_agency", "leader", *OUTSIDERS],
     "tasks:report_approve": ["owner", "other_agency", "leader", *OUTSIDERS],
     "tasks:report_return": ["owner", "other_agency", "leader", *OUTSIDERS],
     "tasks:report_autosave": ["office", "leader", *OUTSIDERS],

@@ -3,9 +3,9 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-import time_machine
 
 from agencies.models import AuditEntry
 from plans.models import PlanSchedule

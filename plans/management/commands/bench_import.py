@@ -16,7 +16,7 @@ class Command(BaseCommand):
         import tempfile
         from pathlib import Path
 
-        from plans.importing import benchmark_import, synthetic_plan
+        from plans.bench import benchmark_import, synthetic_plan
 
         files = list(files)
         if synthetic:
