@@ -44,8 +44,17 @@ class PasswordChangeRequiredMiddleware:
             path = request.path
             if path != target and not path.startswith(OPEN_PREFIXES):
                 if path.startswith("/api/"):
+                    # The API's documented error body.
+                    detail = _("请先修改初始密码。")
+                    error = {"code": "password_change_required", "detail": detail, "attr": None}
                     return JsonResponse(
-                        {"detail": _("请先修改初始密码。"), "password_change_required": True}, status=403
+                        {
+                            "type": "client_error",
+                            "errors": [error],
+                            "detail": detail,
+                            "password_change_required": True,
+                        },
+                        status=403,
                     )
                 return redirect(target)
         return self.get_response(request)

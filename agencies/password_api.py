@@ -10,6 +10,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from carbonplan.api_errors import refuses_fields
+
 from .accounts import password_change
 from .views import LoginRateThrottle
 
@@ -20,6 +22,7 @@ class PasswordChangeSerializer(serializers.Serializer):
     new_password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
+@refuses_fields("old_password", "new_password")
 class PasswordChangeView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
