@@ -22,7 +22,7 @@ class PasswordChangeSerializer(serializers.Serializer):
     new_password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
-@refuses_fields("old_password", "new_password")
+@refuses_fields("old_password", "new_password", methods=["POST"])
 class PasswordChangeView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
