@@ -14,9 +14,9 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
+from carbonplan.access import Viewer
 from carbonplan.downloads import file_response
 
-from .access import Viewer
 from .exports import EXPORT_MAX_ROWS, AuditExporter
 from .filters import AuditEntryFilter, action_label
 from .selectors import audit_entries_for

@@ -40,15 +40,6 @@ NO_DATA = "no_data"
 NO_BASELINE = "no_baseline"
 NO_TARGET_YEAR = "no_target_year"
 
-STATUS_LABELS = {
-    ON_TRACK: "达到序时进度",
-    BEHIND: "落后序时进度",
-    ACHIEVED: "已达到目标",
-    NO_DATA: "无数据",
-    NO_BASELINE: "无基期值",
-    NO_TARGET_YEAR: "未设目标年份",
-}
-
 
 def _d(value) -> Decimal | None:
     if value is None:
@@ -152,10 +143,6 @@ class Assessment:
     behind_pct: Decimal | None = None  # % short of the path, 0 when on or ahead
     baseline_source: str = "baseline"  # "baseline", "first_value" or "none"
     note: str = ""
-
-    @property
-    def label(self) -> str:
-        return STATUS_LABELS[self.status]
 
     @property
     def is_assessed(self) -> bool:

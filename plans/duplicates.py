@@ -14,8 +14,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from agencies.access import Viewer
 from agencies.audit import audit_log
+from carbonplan.access import Viewer
 
 from .models import Plan, PlanImport
 
@@ -60,7 +60,7 @@ def import_duplicates(plan_import: PlanImport, user=None) -> list[Plan]:
     found = plan_duplicates(region=plan_import.region, title=title, sha256=import_sha256(plan_import))
     if user is not None:
         visible = set(
-            Plan.objects.visible_to(user).filter(pk__in=[p.pk for p in found]).values_list("pk", flat=True)
+            visible_plans(user).filter(pk__in=[p.pk for p in found]).values_list("pk", flat=True)
         )
         found = [p for p in found if p.pk in visible]
     return found

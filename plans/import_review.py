@@ -192,7 +192,9 @@ def plan_diff(plan: Plan, parsed: dict) -> dict:
         .select_related("agency")
         .order_by("role", "seq")
     ):
-        (leads if a.role == "lead" else supports).setdefault(a.task_id, []).append(a.agency.name)
+        (leads if a.role == TaskAssignment.Role.LEAD else supports).setdefault(a.task_id, []).append(
+            a.agency.name
+        )
     indicators = {}
     for ind in Indicator.objects.filter(plan=plan).order_by("seq", "id"):
         indicators.setdefault(ind.task_id, []).append(ind)

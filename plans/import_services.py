@@ -12,16 +12,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies.access import Viewer
 from agencies.audit import audit_log
 from agencies.services import agency_add_alias, role_grant
+from carbonplan.access import Viewer, import_regions_for
 
 from .import_review import iter_tasks
 from .importing import (
     UPLOAD_SUFFIXES,
     WORKBOOK_SUFFIXES,
     document_parse,
-    import_regions_for,
     source_text_of,
     suffix_of,
 )
@@ -163,7 +162,7 @@ def plan_import_commit(*, plan_import: PlanImport, by, region=None, aliases: dic
             source_name=plan_import.original_name,
         )
         counts = {"tasks_added": sum(1 for _ in iter_tasks(parsed))}
-        if not Viewer.of(by).is_admin and not _sees_region(by, region):
+        if not Viewer.of(by).is_office_of_region(region):
             role_grant(user=by, kind="office", plan=plan, by=by)
     plan_source_record(plan=plan, sha256=import_sha256(plan_import))
     plan_import.region = region
@@ -173,15 +172,6 @@ def plan_import_commit(*, plan_import: PlanImport, by, region=None, aliases: dic
     plan_import.save(update_fields=["region", "plan", "state", "committed_at"])
     audit_log(actor=by, action="plan_import.commit", target=plan_import, plan=plan, changes=counts)
     return plan
-
-
-def _sees_region(user, region) -> bool:
-    viewer = Viewer.of(user)
-    chain, node = [], region
-    while node is not None:
-        chain.append(node.pk)
-        node = node.parent
-    return any(r in viewer.office_region_ids for r in chain)
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""Who may import plans, and how an uploaded file becomes a parsed breakdown.
+"""How an uploaded file becomes a parsed breakdown (who may import is in carbonplan.access).
 
 The review of the parsed breakdown is in import_review, its edits in import_forms, the
 steps from upload to commit in import_services.
@@ -8,64 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied
-from django.db.models import Q
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from agencies.access import Viewer
+from .models import PlanImport
 
-from .models import PlanImport, Region
-
-DOCUMENT_SUFFIXES = (".txt", ".docx")
+DOCUMENT_SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm", ".doc", ".wps")
 WORKBOOK_SUFFIXES = (".xlsx",)
 UPLOAD_SUFFIXES = DOCUMENT_SUFFIXES + WORKBOOK_SUFFIXES
-
-
-# --- access ------------------------------------------------------------------------------
-def import_regions_for(user):
-    """Regions the user may import plans into: those of the office's plans and the
-    regions (with everything below them) it is the office of."""
-    viewer = Viewer.of(user)
-    if viewer.is_admin:
-        return Region.objects.all()
-    q = Q(plans__in=list(viewer.office_plan_ids)) if viewer.office_plan_ids else Q(pk__in=[])
-    if viewer.office_region_ids:
-        ids = list(viewer.office_region_ids)
-        q |= Q(pk__in=ids) | Q(parent__in=ids) | Q(parent__parent__in=ids)
-    return Region.objects.filter(q).distinct()
-
-
-def _subtree_region_q(viewer):
-    ids = list(viewer.office_region_ids)
-    return Q(region__in=ids) | Q(region__parent__in=ids) | Q(region__parent__parent__in=ids)
-
-
-def imports_visible_to(user):
-    """PlanImports the user may see: those in a region it is the office of, those it
-    uploaded, and those revising one of its plans."""
-    viewer = Viewer.of(user)
-    qs = PlanImport.objects.select_related("region", "uploaded_by", "plan", "replaces")
-    if viewer.is_admin:
-        return qs
-    if not viewer.is_office:
-        return qs.none()
-    q = Q(uploaded_by=user) | Q(replaces__in=list(viewer.office_plan_ids))
-    if viewer.office_region_ids:
-        q |= _subtree_region_q(viewer)
-    return qs.filter(q)
-
-
-def require_office(user):
-    if not Viewer.of(user).is_office:
-        raise PermissionDenied
-
-
-def get_import_for_user(user, pk) -> PlanImport:
-    """The import, for an office that may see it: 403 for users who are no office at
-    all, 404 for other offices."""
-    require_office(user)
-    return get_object_or_404(imports_visible_to(user), pk=pk)
 
 
 # --- parsing -----------------------------------------------------------------------------

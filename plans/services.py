@@ -166,7 +166,10 @@ def _assignments(task, t_data: dict, *, region, by, known_agencies) -> list:
     from tasks.models import TaskAssignment
 
     result, seen = [], set()
-    for role, names in (("lead", t_data.get("lead") or []), ("support", t_data.get("support") or [])):
+    for role, names in (
+        (TaskAssignment.Role.LEAD, t_data.get("lead") or []),
+        (TaskAssignment.Role.SUPPORT, t_data.get("support") or []),
+    ):
         for order, name in enumerate(names):
             agency, _ = agency_resolve(region=region, name=name, by=by, agencies=known_agencies)
             if agency.pk in seen:
@@ -178,7 +181,7 @@ def _assignments(task, t_data: dict, *, region, by, known_agencies) -> list:
                     agency=agency,
                     role=role,
                     seq=order,
-                    inferred=role == "lead" and bool(t_data.get("lead_inferred")),
+                    inferred=role == TaskAssignment.Role.LEAD and bool(t_data.get("lead_inferred")),
                 )
             )
     return result

@@ -8,15 +8,14 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from agencies.access import get_plan_for_user
 from agencies.accounts import accounts_sheet, agency_accounts, agency_accounts_create, plan_agencies
+from carbonplan.access import get_import_for_user, get_plan_for_user
 from carbonplan.downloads import file_response
 from tasks.models import ReportingPeriod
 from tasks.services import today_local
 
 from .duplicates import duplicate_message, import_duplicates, plan_import_as_revision
 from .import_services import plan_import_discard
-from .importing import get_import_for_user
 from .schedule import plan_schedule_set, schedule_of
 from .setup_forms import AccountsForm, ScheduleForm
 

@@ -6,7 +6,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agencies.access import Viewer, get_plan_for_user
+from carbonplan.access import (
+    Viewer,
+    get_import_for_user,
+    get_plan_for_user,
+    imports_visible_to,
+    require_office,
+)
 from carbonplan.downloads import file_response
 from indicators.models import Indicator
 from tasks.models import Task
@@ -17,7 +23,7 @@ from .breakdown_excel import BreakdownExporter
 from .duplicates import import_duplicates
 from .forms import CommitForm, PlanUploadForm, RegionForm
 from .import_forms import ReviewEdits, indicator_rows
-from .importing import get_import_for_user, imports_visible_to, require_office, source_text_of
+from .importing import source_text_of
 from .models import PlanImport
 from .selectors import archived_tasks, plan_breakdown
 

@@ -10,13 +10,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from weasyprint import HTML  # imported with the URLconf, so no leader waits for pango to load
 
 from carbonplan.downloads import PDF_MIME, Export
 
 from . import charts
 from .briefing_charts import indicator_attainment_bars
 from .dashboards import leader_summary, plan_dashboard
+from .pdf import render_pdf
 
 # Beyond these the PDF would outgrow four pages; the rest stays on the dashboard.
 RED_LIST_LIMIT = 8
@@ -104,5 +104,4 @@ class BriefingExporter:
         return render_to_string("reports/briefing.html", self.context())
 
     def export(self) -> Export:
-        pdf = HTML(string=self.html(), base_url=str(settings.BASE_DIR)).write_pdf()
-        return Export(self.filename(), self.mimetype, pdf)
+        return Export(self.filename(), self.mimetype, render_pdf(self.html()))

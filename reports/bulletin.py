@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tasks.models import ProgressReport, Task, TaskAssignment
 
@@ -48,7 +49,7 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
     }
     leads = defaultdict(list)
     for task_id, name in (
-        TaskAssignment.objects.filter(task__action__plan=plan, role="lead")
+        TaskAssignment.objects.filter(task__action__plan=plan, role=TaskAssignment.Role.LEAD)
         .order_by("task_id", "seq", "id")
         .values_list("task_id", "agency__name")
     ):
@@ -156,7 +157,7 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
                 "expected": None if res.expected is None else f"{res.expected.normalize():f}",
                 "attainment": _pct(res.attainment),
                 "status": res.status,
-                "status_label": res.label,
+                "status_label": str(item.status_label),
                 "note": res.note,
             }
         )
@@ -221,7 +222,15 @@ def _progress(bulletin_id, percent, message):
 
 
 def bulletin_generate(*, bulletin: Bulletin, today: dt.date | None = None) -> Bulletin:
-    """Build the three files of a requested bulletin, reporting progress as it goes."""
+    """Build the three files of a requested bulletin, reporting progress as it goes.
+
+    A bulletin is an official Chinese document: it is worded in the site's language
+    whatever the language of whoever requested it (jobs may run in the request)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _generate(bulletin=bulletin, today=today)
+
+
+def _generate(*, bulletin: Bulletin, today: dt.date | None) -> Bulletin:
     from .exporters import BulletinDocx, BulletinPdf, BulletinXlsx
 
     pk = bulletin.pk

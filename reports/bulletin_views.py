@@ -13,17 +13,18 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from agencies.access import Viewer
-from carbonplan.downloads import DOCX_MIME, PDF_MIME, XLSX_MIME, Export, file_response
-from tasks.models import ReportingPeriod
-
-from .access import (
+from carbonplan.access import (
+    Viewer,
     get_bulletin_for_user,
     get_office_plan,
     get_supervised_plan,
     office_plans,
     supervised_plans,
 )
+from carbonplan.downloads import DOCX_MIME, PDF_MIME, XLSX_MIME, Export, file_response
+from tasks.models import ReportingPeriod
+from tasks.periods import choose_period
+
 from .bulletin import download_name
 from .exporters import MissingXlsx
 from .lights import rule_for_plan
@@ -38,18 +39,12 @@ def _periods(plan):
     return list(ReportingPeriod.objects.filter(plan=plan).order_by("-year", "-quarter"))
 
 
-def _pick_period(request, periods, *, today=None):
-    """The quarter asked for (?period=2026Q1), else the latest whose deadline has passed."""
-    from django.utils import timezone
-
-    label = (request.GET.get("period") or request.POST.get("period") or "").strip().upper()
-    if label:
-        for p in periods:
-            if p.label == label:
-                return p
-        raise Http404(_("没有这个季度。"))
-    today = today or timezone.localdate()
-    return next((p for p in periods if p.deadline < today), periods[-1] if periods else None)
+def _chosen_period(request, periods):
+    """The quarter asked for (?period=2026Q1), else the latest due, as on every page."""
+    choice = choose_period(periods, request.GET.get("period"))
+    if choice.notice:
+        messages.warning(request, choice.notice)
+    return choice.period
 
 
 def _bulletin_row(b: Bulletin) -> dict:
@@ -95,7 +90,7 @@ def plan_bulletins(request, plan_id):
         .order_by("-period__year", "-period__quarter", "-version")
     )
     periods = _periods(plan)
-    default_period = _pick_period(request, periods) if periods else None
+    default_period = _chosen_period(request, periods)
     return render(
         request,
         "reports/plan_bulletins.html",
@@ -175,7 +170,7 @@ def missing_list(request, plan_id):
     """未报清单 of a plan and quarter, for the office; ?format=xlsx for Excel."""
     plan = get_office_plan(request.user, plan_id)
     periods = _periods(plan)
-    period = _pick_period(request, periods) if periods else None
+    period = _chosen_period(request, periods)
     rows = missing_rows(plan=plan, period=period) if period else []
     if request.GET.get("format") == "xlsx" and period:
         return file_response(MissingXlsx().export({"plan": plan, "period": period, "rows": rows}))

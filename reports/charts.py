@@ -148,3 +148,13 @@ def timeliness_bars(rows, *, title: str | None = None, width: int = 760) -> str:
     chart.x_labels = [_label(label, v, 16) for label, v in ordered]
     chart.add(_("按时报送率"), [_num(v) for _l, v in ordered])
     return _render(chart)
+
+
+def bulletin_charts(context: dict) -> dict:
+    o = context["overview"]
+    return {
+        "actions": completion_bars(
+            [(f"{a['label']}{a['title']}", a["completion"]) for a in context["actions"]], width=640
+        ),
+        "lights": lights_donut(o["red"], o["yellow"], o["green"], size=260),
+    }

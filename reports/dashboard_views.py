@@ -10,11 +10,13 @@ from django.utils.translation import gettext as _
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from carbonplan.access import Viewer, get_region_for_user, get_supervised_plan
 from carbonplan.downloads import file_response
+from tasks.periods import choose_period, choose_plan_period
 
 from . import dashboards
 from .briefing import BriefingExporter
-from .dashboards import Filters, get_region_for_user, get_supervised_plan, period_choose
+from .dashboards import Filters
 from .exporters import dashboard_xlsx
 
 
@@ -30,9 +32,9 @@ def _wants_xlsx(request):
 
 
 def _period_or_message(request, plan):
-    choice = period_choose(plan, request.GET.get("period"))
-    if choice.error:
-        messages.warning(request, choice.error)
+    choice = choose_plan_period(plan, request.GET.get("period"))
+    if choice.notice:
+        messages.warning(request, choice.notice)
     return choice
 
 
@@ -67,7 +69,7 @@ def plan_dashboard(request, pk):
             "status_choices": dashboards.STATUS_CHOICES,
             "level_choices": dashboards.LEVEL_CHOICES,
             "chart_data": board.chart_data() if board and board.has_rollups else None,
-            "is_office": dashboards.Viewer.of(request.user).is_office_of(plan),
+            "is_office": Viewer.of(request.user).is_office_of(plan),
         },
     )
 
@@ -93,17 +95,10 @@ def task_detail(request, pk, task_pk):
 @login_required
 def region_dashboard(request, pk):
     region = get_region_for_user(request.user, pk)
-    labels = dashboards.region_period_labels(region)
-    label = (request.GET.get("period") or "").strip().upper()
-    if label and label not in labels:
-        messages.warning(
-            request,
-            _("没有找到季度“%(label)s”，已显示默认季度。季度应写作 YYYYQn，如 2026Q1。")
-            % {"label": label[:20]},
-        )
-        label = ""
-    if not label and labels:
-        label = dashboards.region_default_label(labels)
+    choice = choose_period(dashboards.region_periods(region), request.GET.get("period"))
+    if choice.notice:
+        messages.warning(request, choice.notice)
+    labels, label = [p.label for p in choice.periods], choice.label
     board = dashboards.region_dashboard(region, label) if label else None
     if board and _wants_xlsx(request):
         title, headers, rows = dashboard_xlsx.region_table(board, request.GET.get("table", ""))
@@ -159,10 +154,10 @@ def briefing_pdf(request, pk):
     if refusal is not None:
         return refusal
     plan = get_supervised_plan(user, pk)
-    choice = period_choose(plan, request.GET.get("period"))
-    if choice.error or choice.period is None:
+    choice = choose_plan_period(plan, request.GET.get("period"))
+    if choice.notice or choice.period is None:
         return HttpResponse(
-            choice.error or _("该方案还没有填报季度，无法生成简报。"),
+            choice.notice or _("该方案还没有填报季度，无法生成简报。"),
             status=400,
             content_type="text/plain; charset=utf-8",
         )

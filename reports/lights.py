@@ -1,5 +1,5 @@
 """红黄绿灯: the light of one task in one quarter, by the plan's WarningRule, with its
-reasons in words the office can paste into a bulletin.
+reasons as codes and parameters (reports.light_reasons words them in the reader's language).
 
 Red, by default: a lead or supporting agency has not reported after the deadline; the
 task is past its own completion date and not done; an indicator of the task is more
@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from indicators import trajectory
+from tasks.periods import agency_deadline
 
+from . import light_reasons as why
 from .models import TaskLight, WarningRule
 
 RED, YELLOW, GREEN = TaskLight.Level.RED, TaskLight.Level.YELLOW, TaskLight.Level.GREEN
@@ -46,31 +48,29 @@ def _fmt(value: Decimal | None) -> str:
     return f"{value.normalize():f}"
 
 
-def _role_name(role: str) -> str:
-    return "牵头单位" if role == "lead" else "配合单位"
-
-
 def task_light(facts: TaskFacts, *, rule: WarningRule, period, today: dt.date, reopened: dict | None = None):
-    """(level, [reason, …]) — red reasons first, then yellow ones."""
+    """(level, [reason code, …]) — red reasons first, then yellow ones."""
     reopened = reopened or {}
     red, yellow = [], []
     lead_reports = []
     for agency_id, agency_name, role in facts.assignments:
         report = facts.reports.get(agency_id)
         submitted = report is not None and report["state"] != "draft"
-        deadline = max(period.deadline, reopened.get(agency_id, period.deadline))
+        deadline = agency_deadline(period, reopened, agency_id)
         if not submitted:
             if rule.red_when_missing_after_deadline and today > deadline:
-                red.append(f"{_role_name(role)}{agency_name}逾期未报（截止{deadline:%Y-%m-%d}）")
+                red.append(
+                    why.reason(why.MISSING, agency=agency_name, role=role, deadline=f"{deadline:%Y-%m-%d}")
+                )
             continue
         if role == "lead":
             lead_reports.append(report)
         if rule.red_when_lagging and report["status"] == "lagging":
-            red.append(f"{agency_name}报告进展滞后")
+            red.append(why.reason(why.LAGGING, agency=agency_name))
         if rule.yellow_when_late and report["is_late"]:
-            yellow.append(f"{agency_name}逾期报送")
+            yellow.append(why.reason(why.LATE, agency=agency_name))
         if rule.yellow_returns and report["return_count"] >= rule.yellow_returns:
-            yellow.append(f"{agency_name}填报被退回{report['return_count']}次")
+            yellow.append(why.reason(why.RETURNED, agency=agency_name, count=report["return_count"]))
 
     as_of = min(today, period.ends_on)
     if facts.deadline and facts.deadline < as_of:
@@ -79,16 +79,25 @@ def task_light(facts: TaskFacts, *, rule: WarningRule, period, today: dt.date, r
         )
         if not done:
             percents = [r["percent"] for r in lead_reports if r["percent"] is not None]
-            progress = f"，完成进度{_fmt(max(percents))}%" if percents else ""
-            red.append(f"任务完成时限{facts.deadline:%Y-%m-%d}已过，尚未完成{progress}")
+            red.append(
+                why.reason(
+                    why.OVERDUE,
+                    deadline=f"{facts.deadline:%Y-%m-%d}",
+                    percent=_fmt(max(percents)) if percents else "",
+                )
+            )
 
     red_pct, yellow_pct = Decimal(rule.red_behind_pct), Decimal(rule.yellow_behind_pct)
     for name, unit, result in facts.indicators:
         if result.status != trajectory.BEHIND or result.behind_pct is None:
             continue
-        text = (
-            f"指标“{name}”落后序时进度{_fmt(result.behind_pct)}%"
-            f"（应达{_fmt(result.expected)}{unit}，实际{_fmt(result.value)}{unit}）"
+        text = why.reason(
+            why.INDICATOR_BEHIND,
+            name=name,
+            behind=_fmt(result.behind_pct),
+            expected=_fmt(result.expected),
+            value=_fmt(result.value),
+            unit=unit,
         )
         if result.behind_pct > red_pct:
             red.append(text)

@@ -6,6 +6,11 @@
 * 通报 (escalate): ESCALATE_DAYS_AFTER days after the deadline, to the plan's office,
   with the list of agencies that have still not reported.
 
+An agency for which the office reopened the quarter (PeriodReopening) is chased
+against its own, later deadline: it is neither urged nor reported to the office as
+late before that day, and its reminders name that day. Once a quarter is closed only
+the agencies it was reopened for are chased.
+
 Each stage goes out once per quarter and agency (once per quarter for the office):
 a ReminderLog row is written first, under a unique constraint, and only a new row
 sends anything. A stage whose day was missed (the job did not run) is not sent late:
@@ -25,8 +30,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.audit import audit_log
-from agencies.models import Notification, Role
+from agencies.models import Agency, Notification, Role
 from tasks.models import ProgressReport, ReportingPeriod, TaskAssignment
+from tasks.periods import agency_deadline, reopened_until
 
 from .models import ReminderLog
 
@@ -42,12 +48,14 @@ STAGE_TITLES = {
 }
 
 
-def stage_due(period, today: dt.date) -> str | None:
-    if period.deadline - dt.timedelta(days=REMIND_DAYS_BEFORE) <= today < period.deadline:
+def stage_due(period, today: dt.date, *, deadline: dt.date | None = None) -> str | None:
+    """The stage due today against the quarter's deadline (or an agency's own one)."""
+    deadline = deadline or period.deadline
+    if deadline - dt.timedelta(days=REMIND_DAYS_BEFORE) <= today < deadline:
         return ReminderLog.Stage.REMIND
-    if period.deadline <= today < period.deadline + dt.timedelta(days=ESCALATE_DAYS_AFTER):
+    if deadline <= today < deadline + dt.timedelta(days=ESCALATE_DAYS_AFTER):
         return ReminderLog.Stage.URGE
-    if today >= period.deadline + dt.timedelta(days=ESCALATE_DAYS_AFTER):
+    if today >= deadline + dt.timedelta(days=ESCALATE_DAYS_AFTER):
         return ReminderLog.Stage.ESCALATE
     return None
 
@@ -92,10 +100,7 @@ def missing_rows(*, plan, period) -> list[dict]:
 
 
 def _office_users(plan):
-    chain, region = [], plan.region
-    while region is not None:
-        chain.append(region.pk)
-        region = region.parent
+    chain = plan.region.ancestor_ids()
     return [
         role.user
         for role in Role.objects.filter(Q(plan=plan) | Q(region_id__in=chain), kind=Role.Kind.OFFICE)
@@ -122,9 +127,13 @@ def _deliver(*, users, title: str, body: str, url: str) -> list[str]:
 
 
 @transaction.atomic
-def reminder_send(*, period, stage: str, agency=None, rows: list[dict]) -> ReminderLog | None:
-    """Send one stage for one agency (or, for 通报, to the office); None if it went out before."""
+def reminder_send(
+    *, period, stage: str, agency=None, rows: list[dict], deadline: dt.date | None = None
+) -> ReminderLog | None:
+    """Send one stage for one agency (or, for 通报, to the office); None if it went out
+    before. deadline: the agency's own, when the quarter was reopened for it."""
     plan = period.plan
+    deadline = deadline or period.deadline
     if ReminderLog.objects.filter(period=period, agency=agency, stage=stage).exists():
         return None
     try:
@@ -137,7 +146,7 @@ def reminder_send(*, period, stage: str, agency=None, rows: list[dict]) -> Remin
             )
     except IntegrityError:
         return None  # another run got there first
-    title = STAGE_TITLES[stage].format(period=period.label, deadline=f"{period.deadline:%Y-%m-%d}")
+    title = STAGE_TITLES[stage].format(period=period.label, deadline=f"{deadline:%Y-%m-%d}")
     if agency is not None:
         users = [
             role.user
@@ -146,7 +155,7 @@ def reminder_send(*, period, stage: str, agency=None, rows: list[dict]) -> Remin
         ]
         lines = "\n".join(f"{r['number']} {r['task']}（{r['state']}）" for r in rows)
         body = (
-            f"《{plan.title}》{period.label}季度进展填报截止日期为{period.deadline:%Y-%m-%d}。"
+            f"《{plan.title}》{period.label}季度进展填报截止日期为{deadline:%Y-%m-%d}。"
             f"{agency.name}以下{len(rows)}项任务尚未提交：\n{lines}"
         )
         url = "/tasks/"
@@ -174,38 +183,49 @@ def reminder_send(*, period, stage: str, agency=None, rows: list[dict]) -> Remin
 
 
 def reminders_send_for_period(*, period, today: dt.date) -> list[ReminderLog]:
-    stage = stage_due(period, today)
-    if stage is None:
+    """The stage due today for each agency still missing a report, against its own
+    deadline; the office hears of the agencies whose deadline is three days gone."""
+    reopened = reopened_until(period)
+    if stage_due(period, today) is None and not reopened:
         return []
     rows = missing_rows(plan=period.plan, period=period)
-    if not rows:
-        return []
-    sent = []
-    if stage == ReminderLog.Stage.ESCALATE:
-        log = reminder_send(period=period, stage=stage, agency=None, rows=rows)
-        return [log] if log else []
     by_agency = defaultdict(list)
-    agencies = {}
     for row in rows:
+        if period.is_closed and row["agency_id"] not in reopened:
+            continue  # a closed quarter is chased only where it was reopened
         by_agency[row["agency_id"]].append(row)
-    from agencies.models import Agency
-
-    agencies = Agency.objects.in_bulk(list(by_agency))
+    agencies = Agency.objects.in_bulk(list(by_agency)) if by_agency else {}
+    sent, overdue = [], []
     for agency_id, agency_rows in by_agency.items():
-        log = reminder_send(period=period, stage=stage, agency=agencies[agency_id], rows=agency_rows)
+        deadline = agency_deadline(period, reopened, agency_id)
+        stage = stage_due(period, today, deadline=deadline)
+        if stage == ReminderLog.Stage.ESCALATE:
+            overdue += agency_rows
+        elif stage is not None:
+            log = reminder_send(
+                period=period, stage=stage, agency=agencies[agency_id], rows=agency_rows, deadline=deadline
+            )
+            if log:
+                sent.append(log)
+    if overdue:
+        log = reminder_send(period=period, stage=ReminderLog.Stage.ESCALATE, agency=None, rows=overdue)
         if log:
             sent.append(log)
     return sent
 
 
 def reminders_send_due(*, today: dt.date | None = None) -> dict:
-    """The daily run: every open quarter near or just past its deadline."""
+    """The daily run: every open quarter near or just past its deadline, and every
+    quarter reopened for an agency until a day near or just past."""
     today = today or timezone.localdate()
-    periods = ReportingPeriod.objects.filter(
-        is_closed=False,
-        deadline__lte=today + dt.timedelta(days=REMIND_DAYS_BEFORE),
-        deadline__gte=today - dt.timedelta(days=LOOKBACK_DAYS),
-    ).select_related("plan", "plan__region", "plan__region__parent", "plan__region__parent__parent")
+    window = (today - dt.timedelta(days=LOOKBACK_DAYS), today + dt.timedelta(days=REMIND_DAYS_BEFORE))
+    periods = (
+        ReportingPeriod.objects.filter(
+            Q(is_closed=False, deadline__range=window) | Q(reopenings__until__range=window)
+        )
+        .distinct()
+        .select_related("plan", "plan__region", "plan__region__parent", "plan__region__parent__parent")
+    )
     counts = defaultdict(int)
     for period in periods:
         for log in reminders_send_for_period(period=period, today=today):

@@ -31,10 +31,11 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from indicators import trajectory
-from indicators.models import Indicator, IndicatorValue
+from indicators.assessment import IndicatorAssessment, assess_plan
 from plans.models import Plan, Region
 from plans.selectors import breakdown_actions
-from tasks.models import PeriodReopening, ProgressReport, Task, TaskAssignment
+from tasks.models import ProgressReport, Task, TaskAssignment
+from tasks.periods import reopened_until
 
 from .lights import TaskFacts, rule_for_plan, task_light
 from .models import Rollup, TaskLight
@@ -45,13 +46,6 @@ COUNT_FIELDS = [
     "not_started", "in_progress", "done", "lagging", "red", "yellow", "green",
     "indicators", "indicators_on_track", "indicators_behind", "indicators_no_data", "indicators_no_baseline",
 ]  # fmt: skip
-
-
-@dataclass
-class IndicatorResult:
-    indicator: Indicator
-    assessment: trajectory.Assessment
-    value_period: str = ""  # label of the quarter the value comes from, when older
 
 
 @dataclass
@@ -101,57 +95,23 @@ class _Acc:
         }
 
 
-def _pick(values, lead_agency_ids):
-    """The value to use among several agencies' values of one quarter: the lead's, else the latest."""
-    return sorted(values, key=lambda v: (v["agency_id"] in lead_agency_ids, v["updated_at"]))[-1]
+def plan_leads(plan) -> dict:
+    """{task id: {lead agency ids}} of the plan's tasks: one query."""
+    leads_by_task = defaultdict(set)
+    for task_id, agency_id in TaskAssignment.objects.filter(
+        task__action__plan=plan, task__archived_at__isnull=True, role="lead"
+    ).values_list("task_id", "agency_id"):
+        leads_by_task[task_id].add(agency_id)
+    return leads_by_task
 
 
-def assess_indicators(plan, period, *, tolerance=None, leads_by_task=None) -> list[IndicatorResult]:
-    """Every indicator of the plan against its trajectory at the quarter (two queries).
-
-    Uses the latest value reported up to the quarter; an older one is named
-    (value_period) so nobody mistakes it for this quarter's figure.
-    """
+def assess_indicators(plan, period, *, tolerance=None, leads_by_task=None) -> list[IndicatorAssessment]:
+    """Every indicator of the plan at the quarter, by the plan's rule (indicators.assessment)."""
     if tolerance is None:
         tolerance = rule_for_plan(plan.pk).yellow_behind_pct
     if leads_by_task is None:
-        leads_by_task = defaultdict(set)
-        for task_id, agency_id in TaskAssignment.objects.filter(
-            task__action__plan=plan, task__archived_at__isnull=True, role="lead"
-        ).values_list("task_id", "agency_id"):
-            leads_by_task[task_id].add(agency_id)
-    indicators = list(
-        Indicator.objects.filter(plan=plan)
-        .exclude(task__archived_at__isnull=False)
-        .select_related("task", "task__action")
-    )
-    values = defaultdict(lambda: defaultdict(list))
-    for row in IndicatorValue.objects.filter(indicator__plan=plan, period__year__lte=period.year).values(
-        "indicator_id", "agency_id", "value", "updated_at", "period__year", "period__quarter"
-    ):
-        when = (row["period__year"], row["period__quarter"])
-        if when <= (period.year, period.quarter):
-            values[row["indicator_id"]][when].append(row)
-    default_year = plan.end_year or plan.plan_year
-    results = []
-    for indicator in indicators:
-        spec = trajectory.Spec.of(indicator, default_target_year=default_year)
-        by_quarter = values.get(indicator.pk, {})
-        leads = leads_by_task.get(indicator.task_id, set())
-        value, first, value_period = None, None, ""
-        if by_quarter:
-            quarters = sorted(by_quarter)
-            latest = quarters[-1]
-            value = _pick(by_quarter[latest], leads)["value"]
-            first_q = quarters[0]
-            first = (_pick(by_quarter[first_q], leads)["value"], *first_q)
-            if latest != (period.year, period.quarter):
-                value_period = f"{latest[0]}Q{latest[1]}"
-        result = trajectory.assess(
-            spec, value, period.year, period.quarter, first_value=first, tolerance=Decimal(tolerance)
-        )
-        results.append(IndicatorResult(indicator=indicator, assessment=result, value_period=value_period))
-    return results
+        leads_by_task = plan_leads(plan)
+    return assess_plan(plan, period, tolerance=tolerance, leads_by_task=leads_by_task)
 
 
 def compute_plan_period(*, plan, period, today: dt.date | None = None):
@@ -168,14 +128,14 @@ def compute_plan_period(*, plan, period, today: dt.date | None = None):
         .values_list("task_id", "agency_id", "agency__name", "role")
     ):
         assignments[row[0]].append(row[1:])
-        if row[3] == "lead":
+        if row[3] == TaskAssignment.Role.LEAD:
             leads_by_task[row[0]].add(row[1])
     reports = defaultdict(dict)
     for row in ProgressReport.objects.filter(period=period, task__action__plan=plan).values(
         "task_id", "agency_id", "state", "status", "percent", "is_late", "return_count"
     ):
         reports[row["task_id"]][row["agency_id"]] = row
-    reopened = dict(PeriodReopening.objects.filter(period=period).values_list("agency_id", "until"))
+    reopened = reopened_until(period)
     indicator_results = assess_indicators(
         plan, period, tolerance=rule.yellow_behind_pct, leads_by_task=leads_by_task
     )
@@ -202,7 +162,7 @@ def compute_plan_period(*, plan, period, today: dt.date | None = None):
             indicators=[(i.indicator.name, i.indicator.unit, i.assessment) for i in by_task.get(task_id, [])],
         )
         level, reasons = task_light(facts, rule=rule, period=period, today=today, reopened=reopened)
-        lights.append(TaskLight(task_id=task_id, period=period, level=level, reasons=reasons))
+        lights.append(TaskLight(task_id=task_id, period=period, level=level, reason_codes=reasons))
         lead_status = None
         lead_agencies = []
         for agency_id, _name, role in facts.assignments:
@@ -216,12 +176,12 @@ def compute_plan_period(*, plan, period, today: dt.date | None = None):
                 own.counts["returns"] += report["return_count"]
                 if report["state"] != "draft":
                     own.counts["late" if report["is_late"] else "on_time"] += 1
-                    if role == "lead":
+                    if role == TaskAssignment.Role.LEAD:
                         own.add_percent(report["percent"])
                         if lead_status is None and report["status"]:
                             lead_status = report["status"]
             acc.merge(own)
-            if role == "lead":
+            if role == TaskAssignment.Role.LEAD:
                 lead_agencies.append(agency_id)
             agency_accs[agency_id].merge(own)
         if lead_status:

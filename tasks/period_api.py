@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
-from agencies.access import Viewer
+from carbonplan.access import Viewer, visible_plans
 
 
 class PeriodCreateSerializer(serializers.Serializer):
@@ -25,13 +25,12 @@ class PeriodCreateMixin:
         return super().get_serializer_class()
 
     def create(self, request, *args, **kwargs):
-        from plans.models import Plan
         from plans.schedule import plan_period_add
 
         body = PeriodCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        plan = Plan.objects.visible_to(request.user).select_related("region").filter(pk=data["plan"]).first()
+        plan = visible_plans(request.user).select_related("region").filter(pk=data["plan"]).first()
         if plan is None:
             raise exceptions.NotFound(_("方案不存在。"))
         if not Viewer.of(request.user).is_office_of(plan):

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q
 
-from agencies.access import Viewer
 from indicators.models import Indicator, IndicatorValue
 
 from .models import Evidence, ProgressReport, ReportingPeriod, Task, TaskAssignment
@@ -38,16 +37,6 @@ def agency_periods(agency_ids):
     """Quarters of the plans in which these agencies carry tasks."""
     plan_ids = TaskAssignment.objects.filter(agency_id__in=agency_ids).values("task__action__plan_id")
     return ReportingPeriod.objects.filter(plan_id__in=plan_ids).select_related("plan")
-
-
-def current_label(periods) -> str | None:
-    """The latest quarter whose entry window has opened, else the earliest there is."""
-    today = today_local()
-    periods = sorted(periods, key=lambda p: (p.year, p.quarter))
-    opened = [p for p in periods if p.opens_on <= today and not p.is_closed]
-    if opened:
-        return opened[-1].label
-    return periods[0].label if periods else None
 
 
 def agency_task_assignments(agency_ids, periods):
@@ -152,13 +141,6 @@ def review_counts(plan, period) -> dict:
     ).count()
     counts["missing"] = max(assignments - counts["total"], 0)
     return counts
-
-
-def supervised_plans(user):
-    from plans.models import Plan
-
-    viewer = Viewer.of(user)
-    return Plan.objects.visible_to(user).filter(viewer.supervised_plans_q() if not viewer.is_admin else Q())
 
 
 def task_with_plan(pk):

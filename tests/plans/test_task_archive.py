@@ -156,5 +156,5 @@ def test_an_archived_task_takes_no_new_reports(world, login, jia):
     kept = Task.objects.get(action__plan=plan, title="大力发展新能源")
     assert owner.post("/api/progress-reports/", {**body, "task": kept.pk}).status_code == 201
     response = owner.post("/api/progress-reports/", {**body, "task": gone.pk})
-    assert response.status_code == 400 and "task" in response.json()
+    assert response.status_code == 400 and [e["attr"] for e in response.json()["errors"]] == ["task"]
     assert gone.reports.count() == 2

@@ -257,3 +257,22 @@ def test_the_bulletin_pages_take_the_same_queries_whatever_the_number_of_version
         assert client.get(reverse("reports:plan-bulletins", args=[q.plan_a.pk])).status_code == 200
     with django_assert_max_num_queries(8):
         assert client.get(reverse("reports:bulletins")).status_code == 200
+
+
+def test_a_bulletin_requested_from_the_english_interface_is_worded_in_chinese(quarter, login, tmp_path):
+    q = quarter
+    client = login(q.users.office)
+    url = reverse("reports:bulletin-generate", args=[q.plan_a.pk])
+    assert client.post(url, {"period": "2026Q1"}, HTTP_ACCEPT_LANGUAGE="en").status_code == 302
+    bulletin = Bulletin.objects.get(plan=q.plan_a)
+    docx = client.get(
+        reverse("reports:bulletin-download", args=[bulletin.pk, "docx"]), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    text = "".join(
+        c.text
+        for t in Document(io.BytesIO(b"".join(docx.streaming_content))).tables
+        for r in t.rows
+        for c in r.cells
+    )
+    assert "配合单位县交通运输局逾期未报（截止2026-04-10）" in text
+    assert "has not reported" not in text

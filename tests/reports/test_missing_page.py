@@ -49,14 +49,13 @@ def test_the_list_is_the_offices(quarter, login, who, status):
     assert response.status_code == status
 
 
-def test_an_unknown_quarter_is_a_404(quarter, login):
+def test_an_unknown_quarter_shows_the_default_with_a_notice(quarter, login):
+    # As on every page (tests/reports/test_period_choice.py); this page used to answer 404.
     q = quarter
-    assert (
-        login(q.users.office)
-        .get(reverse("reports:missing", args=[q.plan_a.pk]), {"period": "2030Q1"})
-        .status_code
-        == 404
-    )
+    response = login(q.users.office).get(reverse("reports:missing", args=[q.plan_a.pk]), {"period": "2030Q1"})
+    assert response.status_code == 200
+    assert response.context["period"] == q.period_a
+    assert "没有找到季度“2030Q1”" in response.content.decode()
 
 
 def test_the_nav_link_leads_an_office_of_one_plan_straight_to_it(quarter, login):

@@ -113,3 +113,55 @@ def test_the_command_and_the_beat_job_send_the_due_stage(quarter, capsys):
     from django.conf import settings as dj
 
     assert dj.CELERY_BEAT_SCHEDULE["daily-reminders"]["task"] == send_due_reminders.name
+
+
+# --- an agency the quarter was reopened for is chased against its own deadline ---------------
+REOPENED_UNTIL = dt.date(2026, 4, 30)
+
+
+def _reopen(q, agency, until=REOPENED_UNTIL):
+    from tasks.models import PeriodReopening
+
+    return PeriodReopening.objects.create(period=q.period_a, agency=agency, until=until)
+
+
+def test_an_agency_reopened_for_is_not_urged_or_reported_before_its_new_deadline(quarter, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    q = quarter
+    _reopen(q, q.other)
+    assert reminders_send_due(today=DEADLINE) == {}
+    assert reminders_send_due(today=DEADLINE + dt.timedelta(days=3)) == {}
+    assert not ReminderLog.objects.exists()
+
+    # Chasing follows the reopened deadline: 提醒 three days before it, 催办 on it, then the office.
+    assert reminders_send_due(today=REOPENED_UNTIL - dt.timedelta(days=2)) == {"remind": 1}
+    note = Notification.objects.get(user=q.users.other_agency)
+    assert note.title == "【提醒】2026Q1季度进展填报将于2026-04-30截止"
+    assert "截止日期为2026-04-30" in note.body
+    assert reminders_send_due(today=REOPENED_UNTIL) == {"urge": 1}
+    assert reminders_send_due(today=REOPENED_UNTIL + dt.timedelta(days=2)) == {}
+    assert reminders_send_due(today=REOPENED_UNTIL + dt.timedelta(days=3)) == {"escalate": 1}
+    assert "县交通运输局：1项" in Notification.objects.get(user=q.users.office).body
+
+
+def test_the_others_are_chased_on_the_quarters_deadline_meanwhile(quarter):
+    q = quarter
+    q.r1.state = "draft"  # 县发改局 has not submitted either, and was not reopened for
+    q.r1.save()
+    _reopen(q, q.other)
+    assert reminders_send_due(today=DEADLINE) == {"urge": 1}
+    assert list(ReminderLog.objects.values_list("agency", flat=True)) == [q.own.pk]
+    assert reminders_send_due(today=DEADLINE + dt.timedelta(days=3)) == {"escalate": 1}
+    body = Notification.objects.get(user=q.users.office).body
+    assert "县发改局：1项" in body and "县交通运输局" not in body
+
+
+def test_a_closed_quarter_is_chased_only_where_it_was_reopened(quarter):
+    q = quarter
+    q.r1.state = "draft"
+    q.r1.save()
+    q.period_a.is_closed = True
+    q.period_a.save()
+    _reopen(q, q.other)
+    assert reminders_send_due(today=REOPENED_UNTIL) == {"urge": 1}
+    assert ReminderLog.objects.get().agency == q.other

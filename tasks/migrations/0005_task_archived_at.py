@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0002_report_text_without_nul'),
+        ('tasks', '0004_unique_messages_on_constraints'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

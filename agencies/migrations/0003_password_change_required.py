@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agencies', '0001_initial'),
+        ('agencies', '0002_agency_order_without_join'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,32 @@
+"""Reads behind the office dashboard, the task drill-down, the region view, the leader
+view and the briefing, one module each.
+
+Every figure comes from the stored rollups (`Rollup`, `TaskLight`) so a page costs the
+same handful of queries whatever the size of the plan; nothing here aggregates reports
+row by row. Each selector documents how many queries it runs, and the tests pin them.
+"""
+
+from .indicator_cards import IndicatorCard, indicator_cards
+from .leader import LeaderSummary, leader_summary
+from .office import LEVEL_CHOICES, STATUS_CHOICES, Filters, PlanDashboard, TaskRow, plan_dashboard
+from .region import RegionDashboard, SharedIndicator, region_dashboard, region_periods
+from .task_drilldown import TaskDrilldown, task_drilldown
+
+__all__ = [
+    "LEVEL_CHOICES",
+    "STATUS_CHOICES",
+    "Filters",
+    "IndicatorCard",
+    "LeaderSummary",
+    "PlanDashboard",
+    "RegionDashboard",
+    "SharedIndicator",
+    "TaskDrilldown",
+    "TaskRow",
+    "indicator_cards",
+    "leader_summary",
+    "plan_dashboard",
+    "region_dashboard",
+    "region_periods",
+    "task_drilldown",
+]

@@ -1,0 +1,68 @@
+"""One task in one quarter: every assigned agency's report (or its absence) with its history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+
+from tasks.models import ProgressReport, ProgressReportVersion, ReportingPeriod, Task
+
+from ..models import Rollup, TaskLight
+from .indicator_cards import indicator_cards
+
+
+@dataclass
+class TaskDrilldown:
+    task: Task
+    period: ReportingPeriod
+    light: TaskLight | None
+    rollup: Rollup | None
+    assignments: list
+    reports: list  # [(TaskAssignment|None, ProgressReport|None)]
+    indicators: list
+
+    @property
+    def reasons(self):
+        return self.light.reasons if self.light else []
+
+
+def task_drilldown(plan, task_pk, period) -> TaskDrilldown:
+    """One task in one quarter: every assigned agency's report (or its absence) with
+    the report's history. Seven queries whatever the number of agencies or versions."""
+    task = get_object_or_404(Task.objects.select_related("action"), pk=task_pk, action__plan=plan)
+    assignments = list(task.assignments.select_related("agency").order_by("role", "seq"))
+    reports = {
+        r.agency_id: r
+        for r in ProgressReport.objects.filter(task=task, period=period)
+        .select_related("agency", "submitted_by", "reviewed_by")
+        .prefetch_related(
+            Prefetch(
+                "versions", queryset=ProgressReportVersion.objects.select_related("by").order_by("number")
+            )
+        )
+    }
+    labels = {
+        f.name: str(f.verbose_name) for f in ProgressReport._meta.get_fields() if hasattr(f, "verbose_name")
+    }
+    for report in reports.values():
+        for version in report.versions.all():
+            version.changed_labels = [labels.get(name, name) for name in version.changed_fields or []]
+    pairs = [(a, reports.pop(a.agency_id, None)) for a in assignments]
+    # A report from an agency no longer assigned still belongs to the record.
+    pairs += [(None, r) for r in reports.values()]
+    return TaskDrilldown(
+        task=task,
+        period=period,
+        light=TaskLight.objects.filter(task=task, period=period).first(),
+        rollup=Rollup.objects.filter(scope="task", task=task, period=period).first(),
+        assignments=assignments,
+        reports=pairs,
+        indicators=indicator_cards(
+            plan,
+            period,
+            task=task,
+            leads_by_task={task.pk: {a.agency_id for a in assignments if a.role == "lead"}},
+        ),
+    )
