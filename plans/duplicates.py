@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from agencies.audit import audit_log
-from carbonplan.access import Viewer
+from carbonplan.access import Viewer, visible_plans
 
 from .models import Plan, PlanImport
 
