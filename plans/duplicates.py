@@ -59,9 +59,7 @@ def import_duplicates(plan_import: PlanImport, user=None) -> list[Plan]:
     title = ((plan_import.parsed or {}).get("plan") or {}).get("title") or ""
     found = plan_duplicates(region=plan_import.region, title=title, sha256=import_sha256(plan_import))
     if user is not None:
-        visible = set(
-            visible_plans(user).filter(pk__in=[p.pk for p in found]).values_list("pk", flat=True)
-        )
+        visible = set(visible_plans(user).filter(pk__in=[p.pk for p in found]).values_list("pk", flat=True))
         found = [p for p in found if p.pk in visible]
     return found
 

@@ -122,3 +122,14 @@ def test_a_plan_the_office_does_not_run_is_not_offered_for_revision(world, login
     assert response.status_code == 302
     plan_import.refresh_from_db()
     assert plan_import.replaces is None
+
+
+def test_the_revision_dropdown_tells_plans_of_the_same_title_apart(world, login):
+    from plans.forms import plan_choice_label
+
+    twin = f.PlanFactory(region=world.county_a, title=world.plan_a.title, doc_number="甲政发〔2027〕1号")
+    page = login(world.users.admin).get(reverse("plans:import_list")).content.decode()
+    labels = [plan_choice_label(world.plan_a), plan_choice_label(twin)]
+    assert labels[0] != labels[1]
+    assert all(f">{label}</option>" in page for label in labels), labels
+    assert f"甲政发〔2027〕1号，#{twin.pk}" in labels[1]

@@ -1,9 +1,12 @@
-"""python manage.py import_plan FILE [--json OUT] [--region NAME]
+"""python manage.py import_plan FILE [--json OUT] [--region NAME] [--office USERNAME]
+[--revision-of PLAN_ID | --new]
 
 With --json: parse the document and write its structure (plan-gold/SCHEMA.md shape,
 plus source spans and warnings) without touching the database, so it runs before any
 migration. Without: import the plan into the database in one transaction and print
-the new plan's id.
+the new plan's id; --office makes that user the new plan's office. A file already
+imported, or a plan with the same title in the same region, is refused unless
+--revision-of names the plan it revises or --new asks for a second plan.
 """
 
 import json
