@@ -87,6 +87,10 @@ def first_login(request):
     """首次登录：replace the one-time password the office handed out."""
     if not request.session.get(SESSION_KEY):
         return redirect("home")
+    if not password_change_required(request.user):
+        # Changed meanwhile (through the API, or in another browser).
+        request.session.pop(SESSION_KEY, None)
+        return redirect("home")
     form = FirstLoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -226,3 +226,19 @@ def test_users_with_their_own_password_are_not_sent_to_the_first_login_page(worl
     assert client.get(reverse("tasks:agency_home")).status_code == 200
     response = client.get(reverse("agencies:first-login"))
     assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_after_changing_it_through_the_api_the_agency_signs_in_to_its_pages(client, new_account):
+    client.post(reverse("login"), {"username": new_account.username, "password": new_account.password})
+    assert client.get("/").status_code == 302
+    client.post(
+        "/api/auth/password/",
+        {
+            "username": new_account.username,
+            "old_password": new_account.password,
+            "new_password": NEW_PASSWORD,
+        },
+        content_type="application/json",
+    )
+    client.post(reverse("login"), {"username": new_account.username, "password": NEW_PASSWORD})
+    assert client.get(reverse("tasks:agency_home")).status_code == 200
