@@ -21,7 +21,7 @@ from .accounts import password_change, password_change_required
 
 SESSION_KEY = "carbonplan_password_change_required"
 # Pages a user with a one-time password may still open.
-OPEN_PREFIXES = ("/accounts/logout/", "/i18n/", "/static/", "/healthz")
+OPEN_PREFIXES = ("/accounts/logout/", "/i18n/", "/static/", "/healthz", "/api/auth/")
 
 
 def note_password_change_required(sender, request, user, **kwargs):
