@@ -122,6 +122,29 @@ class Role(models.Model):
             raise ValidationError(_("专班办公室和领导角色须指定方案或地区。"))
 
 
+class PasswordChangeRequired(models.Model):
+    """The user still holds a one-time password the office handed out: it opens only
+    the first-login page (and no API token) until the user chooses a password."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="password_change_required",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("待修改初始密码")
+        verbose_name_plural = _("待修改初始密码")
+
+    def __str__(self):
+        return str(self.user)
+
+
 class Notification(models.Model):
     """In-app notice: a report returned or approved, a submission for the office, a reminder."""
 

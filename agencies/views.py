@@ -8,7 +8,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from redis.exceptions import RedisError
+from rest_framework import exceptions
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
 from carbonplan.access import Viewer
@@ -90,12 +93,33 @@ class LoginRateThrottle(SimpleRateThrottle):
             return True
 
 
+class PasswordChangeNeeded(exceptions.PermissionDenied):
+    """403 for a one-time password: the body says so in `password_change_required`."""
+
+    default_code = "password_change_required"
+
+    def __init__(self):
+        super().__init__(_("请先修改初始密码（POST /api/auth/password/）。"), self.default_code)
+        self.extra = {"password_change_required": True}
+
+
 @extend_validation_errors(["authorization"], field_name="non_field_errors")
 class TokenView(ObtainAuthToken):
     """POST /api/auth/token/ with a rate limit on top of the lockout django-axes applies
     to every password check."""
 
     throttle_classes = [LoginRateThrottle]
+
+    def post(self, request, *args, **kwargs):
+        from .accounts import password_change_required
+
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        if password_change_required(user):
+            raise PasswordChangeNeeded()
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
 
 
 obtain_auth_token = TokenView.as_view()

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from agencies.password_api import change_password
 from agencies.views import obtain_auth_token
 
 from . import views
@@ -17,6 +18,7 @@ urlpatterns = [
     path("agencies/", include("agencies.urls")),
     path("reports/", include("reports.urls")),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/auth/password/", change_password, name="api-password"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("carbonplan.api_urls")),

@@ -30,6 +30,9 @@ class PlanUploadForm(forms.Form):
         self.fields["replaces"].queryset = (
             visible_plans(user).select_related("region").order_by("region__name", "title")
         )
+        # Two plans may share a title (a re-issued plan, an old duplicate): the region,
+        # document number and id tell them apart in the dropdown.
+        self.fields["replaces"].label_from_instance = plan_choice_label
         self.user = user
 
     def clean_file(self):
@@ -52,6 +55,11 @@ class PlanUploadForm(forms.Form):
         if plan is not None and not Viewer.of(self.user).is_office_of(plan):
             raise forms.ValidationError(_("只有该方案的专班办公室可以上传修订版。"))
         return plan
+
+
+def plan_choice_label(plan) -> str:
+    extra = "，".join(x for x in (plan.doc_number, f"#{plan.pk}") if x)
+    return f"{plan.region.name} · {plan.title}（{extra}）"
 
 
 class RegionForm(forms.Form):

@@ -139,6 +139,11 @@ def plan_import_commit(*, plan_import: PlanImport, by, region=None, aliases: dic
         if agency.region_id != region.pk:
             raise ValidationError(_("单位“%(name)s”不属于该地区。") % {"name": agency.name})
         agency_add_alias(agency=agency, alias=name, by=by)
+    from .duplicates import duplicate_message, import_duplicates, import_sha256, plan_source_record
+
+    duplicates = import_duplicates(plan_import)
+    if duplicates:
+        raise ValidationError(duplicate_message(duplicates) + _("请作为其修订版导入，或放弃本次导入。"))
     source_text = source_text_of(plan_import)
     parsed = plan_import.parsed
     if plan_import.replaces is not None:
@@ -161,6 +166,7 @@ def plan_import_commit(*, plan_import: PlanImport, by, region=None, aliases: dic
         counts = {"tasks_added": sum(1 for _ in iter_tasks(parsed))}
         if not Viewer.of(by).is_office_of_region(region):
             role_grant(user=by, kind="office", plan=plan, by=by)
+    plan_source_record(plan=plan, sha256=import_sha256(plan_import))
     plan_import.region = region
     plan_import.plan = plan
     plan_import.state = PlanImport.State.COMMITTED

@@ -88,6 +88,9 @@ class Plan(models.Model):
     source_name = models.CharField(_("源文件名"), max_length=255, blank=True)
     source_text = models.TextField(_("源文本"), blank=True)
     source_file = models.FileField(_("源文件"), upload_to="plans/sources/", blank=True)
+    source_sha256 = models.CharField(
+        _("源文件摘要"), max_length=64, blank=True, db_index=True, help_text=_("用于发现重复导入的同一文件。")
+    )
     supersedes = models.ForeignKey(
         "self",
         verbose_name=_("取代的旧版本"),
@@ -147,6 +150,44 @@ class Plan(models.Model):
         if 2026 <= year <= 2030:
             return "十五五"
         return ""
+
+
+class PlanSchedule(models.Model):
+    """填报安排: which quarters a plan reports, and when each quarter's entry is due."""
+
+    plan = models.OneToOneField(
+        Plan, verbose_name=_("方案"), on_delete=models.CASCADE, related_name="schedule"
+    )
+    first_period = models.CharField(_("第一个季度"), max_length=8, help_text=_("如 2026Q1"))
+    last_period = models.CharField(_("最后一个季度"), max_length=8, help_text=_("如 2030Q4"))
+    deadline_days = models.PositiveSmallIntegerField(
+        _("季后报送天数"), default=10, help_text=_("季度结束后第几日截止，如“季后10日”填 10。")
+    )
+    window_days = models.PositiveSmallIntegerField(
+        _("填报窗口天数"), default=25, help_text=_("截止日前多少天开始填报。")
+    )
+    indicator_quarters = models.JSONField(
+        _("需报指标值的季度"), default=list, blank=True, help_text=_("如 [2, 4]：二、四季度报指标值。")
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("填报安排")
+        verbose_name_plural = _("填报安排")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(deadline_days__lte=90), name="schedule_deadline_days_within_quarter"
+            ),
+            models.CheckConstraint(
+                condition=Q(window_days__gte=1, window_days__lte=120), name="schedule_window_days_plausible"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.plan} · {self.first_period}–{self.last_period}"
+
+    def needs_indicator_values(self, quarter: int) -> bool:
+        return quarter in (self.indicator_quarters or [])
 
 
 class Action(models.Model):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import setup_views, views
 
 app_name = "plans"
 
@@ -8,7 +8,10 @@ urlpatterns = [
     path("<int:pk>/", views.plan_detail, name="detail"),
     path("<int:pk>/tasks/<int:task_pk>/restore/", views.task_restore, name="task_restore"),
     path("<int:pk>/breakdown.xlsx", views.plan_breakdown_xlsx, name="breakdown_xlsx"),
+    path("<int:pk>/schedule/", setup_views.plan_schedule, name="schedule"),
+    path("<int:pk>/accounts/", setup_views.plan_accounts, name="accounts"),
     path("imports/", views.import_list, name="import_list"),
+    path("imports/<int:pk>/duplicate/", setup_views.import_duplicate, name="import_duplicate"),
     path("imports/<int:pk>/", views.import_review, name="import_review"),
     path("imports/<int:pk>/region/", views.import_region, name="import_region"),
     path("imports/<int:pk>/commit/", views.import_commit, name="import_commit"),

@@ -20,6 +20,7 @@ from tasks.models import Task
 from . import import_review as review
 from . import import_services, services
 from .breakdown_excel import BreakdownExporter
+from .duplicates import import_duplicates
 from .forms import CommitForm, PlanUploadForm, RegionForm
 from .import_forms import ReviewEdits, indicator_rows
 from .importing import source_text_of
@@ -86,6 +87,8 @@ def import_list(request):
             if plan_import.state == PlanImport.State.FAILED:
                 messages.error(request, _("无法解析“%(name)s”：%(error)s") % {
                     "name": plan_import.original_name, "error": plan_import.error})  # fmt: skip
+            if import_duplicates(plan_import, request.user):
+                return redirect("plans:import_duplicate", pk=plan_import.pk)
             return redirect("plans:import_review", pk=plan_import.pk)
     imports = imports_visible_to(request.user).order_by("-created_at")[:100]
     return render(request, "plans/import_list.html", {"form": form, "imports": imports})

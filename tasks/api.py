@@ -10,6 +10,7 @@ from carbonplan.api_errors import refuses_fields
 from carbonplan.api_fields import IdFilter
 
 from .models import ProgressReport, ReportingPeriod, Task, TaskAssignment
+from .period_api import PeriodCreateMixin
 from .selectors import writer_assignment
 from .services import (
     REPORT_FIELDS,
@@ -92,7 +93,9 @@ class PeriodSerializer(serializers.ModelSerializer):
         ]
 
 
-class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
+class PeriodViewSet(PeriodCreateMixin, viewsets.ReadOnlyModelViewSet):
+    """填报季度. The plan's office adds one with POST (plan, label; dates optional)."""
+
     lookup_value_regex = "[0-9]+"  # a malformed id is a 404, not a server error
     serializer_class = PeriodSerializer
     filterset_fields = ["plan", "year", "label"]

@@ -50,14 +50,18 @@ GET_TABLE = """
 # URL name                      anon owner  o_ag office o_off leader admin
 agencies:audit                 login   404   404    200   200    404   200
 agencies:audit-export          login   404   404    200   200    404   200
+agencies:first-login           login   302   302    302   302    302   302
 home                           login   200   200    200   200    200   200
+plans:accounts                 login   403   403    200   404    403   200
 plans:breakdown_xlsx           login   403   403    200   404    403   200
 plans:detail                   login   200   200    200   404    200   200
 plans:import_commit            login   405   405    405   405    405   405
 plans:import_discard           login   405   405    405   405    405   405
+plans:import_duplicate         login   403   403    302   404    403   302
 plans:import_list              login   403   403    200   200    403   200
 plans:import_region            login   405   405    405   405    405   405
 plans:import_review            login   403   403    200   404    403   200
+plans:schedule                 login   403   403    200   404    403   200
 plans:task_restore             login   405   405    405   405    405   405
 reports:briefing               login   404   404    200   404    200   200
 reports:bulletin-download      login   404   404    200   404    200   200
@@ -126,6 +130,9 @@ FILL = {
     "plans:import_region": {"pk": "plan_import"},
     "plans:import_commit": {"pk": "plan_import"},
     "plans:import_discard": {"pk": "plan_import"},
+    "plans:import_duplicate": {"pk": "plan_import"},
+    "plans:schedule": {"pk": "plan"},
+    "plans:accounts": {"pk": "plan"},
     "plans:task_restore": {"pk": "plan"},
     "tasks:report_detail": {"pk": "report"},
     "tasks:report_history": {"pk": "report"},
@@ -162,6 +169,9 @@ WRITE_REFUSED = {
     "plans:import_region": ["owner", "other_agency", "leader", *OUTSIDERS],
     "plans:import_commit": ["owner", "other_agency", "leader", *OUTSIDERS],
     "plans:import_discard": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "plans:import_duplicate": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "plans:schedule": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "plans:accounts": ["owner", "other_agency", "leader", *OUTSIDERS],
     "plans:task_restore": ["owner", "other_agency", "leader", *OUTSIDERS],
     "tasks:report_approve": ["owner", "other_agency", "leader", *OUTSIDERS],
     "tasks:report_return": ["owner", "other_agency", "leader", *OUTSIDERS],
@@ -419,3 +429,22 @@ def test_only_the_reporting_agency_changes_its_report_through_the_api(cast, clie
     expected = {401} if role == "anonymous" else {403, 404, 405}
     assert response.status_code in expected, f"{method.upper()} {url} as {role}: {response.status_code}"
     assert plan_a_footprint(cast) == before
+
+
+# POST /api/periods/ (the list URL also answers GET, so its write rule is its own).
+PERIOD_CREATE = {
+    "anonymous": 401, "owner": 403, "other_agency": 403, "office": 201, "other_office": 404, "leader": 403,
+    "admin": 201,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_plans_office_adds_a_quarter_through_the_api(cast, client, role):
+    before = plan_a_footprint(cast)
+    response = client_for(client, cast, role).post(
+        "/api/periods/", {"plan": cast.plan_a.pk, "label": "2027Q1"}, content_type="application/json"
+    )
+    assert response.status_code == PERIOD_CREATE[role], response.content
+    if response.status_code != 201:
+        assert plan_a_footprint(cast) == before
+        assert not type(cast.period_a).objects.filter(plan=cast.plan_a, label="2027Q1").exists()

@@ -27,7 +27,7 @@ def expected_structure(name: str) -> dict:
     return json.loads((EXPECTED / f"{name}.json").read_text(encoding="utf-8"))
 
 
-SMALL_PLAN = """甲县碳达峰实施方案
+SMALL_PLAN = """甲县碳达峰行动方案
 
 一、主要目标
 到2025年，全县非化石能源消费比重达到22%以上。

@@ -78,8 +78,8 @@ def test_database_mode_creates_the_plan_and_prints_its_id(tmp_path, capsys):
     printed = capsys.readouterr().out.strip()
     plan = Plan.objects.get()
     assert printed == str(plan.pk)
-    assert plan.region.name == "甲县" and plan.title == "甲县碳达峰实施方案"
-    assert plan.source_text.startswith("甲县碳达峰实施方案")
+    assert plan.region.name == "甲县" and plan.title == "甲县碳达峰行动方案"
+    assert plan.source_text.startswith("甲县碳达峰行动方案")
     assert list(plan.actions.values_list("title", flat=True)) == [
         "能源绿色低碳转型行动",
         "城乡建设碳达峰行动",

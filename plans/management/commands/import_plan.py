@@ -1,9 +1,12 @@
-"""python manage.py import_plan FILE [--json OUT] [--region NAME]
+"""python manage.py import_plan FILE [--json OUT] [--region NAME] [--office USERNAME]
+[--revision-of PLAN_ID | --new]
 
 With --json: parse the document and write its structure (plan-gold/SCHEMA.md shape,
 plus source spans and warnings) without touching the database, so it runs before any
 migration. Without: import the plan into the database in one transaction and print
-the new plan's id.
+the new plan's id; --office makes that user the new plan's office. A file already
+imported, or a plan with the same title in the same region, is refused unless
+--revision-of names the plan it revises or --new asks for a second plan.
 """
 
 import json
@@ -34,8 +37,15 @@ class Command(BaseCommand):
         parser.add_argument("--region", help="方案所属地区名称（默认取文件中的地区）")
         parser.add_argument("--parent", help="新建地区时的上级地区名称")
         parser.add_argument(
-            "--revise", type=int, metavar="PLAN_ID", help="作为已有方案的修订版导入（保留未变任务的进展）"
+            "--revise",
+            "--revision-of",
+            dest="revise",
+            type=int,
+            metavar="PLAN_ID",
+            help="作为已有方案的修订版导入（保留未变任务的进展）",
         )
+        parser.add_argument("--office", metavar="USERNAME", help="该用户成为新方案的专班办公室")
+        parser.add_argument("--new", action="store_true", help="与已有方案重复时仍作为新方案导入")
 
     def handle(self, *args, **options):
         from plans.importing import parse_file
@@ -61,14 +71,37 @@ class Command(BaseCommand):
                     self.stderr.write(f"提示：{warning.get('message', '')}")
             return
 
+        office = self._office(options)
         try:
-            plan = self._import(parsed, text, path.name, options)
+            plan = self._import(parsed, text, path, options, office)
         except ValidationError as exc:
             raise CommandError(f"无法导入 {path.name}：{'；'.join(exc.messages)}")
         self.stdout.write(str(plan.pk))
 
+    def _office(self, options):
+        if not options["office"]:
+            return None
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.filter(username=options["office"], is_active=True).first()
+        if user is None:
+            raise CommandError(f"没有用户“{options['office']}”。")
+        return user
+
     @transaction.atomic
-    def _import(self, parsed, text, source_name, options):
+    def _import(self, parsed, text, path, options, office):
+        from agencies.services import role_grant
+        from plans.duplicates import file_sha256, plan_source_record
+
+        sha256 = file_sha256(path.read_bytes())
+        plan = self._create_or_revise(parsed, text, path.name, options, sha256)
+        plan_source_record(plan=plan, sha256=sha256)
+        if office is not None:
+            role_grant(user=office, kind="office", plan=plan)
+        return plan
+
+    def _create_or_revise(self, parsed, text, source_name, options, sha256):
+        from plans.duplicates import duplicate_message, plan_duplicates
         from plans.models import Plan, Region
         from plans.services import plan_create_from_parsed, plan_revise_from_parsed, region_get_or_create
 
@@ -98,6 +131,12 @@ class Command(BaseCommand):
             if matches
             else region_get_or_create(name=name, level=info.get("level") or _level_of(name), parent=parent)
         )
+        duplicates = plan_duplicates(region=region, title=info.get("title") or "", sha256=sha256)
+        if duplicates and not options["new"]:
+            raise CommandError(
+                duplicate_message(duplicates)
+                + f"用 --revision-of {duplicates[0].pk} 作为其修订版导入，或用 --new 仍作为新方案导入。"
+            )
         return plan_create_from_parsed(
             parsed=parsed, region=region, source_text=text, source_name=source_name
         )

@@ -1,0 +1,128 @@
+"""The pages that get a newly imported plan running without an administrator: its
+reporting schedule, its agencies' accounts, and the choice offered when an upload
+repeats a plan already imported."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from agencies.accounts import accounts_sheet, agency_accounts, agency_accounts_create, plan_agencies
+from carbonplan.access import get_import_for_user, get_plan_for_user
+from carbonplan.downloads import file_response
+from tasks.models import ReportingPeriod
+from tasks.services import today_local
+
+from .duplicates import duplicate_message, import_duplicates, plan_import_as_revision
+from .import_services import plan_import_discard
+from .schedule import plan_schedule_set, schedule_of
+from .setup_forms import AccountsForm, ScheduleForm
+
+
+def _schedule_initial(plan):
+    schedule = schedule_of(plan)
+    if schedule is not None:
+        return {
+            "first_period": schedule.first_period,
+            "last_period": schedule.last_period,
+            "deadline_days": schedule.deadline_days,
+            "window_days": schedule.window_days,
+            "indicator_quarters": schedule.indicator_quarters,
+        }
+    today = today_local()
+    return {
+        "first_period": f"{today.year}Q{(today.month - 1) // 3 + 1}",
+        "last_period": f"{max(plan.end_year or today.year, today.year)}Q4",
+    }
+
+
+@login_required
+def plan_schedule(request, pk):
+    """填报安排: the office sets which quarters the plan reports and when they are due."""
+    plan = get_plan_for_user(request.user, pk, office=True)
+    form = ScheduleForm(request.POST or None, initial=_schedule_initial(plan))
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = plan_schedule_set(plan=plan, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request,
+                _("填报安排已保存：新建 %(created)d 个季度，调整 %(updated)d 个，删除 %(removed)d 个。")
+                % {k: len(result[k]) for k in ("created", "updated", "removed")},
+            )
+            if result["kept"]:
+                messages.warning(
+                    request,
+                    _("以下季度已有填报，未删除：%(labels)s") % {"labels": "、".join(result["kept"])},
+                )
+            return redirect("plans:schedule", pk=plan.pk)
+    schedule = schedule_of(plan)
+    periods = ReportingPeriod.objects.of_plan(plan).order_by("year", "quarter")
+    rows = [(p, schedule.needs_indicator_values(p.quarter) if schedule else False) for p in periods]
+    return render(
+        request,
+        "plans/schedule.html",
+        {"plan": plan, "form": form, "rows": rows, "schedule": schedule},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def plan_accounts(request, pk):
+    """单位账号: one step creates the accounts of the plan's agencies (and of invited
+    staff); the answer is the sheet of usernames and one-time passwords."""
+    plan = get_plan_for_user(request.user, pk, office=True)
+    form = AccountsForm(request.POST or None, agencies=plan_agencies(plan))
+    if request.method == "POST" and form.is_valid():
+        try:
+            rows = agency_accounts_create(
+                plan=plan, by=request.user, invitations=form.cleaned_data["invitations"]
+            )
+        except ValidationError as exc:
+            form.add_error("invitations", exc)
+        else:
+            if rows:
+                return file_response(accounts_sheet(plan=plan, rows=rows))
+            messages.info(request, _("所有单位都已有账号，没有新建账号。"))
+            return redirect("plans:accounts", pk=plan.pk)
+    return render(
+        request,
+        "plans/accounts.html",
+        {"plan": plan, "form": form, "agencies": agency_accounts(plan)},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def import_duplicate(request, pk):
+    """The upload repeats a plan: import it as that plan's revision, or cancel."""
+    plan_import = get_import_for_user(request.user, pk)
+    duplicates = import_duplicates(plan_import, request.user)
+    if not duplicates:
+        return redirect("plans:import_review", pk=plan_import.pk)
+    if request.method == "POST":
+        choice = request.POST.get("action")
+        if choice == "cancel":
+            plan_import_discard(plan_import=plan_import, by=request.user)
+            messages.info(request, _("已取消导入“%(name)s”。") % {"name": plan_import.original_name})
+            return redirect("plans:import_list")
+        if choice == "revision":
+            chosen = next((p for p in duplicates if str(p.pk) == request.POST.get("plan")), None)
+            if chosen is None:
+                messages.error(request, _("请选择要修订的方案。"))
+                return redirect("plans:import_duplicate", pk=plan_import.pk)
+            plan_import_as_revision(plan_import=plan_import, plan=chosen, by=request.user)
+            plan = chosen
+            messages.success(
+                request, _("将作为“%(title)s”的修订版导入，请核对后确认。") % {"title": plan.title}
+            )
+            return redirect("plans:import_review", pk=plan_import.pk)
+    return render(
+        request,
+        "plans/import_duplicate.html",
+        {"imp": plan_import, "duplicates": duplicates, "message": duplicate_message(duplicates)},
+    )
