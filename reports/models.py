@@ -190,6 +190,9 @@ class IndicatorRollup(models.Model):
     the plan's rollup was computed, so region boards read rows instead of assessing
     every indicator of every plan below them."""
 
+    # The fields of indicators.trajectory.Assessment stored as they are.
+    ASSESSMENT_FIELDS = ("status", "value", "expected", "attainment", "behind_pct", "baseline_source", "note")
+
     indicator = models.ForeignKey("indicators.Indicator", on_delete=models.CASCADE, related_name="+")
     plan = models.ForeignKey("plans.Plan", on_delete=models.CASCADE, related_name="+")
     period = models.ForeignKey("tasks.ReportingPeriod", on_delete=models.CASCADE, related_name="+")

@@ -290,20 +290,15 @@ def compute_plan_period(*, plan, period, today: dt.date | None = None, data: Pla
 
 
 def _indicator_rows(plan, period, results) -> list[IndicatorRollup]:
+    fields = IndicatorRollup.ASSESSMENT_FIELDS
     return [
         IndicatorRollup(
             indicator=item.indicator,
             plan_id=plan.pk,
             period_id=period.pk,
             period_label=period.label,
-            status=item.status,
-            value=item.value,
-            expected=item.expected,
-            attainment=item.attainment,
-            behind_pct=item.behind_pct,
-            baseline_source=item.assessment.baseline_source,
-            note=item.assessment.note,
             value_period=item.value_period,
+            **{name: getattr(item.assessment, name) for name in fields},
         )
         for item in results
     ]

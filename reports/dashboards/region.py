@@ -65,17 +65,10 @@ def region_periods(region) -> list:
 
 def stored_assessment(row: IndicatorRollup) -> IndicatorAssessment:
     """An indicator's assessment as the rollup stored it (without the series of values)."""
+    fields = IndicatorRollup.ASSESSMENT_FIELDS
     return IndicatorAssessment(
         indicator=row.indicator,
-        assessment=trajectory.Assessment(
-            status=row.status,
-            value=row.value,
-            expected=row.expected,
-            attainment=row.attainment,
-            behind_pct=row.behind_pct,
-            baseline_source=row.baseline_source,
-            note=row.note,
-        ),
+        assessment=trajectory.Assessment(**{name: getattr(row, name) for name in fields}),
         value_period=row.value_period,
     )
 
