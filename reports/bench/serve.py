@@ -51,17 +51,17 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_until_up(port, proc, timeout=60):
+def _wait_until_up(port, proc, timeout=180):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {proc.returncode}")
         try:
-            with urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=2):
+            with urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=10):
                 return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer within 60 s")
+    raise RuntimeError(f"gunicorn did not answer within {timeout} s")
 
 
 def _session_cookies(province) -> dict[str, str]:
