@@ -95,6 +95,9 @@ def loopback_load(province, *, clients: int = 8, requests: int = 400, workers: i
         "ALLOWED_HOSTS": HOST,
         "SECURE_COOKIES": "false",
     }
+    # As the README runs it: static files collected first (DEBUG off serves the manifest).
+    manage = [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"]
+    subprocess.run(manage, cwd=settings.BASE_DIR, env=env, check=True, capture_output=True)
     log = open(Path(settings.MEDIA_ROOT) / "gunicorn.log", "wb")  # noqa: SIM115 — closed below
     command = [sys.executable, "-m", "gunicorn", "carbonplan.wsgi", "--bind", f"{HOST}:{port}"]
     command += ["--workers", str(workers), "--no-control-socket"]
