@@ -10,8 +10,11 @@ from .importing import UPLOAD_SUFFIXES, suffix_of
 class PlanUploadForm(forms.Form):
     file = forms.FileField(
         label=_("方案文件"),
-        widget=forms.FileInput(attrs={"accept": ".txt,.docx,.xlsx"}),
-        help_text=_("方案正文 .txt（UTF-8 或 GB18030）或 .docx，或任务分解表 .xlsx"),
+        widget=forms.FileInput(attrs={"accept": ",".join(UPLOAD_SUFFIXES)}),
+        help_text=_(
+            "方案正文：.txt（任何中文编码）、.docx、带文字层的 .pdf、政府网站保存的网页 .html，"
+            "或 .doc / .wps；也可上传任务分解表 .xlsx"
+        ),
     )
     region = forms.ModelChoiceField(
         label=_("所属地区"), queryset=None, required=False, empty_label=_("按文件中的地区自动识别")
@@ -37,7 +40,11 @@ class PlanUploadForm(forms.Form):
                 params={"size": upload.size // 1024, "limit": settings.PLAN_UPLOAD_MAX_BYTES // 1024},
             )
         if suffix_of(upload.name) not in UPLOAD_SUFFIXES:
-            raise forms.ValidationError(_("请上传 .txt 或 .docx 格式的方案文件，或 .xlsx 格式的任务分解表。"))
+            raise forms.ValidationError(
+                _(
+                    "请上传方案文件（.txt、.docx、.pdf、网页 .html、.doc 或 .wps），或 .xlsx 格式的任务分解表。"
+                )
+            )
         return upload
 
     def clean_replaces(self):

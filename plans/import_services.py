@@ -50,7 +50,9 @@ def plan_import_create(*, data: bytes, filename: str, by, region=None, replaces=
             % {"size": len(data) // 1024, "limit": settings.PLAN_UPLOAD_MAX_BYTES // 1024}
         )
     if suffix_of(filename) not in UPLOAD_SUFFIXES:
-        raise ValidationError(_("请上传 .txt 或 .docx 格式的方案文件，或 .xlsx 格式的任务分解表。"))
+        raise ValidationError(
+            _("请上传方案文件（.txt、.docx、.pdf、网页 .html、.doc 或 .wps），或 .xlsx 格式的任务分解表。")
+        )
     allowed = import_regions_for(by)
     if replaces is not None:
         if not Viewer.of(by).is_office_of(replaces):

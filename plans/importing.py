@@ -35,7 +35,10 @@ def document_parse(*, data: bytes, filename: str) -> tuple[dict, str]:
         return breakdown_read(data, filename=filename), ""
     if suffix and suffix not in DOCUMENT_SUFFIXES:
         raise PlanParseError(
-            _("不支持的文件类型“%(suffix)s”：请上传 .txt、.docx 或任务分解表 .xlsx。") % {"suffix": suffix}
+            _(
+                "不支持的文件类型“%(suffix)s”：请上传方案文件（.txt、.docx、.pdf、网页 .html、.doc 或 .wps）或任务分解表 .xlsx。"
+            )
+            % {"suffix": suffix}
         )
     text = decode_document(data, filename)
     parsed = parse_plan_text(text, source_name=filename)
