@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('indicators', '0003_unique_value_message_on_constraint'),
         ('plans', '0002_plan_and_action_order_without_join'),
-        ('reports', '0005_task_light_reason_codes'),
+        ('reports', '0006_manual_chase'),
         ('tasks', '0005_task_archived_at'),
     ]
 
