@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from . import trajectory
 from .models import Indicator, IndicatorValue
@@ -24,7 +24,18 @@ STATUS_LABELS = {
     trajectory.NO_DATA: gettext_lazy("暂无数据"),
     trajectory.NO_BASELINE: gettext_lazy("无基期值"),
     trajectory.NO_TARGET_YEAR: gettext_lazy("未设目标年份"),
+    trajectory.MISSED: gettext_lazy("到期未完成"),
+    trajectory.DONE: gettext_lazy("已完成"),
+    trajectory.NOT_DONE: gettext_lazy("未完成"),
 }
+# Statuses that are not behind: the rollups count them as on track.
+ON_TRACK_STATUSES = (trajectory.ON_TRACK, trajectory.ACHIEVED, trajectory.DONE, trajectory.NOT_DONE)
+# Statuses the lights and the counts treat as behind.
+BEHIND_STATUSES = (trajectory.BEHIND, trajectory.MISSED)
+
+
+def _figure(value) -> str:
+    return "—" if value is None else f"{value.normalize():f}"
 
 
 def _read_through(name):
@@ -44,8 +55,10 @@ class IndicatorAssessment:
     status = _read_through("status")
     value = _read_through("value")
     expected = _read_through("expected")
-    attainment = _read_through("attainment")
-    behind_pct = _read_through("behind_pct")
+    attainment = _read_through("attainment")  # 完成率, the one figure every page shows
+    behind_pct = _read_through("behind_pct")  # percentage points short of 序时进度
+    expected_pct = _read_through("expected_pct")  # 序时进度 %
+    baseline = _read_through("baseline")  # what the completion is measured from
 
     @property
     def status_label(self):
@@ -53,7 +66,57 @@ class IndicatorAssessment:
 
     @property
     def is_on_track(self):
-        return self.status in (trajectory.ON_TRACK, trajectory.ACHIEVED)
+        return self.status in ON_TRACK_STATUSES
+
+    @property
+    def is_descriptive(self) -> bool:
+        return self.indicator.descriptive
+
+    @property
+    def target_text(self) -> str:
+        """The target as an office reads it: words for a descriptive one, else ≥ 5 万千瓦."""
+        ind = self.indicator
+        if ind.descriptive:
+            return ind.source_text or ind.name
+        change = {"decrease": gettext("（下降%）"), "increase": gettext("（提高%）")}.get(ind.change, "")
+        return f"{ind.get_comparator_display()}{_figure(ind.target)}{ind.unit}{change}"
+
+    @property
+    def value_text(self) -> str:
+        """The value as shown: 已完成 / 未完成 for a descriptive target, never its number."""
+        if self.value is None:
+            return "—"
+        if self.is_descriptive:
+            return str(STATUS_LABELS[trajectory.DONE if self.value else trajectory.NOT_DONE])
+        return _figure(self.value)
+
+    @property
+    def baseline_text(self) -> str:
+        """The baseline the completion is measured from, with its year (or quarter), or ""."""
+        if self.baseline is None:
+            return ""
+        ind = self.indicator
+        if self.assessment.baseline_source == "first_value" and self.series:
+            when = self.series[0]["period"]
+            return gettext("%(value)s%(unit)s（%(when)s首次报送）") % {
+                "value": _figure(self.baseline), "unit": ind.unit, "when": when,
+            }  # fmt: skip
+        return gettext("%(value)s%(unit)s（%(year)s年）") % {
+            "value": _figure(self.baseline), "unit": ind.unit, "year": ind.baseline_year,
+        }  # fmt: skip
+
+    @property
+    def progress_text(self) -> str:
+        """序时进度 as one line: 应达 x%，实际 y%，落后 z 个百分点 (or 不落后)."""
+        if self.expected_pct is None or self.attainment is None:
+            return ""
+        params = {
+            "expected": _figure(self.expected_pct), "actual": _figure(self.attainment),
+            "behind": _figure(self.behind_pct or Decimal(0)),
+        }  # fmt: skip
+        if self.behind_pct:
+            return gettext("应达 %(expected)s%%，实际 %(actual)s%%，落后 %(behind)s 个百分点") % params
+        return gettext("应达 %(expected)s%%，实际 %(actual)s%%，不落后") % params
 
 
 def pick_value(rows, lead_agency_ids):

@@ -67,6 +67,9 @@ class Indicator(models.Model):
     change = models.CharField(_("目标类型"), max_length=10, choices=Change.choices, default=Change.LEVEL)
     category = models.CharField(_("类别"), max_length=12, choices=Category.choices, default=Category.TASK)
     nature = models.CharField(_("属性"), max_length=10, choices=Nature.choices, default=Nature.EXPECTED)
+    # A target in words (“实现城区公共交通站点500米全覆盖”): tracked as done / not done, its
+    # reported value read as 1 (done) or 0 (not done), its number never compared.
+    descriptive = models.BooleanField(_("文字目标（按完成/未完成跟踪）"), default=False)
     source_text = models.TextField(_("原文"), blank=True)
     span_start = models.PositiveIntegerField(null=True, blank=True)
     span_end = models.PositiveIntegerField(null=True, blank=True)

@@ -1,5 +1,5 @@
-"""序时进度: where an indicator should stand at the end of each quarter on its way
-from the baseline to the target, and how far the reported value is from it.
+"""序时进度 and 完成率: where an indicator should stand at the end of each quarter on its
+way from the baseline to the target, how far it has come, and what an office reads in it.
 
 Pure functions over plain values, so the arithmetic is tested with worked numbers.
 
@@ -9,29 +9,41 @@ Conventions (the ones offices use when they write “按序时进度”):
   B; a target “到 T 年” is due at the end of T; a quarter's value is measured at the
   end of that quarter. So baseline 2020 → target 2025 spans 20 quarters, and 2023Q2
   is 10 of them, half way.
-* Level indicators (≥, ≤, ≈, =) move linearly from the baseline value to the target.
-  Attainment = share of the increment due by now that has been made:
-  (value − baseline) ÷ (expected − baseline) × 100. For ≈ and = the figure is the
-  closeness to the expected value: 100 − |value − expected| ÷ |expected| × 100.
-* Change targets (下降 / 提高 X % against the baseline year) are reported as the
-  cumulative change reached so far, in %, in the stated direction (“累计下降 6 %” is
-  6). The path runs from 0 at the end of the baseline year to X at the target year;
-  attainment = value ÷ expected × 100.
-* Behind = 100 − attainment when positive; on track when behind ≤ the tolerance.
-* An indicator already at its final target is “achieved”, whatever the path says.
-* Without a baseline the first reported value becomes the starting point, at the end
-  of the quarter it was reported for, and the assessment says so. With only that one
-  value there is no path yet: status “no_baseline”, except from the target year on,
-  when the value is compared with the target itself.
+* 完成率 (completion, `attainment`) is the share of the whole way to the target made so
+  far, one definition for every page, chart and document:
+  - “≥ target” and “≤ target” (and ≈ / = with a baseline): (value − baseline) ÷
+    (target − baseline) × 100, which for “≤” is the mirror (baseline − value) ÷
+    (baseline − target); without a baseline, value ÷ target for “≥” and target ÷ value
+    for “≤”; ≈ / = without a baseline: closeness, 100 − |value − target| ÷ |target| × 100.
+  - Change targets (下降 / 提高 X % against the baseline year) are reported as the
+    cumulative change reached so far, in %, in the stated direction (“累计下降 6 %” is
+    6): completion = value ÷ X × 100.
+  - Whether the target is reached is decided by the comparator, never by the ratio: a
+    value that has not reached it shows at most 99.9 %.
+* 序时进度 (`expected_pct`) is the share of the time from the start to the end of the
+  target year that has passed, in %; `behind_pct` is expected_pct − completion in
+  percentage points when positive (“应达 x%，实际 y%，落后 z 个百分点”). Percentages are
+  rounded half up to one decimal before z is taken, so x − y = z as printed. On track when
+  behind ≤ the tolerance. `expected` is the value the path expects by then.
+* Without a baseline the first reported value becomes the starting point (and the
+  baseline the completion is measured from), at the end of the quarter it was
+  reported for, and the assessment says so. With only that one value there is no
+  path yet: status “no_baseline” (completion is value ÷ target).
+* From the end of the target year on, a target not reached is “missed” (到期未完成),
+  not “behind”.
+* A descriptive target (“500米全覆盖”) is not a number: its value reads 1 for done and 0
+  for not done, and it is done, not done, or missed once its year is over.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
+TENTH = Decimal("0.1")
 
 ON_TRACK = "on_track"
 BEHIND = "behind"
@@ -39,6 +51,19 @@ ACHIEVED = "achieved"
 NO_DATA = "no_data"
 NO_BASELINE = "no_baseline"
 NO_TARGET_YEAR = "no_target_year"
+MISSED = "missed"  # 到期未完成: the target year is over and the target not reached
+DONE = "done"  # a descriptive target done
+NOT_DONE = "not_done"  # a descriptive target not done yet, before its year is over
+
+
+# Words that make a target a state to reach rather than a quantity: in “站点500米全覆盖”
+# the 500 米 is a radius, not a figure the county reports against.
+DESCRIPTIVE_WORDS = re.compile(r"全覆盖|全面覆盖|全域覆盖")
+
+
+def is_descriptive_text(text: str) -> bool:
+    """Whether a target as written is a state (done / not done) rather than a number."""
+    return bool(DESCRIPTIVE_WORDS.search(text or ""))
 
 
 def _d(value) -> Decimal | None:
@@ -49,6 +74,11 @@ def _d(value) -> Decimal | None:
 
 def _q(value: Decimal | None) -> Decimal | None:
     return None if value is None else value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _pct(value: Decimal) -> Decimal:
+    """A percentage as every page prints it: one decimal, half up."""
+    return value.quantize(TENTH, rounding=ROUND_HALF_UP)
 
 
 def quarter_end(year: int, quarter: int) -> Decimal:
@@ -71,6 +101,7 @@ class Spec:
     baseline_year: int | None = None
     change: str = "level"  # "level", "decrease", "increase"
     target_max: Decimal | None = None
+    descriptive: bool = False  # a target in words, tracked as done / not done
 
     @classmethod
     def of(cls, indicator, *, default_target_year: int | None = None) -> Spec:
@@ -82,6 +113,7 @@ class Spec:
             baseline_year=indicator.baseline_year,
             change=indicator.change or "level",
             target_max=_d(indicator.target_max),
+            descriptive=indicator.descriptive,
         )
 
     @property
@@ -138,19 +170,25 @@ def path(spec: Spec, quarters, *, first_value=None) -> list[tuple[str, Decimal |
 class Assessment:
     status: str
     value: Decimal | None = None
-    expected: Decimal | None = None
-    attainment: Decimal | None = None  # %, 100 = exactly on the path
-    behind_pct: Decimal | None = None  # % short of the path, 0 when on or ahead
+    expected: Decimal | None = None  # the value the path expects at the quarter
+    attainment: Decimal | None = None  # 完成率 %, of the whole way from baseline to target
+    behind_pct: Decimal | None = None  # percentage points short of 序时进度, 0 when on or ahead
+    expected_pct: Decimal | None = None  # 序时进度 %: the share of the time passed
+    baseline: Decimal | None = None  # the value the completion is measured from, if any
     baseline_source: str = "baseline"  # "baseline", "first_value" or "none"
     note: str = ""
 
     @property
+    def completion(self) -> Decimal | None:
+        return self.attainment
+
+    @property
     def is_assessed(self) -> bool:
-        return self.status in (ON_TRACK, BEHIND, ACHIEVED)
+        return self.status in (ON_TRACK, BEHIND, ACHIEVED, MISSED, DONE)
 
 
 def _meets_target(spec: Spec, value: Decimal) -> bool:
-    if spec.comparator == ">=":
+    if spec.is_change or spec.comparator == ">=":
         return value >= spec.target
     if spec.comparator == "<=":
         return value <= spec.target
@@ -165,21 +203,37 @@ def _closeness(value: Decimal, expected: Decimal) -> Decimal:
     return max(Decimal(0), HUNDRED - abs(value - expected) / abs(expected) * HUNDRED)
 
 
-def _verdict(attainment: Decimal, tolerance: Decimal) -> tuple[str, Decimal]:
-    behind = max(Decimal(0), HUNDRED - attainment)
-    return (ON_TRACK if behind <= tolerance else BEHIND), behind
+def completion(spec: Spec, value: Decimal, base: Decimal | None) -> Decimal:
+    """完成率 in %, uncapped: the share of the way from `base` (None: no baseline) to the target."""
+    target = spec.target
+    if spec.is_change:
+        return value / target * HUNDRED if target else HUNDRED
+    if base is not None and target != base:
+        return (value - base) / (target - base) * HUNDRED
+    if spec.comparator == ">=":
+        return value / target * HUNDRED if target else HUNDRED
+    if spec.comparator == "<=":
+        return target / value * HUNDRED if value else HUNDRED
+    return _closeness(value, target)
+
+
+def _descriptive(spec: Spec, value: Decimal, due: bool) -> Assessment:
+    if value:
+        return Assessment(status=DONE, value=value, attainment=HUNDRED, baseline_source="none")
+    return Assessment(status=MISSED if due else NOT_DONE, value=value, baseline_source="none")
 
 
 def assess(
     spec: Spec, value, year: int, quarter: int, *, first_value=None, tolerance=Decimal(5)
 ) -> Assessment:
-    """How the value reported for the quarter stands against the path and the target."""
+    """How the value reported for the quarter stands against the target and the path."""
     value = _d(value)
     tolerance = _d(tolerance)
     if value is None:
         return Assessment(status=NO_DATA, note="本季度及之前未报送数值")
-    if spec.target_year is None:
-        return Assessment(status=NO_TARGET_YEAR, value=value, note="未设目标年份，无法计算序时进度")
+    due = spec.target_year is not None and quarter_end(year, quarter) >= year_end(spec.target_year)
+    if spec.descriptive:
+        return _descriptive(spec, value, due)
     # A first value only stands in for a missing baseline if it is older than this one.
     if first_value is not None and (first_value[1], first_value[2]) >= (year, quarter):
         first_value = None
@@ -189,74 +243,34 @@ def assess(
     if source == "first_value":
         fv, fy, fq = first_value
         note = f"无基期值，以{fy}Q{fq}首次报送值{_d(fv).normalize():f}为起点"
-
-    if not spec.is_change and spec.comparator in (">=", "<=") and _meets_target(spec, value):
+    base = start[0] if start and not spec.is_change else None
+    reached = _meets_target(spec, value)
+    ratio = completion(spec, value, base)
+    ratio = _pct(max(HUNDRED, ratio) if reached else min(ratio, Decimal("99.9")))
+    figures = {"value": value, "attainment": ratio, "baseline": base, "baseline_source": source}
+    if spec.target_year is None:
+        return Assessment(status=NO_TARGET_YEAR, note="未设目标年份，无法计算序时进度", **figures)
+    expected = _q(_expected(spec, year, quarter, first_value))
+    if reached:
+        return Assessment(status=ACHIEVED, expected=expected, behind_pct=Decimal(0), note=note, **figures)
+    if due:
         return Assessment(
-            status=ACHIEVED,
-            value=value,
-            expected=expected_at(spec, year, quarter, first_value=first_value),
-            attainment=HUNDRED,
-            behind_pct=Decimal(0),
-            baseline_source=source,
-            note=note or "已达到目标值",
+            status=MISSED, expected=expected, note=note or "目标年份已过，未达到目标值", **figures
         )
-
-    due = quarter_end(year, quarter) >= year_end(spec.target_year)
     if start is None:
-        if not due:
-            return Assessment(
-                status=NO_BASELINE,
-                value=value,
-                baseline_source="none",
-                note="无基期值，暂无法计算序时进度；目标年份起与目标值直接比较",
-            )
-        # From the target year on the target itself is the yardstick.
-        target = spec.target
-        if spec.is_change or spec.comparator == ">=":
-            attainment = value / target * HUNDRED if target else HUNDRED
-        elif spec.comparator == "<=":
-            attainment = target / value * HUNDRED if value else HUNDRED
-        else:
-            attainment = _closeness(value, target)
-        status, behind = _verdict(attainment, tolerance)
         return Assessment(
-            status=status,
-            value=value,
-            expected=_q(target),
-            attainment=_q(attainment),
-            behind_pct=_q(behind),
-            baseline_source="none",
-            note="无基期值，按目标值直接比较",
+            status=NO_BASELINE, note="无基期值，暂无法计算序时进度；目标年份起与目标值直接比较", **figures
         )
-
-    # Rounded only for display: attainment is computed from the exact path.
-    expected = _expected(spec, year, quarter, first_value)
-    base_value = start[0]
-    if spec.is_change:
-        attainment = value / expected * HUNDRED if expected else None
-    elif spec.comparator in ("~", "="):
-        attainment = _closeness(value, expected)
-    else:
-        increment = expected - base_value
-        attainment = (value - base_value) / increment * HUNDRED if increment else None
-    if attainment is None:
-        # Nothing is due yet (the quarter is at the start of the path).
-        return Assessment(
-            status=ON_TRACK,
-            value=value,
-            expected=_q(expected),
-            baseline_source=source,
-            note=note or "尚在起点，暂无序时要求",
-        )
-    status, behind = _verdict(attainment, tolerance)
+    # Rounded first, so 应达 x − 实际 y = 落后 z exactly as printed.
+    expected_pct = _pct(elapsed(start[1], spec.target_year, year, quarter) * HUNDRED)
+    behind = max(Decimal(0), expected_pct - ratio)
     return Assessment(
-        status=status,
-        value=value,
-        expected=_q(expected),
-        attainment=_q(attainment),
-        behind_pct=_q(behind),
-        baseline_source=source,
+        status=ON_TRACK if behind <= tolerance else BEHIND,
+        expected=expected,
+        expected_pct=expected_pct,
+        behind_pct=behind,
         note=note,
+        **figures,
     )
 
 

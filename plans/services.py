@@ -69,6 +69,7 @@ def _customary_baseline(year, plan_year):
 def indicator_fields(data: dict, plan_year: int | None = None) -> dict:
     """Model fields of an Indicator from a SCHEMA.md indicator dict."""
     from indicators.models import Indicator
+    from indicators.trajectory import is_descriptive_text
 
     comparator = data.get("comparator") or ">="
     if comparator not in COMPARATORS:
@@ -96,6 +97,7 @@ def indicator_fields(data: dict, plan_year: int | None = None) -> dict:
         "baseline_value": _decimal(data.get("baseline_value"), "baseline_value"),
         "change": change,
         "source_text": data.get("text") or "",
+        "descriptive": is_descriptive_text(data.get("text") or ""),
         "span_start": start,
         "span_end": end,
         "needs_review": review,

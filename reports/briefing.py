@@ -21,7 +21,7 @@ from .pdf import render_pdf
 # Beyond these the PDF would outgrow four pages; the rest stays on the dashboard.
 RED_LIST_LIMIT = 8
 REASONS_PER_TASK = 3
-INDICATOR_LIMIT = 12
+INDICATOR_LIMIT = 10
 AGENCY_LIMIT = 10
 
 

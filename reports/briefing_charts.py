@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from django.utils.translation import gettext as _
 
 from .charts import GREEN, GREY, RED, YELLOW, _render, percent_bars
@@ -10,20 +12,20 @@ LEVEL_COLORS = {"green": GREEN, "yellow": YELLOW, "red": RED}
 
 
 def indicator_attainment_bars(cards, *, title: str | None = None, width: int = 700, limit: int = 14) -> str:
-    """Horizontal bars of each indicator's attainment against its trajectory (%),
-    coloured as the lights colour it; indicators without an assessment are left out."""
+    """Horizontal bars of each indicator's 完成率 (%), the very figure of the table beside
+    it (one decimal, never clipped: the axis reaches the largest), coloured as the lights
+    colour it; indicators without a completion are left out."""
     rows = [c for c in cards if c.attainment is not None][:limit]
+    upper = max([100, *(math.ceil(float(c.attainment) / 10) * 10 for c in rows)])
     chart = percent_bars(
-        color=GREEN, rows=len(rows), row_height=30, upper=120, title=title, width=width, min_height=140,
+        color=GREEN, rows=len(rows), row_height=30, upper=upper, decimals=1, title=title, width=width,
+        min_height=140,
         x_labels_major_count=7, show_minor_x_labels=False,
     )  # fmt: skip
     ordered = list(reversed(rows))
     chart.x_labels = [str(c.indicator.name)[:18] for c in ordered]
     chart.add(
         _("完成率"),
-        [
-            {"value": min(120.0, float(c.attainment)), "color": LEVEL_COLORS.get(c.level, GREY)}
-            for c in ordered
-        ],
+        [{"value": float(round(c.attainment, 1)), "color": LEVEL_COLORS.get(c.level, GREY)} for c in ordered],
     )
     return _render(chart)

@@ -5,24 +5,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone, translation
 
+from indicators.assessment import BEHIND_STATUSES
 from tasks.models import ProgressReport, Task, TaskAssignment
 
+from .counts import ONE_DECIMAL
 from .models import Bulletin, Rollup, TaskLight
 from .rollups import assess_indicators, rollup_plan_period
 
 
-def _rate(part, whole):
-    return round(100 * part / whole, 1) if whole else None
-
-
 def _pct(value):
-    return None if value is None else round(float(value), 1)
+    # One decimal, half up, like every page (reports.counts.percent).
+    return None if value is None else float(Decimal(value).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP))
 
 
 def bulletin_title(plan, period) -> str:
@@ -56,18 +56,18 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
         leads[task_id].append(name)
 
     task_count = len(tasks)
-    reported = plan_row.submitted + plan_row.returned + plan_row.approved
+    counts = plan_row.counts  # reports.counts: the figures the pages show too
     overview = {
         "tasks": task_count,
         "actions": sum(1 for r in rollups if r.scope == Rollup.Scope.ACTION),
-        "expected": plan_row.expected,
-        "reported": reported,
-        "approved": plan_row.approved,
-        "returned": plan_row.returned,
-        "missing": plan_row.missing + plan_row.draft,
-        "late": plan_row.late,
-        "reported_rate": _rate(reported, plan_row.expected),
-        "on_time_rate": _rate(plan_row.on_time, plan_row.expected),
+        "expected": counts.expected,
+        "reported": counts.submitted,
+        "approved": counts.approved,
+        "returned": counts.returned,
+        "missing": counts.missing,
+        "late": counts.late,
+        "reported_rate": _pct(counts.reported_rate),
+        "on_time_rate": _pct(counts.on_time_rate),
         "completion": _pct(plan_row.completion),
         "red": plan_row.red,
         "yellow": plan_row.yellow,
@@ -87,7 +87,7 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
             "seq": r.action.seq,
             "tasks": r.red + r.yellow + r.green,
             "expected": r.expected,
-            "reported": r.submitted + r.returned + r.approved,
+            "reported": r.counts.submitted,
             "completion": _pct(r.completion),
             "red": r.red,
             "yellow": r.yellow,
@@ -123,16 +123,17 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
     for r in rollups:
         if r.scope != Rollup.Scope.AGENCY:
             continue
+        counts = r.counts
         agencies.append(
             {
                 "name": r.agency.name,
-                "expected": r.expected,
-                "reported": r.submitted + r.returned + r.approved,
-                "on_time": r.on_time,
-                "late": r.late,
-                "missing": r.missing + r.draft,
+                "expected": counts.expected,
+                "reported": counts.submitted,
+                "on_time": counts.on_time,
+                "late": counts.late,
+                "missing": counts.missing,
                 "returns": r.returns,
-                "on_time_rate": _rate(r.on_time, r.expected),
+                "on_time_rate": _pct(counts.on_time_rate),
                 "red": r.red,
             }
         )
@@ -149,15 +150,16 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
                 "name": ind.name,
                 "unit": ind.unit,
                 "task": ind.task.number if ind.task_id else "主要目标",
-                "target": f"{ind.get_comparator_display()}{ind.target.normalize():f}"
-                + ({"decrease": "（下降%）", "increase": "（提高%）"}.get(ind.change, "")),
+                "target": item.target_text,
                 "target_year": ind.target_year or plan.end_year or plan.plan_year or "",
-                "value": None if res.value is None else f"{res.value.normalize():f}",
+                "baseline": item.baseline_text,
+                "value": None if res.value is None else item.value_text,
                 "value_period": item.value_period,
-                "expected": None if res.expected is None else f"{res.expected.normalize():f}",
+                "expected": item.progress_text or None,
                 "attainment": _pct(res.attainment),
                 "status": res.status,
                 "status_label": str(item.status_label),
+                "behind": res.status in BEHIND_STATUSES,
                 "note": res.note,
             }
         )

@@ -27,6 +27,7 @@ from tasks.periods import choose_period
 
 from .bulletin import download_name
 from .chases import chase_log
+from .counts import period_counts
 from .exporters import MissingXlsx
 from .lights import rule_for_plan
 from .models import Bulletin, WarningRule
@@ -187,6 +188,7 @@ def missing_list(request, plan_id):
             "periods": periods,
             "period": period,
             "rows": rows,
+            "counts": period_counts(plan, period) if period else None,
             "agencies": agencies,
             "logs": logs,
         },

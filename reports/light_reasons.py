@@ -1,6 +1,10 @@
 """Why a task's light is red or yellow: stored as a code and its parameters
 ({"code": "late", "params": {"agency": "县交通运输局"}}), worded only when shown, in the
-reader's language. The stored parameters are plain strings and numbers (JSON)."""
+reader's language. The stored parameters are plain strings and numbers (JSON).
+
+A note ({"code", "params", "note": true}) is worded the same way but does not explain the
+light: it records a supporting agency's missing, late, returned or 滞后 input, which the
+rule (RULE) keeps out of the task's colour."""
 
 from __future__ import annotations
 
@@ -11,7 +15,9 @@ LAGGING = "lagging"  # agency
 LATE = "late"  # agency
 RETURNED = "returned"  # agency, count
 OVERDUE = "overdue"  # deadline, percent (or "")
-INDICATOR_BEHIND = "indicator_behind"  # name, behind, expected, value, unit
+INDICATOR_BEHIND = "indicator_behind"  # name, behind, expected, value, unit (rows before INDICATOR_LAG)
+INDICATOR_LAG = "indicator_lag"  # name, expected (序时 %), completion (%), behind (percentage points)
+INDICATOR_MISSED = "indicator_missed"  # name, completion (%)
 TEXT = "text"  # text: a reason kept as it was worded (rows from before the codes)
 
 SENTENCES = {
@@ -25,11 +31,31 @@ SENTENCES = {
     (INDICATOR_BEHIND, ""): _(
         "指标“%(name)s”落后序时进度%(behind)s%%（应达%(expected)s%(unit)s，实际%(value)s%(unit)s）"
     ),
+    (INDICATOR_LAG, ""): _(
+        "指标“%(name)s”落后序时进度：应达%(expected)s%%，实际%(completion)s%%，落后%(behind)s个百分点"
+    ),
+    (INDICATOR_MISSED, ""): _("指标“%(name)s”到期未完成（完成率%(completion)s%%）"),
 }
+
+
+RULE = _(
+    "任务灯色以牵头单位本季度报告为准：牵头单位逾期未报、报告“滞后”、任务超过完成时限未完成或指标"
+    "落后序时进度超过红灯阈值亮红灯；牵头单位逾期报送、被退回达到次数或指标落后超过黄灯阈值亮黄灯；"
+    "其余为绿灯。配合单位未报、逾期或滞后不改变任务灯色，作为备注列出，并计入该单位的报送及时率。"
+)
 
 
 def reason(code: str, **params) -> dict:
     return {"code": code, "params": params}
+
+
+def note(code: str, **params) -> dict:
+    """A supporting agency's fact shown beside the light, not a reason for it."""
+    return {"code": code, "params": params, "note": True}
+
+
+def is_note(item) -> bool:
+    return isinstance(item, dict) and bool(item.get("note"))
 
 
 def _variant(code: str, params: dict) -> str:
@@ -51,5 +77,7 @@ def reason_text(item) -> str:
     return str(sentence) % params
 
 
-def reason_texts(items) -> list[str]:
-    return [text for text in (reason_text(item) for item in items or []) if text]
+def reason_texts(items, *, notes: bool = False) -> list[str]:
+    """The reasons (or, with notes=True, the notes) among the stored items, worded."""
+    chosen = (item for item in items or [] if is_note(item) == notes)
+    return [text for text in (reason_text(item) for item in chosen) if text]

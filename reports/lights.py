@@ -1,11 +1,16 @@
 """红黄绿灯: the light of one task in one quarter, by the plan's WarningRule, with its
 reasons as codes and parameters (reports.light_reasons words them in the reader's language).
 
-Red, by default: a lead or supporting agency has not reported after the deadline; the
-task is past its own completion date and not done; an indicator of the task is more
-than 20 % behind its trajectory; an agency reported the task as 滞后. Yellow: a report
-came in late; an indicator is 5–20 % behind; a report was returned twice or more.
-Green otherwise.
+The rule (light_reasons.RULE, shown on the task page): a task's light follows its
+lead agency's report for the quarter. Red, by default: the lead has not reported after
+the deadline; the task is past its own completion date and not done; an indicator of
+the task is more than 20 percentage points behind 序时进度 or missed at its target year; the lead reported the task as 滞后.
+Yellow: the lead's report came in late; an indicator is 5–20 % behind; the lead's
+report was returned twice or more. Green otherwise.
+
+A supporting agency's missing, late, returned or 滞后 input does not colour the task:
+it is kept as a note beside the light (light_reasons.note) and counted in that
+agency's own timeliness (the agency rollups), where it belongs.
 """
 
 from __future__ import annotations
@@ -49,28 +54,32 @@ def _fmt(value: Decimal | None) -> str:
 
 
 def task_light(facts: TaskFacts, *, rule: WarningRule, period, today: dt.date, reopened: dict | None = None):
-    """(level, [reason code, …]) — red reasons first, then yellow ones."""
+    """(level, [reason code, …]) — red reasons first, then yellow ones, then the notes
+    on supporting agencies (which never change the level)."""
     reopened = reopened or {}
-    red, yellow = [], []
+    red, yellow, notes = [], [], []
     lead_reports = []
     for agency_id, agency_name, role in facts.assignments:
         report = facts.reports.get(agency_id)
         submitted = report is not None and report["state"] != "draft"
         deadline = agency_deadline(period, reopened, agency_id)
+        is_lead = role == "lead"
+        to_red, to_yellow = (red, yellow) if is_lead else (notes, notes)
+        mark = why.reason if is_lead else why.note
         if not submitted:
             if rule.red_when_missing_after_deadline and today > deadline:
-                red.append(
-                    why.reason(why.MISSING, agency=agency_name, role=role, deadline=f"{deadline:%Y-%m-%d}")
+                to_red.append(
+                    mark(why.MISSING, agency=agency_name, role=role, deadline=f"{deadline:%Y-%m-%d}")
                 )
             continue
-        if role == "lead":
+        if is_lead:
             lead_reports.append(report)
         if rule.red_when_lagging and report["status"] == "lagging":
-            red.append(why.reason(why.LAGGING, agency=agency_name))
+            to_red.append(mark(why.LAGGING, agency=agency_name))
         if rule.yellow_when_late and report["is_late"]:
-            yellow.append(why.reason(why.LATE, agency=agency_name))
+            to_yellow.append(mark(why.LATE, agency=agency_name))
         if rule.yellow_returns and report["return_count"] >= rule.yellow_returns:
-            yellow.append(why.reason(why.RETURNED, agency=agency_name, count=report["return_count"]))
+            to_yellow.append(mark(why.RETURNED, agency=agency_name, count=report["return_count"]))
 
     as_of = min(today, period.ends_on)
     if facts.deadline and facts.deadline < as_of:
@@ -88,16 +97,18 @@ def task_light(facts: TaskFacts, *, rule: WarningRule, period, today: dt.date, r
             )
 
     red_pct, yellow_pct = Decimal(rule.red_behind_pct), Decimal(rule.yellow_behind_pct)
-    for name, unit, result in facts.indicators:
+    for name, _unit, result in facts.indicators:
+        if result.status == trajectory.MISSED:
+            red.append(why.reason(why.INDICATOR_MISSED, name=name, completion=_fmt(result.attainment)))
+            continue
         if result.status != trajectory.BEHIND or result.behind_pct is None:
             continue
         text = why.reason(
-            why.INDICATOR_BEHIND,
+            why.INDICATOR_LAG,
             name=name,
+            expected=_fmt(result.expected_pct),
+            completion=_fmt(result.attainment),
             behind=_fmt(result.behind_pct),
-            expected=_fmt(result.expected),
-            value=_fmt(result.value),
-            unit=unit,
         )
         if result.behind_pct > red_pct:
             red.append(text)
@@ -105,7 +116,7 @@ def task_light(facts: TaskFacts, *, rule: WarningRule, period, today: dt.date, r
             yellow.append(text)
 
     if red:
-        return RED, red + yellow
+        return RED, red + yellow + notes
     if yellow:
-        return YELLOW, yellow
-    return GREEN, []
+        return YELLOW, yellow + notes
+    return GREEN, notes

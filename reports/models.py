@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .counts import PeriodCounts
 from .light_reasons import reason_texts
 
 
@@ -180,9 +181,14 @@ class Rollup(models.Model):
             )
 
     @property
+    def counts(self) -> PeriodCounts:
+        """The report counts as every page and document shows them (reports.counts)."""
+        return PeriodCounts.of(self)
+
+    @property
     def on_time_rate(self):
-        """Share of expected reports submitted by the deadline, in %."""
-        return round(100 * self.on_time / self.expected, 1) if self.expected else None
+        """Share of expected reports submitted by the deadline, in % (reports.counts)."""
+        return self.counts.on_time_rate
 
 
 class IndicatorRollup(models.Model):
@@ -295,6 +301,11 @@ class TaskLight(models.Model):
     def reasons(self) -> list[str]:
         """The reasons in the active language, red ones first."""
         return reason_texts(self.reason_codes)
+
+    @property
+    def notes(self) -> list[str]:
+        """Supporting agencies' missing or late input: shown, but not part of the light."""
+        return reason_texts(self.reason_codes, notes=True)
 
 
 class ReminderStage(models.TextChoices):

@@ -14,9 +14,10 @@ Definitions:
 * task status and completion: from the lead agencies' submitted reports; completion
   of an action, agency, plan or region is the mean of the lead reports' percentages
   that were submitted (completion_count says how many).
-* indicator attainment: indicators.trajectory against the latest value reported up to
-  the quarter; the mean caps each indicator at 100 % so one far ahead does not hide
-  another behind.
+* indicator attainment: each indicator's 完成率 (indicators.trajectory) from the latest
+  value reported up to the quarter; the mean caps each indicator at 100 % so one far
+  ahead does not hide another behind. On track: achieved, on track, or a descriptive
+  target done or not yet due; behind: behind 序时进度 or missed at its year.
 """
 
 from __future__ import annotations
@@ -32,7 +33,14 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from indicators import trajectory
-from indicators.assessment import IndicatorAssessment, assess, assess_plan, values_by_quarter
+from indicators.assessment import (
+    BEHIND_STATUSES,
+    ON_TRACK_STATUSES,
+    IndicatorAssessment,
+    assess,
+    assess_plan,
+    values_by_quarter,
+)
 from indicators.models import Indicator
 from plans.models import Region
 from plans.selectors import breakdown_actions
@@ -67,9 +75,9 @@ class _Acc:
     def add_indicator(self, result: trajectory.Assessment):
         c = self.counts
         c["indicators"] += 1
-        if result.status in (trajectory.ON_TRACK, trajectory.ACHIEVED):
+        if result.status in ON_TRACK_STATUSES:
             c["indicators_on_track"] += 1
-        elif result.status == trajectory.BEHIND:
+        elif result.status in BEHIND_STATUSES:
             c["indicators_behind"] += 1
         elif result.status == trajectory.NO_BASELINE:
             c["indicators_no_baseline"] += 1

@@ -27,6 +27,8 @@ class IndicatorCard(IndicatorAssessment):
         """The colour the lights give it: far behind red, a little behind yellow."""
         if self.is_on_track:
             return "green"
+        if self.status == trajectory.MISSED:
+            return "red"
         if self.status == trajectory.BEHIND:
             behind = self.behind_pct or Decimal(0)
             return "red" if behind > self.red_behind_pct else "yellow"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from indicators.assessment import BEHIND_STATUSES
 from plans.models import Plan
 from tasks.models import ReportingPeriod
 
@@ -34,11 +35,11 @@ class LeaderSummary:
 
     @property
     def indicators_behind(self):
-        return sum(1 for c in self.indicators if c.status == "behind")
+        return sum(1 for c in self.indicators if c.status in BEHIND_STATUSES)
 
     @property
     def indicators_no_data(self):
-        return sum(1 for c in self.indicators if not c.is_on_track and c.status != "behind")
+        return sum(1 for c in self.indicators if not c.is_on_track and c.status not in BEHIND_STATUSES)
 
 
 def leader_summary(plan, period, *, board: PlanDashboard | None = None) -> LeaderSummary:

@@ -45,7 +45,7 @@ class RegionDashboard:
                     "name": plan.region.name,
                     "completion": number_or_none(rollup.completion) if rollup else None,
                     "red": rollup.red if rollup else 0,
-                    "on_time": rollup.on_time_rate if rollup else None,
+                    "on_time": number_or_none(rollup.on_time_rate) if rollup else None,
                 }
                 for plan, rollup in self.plans
             ],

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from agencies.audit import change_label
 from tasks.models import ProgressReport, ProgressReportVersion, ReportingPeriod, Task, TaskAssignment
 
+from ..light_reasons import RULE
 from ..models import Rollup, TaskLight
 from .indicator_cards import indicator_cards
 
@@ -27,6 +28,14 @@ class TaskDrilldown:
     @property
     def reasons(self):
         return self.light.reasons if self.light else []
+
+    @property
+    def notes(self):
+        return self.light.notes if self.light else []
+
+    @property
+    def rule(self):
+        return RULE
 
 
 def task_drilldown(plan, task_pk, period) -> TaskDrilldown:

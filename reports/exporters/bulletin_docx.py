@@ -108,10 +108,10 @@ class BulletinDocx(Exporter):
         if context["indicators"]:
             self.table(
                 doc,
-                ["指标", "目标", "当前值", "序时进度应达", "完成率", "评估"],
+                ["指标", "目标", "当前值", "完成率", "序时进度", "评估"],
                 [
-                    [f"{i['name']}（{i['unit']}）" if i["unit"] else i["name"], f"{i['target']}（{i['target_year']}年）",
-                     i["value"] or "—", i["expected"] or "—", _pct(i["attainment"]),
+                    [f"{i['name']}（{i['unit']}）" if i["unit"] else i["name"], f"{i['target']}（{i['target_year']}年）" + (f"，基期{i['baseline']}" if i["baseline"] else ""),
+                     i["value"] or "—", _pct(i["attainment"]), i["expected"] or "—",
                      i["status_label"] + (f"（{i['note']}）" if i["note"] else "")]
                     for i in context["indicators"]
                 ],

@@ -72,10 +72,10 @@ class BulletinXlsx(Exporter):
         write_sheet(
             wb,
             "指标",
-            ["指标", "单位", "任务", "目标", "目标年份", "当前值", "数值所属季度", "序时进度应达", "完成率（%）", "评估", "说明"],
+            ["指标", "单位", "任务", "目标", "目标年份", "当前值", "数值所属季度", "基期", "完成率（%）", "序时进度", "评估", "说明"],
             [[i["name"], i["unit"], i["task"], i["target"], i["target_year"], _num(i["value"]), i["value_period"],
-              _num(i["expected"]), i["attainment"], i["status_label"], i["note"]] for i in context["indicators"]],
-            [30, 8, 10, 14, 10, 12, 12, 14, 12, 14, 40],
+              i["baseline"], i["attainment"], i["expected"], i["status_label"], i["note"]] for i in context["indicators"]],
+            [30, 8, 10, 14, 10, 12, 12, 16, 12, 30, 14, 40],
         )  # fmt: skip
         write_sheet(
             wb,

@@ -50,7 +50,7 @@ def dashboard_table(board: PlanDashboard, table: str) -> tuple[str, list[str], l
                     r.yellow if r else 0,
                     r.green if r else 0,
                     r.lagging if r else 0,
-                    r.missing if r else 0,
+                    r.counts.missing if r else 0,
                 ]
                 for a, r in board.actions
             ],
@@ -76,7 +76,7 @@ def dashboard_table(board: PlanDashboard, table: str) -> tuple[str, list[str], l
                     r.on_time,
                     r.on_time_rate,
                     r.late,
-                    r.missing,
+                    r.counts.missing,
                     r.returned,
                     r.lagging,
                     _pct(r.completion),
@@ -121,20 +121,22 @@ def dashboard_table(board: PlanDashboard, table: str) -> tuple[str, list[str], l
                 _("目标年份"),
                 _("最新值"),
                 _("数据季度"),
-                _("序时进度值"),
+                _("基期"),
                 _("完成率（%）"),
+                _("序时进度"),
                 _("状态"),
             ],
             [
                 [
                     c.indicator.name,
                     c.indicator.unit,
-                    f"{c.indicator.get_comparator_display()}{c.indicator.target:g}",
+                    c.target_text,
                     c.indicator.target_year,
-                    c.value,
+                    c.value_text if c.is_descriptive else c.value,
                     c.value_period,
-                    c.expected,
+                    c.baseline_text,
                     _pct(c.attainment),
+                    c.progress_text,
                     str(c.status_label),
                 ]
                 for c in board.indicators

@@ -42,11 +42,17 @@ def test_the_context_holds_the_quarters_figures(quarter, context):
     o = context["overview"]
     assert context["title"] == "甲县碳达峰工作督查通报（2026年第1季度）"
     assert (o["tasks"], o["expected"], o["reported"], o["missing"], o["on_time_rate"]) == (2, 3, 2, 1, 33.3)
-    assert (o["red"], o["yellow"], o["green"], o["completion"]) == (2, 0, 0, 30.0)
+    # 1.1's lead reported on time; its supporter's missing report is no red light.
+    assert (o["red"], o["yellow"], o["green"], o["completion"]) == (1, 0, 1, 30.0)
     assert [(a["title"], a["completion"]) for a in context["actions"]] == [("能源绿色低碳转型行动", 30.0)]
     warnings = {w["number"]: w for w in context["warnings"]}
-    assert warnings["1.1"]["leads"] == "县发改局"
-    assert warnings["1.1"]["reasons"] == ["配合单位县交通运输局逾期未报（截止2026-04-10）"]
+    assert "1.1" not in warnings
+    assert warnings["1.2"]["leads"] == "县交通运输局"
+    assert warnings["1.2"]["reasons"] == [
+        "县交通运输局报告进展滞后",
+        "县交通运输局逾期报送",
+        "县交通运输局填报被退回2次",
+    ]
     # Ranking by on-time rate: 县发改局 100 %, 县交通运输局 0 % with two returns.
     assert [(a["rank"], a["name"], a["on_time_rate"], a["returns"]) for a in context["agencies"]] == [
         (1, "县发改局", 100.0, 0),
@@ -78,7 +84,7 @@ def test_the_pdf_is_a4_with_the_content_page_numbers_and_the_cjk_font_embedded(q
     # Lines wrap anywhere in Chinese text: compare without whitespace.
     text = "".join(pdf_text(content, tmp_path).split())
     for expected in ["甲县碳达峰工作督查通报", "大力发展新能源", "推进绿色交通", "县交通运输局", "县发改局",
-                     "应报送进展3份", "按时报送率33.3%", "红灯任务2项", "新增公共充电桩", "—1—"]:  # fmt: skip
+                     "应报送进展3份", "按时报送率33.3%", "红灯任务1项", "新增公共充电桩", "—1—"]:  # fmt: skip
         assert expected in text, expected
     # The problem's markup is printed as text, not interpreted.
     assert "<script>alert('x')</script>资金到位偏慢&用地审批周期长" in text
@@ -99,8 +105,9 @@ def test_the_word_version_is_editable_text_with_the_tables(quarter, context):
     assert "一、总体情况" in paragraphs and "七、下步工作" in paragraphs
     assert any(PROBLEM in p for p in paragraphs)
     cells = {c.text for t in doc.tables for row in t.rows for c in row.cells}
-    assert {"大力发展新能源", "推进绿色交通", "县交通运输局", "县发改局", "33.3%"} - cells == {"33.3%"}
-    assert "配合单位县交通运输局逾期未报（截止2026-04-10）" in cells
+    # 33.3 % is both the on-time rate (in the text) and the indicator's completion (10 of ≥ 30).
+    assert {"推进绿色交通", "县交通运输局", "县发改局", "33.3%"} - cells == set()
+    assert "县交通运输局报告进展滞后；县交通运输局逾期报送；县交通运输局填报被退回2次" in cells
 
 
 def test_the_excel_version_holds_the_data_sheet_by_sheet(quarter, context):
@@ -111,10 +118,10 @@ def test_the_excel_version_holds_the_data_sheet_by_sheet(quarter, context):
     assert agencies["单位"].tolist() == ["县发改局", "县交通运输局"]
     assert agencies["按时报送率（%）"].tolist() == [100.0, 0.0]
     assert agencies["退回次数"].tolist() == [0, 2]
-    assert sheets["红黄灯任务"]["任务"].tolist() == ["大力发展新能源", "推进绿色交通"]
+    assert sheets["红黄灯任务"]["任务"].tolist() == ["推进绿色交通"]
     assert sheets["存在问题"]["存在问题"].tolist() == [PROBLEM]
     overview = dict(zip(sheets["总体情况"]["项目"], sheets["总体情况"]["数值"], strict=True))
-    assert overview["应报份数"] == 3 and overview["红灯任务"] == 2
+    assert overview["应报份数"] == 3 and overview["红灯任务"] == 1
 
 
 def test_the_office_generates_versions_and_downloads_them(quarter, login, tmp_path):
@@ -275,5 +282,5 @@ def test_a_bulletin_requested_from_the_english_interface_is_worded_in_chinese(qu
         for r in t.rows
         for c in r.cells
     )
-    assert "配合单位县交通运输局逾期未报（截止2026-04-10）" in text
-    assert "has not reported" not in text
+    assert "县交通运输局报告进展滞后" in text
+    assert "reports the task as lagging" not in text

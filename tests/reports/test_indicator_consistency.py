@@ -43,18 +43,15 @@ def _everywhere(world, indicator):
 
 def test_dashboard_rollup_and_bulletin_give_the_same_status_and_figures(world, behind):
     card, entry = _everywhere(world, behind)
-    assert (card.status, card.value, card.expected, card.attainment) == (
-        "behind",
-        Decimal(50),
-        Decimal("62.50"),
-        Decimal("80.00"),
-    )
-    assert (entry["status"], entry["value"], entry["expected"], entry["attainment"]) == (
-        card.status,
-        "50",
-        "62.5",
-        80.0,
-    )
+    # 完成率 50 of 100 from a baseline of 0; 序时进度 62.5 % of the time passed.
+    assert (card.status, card.value, card.expected, card.attainment, card.expected_pct, card.behind_pct) == (
+        "behind", Decimal(50), Decimal("62.50"), Decimal("50.00"), Decimal("62.50"), Decimal("12.50"),
+    )  # fmt: skip
+    assert card.progress_text == "应达 62.5%，实际 50%，落后 12.5 个百分点"
+    assert card.baseline_text == "0万千瓦（2024年）"
+    assert (entry["status"], entry["value"], entry["expected"], entry["attainment"], entry["baseline"]) == (
+        card.status, "50", card.progress_text, 50.0, card.baseline_text,
+    )  # fmt: skip
     assert entry["status_label"] == str(card.status_label) == "落后序时进度"
 
     # The stored rollup of the task counts the same verdicts and averages the same figures.
@@ -66,7 +63,7 @@ def test_dashboard_rollup_and_bulletin_give_the_same_status_and_figures(world, b
 
     # And the light names the figures the dashboard shows.
     light = TaskLight.objects.get(task=world.task_a1, period=world.period_a)
-    assert "指标“光伏装机”落后序时进度20%（应达62.5万千瓦，实际50万千瓦）" in light.reasons
+    assert "指标“光伏装机”落后序时进度：应达62.5%，实际50%，落后12.5个百分点" in light.reasons
     assert card.level == "yellow"
 
 

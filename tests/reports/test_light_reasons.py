@@ -21,8 +21,13 @@ def lights(quarter):
 def test_reasons_are_stored_as_codes_with_parameters(lights):
     q = lights
     a1 = TaskLight.objects.get(task=q.task_a1, period=q.period_a)
+    # A supporter's missing report is kept as a note: same code, marked, not a reason.
     assert a1.reason_codes == [
-        {"code": "missing", "params": {"agency": "县交通运输局", "role": "support", "deadline": "2026-04-10"}}
+        {
+            "code": "missing",
+            "params": {"agency": "县交通运输局", "role": "support", "deadline": "2026-04-10"},
+            "note": True,
+        }
     ]
     a2 = TaskLight.objects.get(task=q.task_a2, period=q.period_a)
     assert [r["code"] for r in a2.reason_codes] == ["lagging", "late", "returned"]
@@ -35,10 +40,25 @@ def test_the_english_interface_shows_the_reasons_in_english(lights, login, page)
     client = login(q.users.office if page.startswith("dashboard") else q.users.leader)
     url = f"/reports/plans/{q.plan_a.pk}/{page}"
     english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Supporting agency 县交通运输局 has not reported (deadline 2026-04-10)" in english
+    assert "县交通运输局 reports the task as lagging" in english
     assert "逾期未报" not in english and "报告进展滞后" not in english
     chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "县交通运输局报告进展滞后" in chinese
+
+
+def test_the_drill_down_shows_the_rule_and_a_supporters_gap_as_a_note(lights, login):
+    q = lights
+    url = f"/reports/plans/{q.plan_a.pk}/dashboard/tasks/{q.task_a1.pk}/?period=2026Q1"
+    client = login(q.users.office)
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Supporting agency 县交通运输局 has not reported (deadline 2026-04-10)" in english
+    assert "A task&#x27;s light follows its lead agency&#x27;s report" in english
+    # Chinese last: the language of the last request stays active for the thread.
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "任务灯色以牵头单位本季度报告为准" in chinese
+    assert "配合单位备注（不影响灯色）" in chinese
     assert "配合单位县交通运输局逾期未报（截止2026-04-10）" in chinese
+    assert 'badge green">绿灯' in chinese
 
 
 def test_the_drill_down_words_every_reason_in_english(lights, login):

@@ -82,8 +82,8 @@ def test_the_list_and_its_export_take_the_same_queries_whatever_the_size(
     client = login(world.users.office)
     url = reverse("reports:missing", args=[data.plan.pk])
     # session, user, roles, plan, periods, reports, reminders and chases per agency,
-    # assignments, the log of reminders and of chases.
-    with django_assert_num_queries(11):
+    # assignments, the quarter's counts (reports.counts), the log of reminders and of chases.
+    with django_assert_num_queries(12):
         page = client.get(url, {"period": "2026Q1"})
     assert page.content.decode().count("<tr>") > 10 * scale
     with django_assert_num_queries(9):  # the same without the page's log

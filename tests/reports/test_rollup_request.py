@@ -130,7 +130,7 @@ def test_the_management_command_recomputes_one_plan_and_says_what_it_found(quart
         "recompute_rollups", "--plan", str(q.plan_a.pk), "--period", "2026q1", "--date", "2026-04-20"
     )
     out = capsys.readouterr().out
-    assert "2026Q1: 应报 3，已通过 1，未报 1，红灯 2，黄灯 0，绿灯 0" in out
+    assert "2026Q1: 应报 3，已通过 1，未报 1，红灯 1，黄灯 0，绿灯 1" in out
     from django.core.management import CommandError
 
     with pytest.raises(CommandError, match="没有季度 2030Q1"):

@@ -33,12 +33,13 @@ def test_the_plan_rollup_counts_one_expected_report_per_assignment_and_each_stat
         1,
     )
     assert (row.on_time, row.late, row.returns) == (1, 1, 2)
-    assert row.on_time_rate == pytest.approx(33.3)
+    assert row.on_time_rate == Decimal("33.3")
     # Completion: mean of the lead reports, 40 % and 20 %.
     assert row.completion == Decimal("30.00")
     assert row.completion_count == 2
     assert (row.in_progress, row.lagging, row.done, row.not_started) == (1, 1, 0, 0)
-    assert (row.red, row.yellow, row.green) == (2, 0, 0)
+    # A1's only gap is its supporter's missing report: a note, not a red light.
+    assert (row.red, row.yellow, row.green) == (1, 0, 1)
 
 
 def test_task_action_and_agency_rollups_are_stored_alongside(quarter):
@@ -48,9 +49,9 @@ def test_task_action_and_agency_rollups_are_stored_alongside(quarter):
     a1 = rows[("task", None, q.task_a1.pk, None)]
     assert (a1.expected, a1.missing, a1.submitted, a1.completion) == (2, 1, 1, Decimal("40.00"))
     action = rows[("action", q.action_a.pk, None, None)]
-    assert (action.expected, action.red) == (3, 2)
+    assert (action.expected, action.red) == (3, 1)
     own = rows[("agency", None, None, q.own.pk)]
-    assert (own.expected, own.on_time, own.completion, own.red) == (1, 1, Decimal("40.00"), 1)
+    assert (own.expected, own.on_time, own.completion, own.red) == (1, 1, Decimal("40.00"), 0)
     other = rows[("agency", None, None, q.other.pk)]
     # 县交通运输局: missing on A1 (support), late and returned twice on A2 (lead).
     assert (other.expected, other.missing, other.late, other.returns, other.lagging) == (2, 1, 1, 2, 1)
@@ -62,8 +63,10 @@ def test_each_task_light_carries_its_reasons_in_words(quarter):
     q = quarter
     rollup_plan_period(plan=q.plan_a, period=q.period_a, today=q.today)
     a1 = TaskLight.objects.get(task=q.task_a1, period=q.period_a)
-    assert a1.level == "red"
-    assert a1.reasons == ["配合单位县交通运输局逾期未报（截止2026-04-10）"]
+    # The lead (县发改局) reported on time: the supporter's gap is a note beside a green light.
+    assert a1.level == "green"
+    assert a1.reasons == []
+    assert a1.notes == ["配合单位县交通运输局逾期未报（截止2026-04-10）"]
     a2 = TaskLight.objects.get(task=q.task_a2, period=q.period_a)
     assert a2.level == "red"
     assert a2.reasons == ["县交通运输局报告进展滞后", "县交通运输局逾期报送", "县交通运输局填报被退回2次"]
@@ -98,7 +101,8 @@ def test_the_offices_rule_decides_what_is_red_and_what_yellow(quarter):
 def test_an_indicator_behind_its_trajectory_turns_the_task_red_or_yellow_by_the_thresholds(quarter):
     q = quarter
     ind = q.indicator_a
-    # 0 at the end of 2025 → 100 at the end of 2026: 25 due by 2026Q1.
+    # 0 at the end of 2025 → 100 at the end of 2026: 应达 25 % by 2026Q1; the thresholds
+    # (20 and 5) are percentage points short of it.
     ind.baseline_value, ind.baseline_year, ind.target, ind.target_year = (
         Decimal("0"),
         2025,
@@ -108,14 +112,29 @@ def test_an_indicator_behind_its_trajectory_turns_the_task_red_or_yellow_by_the_
     ind.save()
     value = ind.values.get()
     WarningRule.objects.create(plan=q.plan_a, red_when_missing_after_deadline=False)
-    for reported, level, behind in [("10", "red", "60"), ("22", "yellow", "12"), ("24", "green", None)]:
+    for reported, level, behind in [("4", "red", "21"), ("15", "yellow", "10"), ("22", "green", None)]:
         value.value = Decimal(reported)
         value.save()
         rollup_plan_period(plan=q.plan_a, period=q.period_a, today=q.today)
         light = TaskLight.objects.get(task=q.task_a1, period=q.period_a)
         assert light.level == level
         if behind:
-            assert light.reasons == [f"指标“{ind.name}”落后序时进度{behind}%（应达25个，实际{reported}个）"]
+            assert light.reasons == [
+                f"指标“{ind.name}”落后序时进度：应达25%，实际{reported}%，落后{behind}个百分点"
+            ]
+
+
+def test_an_indicator_missed_at_its_target_year_turns_the_task_red(quarter):
+    q = quarter
+    ind = q.indicator_a
+    ind.baseline_value, ind.baseline_year, ind.target, ind.target_year = Decimal(0), 2024, Decimal(100), 2025
+    ind.save()
+    WarningRule.objects.create(plan=q.plan_a, red_when_missing_after_deadline=False)
+    row = rollup_plan_period(plan=q.plan_a, period=q.period_a, today=q.today)
+    light = TaskLight.objects.get(task=q.task_a1, period=q.period_a)
+    # 10 reported against 100 from 0: 10 %, and 2025 is over.
+    assert (light.level, light.reasons) == ("red", [f"指标“{ind.name}”到期未完成（完成率10%）"])
+    assert (row.indicators_behind, row.indicators_on_track) == (1, 0)
 
 
 def test_a_task_past_its_own_deadline_and_unfinished_is_red(quarter):
@@ -135,7 +154,7 @@ def test_an_indicator_without_baseline_is_counted_as_such(quarter):
         1,
         1,
         0,
-        None,
+        Decimal("33.3"),  # 10 of ≥ 30: value ÷ target, no baseline to measure from
     )
 
 

@@ -55,6 +55,6 @@ class Command(BaseCommand):
         for p in periods:
             row = rollup_plan_period(plan=plan_obj, period=p, today=today)
             self.stdout.write(
-                f"{p.label}: 应报 {row.expected}，已通过 {row.approved}，未报 {row.missing}，"
+                f"{p.label}: 应报 {row.expected}，已通过 {row.approved}，未报 {row.counts.missing}，"
                 f"红灯 {row.red}，黄灯 {row.yellow}，绿灯 {row.green}"
             )
