@@ -53,10 +53,60 @@ def recompute_plan_period(*, plan_id: int, period_id: int):
 
 
 @shared_task(name="reports.jobs.recompute_all_rollups", **RETRY)
-def recompute_all_rollups():
-    from .rollups import recompute_all
+def recompute_all_rollups(*, changed_only: bool = True, today: str | None = None):
+    """The nightly job: the quarters that can still change (all opened ones without
+    changed_only), spread over the workers one plan per job, then each region and
+    quarter above them once (a chord; in-process on the embedded default)."""
+    import datetime as dt
 
-    return {"computed": recompute_all()}
+    from celery import chord
+    from django.utils import timezone
+
+    from .rollups import changed_periods, opened_periods
+
+    day = dt.date.fromisoformat(today) if today else timezone.localdate()
+    periods = changed_periods(day) if changed_only else opened_periods(day)
+    by_plan = {}
+    for period in periods:
+        by_plan.setdefault(period.plan_id, []).append(period.pk)
+    if not by_plan:
+        return {"computed": 0}
+    header = [
+        recompute_plan_quarters.s(plan_id=plan_id, period_ids=ids, today=day.isoformat())
+        for plan_id, ids in by_plan.items()
+    ]
+    chord(header)(rollup_region_quarters.s())
+    return {"computed": sum(len(ids) for ids in by_plan.values()), "plans": len(by_plan)}
+
+
+@shared_task(name="reports.jobs.recompute_plan_quarters", **RETRY)
+def recompute_plan_quarters(*, plan_id: int, period_ids: list, today: str | None = None):
+    """One plan's quarters from one read of the plan; returns the [region id, label]
+    pairs above it for the region pass."""
+    import datetime as dt
+
+    from plans.models import Plan
+    from tasks.models import ReportingPeriod
+
+    from .rollups import region_pairs, store_plan_periods
+
+    plan = Plan.objects.filter(pk=plan_id).first()
+    periods = list(ReportingPeriod.objects.filter(plan_id=plan_id, pk__in=period_ids))
+    if plan is None or not periods:
+        return []
+    day = dt.date.fromisoformat(today) if today else None
+    store_plan_periods(plan=plan, periods=periods, today=day)
+    return sorted(region_pairs(plan, {p.label for p in periods}))
+
+
+@shared_task(name="reports.jobs.rollup_region_quarters", **RETRY)
+def rollup_region_quarters(pair_lists):
+    """The region pass after the plans: each region and quarter once."""
+    from .rollups import rollup_regions
+
+    pairs = {tuple(pair) for pairs in pair_lists for pair in pairs}
+    rollup_regions(pairs)
+    return {"regions": len(pairs)}
 
 
 @shared_task(name="reports.jobs.send_due_reminders", **RETRY)
@@ -104,38 +154,16 @@ def generate_bulletin(self, *, bulletin_id: int):
 def recompute_stale_rollups():
     """Catch up on rollup requests that never reached the broker (Redis was down when a
     report was saved): recompute every plan and quarter whose reports, indicator values
-    or warning rule changed after its stored plan rollup was computed, and those with
-    reports but no rollup yet. One query when nothing is stale; beat runs it every 10
+    reopenings or warning rule changed after its stored plan rollup was computed, and
+    those never computed. One query when nothing is stale; beat runs it every 10
     minutes."""
-    from django.db.models import Exists, OuterRef, Q, Subquery
+    from django.utils import timezone
 
-    from indicators.models import IndicatorValue
-    from tasks.models import ProgressReport, ReportingPeriod
+    from .rollups import changed_periods, recompute_periods
 
-    from .models import Rollup, WarningRule
-    from .rollups import rollup_plan_period
-
-    computed_at = Rollup.objects.filter(
-        scope=Rollup.Scope.PLAN, plan_id=OuterRef("plan_id"), period_id=OuterRef("pk")
-    ).values("computed_at")[:1]
-    reports = ProgressReport.objects.filter(period_id=OuterRef("pk"))
-    values = IndicatorValue.objects.filter(period_id=OuterRef("pk"))
-    since = OuterRef("computed_at")
-    stale = (
-        ReportingPeriod.objects.annotate(computed_at=Subquery(computed_at))
-        .filter(
-            Q(computed_at__isnull=True, pk__in=ProgressReport.objects.values("period_id"))
-            | Exists(reports.filter(updated_at__gt=since))
-            | Exists(values.filter(updated_at__gt=since))
-            | Exists(WarningRule.objects.filter(plan_id=OuterRef("plan_id"), updated_at__gt=since))
-        )
-        .select_related("plan", "plan__region")
-        .order_by("plan_id", "year", "quarter")
-    )
-    done = []
-    for period in stale:
-        rollup_plan_period(plan=period.plan, period=period)
-        done.append([period.plan_id, period.pk])
+    stale = changed_periods(timezone.localdate(), by_date=False)
+    recompute_periods(stale)
+    done = [[period.plan_id, period.pk] for period in stale]
     if done:
         logger.info("caught up on %s stale rollups", len(done))
     return {"recomputed": done}

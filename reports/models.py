@@ -191,6 +191,41 @@ class Rollup(models.Model):
         return self.counts.on_time_rate
 
 
+class IndicatorRollup(models.Model):
+    """How one indicator stood at one quarter, as indicators.assessment judged it when
+    the plan's rollup was computed, so region boards read rows instead of assessing
+    every indicator of every plan below them."""
+
+    # The fields of indicators.trajectory.Assessment stored as they are.
+    ASSESSMENT_FIELDS = ("status", "value", "expected", "attainment", "behind_pct", "baseline_source", "note")
+
+    indicator = models.ForeignKey("indicators.Indicator", on_delete=models.CASCADE, related_name="+")
+    plan = models.ForeignKey("plans.Plan", on_delete=models.CASCADE, related_name="+")
+    period = models.ForeignKey("tasks.ReportingPeriod", on_delete=models.CASCADE, related_name="+")
+    period_label = models.CharField(_("季度"), max_length=8)
+    status = models.CharField(_("状态"), max_length=16)
+    value = models.DecimalField(_("数值"), max_digits=20, decimal_places=4, null=True, blank=True)
+    expected = models.DecimalField(_("序时进度值"), max_digits=24, decimal_places=6, null=True, blank=True)
+    attainment = models.DecimalField(_("完成率（%）"), max_digits=12, decimal_places=4, null=True, blank=True)
+    behind_pct = models.DecimalField(_("落后（%）"), max_digits=12, decimal_places=4, null=True, blank=True)
+    baseline_source = models.CharField(max_length=16, blank=True)
+    note = models.TextField(blank=True)
+    # The quarter the value comes from, when older than the one assessed.
+    value_period = models.CharField(max_length=8, blank=True)
+    computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("指标汇总")
+        verbose_name_plural = _("指标汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "period"], name="indicator_rollup_unique"),
+        ]
+        indexes = [models.Index(fields=["plan", "period_label"])]
+
+    def __str__(self):
+        return f"{self.indicator_id} {self.period_label} {self.status}"
+
+
 class WarningRule(models.Model):
     """红黄绿灯 thresholds a plan's office can adjust; defaults as agreed with offices."""
 

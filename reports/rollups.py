@@ -23,23 +23,31 @@ Definitions:
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from agencies.models import Agency
 from indicators import trajectory
-from indicators.assessment import BEHIND_STATUSES, ON_TRACK_STATUSES, IndicatorAssessment, assess_plan
-from plans.models import Plan, Region
+from indicators.assessment import (
+    BEHIND_STATUSES,
+    ON_TRACK_STATUSES,
+    IndicatorAssessment,
+    assess,
+    assess_plan,
+    values_by_quarter,
+)
+from indicators.models import Indicator
+from plans.models import Region
 from plans.selectors import breakdown_actions
-from tasks.models import ProgressReport, Task, TaskAssignment
-from tasks.periods import reopened_until
+from tasks.models import PeriodReopening, ProgressReport, Task, TaskAssignment
 
 from .lights import TaskFacts, rule_for_plan, task_light
-from .models import Rollup, TaskLight
+from .models import IndicatorRollup, Rollup, TaskLight, WarningRule
 
 HUNDRED = Decimal(100)
 COUNT_FIELDS = [
@@ -115,12 +123,28 @@ def assess_indicators(plan, period, *, tolerance=None, leads_by_task=None) -> li
     return assess_plan(plan, period, tolerance=tolerance, leads_by_task=leads_by_task)
 
 
-def compute_plan_period(*, plan, period, today: dt.date | None = None):
-    """(rollup field dicts, task lights) for the plan and quarter, without writing."""
-    today = today or timezone.localdate()
-    rule = rule_for_plan(plan.pk)
-    tasks = list(Task.objects.of_plan(plan).active().values("id", "action_id", "title", "deadline"))
-    action_ids = list(breakdown_actions(plan).values_list("id", flat=True))
+@dataclass
+class PlanData:
+    """What a plan's rollups read, once for every quarter computed together: the rule,
+    the tasks and their agencies, the reports and reopenings of each quarter, the
+    indicators and their values up to the last quarter. Eight queries whatever the
+    number of quarters."""
+
+    rule: object
+    tasks: list
+    action_ids: list
+    assignments: dict  # {task id: [(agency id, name, role)]}, leads first
+    leads_by_task: dict  # {task id: {lead agency ids}}
+    reports: dict  # {period id: {task id: {agency id: row}}}
+    reopened: dict  # {period id: {agency id: until}}
+    indicators: list
+    values: dict  # {indicator id: {(year, quarter): [value rows]}}
+
+
+def read_plan(plan, periods) -> PlanData:
+    """One read of everything the plan's rollups of `periods` depend on."""
+    periods = list(periods)
+    period_ids = [p.pk for p in periods]
     assignments = defaultdict(list)
     leads_by_task = defaultdict(set)
     for row in (
@@ -131,15 +155,66 @@ def compute_plan_period(*, plan, period, today: dt.date | None = None):
         assignments[row[0]].append(row[1:])
         if row[3] == TaskAssignment.Role.LEAD:
             leads_by_task[row[0]].add(row[1])
-    reports = defaultdict(dict)
-    for row in ProgressReport.objects.filter(period=period, task__action__plan=plan).values(
-        "task_id", "agency_id", "state", "status", "percent", "is_late", "return_count"
+    reports = defaultdict(lambda: defaultdict(dict))
+    for row in ProgressReport.objects.filter(period__in=period_ids, task__action__plan=plan).values(
+        "period_id", "task_id", "agency_id", "state", "status", "percent", "is_late", "return_count"
     ):
-        reports[row["task_id"]][row["agency_id"]] = row
-    reopened = reopened_until(period)
-    indicator_results = assess_indicators(
-        plan, period, tolerance=rule.yellow_behind_pct, leads_by_task=leads_by_task
+        reports[row["period_id"]][row["task_id"]][row["agency_id"]] = row
+    reopened = defaultdict(dict)
+    for period_id, agency_id, until in PeriodReopening.objects.filter(period__in=period_ids).values_list(
+        "period_id", "agency_id", "until"
+    ):
+        reopened[period_id][agency_id] = until
+    indicators = list(
+        Indicator.objects.filter(plan=plan)
+        .exclude(task__archived_at__isnull=False)
+        .select_related("task", "task__action")
+        .order_by("task__action__seq", "task__seq", "seq", "id")
     )
+    last = max(periods, key=lambda p: (p.year, p.quarter))
+    values = values_by_quarter({"indicator__plan": plan}, last.year, last.quarter) if indicators else {}
+    return PlanData(
+        rule=rule_for_plan(plan.pk),
+        tasks=list(Task.objects.of_plan(plan).active().values("id", "action_id", "title", "deadline")),
+        action_ids=list(breakdown_actions(plan).values_list("id", flat=True)),
+        assignments=assignments,
+        leads_by_task=leads_by_task,
+        reports=reports,
+        reopened=reopened,
+        indicators=indicators,
+        values=values,
+    )
+
+
+def assess_from(data: PlanData, plan, period) -> list[IndicatorAssessment]:
+    """Every indicator of the plan at the quarter from the values already read
+    (indicators.assessment.assess on those reported up to the quarter)."""
+    upto = (period.year, period.quarter)
+    default_year = plan.end_year or plan.plan_year
+    return [
+        assess(
+            indicator,
+            {q: rows for q, rows in data.values.get(indicator.pk, {}).items() if q <= upto},
+            period.year,
+            period.quarter,
+            leads=data.leads_by_task.get(indicator.task_id, ()),
+            tolerance=data.rule.yellow_behind_pct,
+            default_target_year=default_year,
+        )
+        for indicator in data.indicators
+    ]
+
+
+def compute_plan_period(*, plan, period, today: dt.date | None = None, data: PlanData | None = None):
+    """(rollup field dicts, task lights, indicator assessments) for the plan and quarter,
+    without writing; `data` is read_plan's read when several quarters share it."""
+    today = today or timezone.localdate()
+    data = data or read_plan(plan, [period])
+    rule, tasks, action_ids = data.rule, data.tasks, data.action_ids
+    assignments = data.assignments
+    reports = data.reports.get(period.pk, {})
+    reopened = data.reopened.get(period.pk, {})
+    indicator_results = assess_from(data, plan, period)
     by_task = defaultdict(list)
     plan_goals = []
     for item in indicator_results:
@@ -220,63 +295,226 @@ def compute_plan_period(*, plan, period, today: dt.date | None = None):
         {**base, "scope": Rollup.Scope.AGENCY, "agency_id": a, **acc.fields()}
         for a, acc in agency_accs.items()
     ]
-    return rows, lights
+    return rows, lights, indicator_results
+
+
+def _indicator_rows(plan, period, results) -> list[IndicatorRollup]:
+    fields = IndicatorRollup.ASSESSMENT_FIELDS
+    return [
+        IndicatorRollup(
+            indicator=item.indicator,
+            plan_id=plan.pk,
+            period_id=period.pk,
+            period_label=period.label,
+            value_period=item.value_period,
+            **{name: getattr(item.assessment, name) for name in fields},
+        )
+        for item in results
+    ]
+
+
+def store_plan_periods(*, plan, periods, today: dt.date | None = None) -> dict:
+    """Compute and store the plan's rollups, task lights and indicator assessments for
+    every quarter of `periods` from one read of the plan (read_plan), in one
+    transaction; returns {period id: plan-level row}. The regions above are left to
+    the caller (rollup_regions)."""
+    periods = list(periods)
+    if not periods:
+        return {}
+    data = read_plan(plan, periods)
+    rollups, lights, indicator_rows = [], [], []
+    for period in periods:
+        rows, period_lights, results = compute_plan_period(plan=plan, period=period, today=today, data=data)
+        rollups += [Rollup(**row) for row in rows]
+        lights += period_lights
+        indicator_rows += _indicator_rows(plan, period, results)
+    with transaction.atomic():
+        Rollup.objects.filter(plan=plan, period__in=periods).exclude(scope=Rollup.Scope.REGION).delete()
+        TaskLight.objects.filter(period__in=periods).delete()
+        IndicatorRollup.objects.filter(period__in=periods).delete()
+        for objs in (rollups, lights, indicator_rows):
+            insert_rows(objs)
+        plan_rows = Rollup.objects.filter(plan=plan, period__in=periods, scope=Rollup.Scope.PLAN)
+    return {row.period_id: row for row in plan_rows}
+
+
+def insert_rows(objs: list):
+    """Insert unsaved model instances of one model: PostgreSQL's COPY there (the ORM's
+    per-value preparation is most of a bulk rollup's time), bulk_create elsewhere."""
+    if not objs:
+        return
+    model = type(objs[0])
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objs, batch_size=2000)
+        return
+    now = timezone.now()
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            for obj in objs:
+                setattr(obj, f.attname, now)
+    json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for obj in objs:
+            copy.write_row(
+                [
+                    json.dumps(getattr(obj, f.attname))
+                    if f.attname in json_fields
+                    else getattr(obj, f.attname)
+                    for f in fields
+                ]
+            )
+
+
+def region_pairs(plan, labels) -> set:
+    """{(region id, period label)} whose region rollups a change to the plan's quarters
+    `labels` moves: the plan's region and those above it, two queries at most."""
+    ids = []
+    region_id = plan.region_id
+    while region_id is not None:
+        ids.append(region_id)
+        region_id = Region.objects.filter(pk=region_id).values_list("parent_id", flat=True).first()
+    return {(r, label) for r in ids for label in labels}
 
 
 def rollup_plan_period(*, plan, period, today: dt.date | None = None) -> Rollup:
     """Compute and store the plan's rollups and task lights for the quarter; returns
     the plan-level row. Also refreshes the rollups of the regions above the plan."""
-    rows, lights = compute_plan_period(plan=plan, period=period, today=today)
     with transaction.atomic():
-        Rollup.objects.filter(plan=plan, period=period).exclude(scope=Rollup.Scope.REGION).delete()
-        TaskLight.objects.filter(period=period, task__action__plan=plan).delete()
-        created = Rollup.objects.bulk_create([Rollup(**row) for row in rows])
-        TaskLight.objects.bulk_create(lights)
-        region = Region.objects.filter(pk=plan.region_id).first()
-        while region is not None:
-            rollup_region_period(region=region, period_label=period.label)
-            region = Region.objects.filter(pk=region.parent_id).first() if region.parent_id else None
-    return created[0]
+        row = store_plan_periods(plan=plan, periods=[period], today=today)[period.pk]
+        rollup_regions(region_pairs(plan, [period.label]))
+    return row
+
+
+def _add_plan_row(acc: _Acc, row: dict):
+    for name in COUNT_FIELDS:
+        acc.counts[name] += row[name]
+    if row["completion"] is not None:
+        acc.percent_sum += row["completion"] * row["completion_count"]
+        acc.percent_n += row["completion_count"]
+    if row["attainment"] is not None:
+        assessed = row["indicators_on_track"] + row["indicators_behind"]
+        weight = assessed or 1
+        acc.attain_sum += row["attainment"] * weight
+        acc.attain_n += weight
+
+
+def rollup_regions(pairs) -> dict:
+    """Each region's figures for each quarter of `pairs` ({(region id, period label)}):
+    the sum of the stored plan rollups of its plans and of the plans of the regions
+    below it. Each pair once, from one read of the plan rows of those quarters however
+    many plans changed below; returns {(region id, label): Rollup}."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    labels = {label for _r, label in pairs}
+    parent = dict(Region.objects.values_list("pk", "parent_id"))
+    accs = {pair: _Acc() for pair in pairs}
+    plan_rows = Rollup.objects.filter(scope=Rollup.Scope.PLAN, period_label__in=labels).values(
+        "plan__region_id", "period_label", "completion", "completion_count", "attainment", *COUNT_FIELDS
+    )
+    for row in plan_rows:
+        region_id = row["plan__region_id"]
+        while region_id is not None:
+            acc = accs.get((region_id, row["period_label"]))
+            if acc is not None:
+                _add_plan_row(acc, row)
+            region_id = parent.get(region_id)
+    by_label = defaultdict(list)
+    for region_id, label in pairs:
+        by_label[label].append(region_id)
+    with transaction.atomic():
+        for label, region_ids in by_label.items():
+            Rollup.objects.filter(
+                scope=Rollup.Scope.REGION, region__in=region_ids, period_label=label
+            ).delete()
+        created = Rollup.objects.bulk_create(
+            [
+                Rollup(scope=Rollup.Scope.REGION, region_id=r, period_label=label, **acc.fields())
+                for (r, label), acc in sorted(accs.items())
+            ]
+        )
+    return {(row.region_id, row.period_label): row for row in created}
 
 
 def rollup_region_period(*, region, period_label: str) -> Rollup:
-    """The region's figures for the quarter: the sum of the stored plan rollups of its
-    plans and of the plans of the regions below it."""
-    plan_rows = list(
-        Rollup.objects.filter(scope=Rollup.Scope.PLAN, period_label=period_label).filter(
-            plan__in=Plan.objects.filter(Region.subtree_q([region.pk])).values("pk")
-        )
-    )
-    acc = _Acc()
-    for row in plan_rows:
-        for name in COUNT_FIELDS:
-            acc.counts[name] += getattr(row, name)
-        if row.completion is not None:
-            acc.percent_sum += row.completion * row.completion_count
-            acc.percent_n += row.completion_count
-        if row.attainment is not None:
-            assessed = row.indicators_on_track + row.indicators_behind
-            weight = assessed or 1
-            acc.attain_sum += row.attainment * weight
-            acc.attain_n += weight
-    fields = acc.fields()
-    with transaction.atomic():
-        Rollup.objects.filter(scope=Rollup.Scope.REGION, region=region, period_label=period_label).delete()
-        return Rollup.objects.create(
-            scope=Rollup.Scope.REGION, region=region, period_label=period_label, **fields
-        )
+    """The region's figures for the quarter (rollup_regions for one pair)."""
+    return rollup_regions({(region.pk, period_label)})[(region.pk, period_label)]
 
 
-def recompute_all(*, today: dt.date | None = None) -> int:
-    """Every plan and quarter whose reporting has opened; returns how many were computed."""
+def recompute_periods(periods, *, today: dt.date | None = None) -> int:
+    """Bulk mode: each plan's quarters among `periods` from one read of the plan, then
+    each region and quarter above them once; returns how many quarters were computed."""
+    by_plan = defaultdict(list)
+    plans = {}
+    for period in periods:
+        by_plan[period.plan_id].append(period)
+        plans[period.plan_id] = period.plan
+    pairs = set()
+    for plan_id, plan_periods in by_plan.items():
+        store_plan_periods(plan=plans[plan_id], periods=plan_periods, today=today)
+        pairs |= region_pairs(plans[plan_id], {p.label for p in plan_periods})
+    rollup_regions(pairs)
+    return sum(len(p) for p in by_plan.values())
+
+
+def opened_periods(today: dt.date):
     from tasks.models import ReportingPeriod
 
+    return ReportingPeriod.objects.filter(opens_on__lte=today).select_related("plan", "plan__region")
+
+
+def recompute_all(*, today: dt.date | None = None, changed_only: bool = False) -> int:
+    """Every plan and quarter whose reporting has opened (only those that can still
+    change with `changed_only`), in bulk mode; returns how many were computed."""
     today = today or timezone.localdate()
-    count = 0
-    for period in ReportingPeriod.objects.filter(opens_on__lte=today).select_related("plan", "plan__region"):
-        rollup_plan_period(plan=period.plan, period=period, today=today)
-        count += 1
-    return count
+    periods = changed_periods(today) if changed_only else list(opened_periods(today))
+    return recompute_periods(periods, today=today)
+
+
+def changed_periods(today: dt.date, *, by_date: bool = True) -> list:
+    """The opened quarters whose stored figures may differ from a computation now: never
+    computed (by_date; else only those with reports); or a report, indicator value, reopening or the warning rule changed
+    after the plan rollup was computed; or (by_date) computed on a day when the date
+    still mattered (before the deadline, the quarter's end or a reopening's end had
+    passed) and not yet today. One query."""
+    from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Subquery
+
+    from indicators.models import IndicatorValue
+
+    computed_at = Rollup.objects.filter(
+        scope=Rollup.Scope.PLAN, plan_id=OuterRef("plan_id"), period_id=OuterRef("pk")
+    ).values("computed_at")[:1]
+    since = OuterRef("computed_at")
+    period_of = {"period_id": OuterRef("pk")}
+    touched = (
+        Q(computed_at__isnull=True, pk__in=ProgressReport.objects.values("period_id"))
+        | Exists(ProgressReport.objects.filter(**period_of, updated_at__gt=since))
+        | Exists(IndicatorValue.objects.filter(**period_of, updated_at__gt=since))
+        | Exists(PeriodReopening.objects.filter(**period_of, created_at__gt=since))
+        | Exists(WarningRule.objects.filter(plan_id=OuterRef("plan_id"), updated_at__gt=since))
+    )
+    last_reopening = PeriodReopening.objects.filter(**period_of).order_by("-until").values("until")[:1]
+    periods = (
+        opened_periods(today)
+        .annotate(computed_at=Subquery(computed_at), reopened_until=Subquery(last_reopening))
+        .annotate(touched=ExpressionWrapper(touched, output_field=BooleanField()))
+        .order_by("plan_id", "year", "quarter")
+    )
+    chosen = []
+    for period in periods:
+        if period.touched:
+            chosen.append(period)
+        elif by_date and period.computed_at is None:
+            chosen.append(period)
+        elif by_date:
+            computed_on = timezone.localdate(period.computed_at)
+            settles = max(period.deadline, period.ends_on, period.reopened_until or period.deadline)
+            if computed_on < today and computed_on <= settles:
+                chosen.append(period)
+    return chosen
 
 
 def agency_names(ids) -> dict:

@@ -6,12 +6,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from indicators.assessment import assess, values_by_quarter
+from indicators import trajectory
+from indicators.assessment import IndicatorAssessment
 from indicators.models import Indicator
 from plans.models import Plan, Region
-from tasks.models import ReportingPeriod, TaskAssignment
+from tasks.models import ReportingPeriod
 
-from ..models import Rollup, WarningRule
+from ..models import IndicatorRollup, Rollup, WarningRule
 from .browser_charts import chart_labels, number_or_none
 from .indicator_cards import IndicatorCard
 
@@ -62,12 +63,20 @@ def region_periods(region) -> list:
     return sorted(periods.values(), key=lambda p: (p.year, p.quarter))
 
 
+def stored_assessment(row: IndicatorRollup) -> IndicatorAssessment:
+    """An indicator's assessment as the rollup stored it (without the series of values)."""
+    fields = IndicatorRollup.ASSESSMENT_FIELDS
+    return IndicatorAssessment(
+        indicator=row.indicator,
+        assessment=trajectory.Assessment(**{name: getattr(row, name) for name in fields}),
+        value_period=row.value_period,
+    )
+
+
 def region_dashboard(region, period_label: str) -> RegionDashboard:
     """The plans of the regions below `region` side by side, and the indicators they
-    share compared with the region's own targets. Five queries whatever the number of
-    plans, tasks or values."""
-    from tasks.services import parse_period_label
-
+    share compared with the region's own targets, from the stored rollups: six queries
+    whatever the number of plans, tasks or values below."""
     plans = list(
         Plan.objects.filter(Region.subtree_q([region.pk], prefix="region"))
         .select_related("region")
@@ -82,52 +91,40 @@ def region_dashboard(region, period_label: str) -> RegionDashboard:
         ).select_related("period")
     }
     region_rollup = Rollup.objects.filter(scope="region", region=region, period_label=period_label).first()
-    indicators = list(
-        Indicator.objects.filter(plan__in=plans)
+    # The plans below: their indicators as the rollup assessed them at the quarter.
+    stored = list(
+        IndicatorRollup.objects.filter(plan__in=below, period_label=period_label)
+        .exclude(indicator__task__archived_at__isnull=False)
+        .select_related("indicator")
+        .order_by("plan_id", "indicator__seq", "indicator_id")
+    )
+    own_indicators = list(
+        Indicator.objects.filter(plan__in=own)
         .exclude(task__archived_at__isnull=False)
         .order_by("plan_id", "seq", "id")
     )
-    year, quarter = parse_period_label(period_label)
-    values = values_by_quarter({"indicator__plan__in": plans}, year, quarter)
-    rules = {r.plan_id: r for r in WarningRule.objects.filter(plan__in=plans)}
-    leads = defaultdict(set)
-    for task_id, agency_id in TaskAssignment.objects.filter(
-        task__indicators__in=indicators, role=TaskAssignment.Role.LEAD
-    ).values_list("task_id", "agency_id"):
-        leads[task_id].add(agency_id)
-    plans_by_id = {p.pk: p for p in plans}
-    by_name = defaultdict(list)
-    for indicator in indicators:
-        by_name[indicator.name.strip()].append(indicator)
-    below_ids = {p.pk for p in below}
-    own_ids = {p.pk for p in own}
+    rules = {r.plan_id: r for r in WarningRule.objects.filter(plan__in=below)}
+    by_name = defaultdict(lambda: ([], []))  # name → (own indicators, stored rows below)
+    for indicator in own_indicators:
+        by_name[indicator.name.strip()][0].append(indicator)
+    for row in stored:
+        by_name[row.indicator.name.strip()][1].append(row)
     shared = []
-    for name, group in by_name.items():
-        in_below = {i.plan_id for i in group if i.plan_id in below_ids}
+    for name, (own_group, rows) in by_name.items():
+        in_below = {row.plan_id for row in rows}
         # Shared: set by two regions below, or by one and by the region's own plan.
-        if len(in_below) < 2 and not (in_below and any(i.plan_id in own_ids for i in group)):
+        if len(in_below) < 2 and not (in_below and own_group):
             continue
-        city = next((i for i in group if i.plan_id in own_ids), None)
+        city = own_group[0] if own_group else None
         cells = {}
-        for indicator in group:
-            if indicator.plan_id not in below_ids or indicator.plan_id in cells:
-                continue
-            plan = plans_by_id[indicator.plan_id]
-            rule = rules.get(plan.pk) or WarningRule(plan=plan)
-            result = assess(
-                indicator,
-                values.get(indicator.pk, {}),
-                year,
-                quarter,
-                leads=leads.get(indicator.task_id, ()),
-                tolerance=rule.yellow_behind_pct,
-                default_target_year=plan.end_year or plan.plan_year,
-            )
-            cells[indicator.plan_id] = IndicatorCard.of(result, rule)
+        for row in rows:
+            if row.plan_id not in cells:
+                rule = rules.get(row.plan_id) or WarningRule(plan_id=row.plan_id)
+                cells[row.plan_id] = IndicatorCard.of(stored_assessment(row), rule)
         shared.append(
             SharedIndicator(
                 name=name,
-                unit=(city or group[0]).unit,
+                unit=(city or rows[0].indicator).unit,
                 city_target=city.target if city else None,
                 city_comparator=city.get_comparator_display() if city else "",
                 cells=cells,

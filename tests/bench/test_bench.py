@@ -77,8 +77,9 @@ def test_growing_a_province_adds_plans_and_keeps_the_existing_ones():
 def test_the_bench_command_times_every_page_and_job_and_query_counts_do_not_grow(settings):
     out = io.StringIO()
     call_command(
-        "bench", scale=0.015, quarters=2, requests=3, job_runs=1, check_plans=2, check_quarters=2, stdout=out
-    )
+        "bench", scale=0.015, quarters=2, requests=3, job_runs=1, check_plans=2, check_quarters=2,
+        bare_sql_runs=2, stdout=out,
+    )  # fmt: skip
     output = out.getvalue()
 
     timings = _table(output, "| 项目 |")
@@ -99,6 +100,14 @@ def test_the_bench_command_times_every_page_and_job_and_query_counts_do_not_grow
         assert int(small) == int(big) > 0
     counts = re.search(r"1× = (\d+) 个方案.*10× = (\d+) 个方案", output)
     assert (int(counts[1]), int(counts[2])) == (2, 20)
+
+    # Every page timed has its bare SQL replayed, and the ratio of the two.
+    bare = _table(output, "| 页面与裸 SQL |")
+    built = {page.name for page in harness.PAGES if timings[page.name][5] != harness.NOT_BUILT}
+    assert set(bare) == built
+    for name, (_page, sql_ms, statements, ratio, verdict) in bare.items():
+        assert int(statements) > 0 and sql_ms.endswith("s") and ratio.endswith("×"), (name, bare[name])
+        assert verdict in ("PASS", "FAIL"), (name, verdict)
 
 
 @pytest.mark.django_db

@@ -114,10 +114,14 @@ def test_a_job_for_a_deleted_quarter_does_nothing(quarter):
     assert jobs.recompute_plan_period.apply(kwargs={"plan_id": 999999, "period_id": 999999}).result is None
 
 
-def test_the_nightly_job_recomputes_every_opened_quarter(quarter, computed):
+def test_the_nightly_job_recomputes_every_opened_quarter(quarter):
     q = quarter
-    jobs.recompute_all_rollups.delay()
-    assert sorted(computed) == sorted([(q.plan_a.pk, q.period_a.pk), (q.plan_b.pk, q.period_b.pk)])
+    assert not Rollup.objects.filter(scope="plan").exists()
+    assert jobs.recompute_all_rollups.delay().get() == {"computed": 2, "plans": 2}
+    stored = set(Rollup.objects.filter(scope="plan").values_list("plan_id", "period_id"))
+    assert stored == {(q.plan_a.pk, q.period_a.pk), (q.plan_b.pk, q.period_b.pk)}
+    # Nothing changed since and the quarters' dates are settled: nothing to do.
+    assert jobs.recompute_all_rollups.delay().get() == {"computed": 0}
 
 
 def test_the_management_command_recomputes_one_plan_and_says_what_it_found(quarter, capsys):

@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test.utils import override_settings
 
-from reports.bench import harness
+from reports.bench import harness, replay, serve
 from reports.bench.generate import FULL_CITIES, FULL_COUNTIES, build_province, delete_province, plan_count
 
 CHECK_PROVINCE = "基准省（查询数检查）"
@@ -56,6 +56,18 @@ class Command(BaseCommand):
         )
         parser.add_argument("--skip-timing", action="store_true", help="只做查询数检查")
         parser.add_argument("--skip-jobs", action="store_true", help="不测后台任务（汇总、通报、简报、导入）")
+        parser.add_argument(
+            "--bare-sql-runs", type=int, default=20, help="每个页面的 SQL 裸执行计时次数（0 = 不测）"
+        )
+        parser.add_argument(
+            "--serve", action="store_true", help="另起 gunicorn（仅 127.0.0.1），以并发已登录客户端压测"
+        )
+        parser.add_argument("--serve-clients", type=int, default=8, help="并发客户端数")
+        parser.add_argument("--serve-requests", type=int, default=400, help="请求总数")
+        parser.add_argument("--serve-workers", type=int, default=3, help="gunicorn 工作进程数")
+        parser.add_argument(
+            "--scales", help="另测成本随规模的增长，如 0.1,1,3（同一模拟省逐级增长；各规模页面与任务一张表）"
+        )
 
     def handle(self, *args, **options):
         o = SimpleNamespace(**options)
@@ -80,10 +92,24 @@ class Command(BaseCommand):
                 override_settings(MEDIA_ROOT=media, DEBUG=False),
             ):
                 province, rows = self._timings(o) if not o.skip_timing else (None, [])
+                bare = (
+                    replay.bare_sql(province, rows, runs=o.bare_sql_runs)
+                    if province is not None and o.bare_sql_runs > 0
+                    else []
+                )
+                load = (
+                    serve.loopback_load(
+                        province, clients=o.serve_clients, requests=o.serve_requests, workers=o.serve_workers
+                    )
+                    if province is not None and o.serve
+                    else None
+                )
+                growth = self._growth(o) if o.scales else None
                 check = self._query_check(o.check_plans, o.check_quarters)
         finally:
             celery.task_always_eager, celery.task_eager_propagates = saved
         self._print(o, province, rows, check, load_before)
+        self._print_extra(bare, load, growth)
         grew = [name for name, (small, big) in check["counts"].items() if _grew(small, big)]
         if grew:
             raise CommandError("SQL 查询数随数据量增长：" + "，".join(grew))
@@ -112,6 +138,47 @@ class Command(BaseCommand):
         if not o.skip_jobs:
             rows += harness.jobs(province, runs=max(1, o.job_runs), log=self.log)
         return province, rows
+
+    def _growth(self, o) -> tuple[list, dict]:
+        """The same pages and jobs at each of the scales, growing one province: p95 (pages)
+        or time (jobs) by name and scale."""
+        scales = sorted(float(x) for x in o.scales.split(",") if x.strip())
+        table = {}
+        for scale in scales:
+            self.stdout.write(f"规模 {scale:g} …")
+            grown = SimpleNamespace(**{**vars(o), "scale": scale, "requests": min(o.requests, 20)})
+            _province, rows = self._timings(grown)
+            for r in rows:
+                table.setdefault(r.name, {})[scale] = r.value_ms if not (r.missing or r.error) else None
+        return scales, table
+
+    def _print_extra(self, bare, load, growth):
+        out = self.stdout.write
+        if bare:
+            out("")
+            out(f"页面与其裸 SQL（页面执行的同一批 SELECT，用游标重放），目标 ≤ {replay.RATIO_TARGET:g}×：")
+            out("")
+            out("| 页面与裸 SQL | 页面 p50 | 裸 SQL p50 | 语句数 | 页面 / 裸 SQL | 结果 |")
+            out("|---|---:|---:|---:|---:|---|")
+            for b in bare:
+                ratio = f"{b.ratio:.1f}×" if b.ratio else ""
+                out(
+                    f"| {b.name} | {_ms(b.page_p50_ms)} | {_ms(b.sql_p50_ms) if b.sql_p50_ms else ''} | "
+                    f"{b.statements} | {ratio} | {b.verdict or ''}{' ' + b.error if b.error else ''} |"
+                )
+        if load is not None:
+            out("")
+            for line in serve.table(load):
+                out(line)
+        if growth:
+            scales, table = growth
+            out("")
+            out("成本随规模增长（页面为 p95，任务为耗时）：")
+            out("")
+            out("| 项目 | " + " | ".join(f"规模 {s:g}" for s in scales) + " |")
+            out("|---|" + "---:|" * len(scales))
+            for name, by_scale in table.items():
+                out(f"| {name} | " + " | ".join(_ms(by_scale.get(s)) for s in scales) + " |")
 
     def _query_check(self, plans, quarters):
         """Queries per page on a small province, then on the same province grown tenfold."""

@@ -14,8 +14,19 @@ class Command(BaseCommand):
         parser.add_argument("--plan", type=int, help="只计算此方案（编号）")
         parser.add_argument("--period", help="只计算此季度，如 2026Q1（需同时指定 --plan）")
         parser.add_argument("--date", help="按此日期判断逾期（YYYY-MM-DD，默认今天）")
+        parser.add_argument(
+            "--all",
+            action="store_true",
+            help="所有已开始填报的季度（默认）：逐方案计算，最后每个地区季度计算一次",
+        )
+        parser.add_argument(
+            "--changed", action="store_true", help="只计算仍可能变化的季度（未关闭、补报或有改动）"
+        )
+        parser.add_argument(
+            "--workers", action="store_true", help="按方案分发给 Celery 工作进程，地区最后汇总"
+        )
 
-    def handle(self, *args, plan=None, period=None, date=None, **options):
+    def handle(self, *args, plan=None, period=None, date=None, changed=False, workers=False, **options):
         try:
             today = dt.date.fromisoformat(date) if date else None
         except ValueError:
@@ -23,7 +34,14 @@ class Command(BaseCommand):
         if period and not plan:
             raise CommandError("指定 --period 时须同时指定 --plan。")
         if plan is None:
-            count = recompute_all(today=today)
+            if workers:
+                from reports.jobs import recompute_all_rollups
+
+                day = today.isoformat() if today else None
+                result = recompute_all_rollups.delay(changed_only=changed, today=day).get(timeout=600)
+                self.stdout.write(f"已分发 {result['computed']} 个方案季度。")
+                return
+            count = recompute_all(today=today, changed_only=changed)
             self.stdout.write(f"已计算 {count} 个方案季度。")
             return
         plan_obj = Plan.objects.filter(pk=plan).first()
