@@ -1,6 +1,8 @@
 import django_filters
 from rest_framework import serializers, viewsets
 
+from carbonplan.api_fields import IdFilter
+
 from .access import Viewer
 from .models import Agency
 
@@ -14,7 +16,7 @@ class AgencySerializer(serializers.ModelSerializer):
 
 
 class AgencyFilter(django_filters.FilterSet):
-    plan = django_filters.NumberFilter(method="filter_plan", label="plan")
+    plan = IdFilter(method="filter_plan", label="plan")
 
     class Meta:
         model = Agency

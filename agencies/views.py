@@ -1,10 +1,13 @@
 import hashlib
+import logging
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from redis.exceptions import RedisError
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -16,6 +19,7 @@ from .filters import AuditEntryFilter, action_label
 from .selectors import audit_entries_for
 
 AUDIT_PAGE_SIZE = 50
+logger = logging.getLogger(__name__)
 
 
 def _audit_filter(request):
@@ -73,7 +77,18 @@ class LoginRateThrottle(SimpleRateThrottle):
         digest = hashlib.sha256(username.encode()).hexdigest()[:32]
         return self.cache_format % {"scope": self.scope, "ident": f"{self.get_ident(request)}:{digest}"}
 
+    def allow_request(self, request, view):
+        # The counts live in the cache (Redis in production). Without it the endpoint
+        # keeps working unthrottled: django-axes, which counts failures in the
+        # database, still locks a brute-forced account out.
+        try:
+            return super().allow_request(request, view)
+        except (RedisError, OSError) as exc:
+            logger.warning("Token endpoint not rate limited: the cache is unavailable (%s).", exc)
+            return True
 
+
+@extend_validation_errors(["authorization"], field_name="non_field_errors")
 class TokenView(ObtainAuthToken):
     """POST /api/auth/token/ with a rate limit on top of the lockout django-axes applies
     to every password check."""

@@ -1,4 +1,7 @@
+from django.urls import re_path
+from rest_framework import exceptions
 from rest_framework.routers import DefaultRouter
+from rest_framework.views import APIView
 
 from agencies.api import AgencyViewSet
 from indicators.api import IndicatorValueViewSet, IndicatorViewSet
@@ -17,4 +20,17 @@ router.register("progress-reports", ProgressReportViewSet, basename="progressrep
 router.register("indicator-values", IndicatorValueViewSet, basename="indicatorvalue")
 router.register("bulletins", BulletinViewSet, basename="bulletin")
 
-urlpatterns = router.urls
+
+class NotFoundView(APIView):
+    """Any other address under /api/ (a malformed id, a path that does not exist): the
+    API's JSON 404, not the site's HTML page."""
+
+    authentication_classes = []
+    permission_classes = []
+    schema = None
+
+    def initial(self, request, *args, **kwargs):
+        raise exceptions.NotFound()
+
+
+urlpatterns = [*router.urls, re_path(r"^", NotFoundView.as_view(), name="api-not-found")]

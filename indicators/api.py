@@ -1,6 +1,8 @@
 import django_filters
 from rest_framework import serializers, viewsets
 
+from carbonplan.api_fields import IdFilter
+
 from .models import Indicator, IndicatorValue
 
 
@@ -62,7 +64,7 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
 
 
 class IndicatorValueFilter(django_filters.FilterSet):
-    plan = django_filters.NumberFilter(field_name="indicator__plan", label="plan")
+    plan = IdFilter(field_name="indicator__plan", label="plan")
 
     class Meta:
         model = IndicatorValue

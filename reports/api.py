@@ -25,6 +25,7 @@ class BulletinSerializer(serializers.ModelSerializer):
 
 
 class BulletinViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = "[0-9]+"  # a malformed id is a 404, not a server error
     serializer_class = BulletinSerializer
     filterset_fields = ["plan", "state"]
 

@@ -7,6 +7,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from agencies.access import Viewer, get_report_for_user
+from carbonplan.api_errors import refuses_fields
+from carbonplan.api_fields import IdFilter
 
 from .models import ProgressReport, ReportingPeriod, Task, TaskAssignment
 from .services import (
@@ -50,8 +52,8 @@ class TaskSerializer(serializers.ModelSerializer):
 
 
 class TaskFilter(django_filters.FilterSet):
-    plan = django_filters.NumberFilter(field_name="action__plan", label="plan")
-    agency = django_filters.NumberFilter(field_name="assignments__agency", label="agency", distinct=True)
+    plan = IdFilter(field_name="action__plan", label="plan")
+    agency = IdFilter(field_name="assignments__agency", label="agency", distinct=True)
 
     class Meta:
         model = Task
@@ -152,7 +154,7 @@ class ReviewSerializer(serializers.Serializer):
 
 
 class ProgressReportFilter(django_filters.FilterSet):
-    plan = django_filters.NumberFilter(field_name="task__action__plan", label="plan")
+    plan = IdFilter(field_name="task__action__plan", label="plan")
     period_label = django_filters.CharFilter(field_name="period__label", label="period label")
 
     class Meta:
@@ -173,6 +175,10 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+# The services refuse a change field by field, or as a whole (`detail`).
+@refuses_fields(
+    "detail", "non_field_errors", "__all__", "task", "period", "version", "comment", *REPORT_FIELDS
+)
 class ProgressReportViewSet(
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
@@ -182,6 +188,8 @@ class ProgressReportViewSet(
     office approves or returns them. PATCH needs the `version` it is based on."""
 
     serializer_class = ProgressReportSerializer
+    # Documented with a 409 answer (carbonplan/api_errors.py): a stale version, a duplicate.
+    conflict_actions = ("create", "update", "partial_update")
     # A malformed id is a 404 from the router, never a ValueError in the lookup.
     lookup_value_regex = "[0-9]+"
     filterset_class = ProgressReportFilter

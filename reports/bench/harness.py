@@ -388,7 +388,7 @@ def briefing(province, runs=3) -> Result:
 
 
 def imports(province, runs=3) -> list[Result]:
-    """Each shared plan document: upload and parse, then commit it as a plan, rolled back
+    """Each plan document of fixtures/docs: upload and parse, then commit it as a plan, rolled back
     afterwards so the benchmark leaves the province as it was."""
     docs = sorted((Path(settings.BASE_DIR) / "fixtures" / "docs").glob("*.txt"))
     create = optional("plans.importing", "plan_import_create")

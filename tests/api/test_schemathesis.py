@@ -3,8 +3,11 @@
 Schemathesis reads /api/schema/ from the WSGI app (no network), generates requests for
 every operation in it, valid and invalid, and sends them with an office user's token
 over a small two-plan dataset. Whatever it sends, the API must not answer 5xx, and what
-it answers must match the schema. New endpoints are fuzzed as soon as they appear in
-the schema. Bounded: a few examples per operation and a per-example deadline.
+it answers must be documented: its status code, its content type and its body. New
+endpoints are fuzzed as soon as they appear in the schema. Bounded: a few examples per
+operation and a per-example deadline, plus explicit hostile inputs (out-of-range,
+negative, fractional and non-numeric ids in paths, filters and page numbers) that a
+client once turned into server errors.
 """
 
 import datetime as dt
@@ -15,12 +18,17 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from carbonplan.wsgi import application
 from tests import factories as f
 
 MAX_EXAMPLES = 12
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
 @pytest.fixture
@@ -125,7 +133,7 @@ def test_the_api_never_answers_5xx_and_matches_its_schema(
     aim_at_real_objects(case, known_ids)
     case.call_and_validate(
         headers={"Authorization": f"Token {office_token}"},
-        checks=[not_a_server_error, content_type_conformance, response_schema_conformance],
+        checks=CHECKS,
     )
 
 
@@ -165,3 +173,79 @@ def test_a_malformed_id_in_the_path_is_refused_without_a_server_error(api_world,
             method, path.replace("{id}", bad), data="{}", content_type="application/json"
         )
         assert response.status_code in (400, 404), (method, path, bad, response.status_code)
+
+
+# Values a client may put where an id or a page number goes: beyond the 64-bit range of
+# the id columns (either sign), negative, fractional, in exponent notation, not a number.
+HOSTILE_NUMBERS = (
+    "345404374956298670702592",
+    "-243349345700655628288",
+    "9223372036854775808",
+    "-7.6e95",
+    "-1",
+    "0",
+    "1.5",
+    "1e3",
+    "abc",
+    "",
+)
+# Once answered 500: an out-of-range integer reached the database.
+REPORTED = [
+    ("/api/indicator-values/", "plan", "345404374956298670702592"),
+    ("/api/agencies/", "plan", "-7.6e95"),
+    ("/api/tasks/", "agency", "-243349345700655628288"),
+]
+LIST_PATHS = sorted(
+    path for path, item in schema.raw_schema["paths"].items() if "{" not in path and "get" in item
+)
+
+
+def _call(office_token, path, method="GET", **case_kwargs):
+    case = schema[path][method].Case(**case_kwargs)
+    return case.call_and_validate(headers={"Authorization": f"Token {office_token}"}, checks=CHECKS)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path, name, value", REPORTED)
+def test_the_reported_out_of_range_filters_are_refused_with_a_documented_400(
+    api_world, office_token, keep_test_connection, path, name, value
+):
+    response = _call(office_token, path, query={name: value})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["type"] == "validation_error"
+    assert [error["attr"] for error in body["errors"]] == [name]
+    assert body["detail"] == body["errors"][0]["detail"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", LIST_PATHS)
+def test_hostile_numbers_in_every_integer_filter_and_the_page_number_are_answered_as_documented(
+    api_world, office_token, keep_test_connection, path
+):
+    integer_params = [
+        p["name"]
+        for p in schema.raw_schema["paths"][path]["get"].get("parameters", [])
+        if p["in"] == "query" and p["schema"].get("type") == "integer"
+    ]
+    assert "page" in integer_params
+    for name in integer_params:
+        for value in HOSTILE_NUMBERS:
+            response = _call(office_token, path, query={name: value})
+            # A blank filter is no filter; "1e3" as a page is past the last page.
+            assert response.status_code in (200, 400, 404), (path, name, value, response.status_code)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method, path", ID_PATHS)
+def test_hostile_ids_in_every_path_are_answered_with_the_documented_404(
+    api_world, office_token, keep_test_connection, method, path
+):
+    body = {"comment": ""} if method != "GET" else None
+    for value in HOSTILE_NUMBERS[:-1]:
+        kwargs = {"path_parameters": {"id": value}}
+        if method in ("POST", "PUT", "PATCH"):
+            kwargs.update(body=body, media_type="application/json")
+        response = _call(office_token, path, method, **kwargs)
+        assert response.status_code == 404, (method, path, value, response.status_code)
+        assert response.json()["errors"][0]["code"] == "not_found"

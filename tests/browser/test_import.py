@@ -1,4 +1,4 @@
-"""The office imports a shared plan document through the browser."""
+"""The office imports a plan document of fixtures/docs through the browser."""
 
 from pathlib import Path
 

@@ -400,7 +400,7 @@ def test_a_bad_percent_through_the_api_is_a_400_and_creates_no_report(percent, w
         format="json",
     )
     assert response.status_code == 400, response.content
-    assert "percent" in response.json()
+    assert [error["attr"] for error in response.json()["errors"]] == ["percent"]
     assert _chinese_detail(response.json())
     assert counts() == before
 

@@ -28,9 +28,10 @@ ROLES = ["anonymous", "owner", "other_agency", "office", "other_office", "leader
 # Not pages of carbonplan's own: Django's admin (its own staff permission system), the
 # auth views (login, password change and reset: public by design or tested in
 # test_security), the language switch, the API's schema and docs, the token endpoint
-# (public, tested in test_security) and the API root (a list of links).
+# (public, tested in test_security), the API root (a list of links) and the API's 404 for
+# any other address under api/ (tested in tests/api).
 SKIP_PREFIXES = ("admin/", "static/", "media/", "i18n/", "accounts/", "api/schema/", "api/docs/", "api/auth/")
-SKIP_NAMES = {"api-root"}
+SKIP_NAMES = {"api-root", "api-not-found"}
 PUBLIC = {"healthz"}  # liveness probe: {"ok": true}, no data
 
 # Strings that only plan A's objects carry; none may reach plan B's office.

@@ -1,15 +1,31 @@
-"""Plan documents for the import tests: the shared real plans and hand-made bad input."""
+"""Plan documents for the import tests: the real plans of fixtures/docs with their
+hand-checked structures (tests/plans/expected), and hand-made bad input. Everything is
+read from inside the repository."""
 
 import io
+import json
 import struct
 import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "fixtures" / "docs"
+EXPECTED = Path(__file__).resolve().parent / "expected"
 YUEYANG = DOCS / "yueyang-county-2024.txt"
 PINGJIANG = DOCS / "pingjiang-county-2026.txt"
 HUAIHUA = DOCS / "huaihua-city-2026.txt"
+NAMES = sorted(path.stem for path in DOCS.glob("*.txt"))
+
+
+def document_bytes(name: str) -> bytes:
+    """The plan document fixtures/docs/<name>.txt as uploaded."""
+    return (DOCS / f"{name}.txt").read_bytes()
+
+
+def expected_structure(name: str) -> dict:
+    """The hand-checked structure of fixtures/docs/<name>.txt (tests/plans/expected/SCHEMA.md)."""
+    return json.loads((EXPECTED / f"{name}.json").read_text(encoding="utf-8"))
+
 
 SMALL_PLAN = """甲县碳达峰实施方案
 

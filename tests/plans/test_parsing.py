@@ -1,12 +1,11 @@
-"""The plan-document parser against the checked plans in ../shared and against
-synthetic plans written in the same style. No database: run with `-p no:django`."""
+"""The plan-document parser against the plans of fixtures/docs, scored against their
+hand-checked structures in tests/plans/expected, and against synthetic plans written in
+the same style. No database needed."""
 
-import importlib.util
 import io
 import random
 import struct
 import zlib
-from pathlib import Path
 
 import docx
 import pytest
@@ -15,36 +14,9 @@ from docx.oxml.ns import nsdecls
 
 from plans.parsing import PlanParseError, decode_document, parse_document, parse_plan_text
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-DOCS = SHARED / "plan-docs"
-GOLD = SHARED / "plan-gold"
-NAMES = ["yueyang-county-2024", "pingjiang-county-2026", "huaihua-city-2026"]
-FLOORS = {
-    "task_f1": 0.97,
-    "lead": 0.95,
-    "support": 0.90,
-    "indicator_f1": 0.90,
-    "year": 0.90,
-    "comparator": 0.90,
-    "plan": 0.8,
-}
-
-
-def _scorer():
-    spec = importlib.util.spec_from_file_location("plan_gold_score", GOLD / "score.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.score
-
-
-def _gold(name):
-    import json
-
-    return json.loads((GOLD / f"{name}.gold.json").read_text(encoding="utf-8"))
-
-
-def _raw(name) -> bytes:
-    return (DOCS / f"{name}.txt").read_bytes()
+from .docs import NAMES, expected_structure
+from .docs import document_bytes as _raw
+from .scoring import below_thresholds, compare, score
 
 
 def _shape(parsed):
@@ -81,17 +53,15 @@ def _shape(parsed):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_each_checked_plan_scores_above_the_floor(name):
-    parsed = parse_document(_raw(name), f"{name}.txt")
-    figures, misses = _scorer()(parsed, _gold(name))
-    for key, floor in FLOORS.items():
-        assert figures[key] >= floor, (key, figures, misses)
+    result = compare(parse_document(_raw(name), f"{name}.txt"), expected_structure(name))
+    assert not below_thresholds(result.figures), (result.figures, result.misses)
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_each_checked_plan_matches_its_gold_exactly(name):
-    figures, misses = _scorer()(parse_document(_raw(name), f"{name}.txt"), _gold(name))
-    assert misses == []
-    assert set(figures.values()) == {1.0}
+def test_each_checked_plan_matches_its_expected_structure_exactly(name):
+    result = compare(parse_document(_raw(name), f"{name}.txt"), expected_structure(name))
+    assert result.misses == []
+    assert set(result.figures.values()) == {1.0}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -170,7 +140,7 @@ def test_a_stray_bad_byte_does_not_sink_the_plan():
     data = _raw("huaihua-city-2026").decode("utf-8").encode("gb18030")
     damaged = data[:5000] + b"\xff" + data[5000:-1]
     parsed = parse_document(damaged, "plan.txt")
-    figures, _ = _scorer()(parsed, _gold("huaihua-city-2026"))
+    figures = score(parsed, expected_structure("huaihua-city-2026"))
     assert figures["task_f1"] == 1.0 and figures["plan"] == 1.0
 
 

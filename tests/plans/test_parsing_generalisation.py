@@ -1,15 +1,13 @@
 """The parser on the checked plans rewritten in the other shapes real plans come in: the
 task list as a Word table or as a tab- or pipe-separated 附件 table, GB18030 text,
 Word's automatic numbering, 1.1 / 1.1.1 numbering, bold-led unnumbered tasks. Each
-rewrite is made from the plan's own text (never from its gold file) and must still
-score above the floors against the SAME gold file. No database needed."""
+rewrite is made from the plan's own text (never from its expected structure) and must still
+score above the thresholds of tests/plans/scoring.py against the SAME expected structure
+(tests/plans/expected). No database needed."""
 
-import importlib.util
 import io
-import json
 import re
 import time
-from pathlib import Path
 
 import docx
 import pytest
@@ -18,32 +16,20 @@ from docx.oxml.ns import nsdecls
 
 from plans.parsing import decode_document, parse_document, parse_plan_text
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-DOCS = SHARED / "plan-docs"
-GOLD = SHARED / "plan-gold"
-FLOORS = {
-    "task_f1": 0.97,
-    "lead": 0.95,
-    "support": 0.90,
-    "indicator_f1": 0.90,
-    "year": 0.90,
-    "comparator": 0.90,
-    "plan": 0.8,
-}
+from .docs import DOCS, expected_structure
+from .scoring import below_thresholds, compare
+
 YUEYANG, PINGJIANG, HUAIHUA = "yueyang-county-2024", "pingjiang-county-2026", "huaihua-city-2026"
 
 
 def _score(parsed, name):
-    spec = importlib.util.spec_from_file_location("plan_gold_score", GOLD / "score.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    gold = json.loads((GOLD / f"{name}.gold.json").read_text(encoding="utf-8"))
-    return module.score(parsed, gold)
+    result = compare(parsed, expected_structure(name))
+    return result.figures, result.misses
 
 
 def _assert_scores(parsed, name):
     figures, misses = _score(parsed, name)
-    low = {k: v for k, v in figures.items() if k in FLOORS and v < FLOORS[k]}
+    low = below_thresholds(figures)
     assert not low, (low, misses[:15])
     return figures
 
