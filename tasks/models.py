@@ -103,6 +103,20 @@ class TaskAssignment(models.Model):
             raise
 
 
+QUARTER_NUMERALS = {1: "一", 2: "二", 3: "三", 4: "四"}
+
+
+def quarter_display(year: int, quarter: int) -> str:
+    """2026年第三季度, or Q3 2026 in English: how documents and pages name a quarter."""
+    from django.utils.translation import gettext
+
+    return gettext("%(year)s年第%(numeral)s季度") % {
+        "year": year,
+        "numeral": QUARTER_NUMERALS.get(quarter, quarter),
+        "quarter": quarter,
+    }
+
+
 class ReportingPeriodQuerySet(models.QuerySet):
     def of_plan(self, plan):
         return self.filter(plan=plan)
@@ -146,6 +160,11 @@ class ReportingPeriod(models.Model):
 
     def __str__(self):
         return self.label
+
+    @property
+    def display_name(self) -> str:
+        """The quarter as people write it: 2026年第三季度 (Q3 2026 in English)."""
+        return quarter_display(self.year, self.quarter)
 
     def clean(self):
         errors = {}
