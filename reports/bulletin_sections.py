@@ -168,7 +168,7 @@ def _problems_section(context) -> tuple[list[str], list[str]]:
 
 
 def bulletin_sections(context: dict) -> list[dict]:
-    """The body: [{heading, paragraphs, items, chart}] in the order of the document."""
+    """The body: [{heading, paragraphs, numbered, chart}] in the order of the document."""
     problems_lead, problems_items = _problems_section(context)
     return [
         {"heading": "一、总体情况", "paragraphs": [context["summary"]], "chart": "overview"},
@@ -176,8 +176,8 @@ def bulletin_sections(context: dict) -> list[dict]:
         {"heading": "三、红灯、黄灯任务", "paragraphs": _warnings_section(context)},
         {"heading": "四、各单位报送情况", "paragraphs": _agencies_section(context)},
         {"heading": "五、主要指标完成情况", "paragraphs": _indicators_section(context)},
-        {"heading": "六、存在的主要问题", "paragraphs": problems_lead, "items": problems_items},
-        {"heading": "七、下步工作", "items": context["next_steps"]},
+        {"heading": "六、存在的主要问题", "paragraphs": problems_lead, "numbered": problems_items},
+        {"heading": "七、下步工作", "numbered": context["next_steps"]},
     ]
 
 

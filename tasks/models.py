@@ -103,18 +103,13 @@ class TaskAssignment(models.Model):
             raise
 
 
-QUARTER_NUMERALS = {1: "一", 2: "二", 3: "三", 4: "四"}
-
-
 def quarter_display(year: int, quarter: int) -> str:
     """2026年第三季度, or Q3 2026 in English: how documents and pages name a quarter."""
     from django.utils.translation import gettext
 
-    return gettext("%(year)s年第%(numeral)s季度") % {
-        "year": year,
-        "numeral": QUARTER_NUMERALS.get(quarter, quarter),
-        "quarter": quarter,
-    }
+    names = [gettext("第一季度"), gettext("第二季度"), gettext("第三季度"), gettext("第四季度")]
+    name = names[quarter - 1] if 1 <= quarter <= 4 else str(quarter)
+    return gettext("%(year)s年%(quarter_name)s") % {"year": year, "quarter_name": name}
 
 
 class ReportingPeriodQuerySet(models.QuerySet):

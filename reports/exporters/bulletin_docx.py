@@ -109,7 +109,7 @@ class BulletinDocx(Exporter):
             self.heading(doc, part["heading"])
             for line in part.get("paragraphs", []):
                 self.para(doc, line)
-            for number, line in enumerate(part.get("items", []), start=1):
+            for number, line in enumerate(part.get("numbered", []), start=1):
                 self.para(doc, f"{number}. {line}")
         self.para(
             doc, "附件：" + "　".join(f"{n}. {a['title']}" for n, a in enumerate(document["annexes"], 1))
@@ -217,6 +217,7 @@ class BulletinDocx(Exporter):
 
     def heading(self, doc, text):
         p = doc.add_paragraph()
+        p.paragraph_format.keep_with_next = True
         _font(p.add_run(text), HEADING_FONT, 16, bold=True)
 
     def para(self, doc, text):
