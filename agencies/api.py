@@ -1,9 +1,9 @@
 import django_filters
 from rest_framework import serializers, viewsets
 
+from carbonplan.access import Viewer, visible_plans
 from carbonplan.api_fields import IdFilter
 
-from .access import Viewer
 from .models import Agency
 
 
@@ -41,8 +41,6 @@ class AgencyViewSet(viewsets.ReadOnlyModelViewSet):
         qs = Agency.objects.select_related("region").order_by("region_id", "name")
         if viewer.is_admin:
             return qs
-        from plans.models import Plan
-
         # Agencies of the regions whose plans the user can see.
-        regions = Plan.objects.visible_to(self.request.user).values("region_id")
+        regions = visible_plans(self.request.user).values("region_id")
         return qs.filter(region_id__in=regions) | qs.filter(pk__in=viewer.agency_ids)

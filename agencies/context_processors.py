@@ -1,4 +1,4 @@
-from .access import Viewer
+from carbonplan.access import Viewer
 
 
 def roles(request):

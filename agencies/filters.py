@@ -5,9 +5,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from carbonplan.access import Viewer
 from plans.models import Plan
 
-from .access import Viewer
 from .models import AuditEntry
 
 # Chinese names for the actions services record; an unknown code is shown as it is.

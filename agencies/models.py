@@ -5,15 +5,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
-class AgencyQuerySet(models.QuerySet):
-    def in_region(self, region):
-        return self.filter(region=region)
-
-    def matching(self, name):
-        """Agencies whose full name, short name or an alias is `name`."""
-        return self.filter(Q(name=name) | Q(short_name=name) | Q(aliases__contains=[name]))
-
-
 class Agency(models.Model):
     """单位: an agency of a region (县发改局 = 县发展和改革局)."""
 
@@ -34,12 +25,10 @@ class Agency(models.Model):
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.GOVERNMENT)
     is_active = models.BooleanField(_("启用"), default=True)
 
-    objects = AgencyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("单位")
         verbose_name_plural = _("单位")
-        ordering = ["region", "name"]
+        ordering = ["region_id", "name"]
         constraints = [
             models.UniqueConstraint(fields=["region", "name"], name="agency_unique_name_in_region"),
         ]
@@ -60,9 +49,11 @@ class Agency(models.Model):
         return self.short_name or self.name
 
 
-class RoleQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return self.filter(user=user).select_related("agency", "plan", "region")
+class RoleKind(models.TextChoices):
+    STAFF = "staff", _("填报人")
+    OFFICE = "office", _("专班办公室")
+    LEADER = "leader", _("领导")
+    ADMIN = "admin", _("管理员")
 
 
 class Role(models.Model):
@@ -72,11 +63,7 @@ class Role(models.Model):
     plans and those below it); leader: read-only over a plan or region; admin: everything.
     """
 
-    class Kind(models.TextChoices):
-        STAFF = "staff", _("填报人")
-        OFFICE = "office", _("专班办公室")
-        LEADER = "leader", _("领导")
-        ADMIN = "admin", _("管理员")
+    Kind = RoleKind
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -105,20 +92,18 @@ class Role(models.Model):
         related_name="roles",
     )
 
-    objects = RoleQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("角色")
         verbose_name_plural = _("角色")
         constraints = [
+            models.CheckConstraint(condition=Q(kind__in=RoleKind.values), name="role_kind_valid"),
             models.CheckConstraint(
-                condition=Q(kind__in=["staff", "office", "leader", "admin"]), name="role_kind_valid"
+                condition=~Q(kind=RoleKind.STAFF) | Q(agency__isnull=False), name="role_staff_has_agency"
             ),
             models.CheckConstraint(
-                condition=~Q(kind="staff") | Q(agency__isnull=False), name="role_staff_has_agency"
-            ),
-            models.CheckConstraint(
-                condition=~Q(kind__in=["office", "leader"]) | Q(plan__isnull=False) | Q(region__isnull=False),
+                condition=~Q(kind__in=[RoleKind.OFFICE, RoleKind.LEADER])
+                | Q(plan__isnull=False)
+                | Q(region__isnull=False),
                 name="role_office_leader_has_scope",
             ),
             models.UniqueConstraint(

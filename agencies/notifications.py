@@ -20,11 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def _office_users(plan):
-    region_ids = []
-    region = plan.region
-    while region is not None:
-        region_ids.append(region.pk)
-        region = region.parent
+    region_ids = plan.region.ancestor_ids()
     roles = Role.objects.filter(kind=Role.Kind.OFFICE).filter(Q(plan=plan) | Q(region_id__in=region_ids))
     return get_user_model().objects.filter(pk__in=roles.values("user_id"), is_active=True).order_by("pk")
 

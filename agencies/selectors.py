@@ -1,6 +1,7 @@
 """Reads for the agencies app: each carries the joins its page needs."""
 
-from .access import Viewer
+from carbonplan.access import Viewer
+
 from .models import AuditEntry
 
 

@@ -11,9 +11,9 @@ from redis.exceptions import RedisError
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import SimpleRateThrottle
 
+from carbonplan.access import Viewer
 from carbonplan.downloads import file_response
 
-from .access import Viewer
 from .exports import EXPORT_MAX_ROWS, AuditExporter
 from .filters import AuditEntryFilter, action_label
 from .selectors import audit_entries_for

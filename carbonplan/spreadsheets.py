@@ -13,6 +13,11 @@ keep them as text when the cell is edited. Nothing is added to the text: it read
 exactly as typed (openpyxl, pandas, and the upload of a downloaded workbook). Numbers,
 dates and empty cells are untouched.
 
+The one change: control characters that XML cannot hold (a vertical tab pasted from
+Word) would make openpyxl refuse the whole file. Rows appended to a sheet of a
+Spreadsheet have them replaced — line and page breaks by a newline, the rest dropped —
+so one pasted character does not break every export of the quarter.
+
 CSV: the system writes none. CSV has no cell types, so a CSV writer would have to
 prefix such values with an apostrophe (the OWASP advice) and say so; it belongs here.
 """
@@ -24,9 +29,10 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import TYPE_STRING
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from .downloads import XLSX_MIME, Export
 
@@ -52,13 +58,35 @@ def keep_text_as_text(workbook: Workbook) -> None:
                     cell.quotePrefix = True
 
 
+def _storable(value):
+    if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+        return ILLEGAL_CHARACTERS_RE.sub(lambda m: "\n" if m.group() in "\v\f" else "", value)
+    return value
+
+
+class TextSheet(Worksheet):
+    """A worksheet whose appended rows hold only characters a workbook can store."""
+
+    def append(self, iterable):
+        if isinstance(iterable, list | tuple):
+            iterable = [_storable(value) for value in iterable]
+        super().append(iterable)
+
+
 class Spreadsheet(Workbook):
     """A workbook whose text cells are text when saved. Every .xlsx the system
     produces is one of these (``export(filename)`` gives the download)."""
 
     def __init__(self):
         super().__init__()
+        self.remove(self.active)
+        self.create_sheet()
         self.properties.creator = AUTHOR
+
+    def create_sheet(self, title=None, index=None) -> TextSheet:
+        sheet = TextSheet(parent=self, title=title)
+        self._add_sheet(sheet=sheet, index=index)
+        return sheet
 
     def save(self, filename) -> None:
         keep_text_as_text(self)

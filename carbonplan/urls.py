@@ -14,7 +14,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("plans/", include("plans.urls")),
     path("tasks/", include("tasks.urls")),
-    path("indicators/", include("indicators.urls")),
     path("agencies/", include("agencies.urls")),
     path("reports/", include("reports.urls")),
     path("api/auth/token/", obtain_auth_token, name="api-token"),

@@ -3,18 +3,14 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from agencies.access import Viewer
-from plans.models import Plan
+from .access import Viewer, visible_plans
 
 
 @login_required
 def home(request):
     viewer = Viewer.of(request.user)
     plans = (
-        Plan.objects.visible_to(request.user)
-        .select_related("region")
-        .with_counts()
-        .order_by("region__name", "title")
+        visible_plans(request.user).select_related("region").with_counts().order_by("region__name", "title")
     )
     agencies = []
     if viewer.agency_ids:

@@ -1,6 +1,7 @@
 import django_filters
 from rest_framework import serializers, viewsets
 
+from carbonplan.access import visible_indicator_values, visible_indicators
 from carbonplan.api_fields import IdFilter
 
 from .models import Indicator, IndicatorValue
@@ -44,7 +45,7 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = IndicatorFilter
 
     def get_queryset(self):
-        return Indicator.objects.visible_to(self.request.user).order_by("plan", "id")
+        return visible_indicators(self.request.user).order_by("plan", "id")
 
 
 class IndicatorValueSerializer(serializers.ModelSerializer):
@@ -77,4 +78,4 @@ class IndicatorValueViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = IndicatorValueFilter
 
     def get_queryset(self):
-        return IndicatorValue.objects.visible_to(self.request.user).order_by("indicator", "period", "id")
+        return visible_indicator_values(self.request.user).order_by("indicator", "period", "id")

@@ -112,7 +112,11 @@ def assess(
 def assess_plan(plan, period, *, tolerance, leads_by_task=None, task=None) -> list[IndicatorAssessment]:
     """Every indicator of the plan (or of one of its tasks) at the quarter, in the order
     of the breakdown: two queries (the indicators, their values)."""
-    indicators = Indicator.objects.filter(plan=plan).select_related("task", "task__action")
+    indicators = (
+        Indicator.objects.filter(plan=plan)
+        .exclude(task__archived_at__isnull=False)
+        .select_related("task", "task__action")
+    )
     if task is not None:
         indicators = indicators.filter(task=task)
     indicators = list(indicators.order_by("task__action__seq", "task__seq", "seq", "id"))

@@ -12,25 +12,25 @@ class IndicatorQuerySet(models.QuerySet):
     def goals(self):
         return self.filter(task__isnull=True)
 
-    def visible_to(self, user):
-        from agencies.access import Viewer
 
-        return Viewer.of(user).filter_plans_related(self, "plan")
+class IndicatorComparator(models.TextChoices):
+    AT_LEAST = ">=", "≥"
+    AT_MOST = "<=", "≤"
+    ABOUT = "~", "≈"
+    EQUAL = "=", "="
+
+
+class TargetChange(models.TextChoices):
+    LEVEL = "level", _("水平值")
+    DECREASE = "decrease", _("下降")
+    INCREASE = "increase", _("提高")
 
 
 class Indicator(models.Model):
     """指标: a quantitative target of a plan (主要目标, task=None) or of one task."""
 
-    class Comparator(models.TextChoices):
-        AT_LEAST = ">=", "≥"
-        AT_MOST = "<=", "≤"
-        ABOUT = "~", "≈"
-        EQUAL = "=", "="
-
-    class Change(models.TextChoices):
-        LEVEL = "level", _("水平值")
-        DECREASE = "decrease", _("下降")
-        INCREASE = "increase", _("提高")
+    Comparator = IndicatorComparator
+    Change = TargetChange
 
     class Category(models.TextChoices):
         CONTROL = "control", _("控制指标")
@@ -77,13 +77,13 @@ class Indicator(models.Model):
     class Meta:
         verbose_name = _("指标")
         verbose_name_plural = _("指标")
-        ordering = ["plan", "task", "seq", "id"]
+        ordering = ["plan_id", "task_id", "seq", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(comparator__in=[">=", "<=", "~", "="]), name="indicator_comparator_valid"
+                condition=Q(comparator__in=IndicatorComparator.values), name="indicator_comparator_valid"
             ),
             models.CheckConstraint(
-                condition=Q(change__in=["level", "decrease", "increase"]), name="indicator_change_valid"
+                condition=Q(change__in=TargetChange.values), name="indicator_change_valid"
             ),
             models.CheckConstraint(
                 condition=Q(target_max__isnull=True) | Q(target_max__gte=models.F("target")),
@@ -112,13 +112,6 @@ class Indicator(models.Model):
             errors["task"] = _("任务不属于该方案。")
         if errors:
             raise ValidationError(errors)
-
-
-class IndicatorValueQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from agencies.access import Viewer
-
-        return Viewer.of(user).filter_plans_related(self, "indicator__plan")
 
 
 class IndicatorValue(models.Model):
@@ -155,25 +148,17 @@ class IndicatorValue(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = IndicatorValueQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("指标值")
         verbose_name_plural = _("指标值")
-        ordering = ["indicator", "period"]
+        ordering = ["indicator_id", "period_id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["indicator", "period", "agency"], name="indicator_value_unique_per_period_agency"
+                fields=["indicator", "period", "agency"],
+                name="indicator_value_unique_per_period_agency",
+                violation_error_message=_("该单位本季度已报送此指标的数值。"),
             ),
         ]
 
     def __str__(self):
         return f"{self.indicator.name} {self.period}: {self.value:g}"
-
-    def validate_constraints(self, exclude=None):
-        try:
-            super().validate_constraints(exclude=exclude)
-        except ValidationError as exc:
-            if "__all__" in exc.message_dict:
-                raise ValidationError(_("该单位本季度已报送此指标的数值。")) from exc
-            raise

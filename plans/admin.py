@@ -25,6 +25,7 @@ class PlanAdmin(admin.ModelAdmin):
     list_filter = ["is_draft", "region__level", "plan_year"]
     search_fields = ["title", "doc_number", "region__name"]
     list_select_related = ["region"]
+    ordering = ["region__name", "-issued_on", "title"]
     raw_id_fields = ["supersedes", "created_by"]
     inlines = [ActionInline]
 
@@ -32,6 +33,7 @@ class PlanAdmin(admin.ModelAdmin):
 class TaskInline(admin.StackedInline):
     model = Task
     fields = ["seq", "label", "title", "source_text", "deadline", "deadline_text", "note", "lead_inferred"]
+    ordering = ["seq"]
     extra = 0
     show_change_link = True
 

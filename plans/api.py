@@ -1,6 +1,8 @@
 import django_filters
 from rest_framework import serializers, viewsets
 
+from carbonplan.access import Viewer, visible_plans
+
 from .models import Action, Plan
 
 
@@ -34,9 +36,7 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["region", "is_draft", "plan_year"]
 
     def get_queryset(self):
-        return (
-            Plan.objects.visible_to(self.request.user).select_related("region").with_counts().order_by("id")
-        )
+        return visible_plans(self.request.user).select_related("region").with_counts().order_by("id")
 
 
 class ActionSerializer(serializers.ModelSerializer):
@@ -57,8 +57,6 @@ class ActionViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = ActionFilter
 
     def get_queryset(self):
-        from agencies.access import Viewer
-
         return (
             Viewer.of(self.request.user)
             .filter_plans_related(Action.objects.all(), "plan")

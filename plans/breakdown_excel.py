@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from agencies.names import clean_name
 from carbonplan.downloads import XLSX_MIME, Export
 from carbonplan.spreadsheets import Spreadsheet
+from tasks.models import TaskAssignment
 
 HEADERS = ["序号", "重点任务", "具体内容/措施", "量化目标", "牵头单位", "配合单位", "完成时限", "备注"]
 GOAL_HEADERS = [
@@ -130,8 +131,10 @@ class BreakdownExporter:
                         task.title,
                         task.source_text,
                         "\n".join(indicator_text(i) for i in task.indicators.all()),
-                        "、".join(a.agency.name for a in assignments if a.role == "lead"),
-                        "、".join(a.agency.name for a in assignments if a.role == "support"),
+                        "、".join(a.agency.name for a in assignments if a.role == TaskAssignment.Role.LEAD),
+                        "、".join(
+                            a.agency.name for a in assignments if a.role == TaskAssignment.Role.SUPPORT
+                        ),
                         task.deadline_text,
                         note,
                     ]

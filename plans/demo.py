@@ -244,7 +244,7 @@ def _indicator_values(plan, periods, today, rng):
         (a for a in agencies if canonical(a.name).endswith(("发展和改革局", "发展和改革委员会"))), agencies[0]
     )
     leads = dict(
-        TaskAssignment.objects.filter(task__action__plan=plan, role="lead")
+        TaskAssignment.objects.filter(task__action__plan=plan, role=TaskAssignment.Role.LEAD)
         .order_by("task_id", "seq")
         .values_list("task_id", "agency_id")
     )

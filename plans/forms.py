@@ -2,8 +2,9 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .importing import UPLOAD_SUFFIXES, import_regions_for, suffix_of
-from .models import Plan
+from carbonplan.access import Viewer, import_regions_for, visible_plans
+
+from .importing import UPLOAD_SUFFIXES, suffix_of
 
 
 class PlanUploadForm(forms.Form):
@@ -24,7 +25,7 @@ class PlanUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = import_regions_for(user).order_by("level", "name")
         self.fields["replaces"].queryset = (
-            Plan.objects.visible_to(user).select_related("region").order_by("region__name", "title")
+            visible_plans(user).select_related("region").order_by("region__name", "title")
         )
         self.user = user
 
@@ -40,8 +41,6 @@ class PlanUploadForm(forms.Form):
         return upload
 
     def clean_replaces(self):
-        from agencies.access import Viewer
-
         plan = self.cleaned_data.get("replaces")
         if plan is not None and not Viewer.of(self.user).is_office_of(plan):
             raise forms.ValidationError(_("只有该方案的专班办公室可以上传修订版。"))

@@ -4,13 +4,16 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
+class RegionLevel(models.TextChoices):
+    PROVINCE = "province", _("省")
+    CITY = "city", _("市")
+    COUNTY = "county", _("县（区）")
+
+
 class Region(models.Model):
     """A province, city or county. Plans and agencies belong to one."""
 
-    class Level(models.TextChoices):
-        PROVINCE = "province", _("省")
-        CITY = "city", _("市")
-        COUNTY = "county", _("县（区）")
+    Level = RegionLevel
 
     name = models.CharField(_("名称"), max_length=64)
     level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
@@ -29,35 +32,39 @@ class Region(models.Model):
         ordering = ["level", "name"]
         constraints = [
             models.UniqueConstraint(fields=["parent", "name"], name="region_unique_name_under_parent"),
-            models.CheckConstraint(
-                condition=Q(level__in=["province", "city", "county"]), name="region_level_valid"
-            ),
+            models.CheckConstraint(condition=Q(level__in=RegionLevel.values), name="region_level_valid"),
         ]
 
     def __str__(self):
         return self.name
 
+    def ancestor_ids(self) -> list[int]:
+        """This region's id and those of the regions above it, nearest first (walks the
+        `parent` links, so select_related them when it matters)."""
+        ids, node = [], self
+        while node is not None:
+            ids.append(node.pk)
+            node = node.parent
+        return ids
+
     @staticmethod
     def subtree_q(region_ids, prefix="region"):
-        """Q matching objects whose region is one of region_ids or below it.
+        """Q matching objects whose region is one of region_ids or below it; with an
+        empty prefix, the regions themselves.
 
         Regions are at most three levels deep (province → city → county), so two
         parent hops cover every descendant without a recursive query.
         """
         ids = list(region_ids)
+        path = f"{prefix}__" if prefix else ""
         return (
-            Q(**{f"{prefix}__in": ids})
-            | Q(**{f"{prefix}__parent__in": ids})
-            | Q(**{f"{prefix}__parent__parent__in": ids})
+            Q(**{f"{prefix}__in" if prefix else "pk__in": ids})
+            | Q(**{f"{path}parent__in": ids})
+            | Q(**{f"{path}parent__parent__in": ids})
         )
 
 
 class PlanQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from agencies.access import Viewer
-
-        return Viewer.of(user).filter_plans(self)
-
     def with_counts(self):
         return self.annotate(
             action_count=models.Count("actions", distinct=True),
@@ -100,7 +107,6 @@ class Plan(models.Model):
     class Meta:
         verbose_name = _("实施方案")
         verbose_name_plural = _("实施方案")
-        ordering = ["region__name", "-issued_on", "title"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(start_year__isnull=True)
@@ -157,7 +163,7 @@ class Action(models.Model):
     class Meta:
         verbose_name = _("重点行动")
         verbose_name_plural = _("重点行动")
-        ordering = ["plan", "seq"]
+        ordering = ["plan_id", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "seq"], name="action_unique_seq_in_plan"),
         ]

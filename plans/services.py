@@ -7,7 +7,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
+from django.utils import timezone
 
 from agencies.audit import audit_log
 from agencies.services import agency_resolve
@@ -15,6 +16,9 @@ from agencies.services import agency_resolve
 from .models import Action, Plan, Region
 
 COMPARATORS = {">=", "<=", "~", "="}
+# Archived tasks, and actions left holding only archived tasks, sit at ARCHIVED_SEQ + id:
+# out of the way of the numbers a revision gives the rest.
+ARCHIVED_SEQ = 1_000_000_000
 
 
 @transaction.atomic
@@ -162,7 +166,10 @@ def _assignments(task, t_data: dict, *, region, by, known_agencies) -> list:
     from tasks.models import TaskAssignment
 
     result, seen = [], set()
-    for role, names in (("lead", t_data.get("lead") or []), ("support", t_data.get("support") or [])):
+    for role, names in (
+        (TaskAssignment.Role.LEAD, t_data.get("lead") or []),
+        (TaskAssignment.Role.SUPPORT, t_data.get("support") or []),
+    ):
         for order, name in enumerate(names):
             agency, _ = agency_resolve(region=region, name=name, by=by, agencies=known_agencies)
             if agency.pk in seen:
@@ -174,7 +181,7 @@ def _assignments(task, t_data: dict, *, region, by, known_agencies) -> list:
                     agency=agency,
                     role=role,
                     seq=order,
-                    inferred=role == "lead" and bool(t_data.get("lead_inferred")),
+                    inferred=role == TaskAssignment.Role.LEAD and bool(t_data.get("lead_inferred")),
                 )
             )
     return result
@@ -330,6 +337,17 @@ def match_tasks(old_items, new_items, key_old, key_new, threshold: float = 0.7):
     )
 
 
+def match_revision(old_tasks, new_items, key_new):
+    """How a revision meets a plan's tasks: (pairs of a task that stays and its new
+    data, tasks to archive, pairs of an archived task the revision brings back (same
+    folded title) and its data, new items to create)."""
+    active = [t for t in old_tasks if t.archived_at is None]
+    archived = [t for t in old_tasks if t.archived_at is not None]
+    pairs, removed, added = match_tasks(active, new_items, lambda t: title_key(t.title), key_new)
+    restored, _gone, created = match_by_key(archived, added, lambda t: title_key(t.title), key_new)
+    return pairs, removed, restored, created
+
+
 def _indicators_revise(*, plan, task, old, new_data, category=None) -> tuple[list, list, list]:
     """Update matched indicators in place (their reported values stay), create new ones
     and return (to_create, to_update, to_delete)."""
@@ -363,7 +381,7 @@ INDICATOR_UPDATE_FIELDS = [
 ]  # fmt: skip
 TASK_UPDATE_FIELDS = [
     "action", "seq", "label", "title", "source_text", "span_start", "span_end", "projects",
-    "lead_inferred", "deadline_text", "note", "duplicate_of",
+    "lead_inferred", "deadline_text", "note", "duplicate_of", "archived_at", "archived_by",
 ]  # fmt: skip
 
 
@@ -377,8 +395,10 @@ def plan_revise_from_parsed(
     version by folded title: a matched task keeps its row and so its progress reports,
     even when its agencies or targets changed (the assignments and indicators are
     brought up to date, matched indicators keep their reported values). Tasks the new
-    version no longer has are deleted with their reports; the counts go to the audit
-    entry. Returns the counts of what happened."""
+    version no longer has are archived with their assignments, reports, evidence and
+    indicator values (the office can restore them); a task the revision brings back
+    under the title of an archived one is that task, restored. The ids of both go to the
+    audit entry. Returns the counts of what happened."""
     from indicators.models import Indicator
     from tasks.models import ProgressReport, Task, TaskAssignment
 
@@ -402,8 +422,8 @@ def plan_revise_from_parsed(
     old_tasks = list(Task.objects.filter(action__plan=plan).order_by("action__seq", "seq"))
     old_indicators = list(Indicator.objects.filter(plan=plan).order_by("seq", "id"))
     # Free every seq first: the new order may swap rows and (plan, seq) is unique.
-    Action.objects.filter(plan=plan).update(seq=F("seq") + 100000)
-    Task.objects.filter(action__plan=plan).update(seq=F("seq") + 100000)
+    Action.objects.filter(plan=plan, seq__lt=ARCHIVED_SEQ).update(seq=F("seq") + 100000)
+    Task.objects.filter(action__plan=plan).active().update(seq=F("seq") + 100000)
 
     action_pairs, old_only_actions, _ = match_by_key(
         old_actions, list(enumerate(actions_data, start=1)), lambda a: title_key(a.title),
@@ -423,11 +443,8 @@ def plan_revise_from_parsed(
         for t_index, t_data in enumerate(a_data.get("tasks") or [], start=1):
             new_tasks_data.append((action, a_index, t_index, t_data))
 
-    task_pairs, removed_tasks, added_tasks = match_tasks(
-        old_tasks,
-        new_tasks_data,
-        lambda t: title_key(t.title),
-        lambda item: title_key(item[3].get("title") or item[0].title),
+    task_pairs, removed_tasks, restored, added_tasks = match_revision(
+        old_tasks, new_tasks_data, lambda item: title_key(item[3].get("title") or item[0].title)
     )
     indicators_by_task = {}
     for ind in old_indicators:
@@ -436,15 +453,20 @@ def plan_revise_from_parsed(
     known_agencies = list(region.agencies.all())
     kept, tasks_by_pos, assignments = [], {}, []
     creates, updates, deletes = [], [], []
-    for task, (action, a_index, t_index, t_data) in task_pairs:
+    for task, (action, a_index, t_index, t_data) in task_pairs + restored:
         task.action = action
         task.duplicate_of = None
+        task.archived_at = task.archived_by = None
         for name, value in _task_fields(t_data, t_index, action.title).items():
             setattr(task, name, value)
         kept.append(task)
         tasks_by_pos[(a_index, t_index)] = task
-    reports_removed = ProgressReport.objects.filter(task__in=[t.pk for t in removed_tasks]).count()
-    Task.objects.filter(pk__in=[t.pk for t in removed_tasks]).delete()
+    reports_archived = ProgressReport.objects.filter(task__in=[t.pk for t in removed_tasks]).count()
+    now = timezone.now()
+    for task in removed_tasks:
+        task.seq, task.archived_at = ARCHIVED_SEQ + task.pk, now
+        task.archived_by = by if getattr(by, "is_authenticated", False) else None
+    Task.objects.bulk_update(removed_tasks, ["seq", "archived_at", "archived_by"])
     Task.objects.bulk_update(kept, TASK_UPDATE_FIELDS)
     for action, a_index, t_index, t_data in added_tasks:
         task = Task.objects.create(action=action, **_task_fields(t_data, t_index, action.title))
@@ -469,7 +491,12 @@ def plan_revise_from_parsed(
     creates += c
     updates += u
     deletes += d
-    Action.objects.filter(pk__in=[a.pk for a in old_only_actions]).delete()
+    # An action the revision no longer has goes, unless archived tasks still hang on it.
+    left = Action.objects.filter(pk__in=[a.pk for a in old_only_actions]).annotate(n=Count("tasks"))
+    left.filter(n=0).delete()
+    for action in left.filter(n__gt=0):
+        action.seq = ARCHIVED_SEQ + action.pk
+        action.save(update_fields=["seq"])
     TaskAssignment.objects.bulk_create(assignments)
     Indicator.objects.filter(pk__in=[i.pk for i in deletes]).delete()
     for indicator in creates + updates:
@@ -481,7 +508,9 @@ def plan_revise_from_parsed(
         "tasks_kept": len(kept),
         "tasks_added": len(added_tasks),
         "tasks_removed": len(removed_tasks),
-        "reports_removed": reports_removed,
+        "tasks_archived": sorted(t.pk for t in removed_tasks),
+        "tasks_restored": sorted(t.pk for t, _data in restored),
+        "reports_archived": reports_archived,
         "indicators_added": len(creates),
         "indicators_removed": len(deletes),
         "indicators_kept": len(updates),
@@ -497,3 +526,31 @@ def plan_revise_from_parsed(
         changes={**diff_fields(before, after), **counts},
     )
     return counts
+
+
+@transaction.atomic
+def task_restore(*, task, by):
+    """Bring an archived task back into its plan, at the end of its action (the action
+    too comes back at the end of the plan if the revision had dropped it)."""
+    from tasks.models import Task
+
+    task = Task.objects.select_for_update().select_related("action").get(pk=task.pk)
+    if task.archived_at is None:
+        raise ValidationError("该任务未归档。")
+    action = task.action
+    if action.seq >= ARCHIVED_SEQ:
+        last = Action.objects.filter(plan_id=action.plan_id, seq__lt=ARCHIVED_SEQ).order_by("-seq").first()
+        action.seq = (last.seq if last else 0) + 1
+        action.save(update_fields=["seq"])
+    last = Task.objects.filter(action=action).active().order_by("-seq").first()
+    archived_at = task.archived_at
+    task.seq, task.archived_at, task.archived_by = (last.seq if last else 0) + 1, None, None
+    task.save(update_fields=["seq", "archived_at", "archived_by"])
+    audit_log(
+        actor=by,
+        action="task.restore",
+        target=task,
+        plan=action.plan,
+        changes={"archived_at": [archived_at.isoformat(), None]},
+    )
+    return task

@@ -6,6 +6,7 @@ app_name = "plans"
 
 urlpatterns = [
     path("<int:pk>/", views.plan_detail, name="detail"),
+    path("<int:pk>/tasks/<int:task_pk>/restore/", views.task_restore, name="task_restore"),
     path("<int:pk>/breakdown.xlsx", views.plan_breakdown_xlsx, name="breakdown_xlsx"),
     path("imports/", views.import_list, name="import_list"),
     path("imports/<int:pk>/", views.import_review, name="import_review"),

@@ -1,20 +1,30 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agencies.access import Viewer, get_plan_for_user
+from carbonplan.access import (
+    Viewer,
+    get_import_for_user,
+    get_plan_for_user,
+    imports_visible_to,
+    require_office,
+)
 from carbonplan.downloads import file_response
 from indicators.models import Indicator
+from tasks.models import Task
 
-from . import importing
+from . import import_review as review
+from . import import_services, services
 from .breakdown_excel import BreakdownExporter
 from .forms import CommitForm, PlanUploadForm, RegionForm
+from .import_forms import ReviewEdits, indicator_rows
+from .importing import source_text_of
 from .models import PlanImport
-from .selectors import plan_breakdown
+from .selectors import archived_tasks, plan_breakdown
 
 
 @login_required
@@ -28,8 +38,23 @@ def plan_detail(request, pk):
             "actions": plan_breakdown(plan),
             "goals": Indicator.objects.of_plan(plan).goals().order_by("seq"),
             "is_office": Viewer.of(request.user).is_office_of(plan),
+            "archived_tasks": archived_tasks(plan),
         },
     )
+
+
+@login_required
+@require_POST
+def task_restore(request, pk, task_pk):
+    plan = get_plan_for_user(request.user, pk, office=True)
+    task = get_object_or_404(Task.objects.of_plan(plan).archived(), pk=task_pk)
+    try:
+        services.task_restore(task=task, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("已恢复任务“%(title)s”。") % {"title": task.title})
+    return redirect("plans:detail", pk=plan.pk)
 
 
 @login_required
@@ -40,7 +65,7 @@ def plan_breakdown_xlsx(request, pk):
 
 @login_required
 def import_list(request):
-    importing.require_office(request.user)
+    require_office(request.user)
     initial = {}
     if request.GET.get("replaces", "").isdigit():
         initial["replaces"] = int(request.GET["replaces"])
@@ -48,7 +73,7 @@ def import_list(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            plan_import = importing.plan_import_create(
+            plan_import = import_services.plan_import_create(
                 data=upload.read(),
                 filename=upload.name,
                 by=request.user,
@@ -62,30 +87,39 @@ def import_list(request):
                 messages.error(request, _("无法解析“%(name)s”：%(error)s") % {
                     "name": plan_import.original_name, "error": plan_import.error})  # fmt: skip
             return redirect("plans:import_review", pk=plan_import.pk)
-    imports = importing.imports_visible_to(request.user).order_by("-created_at")[:100]
+    imports = imports_visible_to(request.user).order_by("-created_at")[:100]
     return render(request, "plans/import_list.html", {"form": form, "imports": imports})
 
 
-def _review_context(request, plan_import, *, errors=None, commit_form=None, region_form=None):
+def _review_context(request, plan_import, *, edits=None, commit_form=None, region_form=None):
     parsed = plan_import.parsed or {}
-    matching = importing.agency_matching(parsed, plan_import.region)
-    warnings = importing.review_warnings(parsed, matching)
+    is_open = plan_import.state == PlanImport.State.PARSED
+    edits = edits or ReviewEdits(parsed)
+    matching = review.agency_matching(parsed, plan_import.region)
+    warnings = review.review_warnings(parsed, matching)
+    source_text = source_text_of(plan_import)
     by_task = {}
     for warning in warnings:
         # Unknown agencies show as red chips in their rows, not as a line per task.
         if warning.get("ref") and warning.get("code") != "agency_unknown":
             by_task.setdefault(tuple(warning["ref"]), []).append(warning)
     actions = []
-    for a_index, action in enumerate(parsed.get("actions") or []):
+    for a_index, (action, action_forms) in enumerate(
+        zip(parsed.get("actions") or [], edits.actions, strict=True)
+    ):
         tasks = []
-        for t_index, task in enumerate(action.get("tasks") or []):
-            ref = (a_index + 1, t_index + 1)
+        for t_index, (task, task_forms) in enumerate(
+            zip(action.get("tasks") or [], action_forms["tasks"], strict=True)
+        ):
+            items = task.get("indicators") or []
             tasks.append(
                 {
                     "index": t_index,
                     "data": task,
+                    "form": task_forms["form"],
+                    "new_indicator_form": task_forms["new_indicator_form"],
                     "span": task.get("span") or [None, None],
-                    "warnings": by_task.get(ref, []),
+                    "warnings": by_task.get((a_index + 1, t_index + 1), []),
                     "agencies": [
                         (name, role, matching.get(name, {}))
                         for role, names in (
@@ -95,59 +129,74 @@ def _review_context(request, plan_import, *, errors=None, commit_form=None, regi
                         for name in names
                     ],
                     "indicators": [
-                        (f"a{a_index}-t{t_index}-i{k}-", ind, importing.describe_indicator(ind))
-                        for k, ind in enumerate(task.get("indicators") or [])
+                        (f"a{a_index}-t{t_index}-i{k}-", ind, review.describe_indicator(ind))
+                        for k, ind in enumerate(items)
                     ],
+                    "indicator_rows": indicator_rows(task_forms["indicator_forms"], items),
                 }
             )
-        actions.append({"index": a_index, "data": action, "tasks": tasks})
+        actions.append(
+            {
+                "index": a_index,
+                "data": action,
+                "form": action_forms["form"],
+                "new_task_form": action_forms["new_task_form"],
+                "tasks": tasks,
+            }
+        )
     codes = {}
     for warning in warnings:
-        label = importing.WARNING_LABELS.get(warning.get("code"), warning.get("code"))
+        label = review.WARNING_LABELS.get(warning.get("code"), warning.get("code"))
         codes[label] = codes.get(label, 0) + 1
-    is_open = plan_import.state == PlanImport.State.PARSED
     return {
         "imp": plan_import,
         "parsed": parsed,
         "plan_info": parsed.get("plan") or {},
+        "edits": edits,
         "goals": [
-            (f"gi{k}-", ind, importing.describe_indicator(ind))
+            (f"gi{k}-", ind, review.describe_indicator(ind))
             for k, ind in enumerate(parsed.get("goals") or [])
         ],
+        "goal_rows": indicator_rows(edits.goal_forms, parsed.get("goals") or []),
         "actions": actions,
         "warnings": warnings,
+        "warning_groups": review.warning_groups(warnings, source_text),
         "warning_codes": codes,
+        "is_partial": review.is_partial(parsed),
+        "task_count": sum(1 for _ in review.iter_tasks(parsed)),
         "unknown_agencies": sorted(n for n, info in matching.items() if info["status"] == "unknown"),
         "alias_agencies": sorted(
             (n, info["agency"].name) for n, info in matching.items() if info["status"] == "alias"
         ),
-        "source_text": importing.source_text_of(plan_import),
-        "diff": importing.plan_diff(plan_import.replaces, parsed)
+        "source_text": source_text,
+        "diff": review.plan_diff(plan_import.replaces, parsed)
         if plan_import.replaces and is_open and parsed
         else None,
-        "errors": errors or [],
+        "errors": edits.errors() if edits.is_bound else [],
         "is_open": is_open,
         "commit_form": commit_form or CommitForm(matching=matching),
         "region_form": region_form
         or RegionForm(user=request.user, initial={"region": plan_import.region_id}),
-        "comparators": importing.COMPARATOR_SIGNS.items(),
     }
 
 
 @login_required
 def import_review(request, pk):
-    plan_import = importing.get_import_for_user(request.user, pk)
+    plan_import = get_import_for_user(request.user, pk)
     if request.method == "POST":
-        try:
-            errors = importing.plan_import_update(plan_import=plan_import, post=request.POST, by=request.user)
-        except ValidationError as exc:
-            errors = exc.messages
-        if not errors:
-            messages.success(request, _("修改已保存。"))
+        edits = ReviewEdits(plan_import.parsed, data=request.POST)
+        if edits.is_valid():
+            try:
+                import_services.plan_import_update(
+                    plan_import=plan_import, parsed=edits.edited(), by=request.user
+                )
+            except ValidationError as exc:
+                messages.error(request, "；".join(exc.messages))
+            else:
+                messages.success(request, _("修改已保存。"))
             return redirect("plans:import_review", pk=plan_import.pk)
-        # Show the office's input again with the errors rather than lose it.
-        plan_import.parsed, _ignored = importing.parsed_apply_edits(plan_import.parsed, request.POST)
-        context = _review_context(request, plan_import, errors=errors)
+        # The page comes back with what the office typed and the errors beside it.
+        context = _review_context(request, plan_import, edits=edits)
         return render(request, "plans/import_review.html", context, status=400)
     return render(request, "plans/import_review.html", _review_context(request, plan_import))
 
@@ -155,11 +204,11 @@ def import_review(request, pk):
 @login_required
 @require_POST
 def import_region(request, pk):
-    plan_import = importing.get_import_for_user(request.user, pk)
+    plan_import = get_import_for_user(request.user, pk)
     form = RegionForm(request.POST, user=request.user)
     if form.is_valid():
         try:
-            importing.plan_import_set_region(
+            import_services.plan_import_set_region(
                 plan_import=plan_import, region=form.cleaned_data["region"], by=request.user
             )
         except ValidationError as exc:
@@ -172,12 +221,12 @@ def import_region(request, pk):
 @login_required
 @require_POST
 def import_commit(request, pk):
-    plan_import = importing.get_import_for_user(request.user, pk)
-    matching = importing.agency_matching(plan_import.parsed or {}, plan_import.region)
+    plan_import = get_import_for_user(request.user, pk)
+    matching = review.agency_matching(plan_import.parsed or {}, plan_import.region)
     form = CommitForm(request.POST, matching=matching)
     if form.is_valid():
         try:
-            plan = importing.plan_import_commit(
+            plan = import_services.plan_import_commit(
                 plan_import=plan_import, by=request.user, aliases=form.aliases()
             )
         except ValidationError as exc:
@@ -193,9 +242,9 @@ def import_commit(request, pk):
 @login_required
 @require_POST
 def import_discard(request, pk):
-    plan_import = importing.get_import_for_user(request.user, pk)
+    plan_import = get_import_for_user(request.user, pk)
     try:
-        importing.plan_import_discard(plan_import=plan_import, by=request.user)
+        import_services.plan_import_discard(plan_import=plan_import, by=request.user)
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     return redirect("plans:import_list")

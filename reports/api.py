@@ -1,6 +1,6 @@
 from rest_framework import serializers, viewsets
 
-from agencies.access import Viewer
+from carbonplan.access import Viewer
 
 from .models import Bulletin
 

@@ -44,12 +44,13 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
     tasks = {
         t.pk: t
         for t in Task.objects.filter(action__plan=plan)
+        .active()
         .select_related("action")
         .order_by("action__seq", "seq")
     }
     leads = defaultdict(list)
     for task_id, name in (
-        TaskAssignment.objects.filter(task__action__plan=plan, role="lead")
+        TaskAssignment.objects.filter(task__action__plan=plan, role=TaskAssignment.Role.LEAD)
         .order_by("task_id", "seq", "id")
         .values_list("task_id", "agency__name")
     ):

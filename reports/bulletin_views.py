@@ -13,18 +13,18 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from agencies.access import Viewer
-from carbonplan.downloads import DOCX_MIME, PDF_MIME, XLSX_MIME, Export, file_response
-from tasks.models import ReportingPeriod
-from tasks.periods import choose_period
-
-from .access import (
+from carbonplan.access import (
+    Viewer,
     get_bulletin_for_user,
     get_office_plan,
     get_supervised_plan,
     office_plans,
     supervised_plans,
 )
+from carbonplan.downloads import DOCX_MIME, PDF_MIME, XLSX_MIME, Export, file_response
+from tasks.models import ReportingPeriod
+from tasks.periods import choose_period
+
 from .bulletin import download_name
 from .exporters import MissingXlsx
 from .lights import rule_for_plan

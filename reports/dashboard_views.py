@@ -10,12 +10,11 @@ from django.utils.translation import gettext as _
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from agencies.access import Viewer
+from carbonplan.access import Viewer, get_region_for_user, get_supervised_plan
 from carbonplan.downloads import file_response
 from tasks.periods import choose_period, choose_plan_period
 
 from . import dashboards
-from .access import get_region_for_user, get_supervised_plan
 from .briefing import BriefingExporter
 from .dashboards import Filters
 from .exporters import dashboard_xlsx

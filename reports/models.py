@@ -1,4 +1,8 @@
+import operator
+from functools import reduce
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -46,7 +50,7 @@ class Bulletin(models.Model):
     class Meta:
         verbose_name = _("督查通报")
         verbose_name_plural = _("督查通报")
-        ordering = ["plan", "period", "-version"]
+        ordering = ["plan_id", "period_id", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "period", "version"], name="bulletin_unique_version"),
             models.UniqueConstraint(
@@ -65,16 +69,40 @@ class Bulletin(models.Model):
         return self.issue_no is not None
 
 
+class RollupScope(models.TextChoices):
+    TASK = "task", _("任务")
+    ACTION = "action", _("重点行动")
+    PLAN = "plan", _("方案")
+    AGENCY = "agency", _("单位")
+    REGION = "region", _("地区")
+
+
+# The keys each scope's row is about; every other key of the row stays empty.
+ROLLUP_KEYS = ("plan", "period", "action", "task", "agency", "region")
+ROLLUP_SCOPE_KEYS = {
+    RollupScope.PLAN: {"plan", "period"},
+    RollupScope.ACTION: {"plan", "period", "action"},
+    RollupScope.TASK: {"plan", "period", "task"},
+    RollupScope.AGENCY: {"plan", "period", "agency"},
+    RollupScope.REGION: {"region"},
+}
+
+
+def rollup_subject_q() -> Q:
+    return reduce(
+        operator.or_,
+        (
+            Q(scope=scope, **{f"{key}__isnull": key not in keys for key in ROLLUP_KEYS})
+            for scope, keys in ROLLUP_SCOPE_KEYS.items()
+        ),
+    )
+
+
 class Rollup(models.Model):
     """Stored progress figures of one task, action, plan, agency or region in a quarter,
     so dashboards read a row instead of aggregating thousands of reports."""
 
-    class Scope(models.TextChoices):
-        TASK = "task", _("任务")
-        ACTION = "action", _("重点行动")
-        PLAN = "plan", _("方案")
-        AGENCY = "agency", _("单位")
-        REGION = "region", _("地区")
+    Scope = RollupScope
 
     scope = models.CharField(_("范围"), max_length=8, choices=Scope.choices)
     period_label = models.CharField(_("季度"), max_length=8)
@@ -140,9 +168,10 @@ class Rollup(models.Model):
                 nulls_distinct=False,
             ),
             models.CheckConstraint(
-                condition=Q(scope__in=["task", "action", "plan", "agency", "region"]),
+                condition=Q(scope__in=RollupScope.values),
                 name="rollup_scope_valid",
             ),
+            models.CheckConstraint(condition=rollup_subject_q(), name="rollup_subject_matches_scope"),
         ]
         indexes = [
             models.Index(fields=["plan", "period", "scope"]),
@@ -151,6 +180,20 @@ class Rollup(models.Model):
 
     def __str__(self):
         return f"{self.get_scope_display()} {self.period_label}"
+
+    def clean(self):
+        keys = ROLLUP_SCOPE_KEYS.get(self.scope)
+        if keys is None:
+            return  # the scope field reports an unknown scope itself
+        if any((getattr(self, f"{key}_id") is not None) != (key in keys) for key in ROLLUP_KEYS):
+            labels = {**{scope.value: scope.label for scope in RollupScope}, "period": _("季度")}
+            raise ValidationError(
+                _("%(scope)s汇总应指定且只指定：%(keys)s。")
+                % {
+                    "scope": self.get_scope_display(),
+                    "keys": "、".join(str(labels[key]) for key in ROLLUP_KEYS if key in keys),
+                }
+            )
 
     @property
     def on_time_rate(self):
@@ -188,8 +231,6 @@ class WarningRule(models.Model):
         return f"{self.plan} 预警规则"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         if (
             self.yellow_behind_pct is not None
             and self.red_behind_pct is not None
@@ -237,14 +278,17 @@ class TaskLight(models.Model):
         return reason_texts(self.reason_codes)
 
 
+class ReminderStage(models.TextChoices):
+    REMIND = "remind", _("提醒")
+    URGE = "urge", _("催办")
+    ESCALATE = "escalate", _("通报")
+
+
 class ReminderLog(models.Model):
     """What reminder went out for which quarter, agency and stage, to whom: the unique
     constraint is what keeps a reminder from being sent twice."""
 
-    class Stage(models.TextChoices):
-        REMIND = "remind", _("提醒")
-        URGE = "urge", _("催办")
-        ESCALATE = "escalate", _("通报")
+    Stage = ReminderStage
 
     period = models.ForeignKey(
         "tasks.ReportingPeriod",
@@ -283,9 +327,7 @@ class ReminderLog(models.Model):
                 condition=Q(agency__isnull=True),
                 name="reminder_once_per_office_stage",
             ),
-            models.CheckConstraint(
-                condition=Q(stage__in=["remind", "urge", "escalate"]), name="reminder_stage_valid"
-            ),
+            models.CheckConstraint(condition=Q(stage__in=ReminderStage.values), name="reminder_stage_valid"),
         ]
 
     def __str__(self):

@@ -76,7 +76,7 @@ def missing_rows(*, plan, period) -> list[dict]:
         reminded[agency_id].append(ReminderLog.Stage(stage).label)
     rows = []
     for a in (
-        TaskAssignment.objects.filter(task__action__plan=plan)
+        TaskAssignment.objects.filter(task__action__plan=plan, task__archived_at__isnull=True)
         .select_related("task", "task__action", "agency")
         .order_by("agency__name", "task__action__seq", "task__seq", "role")
     ):
@@ -100,10 +100,7 @@ def missing_rows(*, plan, period) -> list[dict]:
 
 
 def _office_users(plan):
-    chain, region = [], plan.region
-    while region is not None:
-        chain.append(region.pk)
-        region = region.parent
+    chain = plan.region.ancestor_ids()
     return [
         role.user
         for role in Role.objects.filter(Q(plan=plan) | Q(region_id__in=chain), kind=Role.Kind.OFFICE)

@@ -32,7 +32,8 @@ from django.utils import timezone
 from agencies.models import Agency
 from indicators import trajectory
 from indicators.assessment import IndicatorAssessment, assess_plan
-from plans.models import Action, Plan, Region
+from plans.models import Plan, Region
+from plans.selectors import breakdown_actions
 from tasks.models import ProgressReport, Task, TaskAssignment
 from tasks.periods import reopened_until
 
@@ -97,9 +98,9 @@ class _Acc:
 def plan_leads(plan) -> dict:
     """{task id: {lead agency ids}} of the plan's tasks: one query."""
     leads_by_task = defaultdict(set)
-    for task_id, agency_id in TaskAssignment.objects.filter(task__action__plan=plan, role="lead").values_list(
-        "task_id", "agency_id"
-    ):
+    for task_id, agency_id in TaskAssignment.objects.filter(
+        task__action__plan=plan, task__archived_at__isnull=True, role="lead"
+    ).values_list("task_id", "agency_id"):
         leads_by_task[task_id].add(agency_id)
     return leads_by_task
 
@@ -117,17 +118,17 @@ def compute_plan_period(*, plan, period, today: dt.date | None = None):
     """(rollup field dicts, task lights) for the plan and quarter, without writing."""
     today = today or timezone.localdate()
     rule = rule_for_plan(plan.pk)
-    tasks = list(Task.objects.filter(action__plan=plan).values("id", "action_id", "title", "deadline"))
-    action_ids = list(Action.objects.filter(plan=plan).values_list("id", flat=True))
+    tasks = list(Task.objects.of_plan(plan).active().values("id", "action_id", "title", "deadline"))
+    action_ids = list(breakdown_actions(plan).values_list("id", flat=True))
     assignments = defaultdict(list)
     leads_by_task = defaultdict(set)
     for row in (
-        TaskAssignment.objects.filter(task__action__plan=plan)
+        TaskAssignment.objects.filter(task__action__plan=plan, task__archived_at__isnull=True)
         .order_by("task_id", "role", "seq", "id")
         .values_list("task_id", "agency_id", "agency__name", "role")
     ):
         assignments[row[0]].append(row[1:])
-        if row[3] == "lead":
+        if row[3] == TaskAssignment.Role.LEAD:
             leads_by_task[row[0]].add(row[1])
     reports = defaultdict(dict)
     for row in ProgressReport.objects.filter(period=period, task__action__plan=plan).values(
@@ -175,12 +176,12 @@ def compute_plan_period(*, plan, period, today: dt.date | None = None):
                 own.counts["returns"] += report["return_count"]
                 if report["state"] != "draft":
                     own.counts["late" if report["is_late"] else "on_time"] += 1
-                    if role == "lead":
+                    if role == TaskAssignment.Role.LEAD:
                         own.add_percent(report["percent"])
                         if lead_status is None and report["status"]:
                             lead_status = report["status"]
             acc.merge(own)
-            if role == "lead":
+            if role == TaskAssignment.Role.LEAD:
                 lead_agencies.append(agency_id)
             agency_accs[agency_id].merge(own)
         if lead_status:

@@ -24,6 +24,7 @@ class TaskAdmin(admin.ModelAdmin):
     list_filter = ["action__plan", "lead_inferred"]
     search_fields = ["title", "source_text"]
     list_select_related = ["action", "action__plan"]
+    ordering = ["action__plan_id", "action__seq", "seq"]
     inlines = [AssignmentInline]
 
 

@@ -6,7 +6,7 @@ from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from agencies.access import Viewer, get_report_for_user
+from carbonplan.access import Viewer, get_report_for_user, visible_reports, visible_tasks
 from carbonplan.api_errors import refuses_fields
 from carbonplan.api_fields import IdFilter
 
@@ -67,7 +67,8 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return (
-            Task.objects.visible_to(self.request.user)
+            visible_tasks(self.request.user)
+            .active()
             .with_assignments()
             .order_by("action__plan", "action__seq", "seq")
         )
@@ -195,7 +196,7 @@ class ProgressReportViewSet(
     filterset_class = ProgressReportFilter
 
     def get_queryset(self):
-        return ProgressReport.objects.visible_to(self.request.user).select_related("period").order_by("-id")
+        return visible_reports(self.request.user).select_related("period").order_by("-id")
 
     def _report(self, *, write=False, review=False):
         return get_report_for_user(self.request.user, self.kwargs["pk"], write=write, review=review)
@@ -206,7 +207,7 @@ class ProgressReportViewSet(
             raise exceptions.PermissionDenied(_("只有单位填报人可以创建填报。"))
         task = serializer.validated_data["task"]
         period = serializer.validated_data["period"]
-        if not Task.objects.visible_to(self.request.user).filter(pk=task.pk).exists():
+        if not visible_tasks(self.request.user).active().filter(pk=task.pk).exists():
             raise serializers.ValidationError({"task": _("任务不存在。")})
         assignment = (
             TaskAssignment.objects.filter(task=task, agency_id__in=viewer.agency_ids)

@@ -10,16 +10,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 class TaskQuerySet(models.QuerySet):
+    def active(self):
+        """Tasks the plan still has: lists, dashboards, rollups and reporting use these."""
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self):
+        """Tasks a revised plan no longer has, kept with their history."""
+        return self.filter(archived_at__isnull=False)
+
     def of_plan(self, plan):
         return self.filter(action__plan=plan)
-
-    def for_agency(self, agency):
-        return self.filter(assignments__agency=agency).distinct()
-
-    def visible_to(self, user):
-        from agencies.access import Viewer
-
-        return Viewer.of(user).filter_tasks(self)
 
     def with_assignments(self):
         return self.select_related("action", "action__plan").prefetch_related(
@@ -47,13 +47,17 @@ class Task(models.Model):
     duplicate_of = models.ForeignKey(
         "self", verbose_name=_("重复章节"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("归档人"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
 
     objects = TaskQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("任务")
         verbose_name_plural = _("任务")
-        ordering = ["action__plan", "action__seq", "seq"]
         constraints = [models.UniqueConstraint(fields=["action", "seq"], name="task_unique_seq_in_action")]
 
     def __str__(self):
@@ -65,12 +69,15 @@ class Task(models.Model):
         return f"{self.action.seq}.{self.seq}"
 
 
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", _("牵头")
+    SUPPORT = "support", _("配合")
+
+
 class TaskAssignment(models.Model):
     """牵头单位 / 配合单位 of a task."""
 
-    class Role(models.TextChoices):
-        LEAD = "lead", _("牵头")
-        SUPPORT = "support", _("配合")
+    Role = AssignmentRole
 
     task = models.ForeignKey(
         Task, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="assignments"
@@ -85,22 +92,18 @@ class TaskAssignment(models.Model):
     class Meta:
         verbose_name = _("任务分工")
         verbose_name_plural = _("任务分工")
-        ordering = ["task", "role", "seq"]
+        ordering = ["task_id", "role", "seq"]
         constraints = [
-            models.UniqueConstraint(fields=["task", "agency"], name="assignment_unique_agency_per_task"),
-            models.CheckConstraint(condition=Q(role__in=["lead", "support"]), name="assignment_role_valid"),
+            models.UniqueConstraint(
+                fields=["task", "agency"],
+                name="assignment_unique_agency_per_task",
+                violation_error_message=_("该单位已分配到此任务。"),
+            ),
+            models.CheckConstraint(condition=Q(role__in=AssignmentRole.values), name="assignment_role_valid"),
         ]
 
     def __str__(self):
         return f"{self.task} · {self.agency} · {self.get_role_display()}"
-
-    def validate_constraints(self, exclude=None):
-        try:
-            super().validate_constraints(exclude=exclude)
-        except ValidationError as exc:
-            if "__all__" in exc.message_dict:
-                raise ValidationError(_("该单位已分配到此任务。")) from exc
-            raise
 
 
 def quarter_display(year: int, quarter: int) -> str:
@@ -115,9 +118,6 @@ def quarter_display(year: int, quarter: int) -> str:
 class ReportingPeriodQuerySet(models.QuerySet):
     def of_plan(self, plan):
         return self.filter(plan=plan)
-
-    def open_on(self, day):
-        return self.filter(opens_on__lte=day, is_closed=False)
 
 
 class ReportingPeriod(models.Model):
@@ -140,7 +140,7 @@ class ReportingPeriod(models.Model):
     class Meta:
         verbose_name = _("填报季度")
         verbose_name_plural = _("填报季度")
-        ordering = ["plan", "year", "quarter"]
+        ordering = ["plan_id", "year", "quarter"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "label"], name="period_unique_label_in_plan"),
             models.UniqueConstraint(fields=["plan", "year", "quarter"], name="period_unique_quarter_in_plan"),
@@ -206,38 +206,32 @@ class PeriodReopening(models.Model):
 
 
 class ProgressReportQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from agencies.access import Viewer
-
-        return Viewer.of(user).filter_reports(self)
-
-    def for_agency(self, agency):
-        return self.filter(agency=agency)
-
     def of_plan(self, plan):
         return self.filter(task__action__plan=plan)
 
     def in_period(self, period):
         return self.filter(period=period)
 
-    def with_related(self):
-        return self.select_related("task", "task__action", "agency", "period")
+
+class ReportState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交")
+    RETURNED = "returned", _("被退回")
+    APPROVED = "approved", _("已通过")
+
+
+class ReportStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("未启动")
+    IN_PROGRESS = "in_progress", _("推进中")
+    DONE = "done", _("已完成")
+    LAGGING = "lagging", _("滞后")
 
 
 class ProgressReport(models.Model):
     """进展填报: one agency's progress on one task in one quarter."""
 
-    class State(models.TextChoices):
-        DRAFT = "draft", _("草稿")
-        SUBMITTED = "submitted", _("已提交")
-        RETURNED = "returned", _("被退回")
-        APPROVED = "approved", _("已通过")
-
-    class Status(models.TextChoices):
-        NOT_STARTED = "not_started", _("未启动")
-        IN_PROGRESS = "in_progress", _("推进中")
-        DONE = "done", _("已完成")
-        LAGGING = "lagging", _("滞后")
+    State = ReportState
+    Status = ReportStatus
 
     task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="reports")
     agency = models.ForeignKey(
@@ -287,21 +281,23 @@ class ProgressReport(models.Model):
     class Meta:
         verbose_name = _("进展填报")
         verbose_name_plural = _("进展填报")
-        ordering = ["period", "task", "agency"]
+        ordering = ["period_id", "task_id", "agency_id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["task", "agency", "period"], name="report_unique_task_agency_period"
+                fields=["task", "agency", "period"],
+                name="report_unique_task_agency_period",
+                violation_error_message=_("该单位本季度已有此任务的填报，请在原填报上修改。"),
             ),
             models.CheckConstraint(
                 condition=Q(percent__isnull=True) | Q(percent__gte=0, percent__lte=100),
                 name="report_percent_0_100",
             ),
             models.CheckConstraint(
-                condition=Q(state__in=["draft", "submitted", "returned", "approved"]),
+                condition=Q(state__in=ReportState.values),
                 name="report_state_valid",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["", "not_started", "in_progress", "done", "lagging"]),
+                condition=Q(status__in=["", *ReportStatus.values]),
                 name="report_status_valid",
             ),
         ]
@@ -309,14 +305,6 @@ class ProgressReport(models.Model):
 
     def __str__(self):
         return f"{self.period} · {self.task} · {self.agency}"
-
-    def validate_constraints(self, exclude=None):
-        try:
-            super().validate_constraints(exclude=exclude)
-        except ValidationError as exc:
-            if "__all__" in exc.message_dict:
-                raise ValidationError(_("该单位本季度已有此任务的填报，请在原填报上修改。")) from exc
-            raise
 
 
 class ProgressReportVersion(models.Model):
@@ -342,7 +330,7 @@ class ProgressReportVersion(models.Model):
     class Meta:
         verbose_name = _("填报历史")
         verbose_name_plural = _("填报历史")
-        ordering = ["report", "number"]
+        ordering = ["report_id", "number"]
         constraints = [models.UniqueConstraint(fields=["report", "number"], name="report_version_unique")]
 
     def __str__(self):
@@ -372,7 +360,7 @@ class Evidence(models.Model):
     class Meta:
         verbose_name = _("佐证材料")
         verbose_name_plural = _("佐证材料")
-        ordering = ["report", "uploaded_at"]
+        ordering = ["report_id", "uploaded_at"]
 
     def __str__(self):
         return self.original_name

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q
 
-from agencies.access import Viewer
 from indicators.models import Indicator, IndicatorValue
 
 from .models import Evidence, ProgressReport, ReportingPeriod, Task, TaskAssignment
@@ -43,7 +42,9 @@ def agency_periods(agency_ids):
 def agency_task_assignments(agency_ids, periods):
     plan_ids = [p.plan_id for p in periods]
     return (
-        TaskAssignment.objects.filter(agency_id__in=agency_ids, task__action__plan_id__in=plan_ids)
+        TaskAssignment.objects.filter(
+            agency_id__in=agency_ids, task__action__plan_id__in=plan_ids, task__archived_at__isnull=True
+        )
         .select_related("task", "task__action", "task__action__plan", "agency")
         .order_by("task__action__plan_id", "task__action__seq", "task__seq", "agency_id")
     )
@@ -135,16 +136,11 @@ def review_counts(plan, period) -> dict:
             total=Count("pk"),
         )
     )
-    assignments = TaskAssignment.objects.filter(task__action__plan=plan).count()
+    assignments = TaskAssignment.objects.filter(
+        task__action__plan=plan, task__archived_at__isnull=True
+    ).count()
     counts["missing"] = max(assignments - counts["total"], 0)
     return counts
-
-
-def supervised_plans(user):
-    from plans.models import Plan
-
-    viewer = Viewer.of(user)
-    return Plan.objects.visible_to(user).filter(viewer.supervised_plans_q() if not viewer.is_admin else Q())
 
 
 def task_with_plan(pk):

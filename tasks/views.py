@@ -12,13 +12,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agencies.access import Viewer, get_plan_for_user, get_report_for_user
 from agencies.models import Agency, Notification
+from carbonplan.access import (
+    Viewer,
+    get_plan_for_user,
+    get_report_for_user,
+    supervised_plans,
+    visible_plans,
+    visible_tasks,
+)
 from carbonplan.downloads import Export, file_response
 
 from . import selectors
 from .forms import ApproveForm, PeriodDatesForm, ReopenForm, ReportForm, ReturnForm, UploadForm
-from .models import Evidence, ProgressReport, ReportingPeriod, Task, TaskAssignment
+from .models import Evidence, ProgressReport, ReportingPeriod, TaskAssignment
 from .periods import choose_period, latest_open
 from .services import (
     ReportConflict,
@@ -50,7 +57,7 @@ def _task_and_agency_for_writer(user, task_id, period_id):
     403 for those who may read the task but do not carry it."""
     viewer = Viewer.of(user)
     task = get_object_or_404(
-        Task.objects.visible_to(user).select_related("action", "action__plan"), pk=task_id
+        visible_tasks(user).active().select_related("action", "action__plan"), pk=task_id
     )
     period = get_object_or_404(
         ReportingPeriod.objects.select_related("plan"), pk=period_id, plan_id=task.action.plan_id
@@ -85,9 +92,7 @@ def _agency_period(user, period_id):
 
 
 def get_plan_queryset(user):
-    from plans.models import Plan
-
-    return Plan.objects.visible_to(user)
+    return visible_plans(user)
 
 
 def _errors_of(exc: ValidationError) -> list[str]:
@@ -377,7 +382,7 @@ def report_detail(request, pk):
     report = get_report_for_user(request.user, pk)
     viewer = Viewer.of(request.user)
     reported, missing = [], []
-    is_lead = TaskAssignment.objects.filter(task=report.task, agency=report.agency, role="lead").exists()
+    is_lead = report.task.assignments.filter(agency=report.agency, role=TaskAssignment.Role.LEAD).exists()
     if is_lead:
         reported, missing = selectors.supporter_reports(report.task, report.period)
     return render(
@@ -454,9 +459,7 @@ def report_return_view(request, pk):
 @login_required
 def review(request):
     viewer = Viewer.of(request.user)
-    plans = list(
-        selectors.supervised_plans(request.user).select_related("region").order_by("region__name", "title")
-    )
+    plans = list(supervised_plans(request.user).select_related("region").order_by("region__name", "title"))
     if request.GET.get("plan"):
         try:
             plan = get_plan_for_user(request.user, int(request.GET["plan"]))

@@ -52,7 +52,9 @@ TEXT_COLUMNS = {"progress_text": 9, "problems": 10, "next_steps": 11}
 
 def _assignments(agency, period):
     return list(
-        TaskAssignment.objects.filter(agency=agency, task__action__plan_id=period.plan_id)
+        TaskAssignment.objects.filter(
+            agency=agency, task__action__plan_id=period.plan_id, task__archived_at__isnull=True
+        )
         .select_related("task", "task__action")
         .order_by("task__action__seq", "task__seq")
     )

@@ -7,18 +7,42 @@ import re
 from .labels import LABEL
 from .textmap import Text, rewrite
 
+_FIELDS = r"TOC|PAGEREF|HYPERLINK|REF|NOTEREF|SEQ|PAGE|NUMPAGES|SECTIONPAGES|INCLUDEPICTURE|EMBED|FORMTEXT|XE|TC|STYLEREF|FILENAME|DATE|TIME|MERGEFIELD|SET|IF|QUOTE|SYMBOL|EQ"
+_FIELD_BRACED = rf"\{{\s*(?:{_FIELDS})\b[^{{}}\n]{{0,200}}\}}"
+_FIELD_BARE = (
+    r"\b(?:PAGEREF|HYPERLINK|NOTEREF|INCLUDEPICTURE|STYLEREF)\s+(?:\\[a-z]\s+)?\"?[^\s\"]{1,200}\"?"
+    r"(?:\s*\\[a-z*](?:\s*MERGEFORMAT)?)*|\\\*\s*MERGEFORMAT"
+)
+
+# A contents line with a tab before its page number: a numbered heading and a number.
+_TOC_TAB = (
+    r"(?m)^[ \t]*(?:第[^\n\t]{1,6}[章节篇]|[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）]"
+    r"|\d{1,2}[.．、])[^\t\n]{1,60}\t[ \t]*\d{1,4}[ \t]*$"
+)
+
 # Each rule: (pattern, replacement) or (pattern, group to keep). Order matters: links
 # before bare brackets, entities before tags.
 _DELETE = ""
 _RULES: list[tuple[re.Pattern, str | int]] = [
-    (re.compile(r"\r\n?"), "\n"),
-    # Zero-width characters and BOMs pasted from web pages.
-    (re.compile("[\u200b\u200c\u200d\u2060\ufeff]"), _DELETE),
+    (re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c]"), "\n"),
+    # Zero-width characters, soft hyphens, direction marks and BOMs pasted from web pages.
+    (re.compile("[\u200b\u200c\u200d\u200e\u200f\u2060\u00ad\ufeff]"), _DELETE),
     # Markdown images and links: keep a link's text, drop its address.
     (re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)"), _DELETE),
     (re.compile(r"\[([^\]\n]*)\]\((?:https?:|#|/|\.)[^)\n]*\)"), 1),
-    # Pandoc/Word bookmark anchors: []{#_Toc123 .anchor}, {#id}, {.underline}.
+    # Pandoc/Word bookmark anchors: []{#_Toc123 .anchor}, {#id}, {.underline}; the
+    # "[bookmark: _Toc141604333]" markers of other converters.
     (re.compile(r"\[\]\{[^}\n]*\}|\{[#.][^}\n]*\}"), _DELETE),
+    (re.compile(r"(?i)\[\s*(?:bookmark|anchor|书签)\s*[:：][^\]\n]*\]"), _DELETE),
+    # Word field codes, braced or bare: { TOC \o "1-3" }, PAGEREF _Toc12 \h, HYPERLINK \l "_Toc1".
+    (re.compile(_FIELD_BRACED), _DELETE),
+    (re.compile(_FIELD_BARE), _DELETE),
+    # Image placeholders: [image: media/image1.png], [图片], [img].
+    (re.compile(r"(?i)\[\s*(?:image|img|picture|figure|图片|图像|插图)(?:\s*[:：][^\]\n]*)?\s*\]"), _DELETE),
+    # Footnote markers after a word: 落实[1]，  完成^2^  推进①。 (not an item number
+    # at the start of a line or after punctuation).
+    (re.compile(r"(?<=[\u4e00-\u9fff”）)》A-Za-z])(?:\[\d{1,2}\]|\^\d{1,2}\^|［\d{1,2}］)"), _DELETE),
+    (re.compile(r"(?<=[\u4e00-\u9fff”）)》])[①-⑩](?=[，。、；：,.;:！？!?）)]|[ \t]*$)", re.M), _DELETE),
     (re.compile(r"(?<![A-Za-z0-9])_(?:Toc|Hlk|GoBack|Ref)\d*"), _DELETE),
     # A saved web page: scripts and styles go; block ends become line breaks.
     (re.compile(r"(?is)<(script|style)\b.*?</\1\s*>"), _DELETE),
@@ -35,6 +59,10 @@ _RULES: list[tuple[re.Pattern, str | int]] = [
     (re.compile(r"[_^]\{([^{}\n]{1,12})\}"), 1),
     # Markdown escapes: 1\. -> 1.
     (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])"), 1),
+    # Markdown emphasis with one star or underscore: *重点* -> 重点 (bold ** is kept
+    # for heading detection below).
+    (re.compile(r"(?<![*\w])\*(?![*\s])([^*\n]{1,80}?)(?<![*\s])\*(?![*\w])"), 1),
+    (re.compile(r"(?<![_\w])_(?![_\s])([^_\n]{1,80}?)(?<![_\s])_(?![_\w])"), 1),
     # Page furniture: "- 3 -", "— 12 —", "第 3 页 共 10 页", a bare page number.
     (re.compile(r"(?m)^[ \t]*[-—–]{1,2}[ \t]*\d{1,4}[ \t]*[-—–]{1,2}[ \t]*$"), _DELETE),
     (
@@ -45,8 +73,10 @@ _RULES: list[tuple[re.Pattern, str | int]] = [
     # Heading hashes, block quotes and bullets at the start of a line.
     (re.compile(r"(?m)^[ \t]*(?:#{1,6}|>)[ \t]*"), _DELETE),
     (re.compile(r"(?m)^[ \t]*[•·●▪◆◇■□○※\-*+][ \t]+"), _DELETE),
-    # Table-of-contents lines: title, leader dots, page number.
-    (re.compile(r"(?m)^[^\n]{1,80}?(?:\.{4,}|…{2,}|·{4,})[ \t]*\d{1,4}[ \t]*$"), _DELETE),
+    # Table-of-contents lines: title, leader dots (or a tab), page number; the 目录 line.
+    (re.compile(r"(?m)^[^\n]{1,80}?(?:\.{4,}|…{2,}|·{4,}|-{4,}|_{4,})[ \t]*\d{1,4}[ \t]*$"), _DELETE),
+    (re.compile(_TOC_TAB), _DELETE),
+    (re.compile(r"(?m)^[ \t]*目[ \t]*录[ \t]*$"), _DELETE),
     # Markdown table rules and empty cells left by a web page's layout.
     (re.compile(r"(?m)^[ \t|:\-]*\|[ \t|:\-]*$"), _DELETE),
 ]
@@ -69,8 +99,23 @@ def _join_cells(text: Text) -> Text:
     if not pieces:
         return text
     pieces.append(text[last:])
-    out = Text("".join(p.s for p in pieces), "".join(p.d for p in pieces), [i for p in pieces for i in p.pos])
-    return rewrite(out, _BETWEEN_CELLS, "")
+    return rewrite(Text.join(pieces), _BETWEEN_CELLS, "")
+
+
+_ODD_SPACE = re.compile("(?<=[\u4e00-\u9fff])[\u00a0\u2002-\u200a\u202f]+(?=[\u4e00-\u9fff，。、；：）])")
+
+
+def _drop_odd_spaces(text: Text) -> Text:
+    """A no-break or thin space between Chinese characters is converter debris (a plain
+    space there may separate two agency names, and stays)."""
+    pieces, last = [], 0
+    for m in _ODD_SPACE.finditer(text.d):
+        pieces.append(text[last : m.start()])
+        last = m.end()
+    if not pieces:
+        return text
+    pieces.append(text[last:])
+    return Text.join(pieces)
 
 
 def clean_document(raw: str) -> tuple[Text, set[int]]:
@@ -78,6 +123,7 @@ def clean_document(raw: str) -> tuple[Text, set[int]]:
     text = Text.from_source(raw)
     if re.search(r"(?i)<t[dh][\s>]", raw):
         text = _join_cells(text)
+    text = _drop_odd_spaces(text)
     for pattern, action in _RULES:
         if isinstance(action, int):
             text = rewrite(text, pattern, keep=action)

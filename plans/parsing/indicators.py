@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from .labels import cn_to_int
 from .textmap import Text
 
 MASK = "\x1f"  # stands in for text that must not yield indicators (agency clauses, 《》)
@@ -33,9 +34,17 @@ MONEY_UNITS = ["亿元", "万元"]
 _DISTANCE = {"公里", "千米", "米"}
 
 _NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
+# A number written in Chinese: 两座, 三个, 十万千瓦, 一百五十个. A lone 一 (一批, 一个,
+# 一家) is an article far more often than a target, and is left out.
+_CN_NUMBER = (
+    r"(?:[两二三四五六七八九十][零〇一二两三四五六七八九十百千]*|一[零〇一二两三四五六七八九十百千]+)"
+)
+# A whole Chinese number, not the tail of one or an ordinal (第三, 初二).
+_CN_AFTER = r"(?<![零〇一二两三四五六七八九十百千万亿第初周])"
 _BASES = "|".join(re.escape(u) for u in sorted(COUNT_UNITS + MEASURE_UNITS, key=len, reverse=True))
 _MATCH = re.compile(
-    rf"(?<![A-Za-z0-9_.\-+/{{}}])(?P<n1>{_NUMBER})(?:\s*(?:-|—|–|~|至|到)\s*(?P<n2>{_NUMBER}))?"
+    rf"(?<![A-Za-z0-9_.\-+/{{}}])(?P<n1>{_NUMBER}|{_CN_AFTER}{_CN_NUMBER})"
+    rf"(?:\s*(?:-|—|–|~|至|到)\s*(?P<n2>{_NUMBER}|{_CN_NUMBER}))?"
     rf"\s*(?:余|多)?\s*(?P<unit>亿元|万元|(?:万|亿)?(?:{_BASES}))(?![A-Za-z0-9])"
 )
 
@@ -125,6 +134,8 @@ _VERB_ONLY = re.compile(
 
 
 def _number(text: str) -> int | float:
+    if not text[:1].isdigit():
+        return cn_to_int(text)
     text = text.replace(",", "")
     return float(text) if "." in text else int(text)
 

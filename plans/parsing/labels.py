@@ -20,6 +20,8 @@ LABEL = re.compile(
     rf"""\s*(?:
       (?P<chapter>第\s*(?P<chapter_n>{_CN}|\d{{1,2}})\s*(?:章|篇|部分))
     | (?P<section>第\s*(?P<section_n>{_CN}|\d{{1,2}})\s*节)
+    | (?P<article>第\s*(?P<article_n>{_CN}|\d{{1,3}})\s*条[ \t:：]*)                 # 第一条
+    | (?P<shi>(?P<shi_n>{_CN})是(?=[\u4e00-\u9fff“"《(]))        # 一是……二是……
     | (?P<cn>(?P<cn_n>{_CN})\s*[、.,])                       # 一、  一.
     | (?P<cn_paren>\(\s*(?P<cn_paren_n>{_CN})\s*\)\s*[、.]?)  # （一） (一)
     | (?P<num_paren>\(\s*(?P<num_paren_n>\d{{1,2}})\s*\)\s*[、.]?)  # （1） (1)
@@ -35,6 +37,8 @@ LABEL = re.compile(
 KINDS = (
     "chapter",
     "section",
+    "article",
+    "shi",
     "cn",
     "cn_paren",
     "num_paren",
@@ -71,6 +75,9 @@ def cn_to_int(word: str) -> int:
         elif ch == "百":
             total += (current or 1) * 100
             current = 0
+        elif ch == "千":
+            total += (current or 1) * 1000
+            current = 0
     return total + current
 
 
@@ -98,4 +105,5 @@ def find_label(s: str) -> Label | None:
 def label_as_written(d: str, label: Label) -> str:
     """The label as the document writes it, without trailing 、 . ， or spaces
     (SCHEMA: "1" for "1.", "（一）" for "（一）")."""
-    return d[label.start : label.end].strip().rstrip("、.．,，").strip()
+    written = d[label.start : label.end].strip().rstrip("、.．,，:：").strip()
+    return re.sub(r"[ \t\u3000\xa0]+", "", written)  # "（ 1 ）" as "（1）"

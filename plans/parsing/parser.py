@@ -6,14 +6,15 @@ import difflib
 import os
 import re
 
-from . import agencies as ag
-from . import facts
-from . import indicators as ind
-from . import tables as tb
+import plans.parsing.agencies as ag
+import plans.parsing.facts as facts
+import plans.parsing.indicators as ind
+import plans.parsing.tables as tb
+
 from .clean import clean_document, paragraphs
 from .decode import decode_document
 from .errors import PlanParseError
-from .structure import ActionPart, Node, Outline, TaskPart, outline
+from .structure import ActionPart, Node, Outline, TaskPart, outline, split_enumerations
 from .textmap import Text
 
 _NO_TASKS = (
@@ -39,6 +40,11 @@ def parse_plan_text(text: str, source_name: str = "") -> dict:
     paras = paragraphs(cleaned)
     clauses = [ag.find_clauses(p) for p in paras]
     ol = outline(paras, bold, clauses)
+    split = split_enumerations(paras, ol)
+    if split is not None:
+        paras = split
+        clauses = [ag.find_clauses(p) for p in paras]
+        ol = outline(paras, bold, clauses)
     tables, rows = _task_tables(paras, ol, clauses)
     if not ol.actions and not tables:
         raise PlanParseError(_NO_TASKS)
@@ -165,6 +171,7 @@ class _Assembler:
 
         self._duplicates(actions)
         self._task_warnings(actions, goals)
+        self._unplaced()
         return {
             "source": self.source,
             "plan": plan,
@@ -193,6 +200,10 @@ class _Assembler:
             intro_end = part.tasks[0].first  # bold-led tasks after an introduction
         # Agencies written under the action heading stand for tasks that name none.
         intro = ag.merge([c.assignment for _, c in self._clauses_in(node.para, intro_end)])
+        if node.children and all(c.kind == "shi" for c in node.children) and not intro:
+            # "一是……；二是……。（X牵头，Y配合）": the closing clause is for every part.
+            closing = [c.assignment for _, c in self._clauses_in(node.para, node.end)]
+            intro = closing[-1] if closing else intro
         intro_projects = [self.paras[i].d for i in range(node.para, intro_end) if i in self.ol.box_paras]
         if node.children:
             standing += [(i, c.assignment.standing) for i, c in self._clauses_in(node.para, intro_end)]
@@ -257,6 +268,7 @@ class _Assembler:
                     self._warn(
                         "standing_clause",
                         f"方案写明以下任务均需{'、'.join(assignment.standing)}配合，已加入该任务及其后每项任务的配合单位。",
+                        at=self.paras[tp.first].span()[0],
                     )
                 for name in standing:
                     if name not in assignment.lead and name not in assignment.support:
@@ -328,10 +340,11 @@ class _Assembler:
                     for name in names:
                         if name not in task["lead"] and name not in task["support"]:
                             task["support"].append(name)
-        for _, names in standing:
+        for i, names in standing:
             self._warn(
                 "standing_clause",
                 f"方案写明以下任务均需{'、'.join(names)}配合，已加入该任务及其后每项任务的配合单位。",
+                at=self.paras[i].span()[0],
             )
 
     # -- facts, indicators -------------------------------------------------------------------
@@ -410,8 +423,47 @@ class _Assembler:
 
     # -- checks for the office -----------------------------------------------------------------
 
-    def _warn(self, code: str, message: str, action: int | None = None, task: int | None = None) -> None:
-        self.warnings.append({"code": code, "message": message, "action": action, "task": task})
+    def _warn(
+        self,
+        code: str,
+        message: str,
+        action: int | None = None,
+        task: int | None = None,
+        at: int | None = None,
+    ) -> None:
+        """A warning for the office: a machine-readable code, the message, the action and
+        task it is about, and the source line (1-based) and its text when it has one."""
+        line = text = None
+        if at is not None and 0 <= at <= len(self.text):
+            line = self.text.count("\n", 0, at) + 1
+            start = self.text.rfind("\n", 0, at) + 1
+            end = self.text.find("\n", at)
+            text = self.text[start : end if end >= 0 else len(self.text)].strip()[:300]
+        self.warnings.append(
+            {"code": code, "message": message, "action": action, "task": task, "line": line, "text": text}
+        )
+
+    def _unplaced(self) -> None:
+        """Paragraphs between the first action and the end of the last one that belong to
+        no action: a heading the numbering could not place, text cut off from its task."""
+        if self.tables or not self.ol.actions:
+            return
+        covered: set[int] = set()
+        for part in self.ol.actions:
+            covered.update(range(part.node.para, max(part.node.end, part.node.para + 1)))
+        first = min(part.node.para for part in self.ol.actions)
+        last = max(part.node.end for part in self.ol.actions)
+        containers = {n.para for n in self.ol.container}
+        for i in range(first, min(last, self.ol.body_end)):
+            if i in covered or i in containers:
+                continue
+            para = self.paras[i]
+            snippet = para.d.strip()[:60]
+            self._warn(
+                "unplaced_line",
+                f"这一段未能归入任何行动或任务：“{snippet}”。请在审核时把它并入相应任务，或确认可以忽略。",
+                at=para.span()[0],
+            )
 
     def _duplicates(self, actions: list[dict]) -> None:
         """A section repeated verbatim stays as written; the repeat points at the first."""
@@ -435,6 +487,7 @@ class _Assembler:
                     "内容完全相同，可能是重复的段落；已按原文保留，请核对。",
                     action["seq"],
                     task["seq"],
+                    at=task["span"][0],
                 )
 
     def _task_warnings(self, actions: list[dict], goals: list[dict]) -> None:
@@ -442,26 +495,32 @@ class _Assembler:
             for task in action["tasks"]:
                 where = f"第{action['seq']}项行动第{task['seq']}项任务“{task['title']}”"
                 here = (action["seq"], task["seq"])
+                at = task["span"][0]
                 if not task["lead"]:
-                    self._warn("no_agency", f"{where}未找到责任单位，请补充牵头单位。", *here)
+                    self._warn("no_agency", f"{where}未找到责任单位，请补充牵头单位。", *here, at=at)
                 elif task["lead_inferred"]:
                     lead = task["lead"][0]
                     self._warn(
                         "lead_inferred",
                         f"{where}未写明牵头单位，已将首个单位“{lead}”视为牵头单位，请核对。",
                         *here,
+                        at=at,
                     )
                 for item in task["indicators"]:
                     if item["review"]:
                         reason = _review_reason(item)
                         self._warn(
-                            "indicator_review", f"{where}的指标“{item['text']}”{reason}，请人工核对。", *here
+                            "indicator_review",
+                            f"{where}的指标“{item['text']}”{reason}，请人工核对。",
+                            *here,
+                            at=item["span"][0],
                         )
         for item in goals:
             if item["review"]:
                 self._warn(
                     "indicator_review",
                     f"主要目标中的指标“{item['text']}”{_review_reason(item)}，请人工核对。",
+                    at=item["span"][0],
                 )
 
 

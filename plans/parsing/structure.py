@@ -277,6 +277,9 @@ def outline(paras: list[Text], bold: set[int], clauses: list[list[Clause]] | Non
         if node.label is not None:
             para = paras[node.para]
             node.title = heading_title(para, node.label, bold, clauses[node.para])
+            if node.kind == "shi":
+                # "一是加强宣传教育，组织……；": the task is named by its first phrase.
+                node.title = re.split(r"[,，;；]", node.title)[0]
     containers, action_nodes = _pick_actions(root)
 
     actions = []
@@ -304,3 +307,43 @@ def node_is_under(node: Node, ancestor: Node) -> bool:
             return True
         node = node.parent
     return False
+
+
+# "一是……；二是……" inside a paragraph: the enumeration words at a sentence start.
+_SHI = re.compile(
+    r"(?:(?<=^)|(?<=[。；;！!？?：:]))\s*(?P<n>[一二三四五六七八九十]{1,2})是(?=[\u4e00-\u9fff“\"《(])"
+)
+
+
+def split_enumerations(paras: list[Text], ol: Outline) -> list[Text] | None:
+    """An action written as paragraphs that enumerate its tasks "一是……二是……": each
+    enumerated part becomes a paragraph of its own, so that it is read as a task
+    (label "一是"). Parts of numbered tasks stay inside their task. None when no action
+    is written this way."""
+    from .labels import cn_to_int
+
+    cuts: dict[int, list[int]] = {}
+    for part in ol.actions:
+        node = part.node
+        if node.children or len(part.tasks) != 1:
+            continue
+        found: list[tuple[int, int]] = []
+        for i in range(node.para, node.end):
+            if i in ol.box_paras:
+                continue
+            found += [(i, m.start("n")) for m in _SHI.finditer(paras[i].s)]
+        numbers = [cn_to_int(paras[i].s[at : at + 2].rstrip("是")) for i, at in found]
+        if len(found) < 2 or numbers != list(range(1, len(found) + 1)):
+            continue
+        for i, at in found:
+            cuts.setdefault(i, []).append(at)
+    if not cuts:
+        return None
+    out: list[Text] = []
+    for i, para in enumerate(paras):
+        points = [0, *[at for at in cuts.get(i, []) if at > 0], len(para.s)]
+        for a, b in zip(points, points[1:], strict=False):
+            piece = para[a:b].strip()
+            if piece:
+                out.append(piece)
+    return out

@@ -20,7 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import agencies as ag
+import plans.parsing.agencies as ag
+
 from .labels import find_label, label_as_written
 from .structure import heading_title
 from .textmap import Text
@@ -367,6 +368,9 @@ def _read_table(paras: list[Text], header: int, roles: list[str | None]) -> tupl
                 carried[role] = value[role]
         if new:
             source = task_cell or content
+            if not source:
+                i += 1  # a row with a number and agencies but no task: nothing to place
+                continue
             label, title = _title(source)
             if seq is not None:
                 label = seq.d.strip().rstrip("、.．,，").strip() or label

@@ -51,6 +51,12 @@ class Text:
     def __add__(self, other: Text) -> Text:
         return Text(self.s + other.s, self.d + other.d, self.pos + other.pos)
 
+    @classmethod
+    def join(cls, pieces: list[Text]) -> Text:
+        return cls(
+            "".join(p.s for p in pieces), "".join(p.d for p in pieces), [i for p in pieces for i in p.pos]
+        )
+
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"Text({self.d!r})"
 

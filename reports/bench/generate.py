@@ -18,7 +18,6 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from agencies.models import Agency, Role
@@ -148,7 +147,7 @@ def delete_province(name: str) -> bool:
     if province is None:
         return False
     with transaction.atomic():
-        regions = Region.objects.filter(Q(pk=province.pk) | Q(parent=province) | Q(parent__parent=province))
+        regions = Region.objects.filter(Region.subtree_q([province.pk], prefix=""))
         plans = Plan.objects.filter(region__in=regions)
         IndicatorValue.objects.filter(indicator__plan__in=plans).delete()
         ProgressReport.objects.filter(period__plan__in=plans).delete()
@@ -227,7 +226,12 @@ def _region_plan(region, quarter_list, today, rng, writer):
             pool[-1] = ndrc
         for seq, agency in enumerate(pool):
             assignments.append(
-                TaskAssignment(task=task, agency=agency, role="lead" if seq == 0 else "support", seq=seq)
+                TaskAssignment(
+                    task=task,
+                    agency=agency,
+                    role=TaskAssignment.Role.LEAD if seq == 0 else TaskAssignment.Role.SUPPORT,
+                    seq=seq,
+                )
             )
     TaskAssignment.objects.bulk_create(assignments)
     periods = []
@@ -322,7 +326,7 @@ def _reports(assignments, periods, today, rng, writer):
 
 
 def _values(indicators, periods, today, rng, writer, ndrc, assignments):
-    leads = {a.task_id: a.agency_id for a in assignments if a.role == "lead"}
+    leads = {a.task_id: a.agency_id for a in assignments if a.role == TaskAssignment.Role.LEAD}
     done = [p for p in periods if p.deadline < today]
     for indicator in indicators:
         behind = rng.random() < 0.3

@@ -391,8 +391,8 @@ def imports(province, runs=3) -> list[Result]:
     """Each plan document of fixtures/docs: upload and parse, then commit it as a plan, rolled back
     afterwards so the benchmark leaves the province as it was."""
     docs = sorted((Path(settings.BASE_DIR) / "fixtures" / "docs").glob("*.txt"))
-    create = optional("plans.importing", "plan_import_create")
-    commit = optional("plans.importing", "plan_import_commit")
+    create = optional("plans.import_services", "plan_import_create")
+    commit = optional("plans.import_services", "plan_import_commit")
     if create is None or commit is None or not docs:
         return [Result("job", "方案导入", target_ms=1000, missing=True)]
     from plans.models import Region

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from plans.models import Plan
+from plans.selectors import breakdown_actions
 from tasks.models import ReportingPeriod, Task, TaskAssignment
 
 from ..models import Rollup, TaskLight
@@ -169,9 +170,10 @@ def plan_dashboard(plan, period, filters: Filters | None = None) -> PlanDashboar
         (r for r in rollups if r.scope == "agency"),
         key=lambda r: (-(r.lagging or 0), -(r.missing or 0), r.agency.name if r.agency else ""),
     )
-    actions = list(plan.actions.order_by("seq"))
+    actions = list(breakdown_actions(plan).order_by("seq"))
     tasks = list(
         Task.objects.of_plan(plan)
+        .active()
         .select_related("action")
         .prefetch_related(
             Prefetch(

@@ -82,7 +82,11 @@ def region_dashboard(region, period_label: str) -> RegionDashboard:
         ).select_related("period")
     }
     region_rollup = Rollup.objects.filter(scope="region", region=region, period_label=period_label).first()
-    indicators = list(Indicator.objects.filter(plan__in=plans).order_by("plan_id", "seq", "id"))
+    indicators = list(
+        Indicator.objects.filter(plan__in=plans)
+        .exclude(task__archived_at__isnull=False)
+        .order_by("plan_id", "seq", "id")
+    )
     year, quarter = parse_period_label(period_label)
     values = values_by_quarter({"indicator__plan__in": plans}, year, quarter)
     rules = {r.plan_id: r for r in WarningRule.objects.filter(plan__in=plans)}

@@ -105,3 +105,37 @@ def test_office_sees_what_a_revised_document_changes(
         page.click("button:has-text('确认导入修订版')")
     assert page.url == f"{live_server.url}/plans/{plan.pk}/"
     assert page.console_errors == []
+
+
+def test_office_adds_a_task_by_hand_and_a_mistake_keeps_what_was_typed(
+    world, page, live_server, login_as, screenshot
+):
+    login_as("office")
+    page.goto(f"{live_server.url}/plans/imports/")
+    page.set_input_files("input[name=file]", str(PLAN))
+    page.select_option("select[name=region]", label="甲县")
+    with page.expect_navigation():
+        page.click("button:has-text('上传并解析')")
+    rows = page.locator("tr.task-row").count()
+    add = page.locator("tr.add-task details").first
+    add.locator("summary").click()
+    add.locator("input[name=a0-new-title]").fill("推进屋顶分布式光伏")
+    # No lead agency yet: the page comes back with the error beside the field.
+    with page.expect_navigation():
+        page.locator("button.save-edits").first.click()
+    assert page.locator("tr.add-task details[open]").count() == 1
+    assert page.locator("input[name=a0-new-title]").input_value() == "推进屋顶分布式光伏"
+    assert page.locator("input[name=a0-new-lead] + .field-error").inner_text() == "不能为空"
+    screenshot("import-add-task-error")
+    page.locator("input[name=a0-new-lead]").fill("县发改局")
+    with page.expect_navigation():
+        page.locator("button.save-edits").first.click()
+    assert "修改已保存" in page.content()
+    assert page.locator("tr.task-row").count() == rows + 1
+    assert page.locator("tr.task-row input.task-title").nth(0).input_value() != ""
+    assert "推进屋顶分布式光伏" in [
+        page.locator("tr.task-row input.task-title").nth(i).input_value() for i in range(rows + 1)
+    ]
+    assert PlanImport.objects.get().parsed["actions"][0]["tasks"][-1]["added_by_hand"] is True
+    # The page with the mistake came back as 400 Bad Request, on purpose; nothing else failed.
+    assert [e for e in page.console_errors if "status of 400" not in e] == []

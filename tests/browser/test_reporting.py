@@ -149,7 +149,7 @@ def test_an_upload_with_errors_lists_them_and_the_office_can_reopen_a_quarter(
 
     from tasks.workbook import AgencyQuarterWorkbook
 
-    _name, _mime, content = AgencyQuarterWorkbook(agency=world.own, period=world.period_a).render()
+    _name, _mime, content = AgencyQuarterWorkbook(agency=world.own, period=world.period_a).export()
     book = load_workbook(io.BytesIO(content))
     book["进展填报"]["G2"], book["进展填报"]["H2"] = "差不多", "一半"
     path = tmp_path / "填报.xlsx"

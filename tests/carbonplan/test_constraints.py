@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from agencies.models import Agency, Role
 from indicators.models import Indicator, IndicatorValue
+from reports.models import Rollup
 from tasks.models import ProgressReport, ReportingPeriod, TaskAssignment
 from tests import factories as f
 
@@ -119,3 +120,53 @@ def test_staff_belong_to_an_agency_and_office_roles_have_a_scope(world):
         Role(user=user, kind="office").full_clean()
     with pytest.raises(IntegrityError), transaction.atomic():
         Role.objects.create(user=user, kind="staff")
+
+
+@pytest.mark.parametrize(
+    "scope, subject, words",
+    [
+        ("task", {}, "任务汇总应指定且只指定：方案、季度、任务"),
+        ("task", {"action": True}, "任务汇总应指定且只指定：方案、季度、任务"),
+        ("action", {"task": True}, "重点行动汇总应指定且只指定：方案、季度、重点行动"),
+        ("agency", {}, "单位汇总应指定且只指定：方案、季度、单位"),
+        ("plan", {"region": True}, "方案汇总应指定且只指定：方案、季度"),
+    ],
+)
+def test_a_rollup_names_exactly_the_subject_its_scope_is_about(world, scope, subject, words):
+    keys = {"action": world.action_a, "task": world.task_a1, "agency": world.own, "region": world.county_a}
+    rollup = Rollup(
+        scope=scope,
+        plan=world.plan_a,
+        period=world.period_a,
+        period_label=world.period_a.label,
+        **{key: keys[key] for key in subject},
+    )
+    with pytest.raises(ValidationError) as exc:
+        rollup.full_clean()
+    assert words in " ".join(exc.value.messages)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rollup.save()
+
+
+def test_a_region_rollup_names_its_region_and_no_plan(world):
+    stray = Rollup(scope="region", region=world.county_a, plan=world.plan_a, period_label="2026Q1")
+    with pytest.raises(ValidationError) as exc:
+        stray.full_clean()
+    assert "地区汇总应指定且只指定：地区" in " ".join(exc.value.messages)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        stray.save()
+
+
+def test_rollups_of_every_scope_that_name_their_subject_are_accepted(world):
+    base = {"plan": world.plan_a, "period": world.period_a, "period_label": world.period_a.label}
+    rows = [
+        Rollup(scope="plan", **base),
+        Rollup(scope="action", action=world.action_a, **base),
+        Rollup(scope="task", task=world.task_a1, **base),
+        Rollup(scope="agency", agency=world.own, **base),
+        Rollup(scope="region", region=world.county_a, period_label=world.period_a.label),
+    ]
+    for row in rows:
+        row.full_clean()
+        row.save()
+    assert Rollup.objects.count() == 5

@@ -111,7 +111,8 @@ PLAN_CORPUS = {
     "a zip renamed .docx": ("方案.docx", _zip_not_workbook(), False),
     "a zip renamed .xlsx": ("分解表.xlsx", _zip_not_workbook(), False),
     "binary junk named .xlsx": ("分解表.xlsx", _junk(4096, seed=11), False),
-    "a wrong extension": ("方案.pdf", b"%PDF-1.4\n%%EOF\n", True),
+    "a wrong extension": ("方案.exe", b"MZ\x90\x00\x03" + _junk(512, seed=13), True),
+    "a PDF with no pages": ("方案.pdf", b"%PDF-1.4\n%%EOF\n", False),
 }
 
 

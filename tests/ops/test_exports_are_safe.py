@@ -101,6 +101,8 @@ def planted(world, django_capture_on_commit_callbacks):
             title=_text(n) + "任务", source_text=_text(n + 1) + "措施", deadline_text=_text(n + 2),
             note=_text(n + 3) + "备注",
         )  # fmt: skip
+    # A vertical tab pasted from Word: XML cannot hold it, the exports must not fail.
+    Task.objects.filter(pk=w.task_a2.pk).update(note="=1\v备注")
     Agency.objects.filter(pk=w.own.pk).update(name="@SUM(A1)县发改局")
     Agency.objects.filter(pk=w.other.pk).update(name="\t=1县交通运输局")
     Agency.objects.filter(pk=w.stranger.pk).update(name="\r=1县住建局")
@@ -314,6 +316,14 @@ def test_the_writer_stores_any_text_as_text_and_numbers_as_numbers(text):
     ]
     assert sheet["A1"].data_type == "s" and sheet["B1"].data_type == "n"
     assert sheet["A1"].quotePrefix == text.startswith(FORMULA_PREFIXES)
+
+
+def test_characters_a_workbook_cannot_hold_do_not_break_the_export():
+    book = Spreadsheet()
+    book.active.append(["第一行\v第二行", "=1+1\x01", 5])
+    sheet = load_workbook(io.BytesIO(book.to_bytes())).active
+    assert [c.value for c in sheet[1]] == ["第一行\n第二行", "=1+1", 5]
+    assert sheet["B1"].data_type == "s"
 
 
 def _product_modules():

@@ -58,6 +58,7 @@ plans:import_discard           login   405   405    405   405    405   405
 plans:import_list              login   403   403    200   200    403   200
 plans:import_region            login   405   405    405   405    405   405
 plans:import_review            login   403   403    200   404    403   200
+plans:task_restore             login   405   405    405   405    405   405
 reports:briefing               login   404   404    200   404    200   200
 reports:bulletin-download      login   404   404    200   404    200   200
 reports:bulletin-generate      login   405   405    405   405    405   405
@@ -123,6 +124,7 @@ FILL = {
     "plans:import_region": {"pk": "plan_import"},
     "plans:import_commit": {"pk": "plan_import"},
     "plans:import_discard": {"pk": "plan_import"},
+    "plans:task_restore": {"pk": "plan"},
     "tasks:report_detail": {"pk": "report"},
     "tasks:report_history": {"pk": "report"},
     "tasks:report_approve": {"pk": "report"},
@@ -158,6 +160,7 @@ WRITE_REFUSED = {
     "plans:import_region": ["owner", "other_agency", "leader", *OUTSIDERS],
     "plans:import_commit": ["owner", "other_agency", "leader", *OUTSIDERS],
     "plans:import_discard": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "plans:task_restore": ["owner", "other_agency", "leader", *OUTSIDERS],
     "tasks:report_approve": ["owner", "other_agency", "leader", *OUTSIDERS],
     "tasks:report_return": ["owner", "other_agency", "leader", *OUTSIDERS],
     "tasks:report_autosave": ["office", "leader", *OUTSIDERS],

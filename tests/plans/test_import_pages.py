@@ -137,7 +137,7 @@ def test_an_empty_file_or_a_wrong_type_is_refused_by_the_form(world, login):
     assert "空文件" in "".join(
         upload(client, "a.txt", b"", region=world.county_a.pk).context["form"].errors["file"]
     )
-    response = upload(client, "a.pdf", b"%PDF-1.4", region=world.county_a.pk)
+    response = upload(client, "a.png", b"\x89PNG\r\n\x1a\n", region=world.county_a.pk)
     assert ".docx" in "".join(response.context["form"].errors["file"])
     assert PlanImport.objects.count() == 0
 
@@ -187,14 +187,26 @@ def test_invalid_corrections_are_shown_with_their_row_and_nothing_is_saved(world
             "a0-t0-i0-name": "装机",
             "a0-t0-i0-target": "很多",
             "a0-t0-i0-year": "25",
+            "a1-new-title": "推广超低能耗建筑",
+            "a0-t0-i-new-name": "风电装机",
+            "a0-t0-i-new-target": "二十",
         },
     )
     assert response.status_code == 400
     errors = response.context["errors"]
     assert "任务1.1 重点任务：不能为空" in errors
     assert "任务1.2 牵头单位：不能为空" in errors
-    assert any("任务1.1 指标1 目标值" in e and "很多" in e for e in errors)
-    assert any("目标年份" in e for e in errors)
+    assert "任务1.1 指标1 目标值：“很多”不是数字" in errors
+    assert "任务1.1 指标1 目标年份：应为 1990–2100 之间的年份" in errors
+    # Rows added by hand are checked the same way.
+    assert "第2个重点行动 新增任务 牵头单位：不能为空" in errors
+    assert "任务1.1 新增指标 目标值：“二十”不是数字" in errors
+    # What the office typed comes back in its fields, each error beside its field.
+    page = response.content.decode()
+    for value in ("装机", "很多", "25", "推广超低能耗建筑", "风电装机", "二十"):
+        assert f'value="{value}"' in page
+    assert page.count('class="field-error error"') == len(errors) == 6
+    assert '<details class="add-form" open>' in page
     jia_import.refresh_from_db()
     assert jia_import.parsed == before
 

@@ -724,9 +724,11 @@ def test_a_task_table_on_a_saved_web_page_keeps_its_rows():
         ("1", "大力发展新能源", ["县发改局"], ["县供电公司", "县自然资源局"], [(5, "万千瓦", 2026)]),
         ("2", "推广新能源汽车", ["县交通运输局"], [], [(200, "个", 2026)]),
     ]
-    source = data.decode("utf-8")
+    # Spans point into the text the import keeps as the document's source: the page's
+    # plan body, a table row a line of tab-separated cells.
+    source = decode_document(data, "points.html")
     first = action["tasks"][0]
-    assert source[first["span"][0] : first["span"][1]].startswith("1</td>")
+    assert source[first["span"][0] : first["span"][1]].startswith("1\t大力发展新能源")
 
 
 def test_a_word_plan_with_a_task_table_under_each_action_heading():

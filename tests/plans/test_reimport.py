@@ -7,13 +7,12 @@ from django.urls import reverse
 
 from agencies.models import AuditEntry
 from indicators.models import Indicator
-from plans.importing import plan_diff
+from plans.import_review import plan_diff
 from plans.models import PlanImport
 from plans.parsing import parse_plan_text
-from plans.services import plan_create_from_parsed, plan_revise_from_parsed
+from plans.services import plan_revise_from_parsed
 from tasks.models import ProgressReport, Task
 
-from .. import factories as f
 from .docs import SMALL_PLAN
 
 pytestmark = pytest.mark.django_db
@@ -29,20 +28,6 @@ REVISED = (
         "3．推进公共机构节能。到2025年，公共机构单位建筑面积能耗下降5%。（县机关事务中心牵头）\n（二）城乡建设碳达峰行动",
     )
 )
-
-
-@pytest.fixture
-def jia_plan(world):
-    """A plan imported from SMALL_PLAN with a quarter of reports on every task."""
-    plan = plan_create_from_parsed(parsed=parse_plan_text(SMALL_PLAN, "jia.txt"), region=world.county_a)
-    f.role(world.users.office, "office", plan=plan)
-    period = f.PeriodFactory(plan=plan, year=2026, quarter=1)
-    for task in Task.objects.filter(action__plan=plan):
-        for assignment in task.assignments.all():
-            f.ReportFactory(
-                task=task, agency=assignment.agency, period=period, progress_text=f"进展：{task.title}"
-            )
-    return plan
 
 
 def test_the_diff_lists_added_removed_and_changed_tasks_and_targets(jia_plan):
@@ -64,23 +49,34 @@ def test_an_unchanged_document_shows_no_difference(jia_plan):
     assert not diff["has_changes"] and diff["tasks_unchanged"] == 3
 
 
-def test_revising_keeps_the_reports_of_tasks_that_stay(jia_plan):
+def test_revising_keeps_the_reports_of_tasks_that_stay_and_archives_the_others(jia_plan):
     kept = Task.objects.get(action__plan=jia_plan, title="大力发展新能源")
     changed = Task.objects.get(action__plan=jia_plan, title="推进绿色交通")
-    kept_reports = set(ProgressReport.objects.filter(task__in=[kept, changed]).values_list("pk", flat=True))
+    gone = Task.objects.get(action__plan=jia_plan, title="推广绿色建筑")
+    all_reports = set(ProgressReport.objects.filter(task__action__plan=jia_plan).values_list("pk", flat=True))
+    gone_reports = set(gone.reports.values_list("pk", flat=True))
+    gone_agencies = set(gone.assignments.values_list("agency_id", flat=True))
     charger = Indicator.objects.get(task=changed)
     counts = plan_revise_from_parsed(plan=jia_plan, parsed=parse_plan_text(REVISED, "jia-v2.txt"))
-    assert counts["tasks_removed"] == 1 and counts["tasks_added"] == 2 and counts["reports_removed"] == 2
+    assert counts["tasks_removed"] == 1 and counts["tasks_added"] == 2 and counts["reports_archived"] == 2
+    assert counts["tasks_archived"] == [gone.pk]
     titles = list(
         Task.objects.filter(action__plan=jia_plan)
+        .active()
         .order_by("action__seq", "seq")
         .values_list("title", flat=True)
     )
     assert titles == ["大力发展新能源", "推进绿色交通", "推进公共机构节能", "推广装配式建筑"]
+    # Nothing is deleted: the task that went is archived with its reports and agencies.
     assert (
         set(ProgressReport.objects.filter(task__action__plan=jia_plan).values_list("pk", flat=True))
-        == kept_reports
+        == all_reports
     )
+    gone.refresh_from_db()
+    assert gone.archived_at is not None and len(gone_reports) == 2
+    assert set(gone.reports.values_list("pk", flat=True)) == gone_reports
+    assert set(gone.assignments.values_list("agency_id", flat=True)) == gone_agencies
+    assert list(Task.objects.of_plan(jia_plan).archived()) == [gone]
     assert Task.objects.filter(pk=kept.pk).exists() and Task.objects.filter(pk=changed.pk).exists()
     charger.refresh_from_db()  # the same indicator row, so its reported values stay
     assert charger.target == 50
@@ -98,8 +94,8 @@ def test_reimport_through_the_pages_shows_the_diff_and_updates_the_plan_in_place
     plan_import = PlanImport.objects.get()
     assert plan_import.replaces == jia_plan and plan_import.region == world.county_a
     page = client.get(response["Location"]).content.decode()
-    assert "与现有方案相比" in page and "推广装配式建筑" in page and "删除任务" in page
-    assert "2 条填报将删除" in page
+    assert "与现有方案相比" in page and "推广装配式建筑" in page and "将归档的任务" in page
+    assert "2 条填报随任务归档" in page
     client.post(reverse("plans:import_commit", args=[plan_import.pk]))
     plan_import.refresh_from_db()
     assert plan_import.state == "committed" and plan_import.plan == jia_plan

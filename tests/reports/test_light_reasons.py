@@ -9,7 +9,7 @@ from reports import light_reasons as why
 from reports.models import TaskLight
 from reports.rollups import rollup_plan_period
 
-converting = importlib.import_module("reports.migrations.0003_task_light_reason_codes")
+converting = importlib.import_module("reports.migrations.0005_task_light_reason_codes")
 
 
 @pytest.fixture

@@ -1,6 +1,25 @@
-"""python manage.py bench_import FILE [--repeat N]: median parse time of a document."""
+"""python manage.py bench_import FILE [--repeat N] [--synthetic KB [--pdf]]: median parse
+time of a document; --pdf also renders the synthetic plan as a published PDF (running
+header, page numbers, narrow text block) and times its import."""
+
+import html
 
 from django.core.management.base import BaseCommand
+
+_PAGE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><style>
+@page {{ size: A4; margin: 25mm 26mm;
+  @top-center {{ content: "某县人民政府办公室　　某政办发〔2026〕1号"; font-size: 9pt; }}
+  @bottom-center {{ content: "— " counter(page) " —"; font-size: 9pt; }} }}
+body {{ font-family: "Noto Serif CJK SC", serif; font-size: 12pt; line-height: 1.6; }}
+p {{ margin: 0; text-indent: 2em; }}
+</style></head><body>{body}</body></html>"""
+
+
+def render_pdf(text: str) -> bytes:
+    from weasyprint import HTML
+
+    body = "".join(f"<p>{html.escape(line)}</p>" for line in text.splitlines() if line.strip())
+    return HTML(string=_PAGE.format(body=body)).write_pdf()
 
 
 class Command(BaseCommand):
@@ -11,18 +30,24 @@ class Command(BaseCommand):
         parser.add_argument("files", nargs="*")
         parser.add_argument("--repeat", type=int, default=10)
         parser.add_argument("--synthetic", type=int, metavar="KB", help="另测一份约 KB 大小的合成方案")
+        parser.add_argument("--pdf", action="store_true", help="同时把合成方案排版为 PDF 并测量其导入耗时")
 
-    def handle(self, *args, files, repeat, synthetic, **options):
+    def handle(self, *args, files, repeat, synthetic, pdf, **options):
         import tempfile
         from pathlib import Path
 
-        from plans.importing import benchmark_import, synthetic_plan
+        from plans.bench import benchmark_import, synthetic_plan
 
         files = list(files)
         if synthetic:
             folder = Path(tempfile.mkdtemp())
+            text = synthetic_plan(synthetic)
             path = folder / f"synthetic-{synthetic}kb.txt"
-            path.write_text(synthetic_plan(synthetic), encoding="utf-8")
+            path.write_text(text, encoding="utf-8")
             files.append(str(path))
+            if pdf:
+                pdf_path = folder / f"synthetic-{synthetic}kb.pdf"
+                pdf_path.write_bytes(render_pdf(text))
+                files.append(str(pdf_path))
         for path in files:
             benchmark_import(path, repeat=repeat, stdout=self.stdout)

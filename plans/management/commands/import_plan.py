@@ -15,12 +15,19 @@ from django.db import transaction
 
 
 class Command(BaseCommand):
-    help = "解析方案文件（UTF-8/GB18030 文本或 .docx）：--json 输出结构，否则导入数据库并打印方案编号。"
+    help = (
+        "解析方案文件（文本、.docx、PDF、网页、.doc/.wps，按内容识别格式）："
+        "--json 输出结构，否则导入数据库并打印方案编号。"
+    )
     # The JSON mode must work on a machine with no database at all.
     requires_system_checks = []
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="方案文件：.txt（UTF-8 或 GB18030）、.docx，或任务分解表 .xlsx")
+        parser.add_argument(
+            "file",
+            help="方案文件：.txt（UTF-8 或 GB18030）、.docx、带文字层的 PDF、另存的网页 .html，"
+            ".doc/.wps（需安装 LibreOffice），或任务分解表 .xlsx",
+        )
         parser.add_argument(
             "--json", dest="json_out", metavar="OUT", help="把解析结果写入 OUT（“-” 为标准输出），不写数据库"
         )

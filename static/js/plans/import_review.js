@@ -63,7 +63,7 @@
 
   render(null);
   document.addEventListener("click", function (event) {
-    var target = event.target.closest(".ind-edit[data-span-start], tr.task-row, tr.action-row");
+    var target = event.target.closest(".ind-edit[data-span-start], tr.task-row, tr.action-row, .warning-line[data-span-start]");
     if (target) { select(target); }
     var link = event.target.closest("[data-goto-task]");
     if (link) {

@@ -54,7 +54,7 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reports", "0002_rollup_completion_count_and_more")]
+    dependencies = [("reports", "0004_bulletin_order_without_join")]
 
     operations = [
         migrations.RenameField("tasklight", "reasons", "reason_codes"),

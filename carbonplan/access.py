@@ -1,0 +1,326 @@
+"""Who may see and change what.
+
+One place answers it for pages, the API, exports, file downloads and services. Outsiders
+get a 404 (the object might as well not exist), read-only users a 403 on writes.
+
+This module sits above the apps: it reads their models and nothing else, and no model
+imports it. A page, a serializer or a service asks here (`visible_plans(user)`,
+`get_report_for_user(user, pk, write=True)`, `Viewer.of(user).is_office_of(plan)`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from agencies.models import Role
+from indicators.models import Indicator, IndicatorValue
+from plans.models import Plan, PlanImport, Region
+from reports.models import Bulletin
+from tasks.models import ProgressReport, Task, TaskAssignment
+
+
+@dataclass
+class Viewer:
+    user: object
+    is_admin: bool = False
+    agency_ids: frozenset = field(default_factory=frozenset)
+    office_plan_ids: frozenset = field(default_factory=frozenset)
+    office_region_ids: frozenset = field(default_factory=frozenset)
+    leader_plan_ids: frozenset = field(default_factory=frozenset)
+    leader_region_ids: frozenset = field(default_factory=frozenset)
+
+    @classmethod
+    def of(cls, user) -> Viewer:
+        """The viewer for a user, built with one query and cached on the user object."""
+        cached = getattr(user, "_carbon_viewer", None)
+        if cached is not None:
+            return cached
+        if user is None or not user.is_authenticated:
+            viewer = cls(user=user)
+        else:
+            roles = list(
+                Role.objects.filter(user=user).values_list("kind", "agency_id", "plan_id", "region_id")
+            )
+            by = lambda kind, col: frozenset(r[col] for r in roles if r[0] == kind and r[col])  # noqa: E731
+            viewer = cls(
+                user=user,
+                is_admin=user.is_superuser or any(r[0] == Role.Kind.ADMIN for r in roles),
+                agency_ids=by(Role.Kind.STAFF, 1),
+                office_plan_ids=by(Role.Kind.OFFICE, 2),
+                office_region_ids=by(Role.Kind.OFFICE, 3),
+                leader_plan_ids=by(Role.Kind.LEADER, 2),
+                leader_region_ids=by(Role.Kind.LEADER, 3),
+            )
+        try:
+            user._carbon_viewer = viewer
+        except AttributeError:
+            pass
+        return viewer
+
+    # --- what kind of user ---------------------------------------------------------
+    @property
+    def is_office(self) -> bool:
+        return self.is_admin or bool(self.office_plan_ids or self.office_region_ids)
+
+    @property
+    def is_leader(self) -> bool:
+        return bool(self.leader_plan_ids or self.leader_region_ids)
+
+    @property
+    def is_agency_staff(self) -> bool:
+        return bool(self.agency_ids)
+
+    @property
+    def is_read_only(self) -> bool:
+        return self.is_leader and not (self.is_office or self.is_agency_staff)
+
+    # --- plans and regions -----------------------------------------------------------
+    def _plan_scope_q(self, plan_ids, region_ids, prefix=""):
+        q = Q(**{f"{prefix}pk__in": list(plan_ids)}) if plan_ids else Q(pk__in=[])
+        if region_ids:
+            q |= Region.subtree_q(region_ids, prefix=f"{prefix}region")
+        return q
+
+    def supervised_plans_q(self, prefix=""):
+        """Plans this user reviews as office or reads as leader."""
+        return self._plan_scope_q(
+            self.office_plan_ids | self.leader_plan_ids,
+            self.office_region_ids | self.leader_region_ids,
+            prefix=prefix,
+        )
+
+    def _filter(self, qs, prefix, agency_q):
+        """qs narrowed to the plans this user supervises (objects reached by `prefix`)
+        and, for agency staff, to what `agency_q()` lets their agencies see."""
+        if self.is_admin:
+            return qs
+        if not getattr(self.user, "is_authenticated", False):
+            return qs.none()
+        q = self.supervised_plans_q(prefix)
+        if self.agency_ids:
+            q |= agency_q()
+        return qs.filter(q)
+
+    def filter_plans(self, qs):
+        return self._filter(
+            qs,
+            "",
+            lambda: Q(
+                pk__in=TaskAssignment.objects.filter(agency_id__in=self.agency_ids).values(
+                    "task__action__plan_id"
+                )
+            ),
+        )
+
+    def filter_plans_related(self, qs, path):
+        """Objects hanging off a plan (by `path`) whose plan is visible."""
+        if self.is_admin:
+            return qs
+        return qs.filter(**{f"{path}__in": self.filter_plans(Plan.objects.all()).values("pk")})
+
+    @staticmethod
+    def _within(region, region_ids) -> bool:
+        """The region is one of region_ids or lies below one of them."""
+        return bool(region_ids) and not region_ids.isdisjoint(region.ancestor_ids())
+
+    def is_office_of_region(self, region) -> bool:
+        return self.is_admin or self._within(region, self.office_region_ids)
+
+    def supervises_region(self, region) -> bool:
+        return self.is_admin or self._within(region, self.office_region_ids | self.leader_region_ids)
+
+    def is_office_of(self, plan) -> bool:
+        return plan.pk in self.office_plan_ids or self.is_office_of_region(plan.region)
+
+    def is_leader_of(self, plan) -> bool:
+        return plan.pk in self.leader_plan_ids or self._within(plan.region, self.leader_region_ids)
+
+    def supervises(self, plan) -> bool:
+        return self.is_office_of(plan) or self.is_leader_of(plan)
+
+    # --- tasks and reports -------------------------------------------------------------
+    def filter_tasks(self, qs):
+        return self._filter(
+            qs,
+            "action__plan__",
+            lambda: Q(pk__in=TaskAssignment.objects.filter(agency_id__in=self.agency_ids).values("task_id")),
+        )
+
+    def filter_reports(self, qs):
+        """Reports the user may read: the office's and leader's plans; an agency's own,
+        and, for a task the agency leads, its supporters' reports."""
+
+        def own_and_led():
+            led = TaskAssignment.objects.filter(
+                agency_id__in=self.agency_ids, role=TaskAssignment.Role.LEAD
+            ).values("task_id")
+            return Q(agency_id__in=self.agency_ids) | Q(task_id__in=led)
+
+        return self._filter(qs, "task__action__plan__", own_and_led)
+
+    def may_edit_report(self, report) -> bool:
+        """Only the agency's own staff write a report."""
+        return report.agency_id in self.agency_ids
+
+    def may_review_report(self, report) -> bool:
+        return self.is_office_of(report.task.action.plan)
+
+    # --- audit trail -------------------------------------------------------------------
+    @property
+    def may_browse_audit(self) -> bool:
+        """The office reads the trail of its plans, the administrator all of it."""
+        return self.is_office
+
+    def filter_audit_entries(self, qs):
+        """Entries of the plans this user is office of; entries tied to no plan (agencies,
+        roles granted without a plan) only for the administrator."""
+        return self._filter_office(qs, "plan__")
+
+    def filter_office_plans(self, qs):
+        """Plans this user is office of (all of them for the administrator)."""
+        return self._filter_office(qs, "")
+
+    def _filter_office(self, qs, prefix):
+        if self.is_admin:
+            return qs
+        if not (self.office_plan_ids or self.office_region_ids):
+            return qs.none()
+        return qs.filter(self._plan_scope_q(self.office_plan_ids, self.office_region_ids, prefix=prefix))
+
+
+# --- what a user may list ----------------------------------------------------------------
+def visible_plans(user):
+    return Viewer.of(user).filter_plans(Plan.objects.all())
+
+
+def visible_tasks(user):
+    return Viewer.of(user).filter_tasks(Task.objects.all())
+
+
+def visible_reports(user):
+    return Viewer.of(user).filter_reports(ProgressReport.objects.all())
+
+
+def visible_indicators(user):
+    return Viewer.of(user).filter_plans_related(Indicator.objects.all(), "plan")
+
+
+def visible_indicator_values(user):
+    return Viewer.of(user).filter_plans_related(IndicatorValue.objects.all(), "indicator__plan")
+
+
+def supervised_plans(user):
+    """Plans the user reads as their office or as a leader (dashboards, bulletins)."""
+    viewer = Viewer.of(user)
+    qs = Plan.objects.select_related("region")
+    return qs if viewer.is_admin else qs.filter(viewer.supervised_plans_q())
+
+
+def office_plans(user):
+    """Plans the user is office of (all of them for the administrator)."""
+    return Viewer.of(user).filter_office_plans(Plan.objects.select_related("region"))
+
+
+# --- one object, or 404 / 403 ------------------------------------------------------------
+def get_plan_for_user(user, pk, *, office=False):
+    """The plan, if the user may see it (404 otherwise); office=True also requires the
+    office role for it (403 for a user who may only read)."""
+    plan = get_object_or_404(visible_plans(user).select_related("region", "region__parent"), pk=pk)
+    if office and not Viewer.of(user).is_office_of(plan):
+        raise PermissionDenied
+    return plan
+
+
+def get_supervised_plan(user, pk) -> Plan:
+    """The plan for its office and leaders. Agency staff may see the plan itself but not
+    its dashboards and bulletins (other agencies' figures), so they get the same 404 as
+    outsiders."""
+    plan = get_plan_for_user(user, pk)
+    if not Viewer.of(user).supervises(plan):
+        raise Http404
+    return plan
+
+
+def get_office_plan(user, pk) -> Plan:
+    """404 for outsiders, 403 for those who may only read the plan."""
+    return get_plan_for_user(user, pk, office=True)
+
+
+def get_region_for_user(user, pk) -> Region:
+    """A region for the office or leaders of it or of a region above it; 404 otherwise."""
+    region = get_object_or_404(Region.objects.select_related("parent", "parent__parent"), pk=pk)
+    if not Viewer.of(user).supervises_region(region):
+        raise Http404
+    return region
+
+
+def get_report_for_user(user, pk, *, write=False, review=False):
+    report = get_object_or_404(
+        visible_reports(user).select_related(
+            "task", "task__action", "task__action__plan", "task__action__plan__region", "agency", "period"
+        ),
+        pk=pk,
+    )
+    viewer = Viewer.of(user)
+    if write and not viewer.may_edit_report(report):
+        raise PermissionDenied
+    if review and not viewer.may_review_report(report):
+        raise PermissionDenied
+    return report
+
+
+def get_bulletin_for_user(user, pk, *, office=False):
+    bulletin = get_object_or_404(
+        Bulletin.objects.select_related("plan", "plan__region", "plan__region__parent", "period").filter(
+            plan__in=supervised_plans(user).values("pk")
+        ),
+        pk=pk,
+    )
+    if office and not Viewer.of(user).is_office_of(bulletin.plan):
+        raise PermissionDenied
+    return bulletin
+
+
+# --- plan imports ------------------------------------------------------------------------
+def import_regions_for(user):
+    """Regions the user may import plans into: those of the office's plans and the
+    regions (with everything below them) it is the office of."""
+    viewer = Viewer.of(user)
+    if viewer.is_admin:
+        return Region.objects.all()
+    q = Q(plans__in=list(viewer.office_plan_ids)) if viewer.office_plan_ids else Q(pk__in=[])
+    if viewer.office_region_ids:
+        q |= Region.subtree_q(viewer.office_region_ids, prefix="")
+    return Region.objects.filter(q).distinct()
+
+
+def imports_visible_to(user):
+    """PlanImports the user may see: those in a region it is the office of, those it
+    uploaded, and those revising one of its plans."""
+    viewer = Viewer.of(user)
+    qs = PlanImport.objects.select_related("region", "uploaded_by", "plan", "replaces")
+    if viewer.is_admin:
+        return qs
+    if not viewer.is_office:
+        return qs.none()
+    q = Q(uploaded_by=user) | Q(replaces__in=list(viewer.office_plan_ids))
+    if viewer.office_region_ids:
+        q |= Region.subtree_q(viewer.office_region_ids)
+    return qs.filter(q)
+
+
+def require_office(user):
+    if not Viewer.of(user).is_office:
+        raise PermissionDenied
+
+
+def get_import_for_user(user, pk) -> PlanImport:
+    """The import, for an office that may see it: 403 for users who are no office at
+    all, 404 for other offices."""
+    require_office(user)
+    return get_object_or_404(imports_visible_to(user), pk=pk)

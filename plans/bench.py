@@ -1,0 +1,68 @@
+"""Parse-time benchmark of plan documents (python manage.py bench_import)."""
+
+import time
+from pathlib import Path
+
+from django.conf import settings
+
+CN_NUMERALS = "一二三四五六七八九十"
+
+
+def _cn(n: int) -> str:
+    if n <= 10:
+        return CN_NUMERALS[n - 1]
+    return ("" if n < 20 else CN_NUMERALS[n // 10 - 1]) + "十" + (CN_NUMERALS[n % 10 - 1] if n % 10 else "")
+
+
+def synthetic_plan(kb: int = 70) -> str:
+    """A plan document of about `kb` KB (UTF-8) for benchmarks: real action and task
+    paragraphs of fixtures/docs, renumbered into one long plan."""
+    import re
+
+    from .parsing import parse_document
+
+    docs = sorted((Path(settings.BASE_DIR) / "fixtures" / "docs").glob("*.txt"))
+    tasks = []
+    for doc in docs:
+        parsed = parse_document(doc.read_bytes(), doc.name)
+        for action in parsed["actions"]:
+            for task in action["tasks"]:
+                if task.get("text") and task.get("label"):
+                    body = re.sub(r"^\s*[（(]?\d+[)）.．、]\s*", "", task["text"].strip())
+                    tasks.append((action["title"], body))
+    head = (
+        "某县碳达峰实施方案\n\n一、主要目标\n到2025年，全县非化石能源消费比重达到22%以上。\n\n二、重点任务\n"
+    )
+    parts, size, a_no, index = [head], len(head.encode()), 0, 0
+    while size < kb * 1024:
+        a_no += 1
+        block = [f"（{_cn(a_no)}）{tasks[index % len(tasks)][0]}"]
+        for t_no in range(1, 7):
+            block.append(f"{t_no}．{tasks[index % len(tasks)][1]}")
+            index += 1
+        text = "\n".join(block) + "\n"
+        parts.append(text)
+        size += len(text.encode())
+    parts.append("三、保障措施\n加强组织领导。\n")
+    return "".join(parts)
+
+
+def benchmark_import(path, repeat: int = 5, stdout=None) -> float:
+    """Median milliseconds to decode and parse `path` (no database), printed."""
+    from .parsing import parse_document
+
+    data = Path(path).read_bytes()
+    parse_document(data, Path(path).name)  # warm the regex caches
+    times = []
+    for _i in range(max(1, repeat)):
+        started = time.perf_counter()
+        parse_document(data, Path(path).name)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    median = times[len(times) // 2]
+    line = f"{Path(path).name}: {len(data) / 1024:.1f} KB, median {median:.1f} ms over {len(times)} runs"
+    if stdout is not None:
+        stdout.write(line)
+    else:
+        print(line)
+    return median

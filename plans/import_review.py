@@ -1,0 +1,357 @@
+"""Reads for the import review: which agencies the region knows, what to warn the
+office about, and what a revised document changes in its plan."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Count
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from agencies.models import Agency
+from agencies.names import canonical, clean_name, looks_like_short_form, suggest_matches
+from agencies.services import agency_find
+
+from .models import Plan
+from .services import indicator_key, match_by_key, match_revision, title_key
+
+COMPARATOR_SIGNS = {">=": "≥", "<=": "≤", "~": "≈", "=": "="}
+
+
+def iter_tasks(parsed: dict):
+    """(action index, task index, action, task), 1-based, in document order."""
+    for a_index, action in enumerate(parsed.get("actions") or [], start=1):
+        for t_index, task in enumerate(action.get("tasks") or [], start=1):
+            yield a_index, t_index, action, task
+
+
+def agency_names(parsed: dict) -> list[str]:
+    names = []
+    for _a, _t, _action, task in iter_tasks(parsed):
+        for name in (task.get("lead") or []) + (task.get("support") or []):
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def agency_matching(parsed: dict, region, agencies=None) -> dict[str, dict]:
+    """For each agency named in the document: is it known in the region (by name,
+    alias or canonical name), or unknown — with the region's agencies it probably
+    means (县发改局 = 县发展和改革局) offered as alias suggestions."""
+    if region is None:
+        return {
+            name: {"status": "no_region", "agency": None, "suggestions": []} for name in agency_names(parsed)
+        }
+    if agencies is None:
+        agencies = list(Agency.objects.filter(region=region, is_active=True).order_by("name"))
+    result = {}
+    for name in agency_names(parsed):
+        found = agency_find(region=region, name=name, agencies=agencies)
+        if found is not None:
+            exact = name in (found.name, found.short_name) or name in (found.aliases or [])
+            result[name] = {"status": "known" if exact else "alias", "agency": found, "suggestions": []}
+        else:
+            result[name] = {
+                "status": "unknown",
+                "agency": None,
+                "suggestions": suggest_matches(name, agencies)[:3],
+            }
+    return result
+
+
+def _task_ref(warning: dict):
+    action, task = warning.get("action"), warning.get("task")
+    try:
+        return (int(action), int(task)) if action and task else None
+    except (TypeError, ValueError):
+        return None
+
+
+def review_warnings(parsed: dict, matching: dict) -> list[dict]:
+    """The parser's warnings plus the ones only the region knows (agencies unknown in
+    it) and indicators flagged for a human look, each tied to its task when it has one."""
+    warnings = [dict(w, ref=_task_ref(w)) for w in parsed.get("warnings") or []]
+    codes = {(w.get("code"), w["ref"]) for w in warnings}
+    unknown: dict[str, list] = {}
+    for a_index, t_index, _action, task in iter_tasks(parsed):
+        ref = (a_index, t_index)
+        if task.get("lead_inferred") and ("lead_inferred", ref) not in codes:
+            warnings.append(
+                {
+                    "code": "lead_inferred",
+                    "ref": ref,
+                    "message": _("原文未写明牵头单位，已将第一个单位推定为牵头单位。"),
+                }
+            )
+        if (
+            task.get("duplicate_of")
+            and ("duplicate_section", ref) not in codes
+            and ("duplicate", ref) not in codes
+        ):
+            warnings.append(
+                {"code": "duplicate_section", "ref": ref, "message": _("该任务与前文重复（原文重复章节）。")}
+            )
+        if (
+            any(i.get("review") for i in task.get("indicators") or [])
+            and ("indicator_review", ref) not in codes
+        ):
+            warnings.append({"code": "indicator_review", "ref": ref, "message": _("有指标需人工核对。")})
+        for name in (task.get("lead") or []) + (task.get("support") or []):
+            if (matching.get(name) or {}).get("status") == "unknown":
+                unknown.setdefault(name, []).append(ref)
+    # One line per unknown agency, pointing at the first task that names it.
+    for name, refs in unknown.items():
+        hint = "、".join(a.name for a in matching[name]["suggestions"])
+        message = _("单位“%(name)s”在本地区尚无记录（%(n)d 项任务）") % {"name": name, "n": len(refs)}
+        if hint:
+            message += _("，可能是：%(hint)s") % {"hint": hint}
+        warnings.append({"code": "agency_unknown", "ref": refs[0], "message": message, "agency": name})
+    # A document may write one agency two ways (县机关事务中心 / 县机关事务管理中心):
+    # imported as is, that would become two agencies.
+    names = agency_names(parsed)
+    for index, name in enumerate(names):
+        for other in names[index + 1 :]:
+            if (
+                canonical(name) == canonical(other)
+                or looks_like_short_form(name, other)
+                or looks_like_short_form(other, name)
+            ):
+                warnings.append(
+                    {
+                        "code": "agency_variant",
+                        "ref": None,
+                        "message": _("文件中“%(a)s”与“%(b)s”可能是同一单位，请统一写法。")
+                        % {"a": name, "b": other},
+                    }
+                )
+    return warnings
+
+
+def _line_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) code-point offsets of each line of `text`; line n is at n - 1."""
+    spans, start = [], 0
+    for line in text.split("\n"):
+        spans.append((start, start + len(line)))
+        start += len(line) + 1
+    return spans
+
+
+def warning_groups(warnings: list[dict], source_text: str = "") -> list[dict]:
+    """The warnings grouped by kind, in the order a kind first occurs. A warning that
+    names a source line (the parser's `line`, 1-based) gets that line's span in the
+    source text, so the page can point at it."""
+    lines = _line_spans(source_text) if source_text else []
+    groups: dict[str, dict] = {}
+    for warning in warnings:
+        code = warning.get("code") or "other"
+        item = dict(warning)
+        line = warning.get("line")
+        if isinstance(line, int) and 1 <= line <= len(lines):
+            item["span"] = lines[line - 1]
+        if code == "unplaced_line":
+            item["message"] = _("未能归入任何重点行动或任务，请核对，必要时手工添加。")
+        group = groups.setdefault(code, {"code": code, "label": WARNING_LABELS.get(code, code), "items": []})
+        group["items"].append(item)
+    return list(groups.values())
+
+
+def is_partial(parsed: dict) -> bool:
+    """Whether the parser left part of the document unplaced."""
+    return bool(parsed.get("partial")) or any(
+        w.get("code") == "unplaced_line" for w in parsed.get("warnings") or []
+    )
+
+
+WARNING_LABELS = {
+    "unplaced_line": gettext_lazy("未能归入的内容"),
+    "lead_inferred": gettext_lazy("牵头单位推定"),
+    "duplicate_section": gettext_lazy("重复章节"),
+    "indicator_review": gettext_lazy("指标需核对"),
+    "agency_unknown": gettext_lazy("本地区无记录的单位"),
+    "standing_clause": gettext_lazy("统一配合条款"),
+    "no_agency": gettext_lazy("缺少责任单位"),
+    "agency_variant": gettext_lazy("单位写法不一"),
+}
+
+
+def plan_diff(plan: Plan, parsed: dict) -> dict:
+    """What a revised document changes in `plan`, matched the way plan_revise_from_parsed
+    matches (by folded title): tasks added, changed, to be archived (`tasks_removed`,
+    with the reports and indicator values they keep) and archived ones it brings back
+    (`tasks_restored`); targets added, removed and changed."""
+    from indicators.models import Indicator, IndicatorValue
+    from tasks.models import ProgressReport, Task, TaskAssignment
+
+    old_tasks = list(
+        Task.objects.filter(action__plan=plan).select_related("action").order_by("action__seq", "seq")
+    )
+    leads, supports = {}, {}
+    for a in (
+        TaskAssignment.objects.filter(task__action__plan=plan)
+        .select_related("agency")
+        .order_by("role", "seq")
+    ):
+        (leads if a.role == TaskAssignment.Role.LEAD else supports).setdefault(a.task_id, []).append(
+            a.agency.name
+        )
+    indicators = {}
+    for ind in Indicator.objects.filter(plan=plan).order_by("seq", "id"):
+        indicators.setdefault(ind.task_id, []).append(ind)
+    report_counts = _counts(ProgressReport.objects.filter(task__action__plan=plan), "task_id")
+    value_counts = _counts(IndicatorValue.objects.filter(indicator__plan=plan), "indicator__task_id")
+
+    agencies = list(Agency.objects.filter(region=plan.region))
+
+    def agency_key(name):
+        # The same agency under another of its names is no change.
+        found = agency_find(region=plan.region, name=name, agencies=agencies)
+        return found.pk if found is not None else canonical(clean_name(name))
+
+    new_tasks = list(iter_tasks(parsed))
+    pairs, removed, restored, added = match_revision(
+        old_tasks, new_tasks, lambda item: title_key(item[3].get("title") or item[2].get("title"))
+    )
+    diff = {
+        "tasks_added": [
+            {"action": a.get("title"), "label": t.get("label"), "title": t.get("title") or a.get("title")}
+            for _ai, _ti, a, t in added
+        ],
+        "tasks_removed": [
+            {
+                "action": t.action.title,
+                "label": t.label,
+                "title": t.title,
+                "reports": report_counts.get(t.pk, 0),
+                "values": value_counts.get(t.pk, 0),
+            }
+            for t in removed
+        ],
+        "tasks_restored": [
+            {"title": t.title, "reports": report_counts.get(t.pk, 0), "values": value_counts.get(t.pk, 0)}
+            for t, _item in restored
+        ],
+        "tasks_changed": [],
+        "tasks_unchanged": 0,
+        "targets_added": [],
+        "targets_removed": [],
+        "targets_changed": [],
+        "reports_kept": 0,
+        "reports_archived": sum(report_counts.get(t.pk, 0) for t in removed),
+    }
+    for task, (_ai, _ti, a_data, t_data) in pairs + restored:
+        changes = []
+        new_title = t_data.get("title") or a_data.get("title")
+        if title_key(task.title) != title_key(new_title):
+            changes.append(_("标题：%(old)s → %(new)s") % {"old": task.title, "new": new_title})
+        if title_key(task.action.title) != title_key(a_data.get("title")):
+            changes.append(
+                _("所属行动：%(old)s → %(new)s") % {"old": task.action.title, "new": a_data.get("title")}
+            )
+        for label, old, new in (
+            (_("牵头单位"), leads.get(task.pk, []), t_data.get("lead") or []),
+            (_("配合单位"), supports.get(task.pk, []), t_data.get("support") or []),
+        ):
+            if [agency_key(n) for n in old] != [agency_key(n) for n in new]:
+                changes.append(f"{label}：{'、'.join(old) or '—'} → {'、'.join(new) or '—'}")
+        target_changes = _targets_diff(
+            indicators.get(task.pk, []), t_data.get("indicators") or [], task.title, diff
+        )
+        if target_changes:
+            changes.append(_("量化目标有变化"))
+        diff["reports_kept"] += report_counts.get(task.pk, 0)
+        if changes:
+            diff["tasks_changed"].append({"title": task.title, "label": task.label, "changes": changes})
+        else:
+            diff["tasks_unchanged"] += 1
+    for _ai, _ti, _a, t_data in added:
+        for data in t_data.get("indicators") or []:
+            diff["targets_added"].append({"task": t_data.get("title"), "text": describe_indicator(data)})
+    _targets_diff(indicators.get(None, []), parsed.get("goals") or [], _("主要目标"), diff)
+    diff["has_changes"] = any(
+        diff[k]
+        for k in (
+            "tasks_added",
+            "tasks_removed",
+            "tasks_restored",
+            "tasks_changed",
+            "targets_added",
+            "targets_removed",
+            "targets_changed",
+        )
+    )
+    return diff
+
+
+def _counts(queryset, field: str) -> dict:
+    return dict(queryset.order_by().values_list(field).annotate(n=Count("pk")).values_list(field, "n"))
+
+
+def _indicator_dict(ind) -> dict:
+    return {
+        "name": ind.name,
+        "unit": ind.unit,
+        "comparator": ind.comparator,
+        "target": number_of(ind.target),
+        "target_max": number_of(ind.target_max),
+        "year": ind.target_year,
+        "baseline_year": ind.baseline_year,
+        "change": None if ind.change == "level" else ind.change,
+    }
+
+
+def number_of(value):
+    if value is None:
+        return None
+    value = Decimal(value).normalize()
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _same_target(ind, data) -> bool:
+    mine = _indicator_dict(ind)
+    return all(
+        (mine[k] if mine[k] is not None else None)
+        == (number_of(data.get(k)) if k in ("target", "target_max") else data.get(k) or None)
+        for k in ("comparator", "target", "target_max", "year", "baseline_year")
+    ) and (mine["change"] or None) == (data.get("change") or None)
+
+
+def _targets_diff(old, new, where, diff) -> bool:
+    pairs, removed, added = match_by_key(
+        old,
+        new,
+        lambda ind: indicator_key(ind.name, ind.unit),
+        lambda d: indicator_key(d.get("name"), d.get("unit")),
+    )
+    for ind in removed:
+        diff["targets_removed"].append({"task": where, "text": describe_indicator(_indicator_dict(ind))})
+    for data in added:
+        diff["targets_added"].append({"task": where, "text": describe_indicator(data)})
+    changed = False
+    for ind, data in pairs:
+        if not _same_target(ind, data):
+            changed = True
+            diff["targets_changed"].append(
+                {
+                    "task": where,
+                    "old": describe_indicator(_indicator_dict(ind)),
+                    "new": describe_indicator(data),
+                }
+            )
+    return bool(removed or added or changed)
+
+
+def describe_indicator(data: dict) -> str:
+    """新能源装机容量 ≥ 135.5万千瓦（2025年）, as the review and the diff show it."""
+    target = number_of(data.get("target"))
+    text = f"{data.get('name') or ''} "
+    if data.get("change") in ("decrease", "increase"):
+        verb = "下降" if data["change"] == "decrease" else "提高"
+        text += f"比{data['baseline_year']}年{verb}" if data.get("baseline_year") else verb
+    text += f"{COMPARATOR_SIGNS.get(data.get('comparator') or '>=', '')}{'' if target is None else target}"
+    if data.get("target_max") is not None:
+        text += f"–{number_of(data['target_max'])}"
+    text += data.get("unit") or ""
+    if data.get("year"):
+        text += f"（{data['year']}年）"
+    return text.strip()

@@ -1,0 +1,263 @@
+"""A published PDF to plan text.
+
+PDFium (pypdfium2) gives the text of each page as segments with their position. The
+page is rebuilt line by line, then:
+
+- running headers and footers (the issuing office, the document number, page numbers
+  such as "— 3 —" or "第3页 共12页") are the lines at the top or bottom of a page that
+  repeat on other pages, or that are page numbers;
+- a line that reaches the right edge of the text block and is followed by a line that
+  starts at the left edge (no first-line indent, no new number) continues the same
+  paragraph, across a page break too; this joins paragraphs wrapped at every line and
+  headings set over two lines;
+- cells of a table row (segments far apart on one line) are separated by tabs, so a
+  task table keeps its columns, on every page it runs over.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from .errors import PlanParseError
+from .labels import LABEL
+
+PDF_BROKEN = "无法打开该 PDF 文件（文件可能已损坏或不完整），请重新下载或另存后再导入。"
+PDF_ENCRYPTED = (
+    "该 PDF 文件已加密（设有打开密码），无法读取文字。请去除密码后再导入，或改用 .docx / 文本文件。"
+)
+PDF_NO_TEXT = (
+    "该 PDF 没有可读取的文字层（多为扫描件或图片），本系统不支持文字识别（OCR）。"
+    "请上传发文单位公开的可复制文字的 PDF、.docx 或文本文件。"
+)
+
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:[-—–－]+\s*\d{1,4}\s*[-—–－]+|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
+    r"|\d{1,4}\s*/\s*\d{1,4}|\d{1,4}|[Pp]age\s*\d{1,4}(?:\s*of\s*\d{1,4})?)\s*$"
+)
+
+
+@dataclass
+class _Line:
+    text: str
+    left: float
+    right: float
+    top: float
+    bottom: float
+    cells: int = 1
+    # The cells of a table row: (left, right, text) of each run of text set apart.
+    cols: list[tuple[float, float, str]] | None = None
+
+    @property
+    def height(self) -> float:
+        return max(self.top - self.bottom, 1.0)
+
+
+def pdf_text(data: bytes) -> str:
+    try:
+        import pypdfium2 as pdfium
+    except ImportError:  # pragma: no cover - a declared dependency
+        raise PlanParseError(PDF_BROKEN)
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise PlanParseError(PDF_ENCRYPTED)
+        raise PlanParseError(PDF_BROKEN)
+    try:
+        pages = []
+        for index in range(len(document)):
+            page = document[index]
+            try:
+                pages.append(_page_lines(page.get_textpage()))
+            finally:
+                page.close()
+    except pdfium.PdfiumError:
+        raise PlanParseError(PDF_BROKEN)
+    finally:
+        document.close()
+    if not any(line.text.strip() for lines in pages for line in lines):
+        raise PlanParseError(PDF_NO_TEXT)
+    pages = _drop_furniture(pages)
+    return _paragraphs(pages)
+
+
+def _page_lines(textpage) -> list[_Line]:
+    segments = []
+    for i in range(textpage.count_rects()):
+        left, bottom, right, top = textpage.get_rect(i)
+        text = textpage.get_text_bounded(left, bottom, right, top)
+        text = text.replace("\r", "").replace("\n", "")
+        if text.strip():
+            segments.append(_Line(text, left, right, top, bottom))
+    # Segments of one line share their vertical middle; the page is read top down.
+    segments.sort(key=lambda s: (-(s.top + s.bottom) / 2, s.left))
+    lines: list[list[_Line]] = []
+    for seg in segments:
+        middle = (seg.top + seg.bottom) / 2
+        if lines:
+            last = lines[-1][0]
+            if abs((last.top + last.bottom) / 2 - middle) < 0.5 * min(last.height, seg.height):
+                lines[-1].append(seg)
+                continue
+        lines.append([seg])
+    out = []
+    for group in lines:
+        group.sort(key=lambda s: s.left)
+        text, cells = group[0].text, 1
+        cols = [[group[0].left, group[0].right, group[0].text]]
+        for before, seg in zip(group, group[1:], strict=False):
+            gap = seg.left - before.right
+            if gap > 1.5 * seg.height:
+                text, cells = text.rstrip() + "\t" + seg.text.lstrip(), cells + 1
+                cols.append([seg.left, seg.right, seg.text])
+                continue
+            # A space between Latin words; none in Chinese.
+            latin = re.match(r"[A-Za-z0-9]", seg.text) and re.search(r"[A-Za-z0-9]$", text)
+            piece = " " + seg.text if gap > 0.25 * seg.height and latin else seg.text
+            text += piece
+            cols[-1][1:] = [seg.right, cols[-1][2] + piece]
+        out.append(
+            _Line(
+                text,
+                group[0].left,
+                max(s.right for s in group),
+                max(s.top for s in group),
+                min(s.bottom for s in group),
+                cells,
+                [(a, b, t.strip()) for a, b, t in cols],
+            )
+        )
+    return out
+
+
+def _where(line: _Line) -> tuple[str, int]:
+    """The line's text with its numbers blanked, and its height on the page (3pt steps)."""
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", line.text)), round(line.top / 3)
+
+
+def _drop_furniture(pages: list[list[_Line]]) -> list[list[_Line]]:
+    """Without the running header and footer of each page."""
+    edge = 3  # lines at the top and at the bottom of a page that may be furniture
+    # A running header or footer stands at the same height on most pages; its numbers
+    # (page, date) may change.
+    counts: Counter[tuple[str, int]] = Counter()
+    for lines in pages:
+        counts.update({_where(line) for line in lines[:edge] + lines[-edge:]})
+    repeated = max(2, len(pages) // 2 + 1)
+    out = []
+    for lines in pages:
+        keep = list(lines)
+        for at_top in (True, False):
+            while keep:
+                line = keep[0] if at_top else keep[-1]
+                # A table's header row repeats at the top of every page it runs over: a
+                # row of three or more cells is never furniture.
+                running = line.cells <= 2 and len(pages) > 1 and counts[_where(line)] >= repeated
+                if _PAGE_NUMBER.match(line.text) or running:
+                    keep.pop(0 if at_top else -1)
+                else:
+                    break
+        out.append(keep)
+    return out
+
+
+_SENTENCE_END = "。！？!?；;：:”’」』】"
+
+
+def _paragraphs(pages: list[list[_Line]]) -> str:
+    body = [line for lines in pages for line in lines]
+    if not body:
+        return ""
+    # The text block: the most common left edge, and the right edge that wrapped lines
+    # reach (most lines of a plan are wrapped lines).
+    left = Counter(round(line.left) for line in body).most_common(1)[0][0]
+    body_size = sorted(line.height for line in body)[len(body) // 2]
+    rights = sorted(line.right for line in body if line.cells == 1)
+    right = rights[int(0.9 * (len(rights) - 1))] if rights else max(line.right for line in body)
+    paras: list[str] = []
+    previous: _Line | None = None
+    table: _Table | None = None
+    for line in body:
+        if line.cells >= 3 or (table is not None and table.fits(line)):
+            if table is None or not table.fits(line):
+                table = _Table(line)
+            if table.take(line):
+                paras.append("")
+            paras[-1] = table.row_text()
+            previous = None
+            continue
+        table = None
+        text = line.text.strip()
+        if previous is not None and _continues(previous, line, left, right, text, body_size):
+            paras[-1] += text
+        else:
+            paras.append(text)
+        previous = line
+    return "\n\n".join(paras) + "\n"
+
+
+def _title_lines(previous: _Line, line: _Line, left: float, right: float, body_size: float) -> bool:
+    """Two lines of a title set large and centred: "…关于印发《…碳达峰" / "实施方案》的通知"."""
+    middle = (left + right) / 2
+    size = line.height
+
+    def centred(x: _Line) -> bool:
+        return abs((x.left + x.right) / 2 - middle) < 1.5 * size
+
+    large = size > 1.15 * body_size and abs(previous.height - size) < 0.15 * size
+    return large and centred(previous) and centred(line)
+
+
+class _Table:
+    """A table running over lines and pages: its columns are the cells of the row that
+    opened it. A line whose runs of text each sit inside one column belongs to it; a
+    line with text in the first column starts a new row, any other line continues the
+    cells of the current row (a cell's text wrapped over several lines)."""
+
+    def __init__(self, line: _Line):
+        self.lefts = [a for a, _, _ in line.cols]
+        self.size = line.height
+        self.cells: list[str] = []
+
+    def _column(self, left: float, right: float) -> int | None:
+        tol = self.size
+        for j, start in enumerate(self.lefts):
+            end = self.lefts[j + 1] if j + 1 < len(self.lefts) else float("inf")
+            if start - tol <= left < end - tol:
+                return j if right <= end + tol else None
+        return None
+
+    def fits(self, line: _Line) -> bool:
+        return all(self._column(a, b) is not None for a, b, _ in line.cols or [])
+
+    def take(self, line: _Line) -> bool:
+        """Add the line; True when it starts a new row."""
+        placed = {self._column(a, b): t for a, b, t in line.cols}
+        new = not self.cells or 0 in placed
+        if new:
+            self.cells = [""] * len(self.lefts)
+        for j, t in placed.items():
+            self.cells[j] += t
+        return new
+
+    def row_text(self) -> str:
+        return "\t".join(self.cells)
+
+
+def _continues(previous: _Line, line: _Line, left: float, right: float, text: str, body_size: float) -> bool:
+    if previous.cells > 1 or line.cells > 1:
+        return False
+    size = line.height
+    if _title_lines(previous, line, left, right, body_size) and not LABEL.match(text):
+        return previous.text.rstrip()[-1:] not in _SENTENCE_END
+    # Chinese text is rarely justified to the last point: line-breaking rules (no line
+    # starts with "，" or "。") leave a wrapped line up to a few characters short.
+    full = previous.right >= right - 3.2 * size
+    flush_left = abs(line.left - left) < 0.8 * size
+    if not (full and flush_left):
+        return False
+    if LABEL.match(text) and previous.text.rstrip()[-1:] in _SENTENCE_END:
+        return False
+    return True
