@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('plans', '0001_initial'),
-        ('reports', '0003_task_light_reason_codes'),
+        ('reports', '0005_task_light_reason_codes'),
         ('tasks', '0002_report_text_without_nul'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
