@@ -4,6 +4,7 @@ tables readable in LibreOffice."""
 
 import datetime as dt
 import io
+import re
 import subprocess
 
 import pytest
@@ -73,13 +74,25 @@ def test_a_county_quarter_is_a_short_body_with_its_tables_in_annexes(demo_contex
 
 
 def test_chart_labels_are_whole_agency_names(demo_context, tmp_path):
+    """Each agency's name is printed whole and inside the chart (which starts 100 pt
+    from the page's edge): a label running past the chart's edge would be clipped."""
     names = [a["name"] for a in demo_context["agencies"]]
     svg = bulletin_charts(demo_context)["agencies"]
-    html = f'<!DOCTYPE html><html><body style="width:160mm">{svg}</body></html>'
-    lines = "".join(pdf_pages(render_pdf(html), tmp_path)).splitlines()
+    html = (
+        "<!DOCTYPE html><html><head><style>@page { margin: 0 } body { margin: 0 0 0 100pt }"
+        f" svg {{ width: 150mm; height: auto }}</style></head><body>{svg}</body></html>"
+    )
+    path = tmp_path / "chart.pdf"
+    path.write_bytes(render_pdf(html))
+    boxes = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True)
+    words = {
+        word: float(x_min)
+        for x_min, word in re.findall(r'<word xMin="([\d.]+)"[^>]*>([^<]+)</word>', boxes.stdout)
+    }
     for name in names:
-        assert any(name in line for line in lines), name
-    assert "…" not in "".join(lines)
+        assert name in words, name
+        assert words[name] >= 99, (name, words[name])
+    assert not any("…" in word for word in words)
 
 
 def test_an_empty_chart_speaks_the_readers_language():
@@ -191,3 +204,23 @@ def test_only_the_office_edits_and_issues(quarter, login):
         assert response.status_code in (403, 404)
     bulletin.refresh_from_db()
     assert bulletin.issue_no is None and bulletin.summary != "x"
+
+
+def test_the_briefing_charts_carry_whole_names(demo_context):
+    import base64
+
+    from reports.briefing import BriefingExporter
+
+    plan = Plan.objects.get(region__name=DEMO_REGION)
+    period = latest_due(list(plan.periods.all()), DEMO_DAY)
+    context = BriefingExporter(plan=plan, period=period).context()
+    svg = {
+        name: base64.b64decode(re.search(r"base64,([^\"]+)", img).group(1)).decode()
+        for name, img in context["svg"].items()
+    }
+    assert context["agencies"]
+    for row in context["agencies"]:
+        assert f">{row.agency.name}<" in svg["agencies"], row.agency.name
+    for action in demo_context["actions"]:
+        assert f">{action['label']}{action['title']}<" in svg["actions"]
+    assert "…" not in "".join(svg.values())
