@@ -1,6 +1,13 @@
 """The audit trail: every write calls audit_log inside its own transaction."""
 
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.translation import gettext as _
+
 from .models import AuditEntry
+
+# A changed indicator value is recorded under this prefix and the indicator's name.
+INDICATOR_PREFIX = "indicator:"
 
 
 def audit_log(*, actor, action: str, target, changes: dict | None = None, plan=None) -> AuditEntry:
@@ -28,3 +35,23 @@ def _plain(value):
     if value is None or isinstance(value, (str, int, float, bool, list, dict)):
         return value
     return str(value)
+
+
+def change_label(model, name: str) -> str:
+    """What a reader calls a changed field, in the active language: the model field's
+    verbose name, "指标：<name>" for an indicator value, else the recorded name."""
+    if name.startswith(INDICATOR_PREFIX):
+        return _("指标：%(name)s") % {"name": name.removeprefix(INDICATOR_PREFIX)}
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except (AttributeError, FieldDoesNotExist):
+        return name
+
+
+def entry_changes(entry: AuditEntry) -> list[tuple[str, object]]:
+    """An audit entry's changes as (label, change) pairs, labelled for the reader."""
+    try:
+        model = apps.get_model(entry.target_type)
+    except (LookupError, ValueError):
+        model = None
+    return [(change_label(model, name), change) for name, change in (entry.changes or {}).items()]

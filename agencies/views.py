@@ -14,6 +14,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from carbonplan.access import Viewer
 from carbonplan.downloads import file_response
 
+from .audit import entry_changes
 from .exports import EXPORT_MAX_ROWS, AuditExporter
 from .filters import AuditEntryFilter, action_label
 from .selectors import audit_entries_for
@@ -36,6 +37,7 @@ def audit_list(request):
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     for entry in page.object_list:
         entry.action_label = action_label(entry.action)
+        entry.change_rows = entry_changes(entry)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agencies.audit import audit_log
@@ -188,6 +188,12 @@ def reminders_send_for_period(*, period, today: dt.date) -> list[ReminderLog]:
     reopened = reopened_until(period)
     if stage_due(period, today) is None and not reopened:
         return []
+    # Reminders are stored and sent in the site's language, whoever's request led here.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _send_for_period(period=period, today=today, reopened=reopened)
+
+
+def _send_for_period(*, period, today: dt.date, reopened) -> list[ReminderLog]:
     rows = missing_rows(plan=period.plan, period=period)
     by_agency = defaultdict(list)
     for row in rows:

@@ -99,7 +99,7 @@ def plan_leads(plan) -> dict:
     """{task id: {lead agency ids}} of the plan's tasks: one query."""
     leads_by_task = defaultdict(set)
     for task_id, agency_id in TaskAssignment.objects.filter(
-        task__action__plan=plan, task__archived_at__isnull=True, role="lead"
+        task__action__plan=plan, task__archived_at__isnull=True, role=TaskAssignment.Role.LEAD
     ).values_list("task_id", "agency_id"):
         leads_by_task[task_id].add(agency_id)
     return leads_by_task

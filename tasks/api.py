@@ -1,6 +1,5 @@
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -11,11 +10,13 @@ from carbonplan.api_errors import refuses_fields
 from carbonplan.api_fields import IdFilter
 
 from .models import ProgressReport, ReportingPeriod, Task, TaskAssignment
+from .selectors import writer_assignment
 from .services import (
     REPORT_FIELDS,
+    REVIEW_COMMENT_MAX_LENGTH,
     ReportConflict,
+    ReportExists,
     report_approve,
-    report_get_or_create,
     report_return,
     report_save_draft,
     report_submit,
@@ -151,7 +152,7 @@ class ProgressReportSerializer(serializers.ModelSerializer):
 
 
 class ReviewSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=REVIEW_COMMENT_MAX_LENGTH)
 
 
 class ProgressReportFilter(django_filters.FilterSet):
@@ -166,6 +167,8 @@ class ProgressReportFilter(django_filters.FilterSet):
 def _as_drf(exc: DjangoValidationError):
     if isinstance(exc, ReportConflict):
         raise Conflict(exc.messages[0])
+    if isinstance(exc, ReportExists):
+        raise AlreadyExists(exc.messages[0], report_id=exc.report.pk)
     if hasattr(exc, "error_dict"):
         raise serializers.ValidationError(exc.message_dict)
     raise serializers.ValidationError({"detail": exc.messages})
@@ -174,6 +177,14 @@ def _as_drf(exc: DjangoValidationError):
 class Conflict(exceptions.APIException):
     status_code = 409
     default_code = "conflict"
+
+
+class AlreadyExists(exceptions.ValidationError):
+    """400 refusing a second creation, with the `id` of the report that exists."""
+
+    def __init__(self, message, *, report_id):
+        super().__init__({"task": [message]}, code="exists")
+        self.extra = {"id": report_id}
 
 
 # The services refuse a change field by field, or as a whole (`detail`).
@@ -206,33 +217,22 @@ class ProgressReportViewSet(
         if not viewer.agency_ids:
             raise exceptions.PermissionDenied(_("只有单位填报人可以创建填报。"))
         task = serializer.validated_data["task"]
-        period = serializer.validated_data["period"]
         if not visible_tasks(self.request.user).active().filter(pk=task.pk).exists():
             raise serializers.ValidationError({"task": _("任务不存在。")})
-        assignment = (
-            TaskAssignment.objects.filter(task=task, agency_id__in=viewer.agency_ids)
-            .select_related("agency")
-            .order_by("role", "agency_id")
-            .first()
-        )
+        assignment = writer_assignment(task, viewer.agency_ids)
         if assignment is None:
             raise serializers.ValidationError({"task": _("本单位不是此任务的牵头或配合单位。")})
         data = {k: serializer.validated_data[k] for k in REPORT_FIELDS if k in serializer.validated_data}
         try:
-            with transaction.atomic():
-                existing = ProgressReport.objects.filter(
-                    task=task, agency=assignment.agency, period=period
-                ).exists()
-                if existing:
-                    raise serializers.ValidationError(
-                        {"task": _("该单位本季度已有此任务的填报，请在原填报上修改。")}
-                    )
-                report = report_get_or_create(
-                    task=task, agency=assignment.agency, period=period, by=self.request.user
-                )
-                report, _warnings = report_save_draft(
-                    report=report, data=data, by=self.request.user, base_version=report.version
-                )
+            # Create only: the agency's existing report is answered with its id, never changed.
+            report, _warnings = report_save_draft(
+                task=task,
+                agency=assignment.agency,
+                period=serializer.validated_data["period"],
+                data=data,
+                by=self.request.user,
+                create_only=True,
+            )
         except DjangoValidationError as exc:
             _as_drf(exc)
         serializer.instance = report
@@ -252,37 +252,28 @@ class ProgressReportViewSet(
             _as_drf(exc)
         return Response(self.get_serializer(report).data)
 
-    @action(detail=True, methods=["post"])
-    def submit(self, request, pk=None):
-        report = self._report(write=True)
+    def _act(self, service, *, write=False, review=False):
+        """Run a report service on the report in the URL, once the user may (404/403 first)."""
+        report = self._report(write=write, review=review)
+        kwargs = {}
+        if review:
+            body = ReviewSerializer(data=self.request.data)
+            body.is_valid(raise_exception=True)
+            kwargs["comment"] = body.validated_data.get("comment", "")
         try:
-            report = report_submit(report=report, by=request.user)
+            report = service(report=report, by=self.request.user, **kwargs)
         except DjangoValidationError as exc:
             _as_drf(exc)
-        return Response(self.get_serializer(report).data)
+        return Response(ProgressReportSerializer(report, context=self.get_serializer_context()).data)
+
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._act(report_submit, write=True)
 
     @action(detail=True, methods=["post"], serializer_class=ReviewSerializer)
     def approve(self, request, pk=None):
-        report = self._report(review=True)
-        body = ReviewSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        try:
-            report = report_approve(
-                report=report, by=request.user, comment=body.validated_data.get("comment", "")
-            )
-        except DjangoValidationError as exc:
-            _as_drf(exc)
-        return Response(ProgressReportSerializer(report, context=self.get_serializer_context()).data)
+        return self._act(report_approve, review=True)
 
     @action(detail=True, methods=["post"], url_path="return", serializer_class=ReviewSerializer)
     def return_(self, request, pk=None):
-        report = self._report(review=True)
-        body = ReviewSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        try:
-            report = report_return(
-                report=report, by=request.user, comment=body.validated_data.get("comment", "")
-            )
-        except DjangoValidationError as exc:
-            _as_drf(exc)
-        return Response(ProgressReportSerializer(report, context=self.get_serializer_context()).data)
+        return self._act(report_return, review=True)

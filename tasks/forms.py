@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import ProgressReport
+from .services import REVIEW_COMMENT_MAX_LENGTH
 
 
 class ReportForm(forms.Form):
@@ -48,11 +49,15 @@ class ReportForm(forms.Form):
 
 
 class ReturnForm(forms.Form):
-    comment = forms.CharField(label=_("退回意见"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    comment = forms.CharField(
+        label=_("退回意见"), widget=forms.Textarea(attrs={"rows": 3}), max_length=REVIEW_COMMENT_MAX_LENGTH
+    )
 
 
 class ApproveForm(forms.Form):
-    comment = forms.CharField(label=_("审核意见（可选）"), required=False, max_length=2000)
+    comment = forms.CharField(
+        label=_("审核意见（可选）"), required=False, max_length=REVIEW_COMMENT_MAX_LENGTH
+    )
 
 
 class PeriodDatesForm(forms.Form):

@@ -88,6 +88,17 @@ def task_indicators_with_values(task, period, agency):
     return indicators
 
 
+def writer_assignment(task, agency_ids):
+    """The assignment under which one of these agencies writes its report on the task:
+    its lead role before a supporting one, or None when none of them carries it."""
+    return (
+        TaskAssignment.objects.filter(task=task, agency_id__in=agency_ids)
+        .select_related("agency")
+        .order_by("role", "agency_id")
+        .first()
+    )
+
+
 def supporter_reports(task, period):
     """For a task's lead: each supporting agency with its report this quarter (or None)."""
     supporters = list(

@@ -1,25 +1,16 @@
 """Writes for tasks, reporting periods and progress reports."""
 
 import datetime as dt
-import hashlib
-import uuid
-import zipfile
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
-import filetype
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies.audit import audit_log, diff_fields
-from carbonplan.downloads import DOCX_MIME, XLSX_MIME
+from agencies.audit import INDICATOR_PREFIX, audit_log, diff_fields
 
 from .models import (
-    Evidence,
     PeriodReopening,
     ProgressReport,
     ProgressReportVersion,
@@ -174,6 +165,7 @@ def period_is_late(*, period: ReportingPeriod, agency_id, day: dt.date | None = 
 
 REPORT_FIELDS = ("status", "percent", "progress_text", "problems", "next_steps")
 EDITABLE_STATES = (ProgressReport.State.DRAFT, ProgressReport.State.RETURNED)
+REVIEW_COMMENT_MAX_LENGTH = 2000
 
 
 class ReportConflict(ValidationError):
@@ -237,16 +229,25 @@ def _clean_percent(value):
     return percent.quantize(Decimal("0.01"))
 
 
-@transaction.atomic
-def report_get_or_create(*, task, agency, period, by=None) -> ProgressReport:
-    """The agency's report on a task for a quarter, created as an empty draft if missing."""
+class ReportExists(ValidationError):
+    """A creation of a report the agency already has on the task in the quarter."""
+
+    def __init__(self, report):
+        self.report = report
+        super().__init__(_("该单位本季度已有此任务的填报，请在原填报上修改。"), code="exists")
+
+
+def _report_open(*, task, agency, period, by) -> tuple[ProgressReport, bool]:
+    """(report, created): the agency's report on a task for a quarter, created as an
+    empty draft if missing. The database decides which of two simultaneous first
+    saves creates it; the other gets the report the first one made."""
     if period.plan_id != task.action.plan_id:
         raise ValidationError({"period": _("该季度不属于此任务所在的方案。")})
     if _assignment_of(task, agency) is None:
         raise ValidationError({"task": _("本单位不是此任务的牵头或配合单位。")})
     report = ProgressReport.objects.filter(task=task, agency=agency, period=period).first()
     if report is not None:
-        return report
+        return report, False
     period_check_writable(period=period, agency_id=agency.pk)
     report = ProgressReport(
         task=task,
@@ -254,47 +255,79 @@ def report_get_or_create(*, task, agency, period, by=None) -> ProgressReport:
         period=period,
         created_by=by if getattr(by, "is_authenticated", False) else None,
     )
-    report.full_clean()
+    # Uniqueness is left to the unique constraint: a check here could pass in two
+    # transactions at once.
+    report.full_clean(validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
             report.save()
     except IntegrityError:
-        # Two first saves raced (two tabs): the other one created it.
-        return ProgressReport.objects.get(task=task, agency=agency, period=period)
+        return ProgressReport.objects.get(task=task, agency=agency, period=period), False
     audit_log(actor=by, action="report.create", target=report, plan=period.plan)
-    return report
+    return report, True
 
 
-def _locked(report) -> ProgressReport:
+@transaction.atomic
+def report_get_or_create(*, task, agency, period, by=None) -> ProgressReport:
+    """The agency's report on a task for a quarter, created as an empty draft if missing."""
+    return _report_open(task=task, agency=agency, period=period, by=by)[0]
+
+
+def report_for_update(report) -> ProgressReport:
+    """The report as the database holds it now, locked until the transaction ends."""
     return (
         ProgressReport.objects.select_for_update().select_related("period", "task__action").get(pk=report.pk)
     )
 
 
+def _check_base_version(current, base_version):
+    """ReportConflict unless the writer's copy was built from the current version. 0
+    stands for "no report yet", which an empty draft (version 1, never saved) still is."""
+    if base_version is None:
+        return
+    try:
+        base_version = int(base_version)
+    except (TypeError, ValueError):
+        raise ValidationError({"version": _("版本号应为整数。")})
+    if max(base_version, 1) != current.version:
+        raise ReportConflict(current)
+
+
 @transaction.atomic
 def report_save_draft(
-    *, report: ProgressReport, data: dict, by, base_version: int | None, indicator_values=None
+    *,
+    data: dict,
+    by,
+    report: ProgressReport | None = None,
+    task=None,
+    agency=None,
+    period=None,
+    base_version: int | None = None,
+    indicator_values=None,
+    create_only: bool = False,
 ):
-    """Save the fields in `data` (a subset of REPORT_FIELDS) on a draft or returned report.
+    """Save the fields in `data` (a subset of REPORT_FIELDS) on a draft or returned report:
+    the one write of a report's fields, for the form, autosave, the API and the workbook.
 
-    base_version is the version the user's form was built from; a save based on an
-    older version raises ReportConflict carrying the current report. Returns
-    (report, warnings) where warnings are non-blocking notes on indicator values.
+    Name the report, or its task, agency and period: a missing report is created in the
+    same transaction, so a refused first save leaves none behind. With create_only, an
+    existing report raises ReportExists instead of being changed. base_version is the
+    version the writer's copy was built from; a save based on another version raises
+    ReportConflict carrying the current report. Returns (report, warnings) where
+    warnings are non-blocking notes on indicator values.
     """
     from indicators.services import indicator_values_save
 
-    current = _locked(report)
+    if report is None:
+        report, created = _report_open(task=task, agency=agency, period=period, by=by)
+        if create_only and not created:
+            raise ReportExists(report)
+    current = report_for_update(report)
     if current.state not in EDITABLE_STATES:
         raise ValidationError(
             _("该填报%(state)s，不能再修改。") % {"state": current.get_state_display()}, code="locked"
         )
-    if base_version is not None:
-        try:
-            base_version = int(base_version)
-        except (TypeError, ValueError):
-            raise ValidationError({"version": _("版本号应为整数。")})
-        if base_version != current.version:
-            raise ReportConflict(current)
+    _check_base_version(current, base_version)
     period_check_writable(period=current.period, agency_id=current.agency_id)
     before = report_snapshot(current)
     unknown = set(data) - set(REPORT_FIELDS)
@@ -319,12 +352,12 @@ def report_save_draft(
     current.version += 1
     current.save()
     changes = diff_fields({k: before[k] for k in changed}, {k: after[k] for k in changed})
-    changes.update({f"indicator:{k}": v for k, v in value_changes.items()})
+    changes.update({f"{INDICATOR_PREFIX}{k}": v for k, v in value_changes.items()})
     _record(
         current,
         event=ProgressReportVersion.Event.SAVED,
         by=by,
-        changed_fields=changed + [f"indicator:{k}" for k in value_changes],
+        changed_fields=changed + [f"{INDICATOR_PREFIX}{k}" for k in value_changes],
         extra={"indicators": _indicator_snapshot(current)} if value_changes else None,
     )
     audit_log(actor=by, action="report.save", target=current, changes=changes, plan=current.period.plan)
@@ -351,7 +384,7 @@ def report_missing_fields(report) -> list[str]:
 def report_submit(*, report: ProgressReport, by) -> ProgressReport:
     """Submit for review. Submitting an already submitted (or approved) report is a no-op
     returning it unchanged, so a double click makes one submission."""
-    current = _locked(report)
+    current = report_for_update(report)
     if current.state in (ProgressReport.State.SUBMITTED, ProgressReport.State.APPROVED):
         return current
     period_check_writable(period=current.period, agency_id=current.agency_id)
@@ -365,6 +398,7 @@ def report_submit(*, report: ProgressReport, by) -> ProgressReport:
         raise ValidationError(
             _("提交前请填写：%(fields)s。") % {"fields": "、".join(missing)}, code="required"
         )
+    previous_state = current.state
     current.state = ProgressReport.State.SUBMITTED
     current.submitted_at = timezone.now()
     current.submitted_by = by if getattr(by, "is_authenticated", False) else None
@@ -377,7 +411,7 @@ def report_submit(*, report: ProgressReport, by) -> ProgressReport:
         actor=by,
         action="report.submit",
         target=current,
-        changes={"state": ["draft", "submitted"], "is_late": current.is_late},
+        changes={"state": [previous_state, current.state], "is_late": current.is_late},
         plan=current.period.plan,
     )
     from agencies.notifications import notify_report_submitted
@@ -389,11 +423,22 @@ def report_submit(*, report: ProgressReport, by) -> ProgressReport:
     return current
 
 
+def _review_comment(comment) -> str:
+    comment = (comment or "").strip()
+    if len(comment) > REVIEW_COMMENT_MAX_LENGTH:
+        raise ValidationError(
+            {"comment": _("审核意见不能超过 %(n)d 字。") % {"n": REVIEW_COMMENT_MAX_LENGTH}}
+        )
+    return comment
+
+
 def _review(report, *, by, state, event, comment, action):
-    current = _locked(report)
+    """Approve or return a submitted report; reviewing it again to the same state is a
+    no-op returning it unchanged."""
+    current = report_for_update(report)
     if current.state != ProgressReport.State.SUBMITTED:
         if current.state == state:
-            return current, False
+            return current
         raise ValidationError(
             _("只有已提交的填报可以审核，该填报目前为“%(state)s”。") % {"state": current.get_state_display()},
             code="state",
@@ -415,153 +460,36 @@ def _review(report, *, by, state, event, comment, action):
         changes={"state": ["submitted", state], "comment": comment},
         plan=current.period.plan,
     )
+    from agencies.notifications import notify_report_reviewed
     from reports.services import rollup_request
 
+    notify_report_reviewed(report=current)
     rollup_request(plan_id=current.period.plan_id, period_id=current.period_id)
-    return current, True
-
-
-@transaction.atomic
-def report_approve(*, report: ProgressReport, by, comment: str = "") -> ProgressReport:
-    current, changed = _review(
-        report,
-        by=by,
-        state=ProgressReport.State.APPROVED,
-        event=ProgressReportVersion.Event.APPROVED,
-        comment=(comment or "").strip(),
-        action="report.approve",
-    )
-    if changed:
-        from agencies.notifications import notify_report_reviewed
-
-        notify_report_reviewed(report=current)
     return current
 
 
 @transaction.atomic
+def report_approve(*, report: ProgressReport, by, comment: str = "") -> ProgressReport:
+    return _review(
+        report,
+        by=by,
+        state=ProgressReport.State.APPROVED,
+        event=ProgressReportVersion.Event.APPROVED,
+        comment=_review_comment(comment),
+        action="report.approve",
+    )
+
+
+@transaction.atomic
 def report_return(*, report: ProgressReport, by, comment: str) -> ProgressReport:
-    comment = (comment or "").strip()
+    comment = _review_comment(comment)
     if not comment:
         raise ValidationError({"comment": _("退回时请填写退回意见。")})
-    current, changed = _review(
+    return _review(
         report,
         by=by,
         state=ProgressReport.State.RETURNED,
         event=ProgressReportVersion.Event.RETURNED,
         comment=comment,
         action="report.return",
-    )
-    if changed:
-        from agencies.notifications import notify_report_reviewed
-
-        notify_report_reviewed(report=current)
-    return current
-
-
-# --- evidence -------------------------------------------------------------------------
-
-EVIDENCE_TYPES = {
-    "pdf": ("application/pdf", {"pdf"}),
-    "jpg": ("image/jpeg", {"jpg"}),
-    "jpeg": ("image/jpeg", {"jpg"}),
-    "png": ("image/png", {"png"}),
-    "docx": (DOCX_MIME, {"docx", "zip"}),
-    "xlsx": (XLSX_MIME, {"xlsx", "zip"}),
-}
-_OOXML_MARKER = {"docx": "word/", "xlsx": "xl/"}
-
-
-def _sniff(upload, ext) -> bool:
-    """True when the bytes really are the kind the extension claims."""
-    upload.seek(0)
-    head = upload.read(8192)
-    kind = filetype.guess(head)
-    upload.seek(0)
-    if kind is None or kind.extension not in EVIDENCE_TYPES[ext][1]:
-        return False
-    if ext in _OOXML_MARKER:
-        try:
-            with zipfile.ZipFile(upload) as archive:
-                names = archive.namelist()
-        except zipfile.BadZipFile:
-            return False
-        finally:
-            upload.seek(0)
-        return any(name.startswith(_OOXML_MARKER[ext]) for name in names)
-    return True
-
-
-@transaction.atomic
-def evidence_add(*, report: ProgressReport, upload, by) -> Evidence:
-    current = _locked(report)
-    if current.state not in EDITABLE_STATES:
-        raise ValidationError(
-            _("该填报%(state)s，不能再添加佐证材料。") % {"state": current.get_state_display()}
-        )
-    period_check_writable(period=current.period, agency_id=current.agency_id)
-    name = Path(upload.name or "").name[:200]
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in EVIDENCE_TYPES:
-        raise ValidationError(
-            _("“%(name)s”的类型不允许。佐证材料只接受 PDF、JPG、PNG、DOCX、XLSX 文件。") % {"name": name}
-        )
-    limit = settings.EVIDENCE_MAX_BYTES
-    if upload.size > limit:
-        raise ValidationError(
-            _("“%(name)s”有 %(size)s，超过了 %(limit)s 的上限。")
-            % {"name": name, "size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
-        )
-    if upload.size == 0 or not _sniff(upload, ext):
-        raise ValidationError(
-            _("“%(name)s”的内容与扩展名不符（不是真正的 %(ext)s 文件），已拒收。")
-            % {"name": name, "ext": ext.upper()}
-        )
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    evidence = Evidence(
-        report=current,
-        original_name=name,
-        content_type=EVIDENCE_TYPES[ext][0],
-        size=upload.size,
-        sha256=digest.hexdigest(),
-        uploaded_by=by if getattr(by, "is_authenticated", False) else None,
-    )
-    evidence.file.save(f"{uuid.uuid4().hex}.{ext}", upload, save=False)
-    # The file is on disk now: if the row cannot be written it must not stay orphaned.
-    stored = evidence.file.name
-    try:
-        evidence.full_clean()
-        evidence.save()
-    except Exception:
-        evidence.file.storage.delete(stored)
-        raise
-    audit_log(
-        actor=by,
-        action="report.evidence_add",
-        target=current,
-        changes={"evidence": [None, name], "size": upload.size},
-        plan=current.period.plan,
-    )
-    return evidence
-
-
-@transaction.atomic
-def evidence_remove(*, evidence: Evidence, by):
-    current = _locked(evidence.report)
-    if current.state not in EDITABLE_STATES:
-        raise ValidationError(
-            _("该填报%(state)s，不能再删除佐证材料。") % {"state": current.get_state_display()}
-        )
-    period_check_writable(period=current.period, agency_id=current.agency_id)
-    name, stored = evidence.original_name, evidence.file.name
-    evidence.delete()
-    transaction.on_commit(lambda: evidence.file.storage.delete(stored))
-    audit_log(
-        actor=by,
-        action="report.evidence_remove",
-        target=current,
-        changes={"evidence": [name, None]},
-        plan=current.period.plan,
     )

@@ -1,23 +1,25 @@
 from django.urls import path
 
-from . import views
+from .views import evidence, home, notifications, period_settings, report_form, review, workbook
 
 app_name = "tasks"
 
 urlpatterns = [
-    path("", views.agency_home, name="agency_home"),
-    path("report/<int:task_id>/<int:period_id>/", views.report_form, name="report_form"),
-    path("report/<int:task_id>/<int:period_id>/autosave/", views.report_autosave, name="report_autosave"),
-    path("report/<int:task_id>/<int:period_id>/evidence/", views.evidence_upload, name="evidence_upload"),
-    path("reports/<int:pk>/", views.report_detail, name="report_detail"),
-    path("reports/<int:pk>/history/", views.report_history, name="report_history"),
-    path("reports/<int:pk>/approve/", views.report_approve_view, name="report_approve"),
-    path("reports/<int:pk>/return/", views.report_return_view, name="report_return"),
-    path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
-    path("evidence/<int:pk>/delete/", views.evidence_delete, name="evidence_delete"),
-    path("review/", views.review, name="review"),
-    path("periods/<int:pk>/", views.period_settings, name="period_settings"),
-    path("periods/<int:period_id>/workbook.xlsx", views.workbook_download, name="workbook_download"),
-    path("periods/<int:period_id>/upload/", views.workbook_upload, name="workbook_upload"),
-    path("notifications/", views.notifications, name="notifications"),
+    path("", home.agency_home, name="agency_home"),
+    path("report/<int:task_id>/<int:period_id>/", report_form.report_form, name="report_form"),
+    path(
+        "report/<int:task_id>/<int:period_id>/autosave/", report_form.report_autosave, name="report_autosave"
+    ),
+    path("report/<int:task_id>/<int:period_id>/evidence/", evidence.evidence_upload, name="evidence_upload"),
+    path("reports/<int:pk>/", review.report_detail, name="report_detail"),
+    path("reports/<int:pk>/history/", review.report_history, name="report_history"),
+    path("reports/<int:pk>/approve/", review.report_approve_view, name="report_approve"),
+    path("reports/<int:pk>/return/", review.report_return_view, name="report_return"),
+    path("evidence/<int:pk>/", evidence.evidence_download, name="evidence_download"),
+    path("evidence/<int:pk>/delete/", evidence.evidence_delete, name="evidence_delete"),
+    path("review/", review.review, name="review"),
+    path("periods/<int:pk>/", period_settings.period_settings, name="period_settings"),
+    path("periods/<int:period_id>/workbook.xlsx", workbook.workbook_download, name="workbook_download"),
+    path("periods/<int:period_id>/upload/", workbook.workbook_upload, name="workbook_upload"),
+    path("notifications/", notifications.notifications, name="notifications"),
 ]

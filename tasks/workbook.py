@@ -21,13 +21,7 @@ from indicators.models import Indicator, IndicatorValue
 from indicators.services import indicator_value_parse
 
 from .models import ProgressReport, TaskAssignment
-from .services import (
-    EDITABLE_STATES,
-    REPORT_FIELDS,
-    report_get_or_create,
-    report_save_draft,
-    report_snapshot,
-)
+from .services import REPORT_FIELDS, ReportConflict, report_save_draft, report_snapshot
 
 REPORT_SHEET = "进展填报"
 VALUE_SHEET = "指标值"
@@ -262,15 +256,12 @@ def workbook_apply(*, content: bytes, agency, period, by) -> int:
     }
     plan = []
     for number, task_id, version, data in rows:
-        where = _("第%(row)d行") % {"row": number}
         report = reports.get(task_id)
         row_values = values.get(task_id, {})
         if report is None:
             unchanged = not any(data[k] not in ("", None) for k in REPORT_FIELDS) and not any(
                 row_values.values()
             )
-            if unchanged:
-                continue
         else:
             current = report_snapshot(report)
             wanted = dict(data, percent=_plain(data["percent"]) or None)
@@ -278,37 +269,29 @@ def workbook_apply(*, content: bytes, agency, period, by) -> int:
                 existing_values.get((task_id, k), "") == _plain(indicator_value_parse(v))
                 for k, v in row_values.items()
             )
-            if unchanged:
-                continue
-            if report.state not in EDITABLE_STATES:
-                errors.append(
-                    _("%(where)s：该任务的填报%(state)s，不能再修改。")
-                    % {"where": where, "state": report.get_state_display()}
+        if not unchanged:
+            plan.append((number, task_id, version, data, row_values))
+    tasks = {a.task_id: a.task for a in _assignments(agency, period)}
+    # Every changed row goes through the draft save, even when the file has errors, so
+    # that all of them are listed at once; raising inside the block rolls back every
+    # row already saved.
+    with transaction.atomic():
+        for number, task_id, version, data, row_values in plan:
+            where = _("第%(row)d行") % {"row": number}
+            try:
+                report_save_draft(
+                    task=tasks[task_id],
+                    agency=agency,
+                    period=period,
+                    data=data,
+                    by=by,
+                    base_version=version,
+                    indicator_values=row_values or None,
                 )
-                continue
-            if version != report.version:
+            except ReportConflict:
                 errors.append(
                     _("%(where)s：该任务的填报在下载后已在网上修改，请重新下载模板后再填。")
                     % {"where": where}
-                )
-                continue
-        plan.append((number, task_id, report, data, row_values))
-    if errors:
-        raise WorkbookInvalid(errors)
-    tasks = {a.task_id: a.task for a in _assignments(agency, period)}
-    # Raising inside the block rolls back every row already saved.
-    with transaction.atomic():
-        for number, task_id, report, data, row_values in plan:
-            where = _("第%(row)d行") % {"row": number}
-            try:
-                if report is None:
-                    report = report_get_or_create(task=tasks[task_id], agency=agency, period=period, by=by)
-                report_save_draft(
-                    report=report,
-                    data=data,
-                    by=by,
-                    base_version=report.version,
-                    indicator_values=row_values or None,
                 )
             except ValidationError as exc:
                 errors += [f"{where}：{m}" for m in exc.messages]

@@ -19,6 +19,18 @@ def _test_settings(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's language: a request with another language leaves it
+    active in the thread, as a real worker thread would not carry it to the next request."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _local_cache(request, settings):
     """A fresh in-memory cache per test, so rate limits and coalescing flags never carry
     over; tests marked `worker` keep the configured (Redis) cache the worker shares."""

@@ -192,7 +192,7 @@ def plan_dashboard(plan, period, filters: Filters | None = None) -> PlanDashboar
         rows.append(
             TaskRow(
                 task=task,
-                leads=[a for a in assignments if a.role == "lead"],
+                leads=[a for a in assignments if a.role == TaskAssignment.Role.LEAD],
                 supports=[a for a in assignments if a.role == "support"],
                 rollup=by_task.get(task.pk),
                 light=lights.get(task.pk),

@@ -92,7 +92,7 @@ def region_dashboard(region, period_label: str) -> RegionDashboard:
     rules = {r.plan_id: r for r in WarningRule.objects.filter(plan__in=plans)}
     leads = defaultdict(set)
     for task_id, agency_id in TaskAssignment.objects.filter(
-        task__indicators__in=indicators, role="lead"
+        task__indicators__in=indicators, role=TaskAssignment.Role.LEAD
     ).values_list("task_id", "agency_id"):
         leads[task_id].add(agency_id)
     plans_by_id = {p.pk: p for p in plans}

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
-from tasks.models import ProgressReport, ProgressReportVersion, ReportingPeriod, Task
+from agencies.audit import change_label
+from tasks.models import ProgressReport, ProgressReportVersion, ReportingPeriod, Task, TaskAssignment
 
 from ..models import Rollup, TaskLight
 from .indicator_cards import indicator_cards
@@ -43,12 +44,11 @@ def task_drilldown(plan, task_pk, period) -> TaskDrilldown:
             )
         )
     }
-    labels = {
-        f.name: str(f.verbose_name) for f in ProgressReport._meta.get_fields() if hasattr(f, "verbose_name")
-    }
     for report in reports.values():
         for version in report.versions.all():
-            version.changed_labels = [labels.get(name, name) for name in version.changed_fields or []]
+            version.changed_labels = [
+                change_label(ProgressReport, name) for name in version.changed_fields or []
+            ]
     pairs = [(a, reports.pop(a.agency_id, None)) for a in assignments]
     # A report from an agency no longer assigned still belongs to the record.
     pairs += [(None, r) for r in reports.values()]
@@ -63,6 +63,6 @@ def task_drilldown(plan, task_pk, period) -> TaskDrilldown:
             plan,
             period,
             task=task,
-            leads_by_task={task.pk: {a.agency_id for a in assignments if a.role == "lead"}},
+            leads_by_task={task.pk: {a.agency_id for a in assignments if a.role == TaskAssignment.Role.LEAD}},
         ),
     )

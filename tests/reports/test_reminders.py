@@ -22,6 +22,15 @@ def _plan_b_reported(world):
     f.ReportFactory(task=world.task_b1, agency=world.stranger, period=world.period_b, state="submitted")
 
 
+def test_a_reminder_is_written_in_the_site_language_whatever_language_is_active(quarter):
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert reminders_send_due(today=DEADLINE - dt.timedelta(days=2)) == {"remind": 1}
+    note = Notification.objects.get(user=quarter.users.other_agency)
+    assert "1.1 大力发展新能源（未填报）" in note.body
+
+
 def test_the_stage_follows_the_calendar_around_the_deadline(quarter):
     p = quarter.period_a
     assert stage_due(p, DEADLINE - dt.timedelta(days=4)) is None

@@ -6,8 +6,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from tasks.evidence import evidence_add
 from tasks.models import Evidence
-from tasks.services import evidence_add, report_get_or_create, report_save_draft, report_submit
+from tasks.services import report_get_or_create, report_save_draft, report_submit
 
 pytestmark = pytest.mark.django_db
 

@@ -145,3 +145,24 @@ def test_a_malformed_report_id_is_a_404_not_a_server_error(world, bad):
     office = token_client("office")
     assert office.post(f"/api/progress-reports/{bad}/approve/").status_code == 404
     assert office.patch(f"/api/progress-reports/{bad}/", {"version": 1}, format="json").status_code == 404
+
+
+def test_a_second_creation_is_answered_with_the_existing_id_and_changes_nothing(world):
+    agency = token_client("owner")
+    first = agency.post(
+        "/api/progress-reports/", create_payload(world, progress_text="第一次"), format="json"
+    )
+    assert first.status_code == 201
+    colleague = token_client("colleague")
+    again = colleague.post(
+        "/api/progress-reports/", create_payload(world, progress_text="第二次"), format="json"
+    )
+    assert again.status_code == 400
+    body = again.json()
+    assert (body["detail"], body["id"]) == (
+        "该单位本季度已有此任务的填报，请在原填报上修改。",
+        first.json()["id"],
+    )
+    report = ProgressReport.objects.get()
+    assert (report.progress_text, report.version) == ("第一次", 2)
+    assert list(report.versions.values_list("event", flat=True)) == ["saved"]

@@ -370,3 +370,23 @@ def test_the_workbook_export_query_count_does_not_grow_with_tasks(
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(url)
     assert response.status_code == 200
+
+
+def test_an_autosave_from_a_page_opened_before_another_tab_saved_first_is_a_409(login, world):
+    client = login(world.users.owner)
+    url = reverse("tasks:report_autosave", args=[world.task_a1.pk, world.period_a.pk])
+    # Both tabs were opened while there was no report: their copies carry version 0.
+    first = client.post(url, {"version": 0, "progress_text": "第一个窗口"}, content_type="application/json")
+    assert first.status_code == 200
+    second = client.post(url, {"version": 0, "progress_text": "第二个窗口"}, content_type="application/json")
+    assert second.status_code == 409
+    assert second.json()["current"]["progress_text"] == "第一个窗口"
+    assert the_report(world).progress_text == "第一个窗口"
+
+
+def test_a_page_opened_before_an_empty_draft_was_created_still_saves(login, world):
+    # Uploading evidence in another tab creates the report without content (version 1).
+    report_get_or_create(task=world.task_a1, agency=world.own, period=world.period_a, by=world.users.owner)
+    client = login(world.users.owner)
+    assert client.post(form_url(world), filled(version="0", action="save")).status_code == 302
+    assert the_report(world).progress_text == "完成光伏项目备案3个。"

@@ -219,3 +219,16 @@ def test_submitting_before_the_entry_window_opens_is_refused_but_the_draft_saves
     assert "2026-03-16" in caught.value.messages[0]
     draft.refresh_from_db()
     assert draft.state == "draft" and draft.progress_text == FILLED["progress_text"]
+
+
+@time_machine.travel(BEFORE_DEADLINE)
+def test_the_audit_of_a_resubmission_records_that_it_left_the_returned_state(world, draft):
+    report_save_draft(report=draft, data=FILLED, by=world.users.owner, base_version=1)
+    report = report_submit(report=draft, by=world.users.owner)
+    report = report_return(report=report, by=world.users.office, comment="请补充项目名称")
+    report_submit(report=report, by=world.users.owner)
+    submissions = AuditEntry.objects.filter(action="report.submit", target_id=str(draft.pk)).order_by("id")
+    assert [entry.changes["state"] for entry in submissions] == [
+        ["draft", "submitted"],
+        ["returned", "submitted"],
+    ]

@@ -1,0 +1,3 @@
+"""The reporting pages, one module per page or group of pages."""
+
+PAGE_SIZE = 20

@@ -1,0 +1,200 @@
+"""The report form and its autosave: the agency writes its quarter's progress."""
+
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import selectors
+from ..forms import ReportForm, UploadForm
+from ..models import ProgressReport, TaskAssignment
+from ..services import (
+    ReportConflict,
+    period_check_writable,
+    report_save_draft,
+    report_snapshot,
+    report_submit,
+    today_local,
+)
+from .access import task_for_writer
+
+
+def _form_context(request, task, period, assignment, report, form, indicators, **extra):
+    reported, missing = ([], [])
+    if assignment.role == TaskAssignment.Role.LEAD:
+        reported, missing = selectors.supporter_reports(task, period)
+    return {
+        "task": task,
+        "period": period,
+        "assignment": assignment,
+        "agency": assignment.agency,
+        "report": report,
+        "form": form,
+        "indicators": indicators,
+        "evidence": selectors.report_evidence(report) if report else [],
+        "editable": report is None or report.state in ("draft", "returned"),
+        "writable": _period_writable(period, assignment.agency_id),
+        "supporters_reported": reported,
+        "supporters_missing": missing,
+        "days_left": (period.deadline - today_local()).days,
+        "upload_form": UploadForm(),
+        "max_evidence": settings.EVIDENCE_MAX_BYTES,
+        **extra,
+    }
+
+
+def _period_writable(period, agency_id) -> bool:
+    try:
+        period_check_writable(period=period, agency_id=agency_id)
+    except ValidationError:
+        return False
+    return True
+
+
+def _initial(report, indicators):
+    initial = {"version": report.version if report else 0}
+    if report:
+        snap = report_snapshot(report)
+        initial.update({k: v or "" for k, v in snap.items()})
+    for ind in indicators:
+        if ind.current is not None:
+            initial[f"ind_{ind.pk}"] = format(ind.current.value.normalize(), "f")
+    return initial
+
+
+@login_required
+def report_form(request, task_id, period_id):
+    task, period, assignment = task_for_writer(request.user, task_id, period_id)
+    agency = assignment.agency
+    report = ProgressReport.objects.filter(task=task, agency=agency, period=period).first()
+    indicators = selectors.task_indicators_with_values(task, period, agency)
+    if request.method != "POST":
+        form = ReportForm(initial=_initial(report, indicators), indicators=indicators)
+        return render(
+            request,
+            "tasks/report_form.html",
+            _form_context(request, task, period, assignment, report, form, indicators),
+        )
+    form = ReportForm(request.POST, indicators=indicators)
+    submit = request.POST.get("action") == "submit"
+    if submit and report is not None and report.state in ("submitted", "approved"):
+        # A second click on 提交 (or a resent form) after the first went through.
+        report_submit(report=report, by=request.user)
+        messages.info(request, _("该填报已提交，无需重复提交。"))
+        return redirect("tasks:report_form", task.pk, period.pk)
+    conflict = None
+    if form.is_valid():
+        try:
+            report, warnings = report_save_draft(
+                task=task,
+                agency=agency,
+                period=period,
+                data=form.report_data(),
+                by=request.user,
+                base_version=form.cleaned_data.get("version"),
+                indicator_values=form.indicator_data() if indicators else None,
+            )
+            for note in warnings:
+                messages.warning(request, note)
+            if submit:
+                report = report_submit(report=report, by=request.user)
+                messages.success(request, _("已提交，等待专班办公室审核。"))
+            else:
+                messages.success(request, _("草稿已保存。"))
+            return redirect("tasks:report_form", task.pk, period.pk)
+        except ReportConflict as exc:
+            conflict = exc.report
+            # The form keeps the user's text; its version moves on so that saving
+            # again (after merging) is a deliberate overwrite of the current version.
+            data = request.POST.copy()
+            data["version"] = conflict.version
+            form = ReportForm(data, indicators=indicators)
+            form.is_valid()
+            form.add_error(None, exc.messages[0])
+            report = conflict
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc.messages)
+            # Reload what the database holds: a refused first save took its new report
+            # with it, so there may be none.
+            report = ProgressReport.objects.filter(task=task, agency=agency, period=period).first()
+    mine = None
+    if conflict is not None:
+        statuses = dict(ProgressReport.Status.choices)
+        mine = {k: request.POST.get(k, "") for k in ("percent", "progress_text", "problems", "next_steps")}
+        mine["status"] = statuses.get(request.POST.get("status", ""), "")
+    context = _form_context(
+        request, task, period, assignment, report, form, indicators, conflict=conflict, mine=mine
+    )
+    return render(request, "tasks/report_form.html", context, status=409 if conflict else 400)
+
+
+@login_required
+@require_POST
+def report_autosave(request, task_id, period_id):
+    """JSON draft save from the form's script: {version, fields…} → {version, saved_at}."""
+    task, period, assignment = task_for_writer(request.user, task_id, period_id)
+    try:
+        payload = json.loads(request.body or b"{}")
+        if not isinstance(payload, dict):
+            raise ValueError
+    except ValueError:
+        return JsonResponse({"error": _("数据格式有误。")}, status=400)
+    fields = {
+        k: payload[k]
+        for k in ("status", "percent", "progress_text", "problems", "next_steps")
+        if k in payload
+    }
+    for value in fields.values():
+        if value is not None and not isinstance(value, (str, int, float)):
+            return JsonResponse({"error": _("数据格式有误。")}, status=400)
+    values = payload.get("indicators")
+    if values is not None and not isinstance(values, dict):
+        return JsonResponse({"error": _("数据格式有误。")}, status=400)
+    try:
+        report, warnings = report_save_draft(
+            task=task,
+            agency=assignment.agency,
+            period=period,
+            data=fields,
+            by=request.user,
+            base_version=payload.get("version"),
+            indicator_values=values or None,
+        )
+    except ReportConflict as exc:
+        current = exc.report
+        return JsonResponse(
+            {
+                "error": exc.messages[0],
+                "conflict": True,
+                "version": current.version,
+                "current": report_snapshot(current),
+            },
+            status=409,
+        )
+    except ValidationError as exc:
+        return JsonResponse(
+            {
+                "error": "；".join(exc.messages),
+                "fields": getattr(exc, "error_dict", None) and exc.message_dict,
+            },
+            status=400,
+        )
+    return JsonResponse(
+        {
+            "version": report.version,
+            "state": report.state,
+            "saved_at": timezone.localtime(report.updated_at).strftime("%H:%M"),
+            "warnings": warnings,
+        }
+    )
