@@ -125,7 +125,7 @@ def bulletin_generate(request, plan_id):
     messages.success(
         request,
         _("已开始生成 %(period)s 督查通报第 %(version)s 版。")
-        % {"period": period.label, "version": bulletin.version},
+        % {"period": period.display_name, "version": bulletin.version},
     )
     return redirect("reports:plan-bulletins", plan.pk)
 
