@@ -25,11 +25,6 @@ INDICATOR_LIMIT = 10
 AGENCY_LIMIT = 10
 
 
-def _short(text: str, limit: int) -> str:
-    # pygal sizes its label gutter for Latin glyphs; long Chinese labels get clipped.
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _svg_img(svg: str) -> str:
     """The chart as an <img> of an SVG data URI: WeasyPrint still draws it as vectors,
     and pygal's stylesheet stays inside the picture instead of being cascaded over
@@ -67,12 +62,12 @@ class BriefingExporter:
         if overall is not None:
             svg["lights"] = charts.lights_donut(overall.red, overall.yellow, overall.green, size=300)
             svg["actions"] = charts.completion_bars(
-                [(_short(f"{a.label}{a.title}", 14), r.completion if r else None) for a, r in board.actions],
+                [(f"{a.label}{a.title}", r.completion if r else None) for a, r in board.actions],
                 width=680,
             )
             if agencies:
                 svg["agencies"] = charts.timeliness_bars(
-                    [(_short(r.agency.name if r.agency else "", 10), r.on_time_rate) for r in agencies],
+                    [(r.agency.name if r.agency else "", r.on_time_rate) for r in agencies],
                     width=700,
                 )
         if any(c.attainment is not None for c in indicators):

@@ -17,13 +17,14 @@ def indicator_attainment_bars(cards, *, title: str | None = None, width: int = 7
     colour it; indicators without a completion are left out."""
     rows = [c for c in cards if c.attainment is not None][:limit]
     upper = max([100, *(math.ceil(float(c.attainment) / 10) * 10 for c in rows)])
+    ordered = list(reversed(rows))
+    labels = [str(c.indicator.name) for c in ordered]
     chart = percent_bars(
         color=GREEN, rows=len(rows), row_height=30, upper=upper, decimals=1, title=title, width=width,
         min_height=140,
-        x_labels_major_count=7, show_minor_x_labels=False,
+        x_labels_major_count=7, show_minor_x_labels=False, labels=labels,
     )  # fmt: skip
-    ordered = list(reversed(rows))
-    chart.x_labels = [str(c.indicator.name)[:18] for c in ordered]
+    chart.x_labels = labels
     chart.add(
         _("完成率"),
         [{"value": float(round(c.attainment, 1)), "color": LEVEL_COLORS.get(c.level, GREY)} for c in ordered],

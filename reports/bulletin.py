@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from indicators.assessment import BEHIND_STATUSES
 from tasks.models import ProgressReport, Task, TaskAssignment
 
+from .bulletin_sections import default_summary
 from .counts import ONE_DECIMAL
 from .models import Bulletin, Rollup, TaskLight
 from .rollups import assess_indicators, rollup_plan_period
@@ -26,7 +27,7 @@ def _pct(value):
 
 
 def bulletin_title(plan, period) -> str:
-    return f"{plan.region.name}碳达峰工作督查通报（{period.year}年第{period.quarter}季度）"
+    return f"{plan.region.name}碳达峰工作督查通报（{period.display_name}）"
 
 
 def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: bool = True) -> dict:
@@ -183,7 +184,7 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
     next_steps = []
     if missing_agencies:
         next_steps.append(
-            f"请{'、'.join(missing_agencies)}于收到本通报后5个工作日内补报{period.label}进展情况，逾期将予以通报。"
+            f"请{'、'.join(missing_agencies)}于收到本通报后5个工作日内补报{period.display_name}进展情况，逾期将予以通报。"
         )
     reds = [w for w in warnings if w["level"] == "red"]
     if reds:
@@ -203,6 +204,7 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
         "plan": {"title": plan.title, "doc_number": plan.doc_number, "region": plan.region.name},
         "period": {
             "label": period.label,
+            "display": period.display_name,
             "year": period.year,
             "quarter": period.quarter,
             "deadline": period.deadline,
@@ -241,6 +243,12 @@ def _generate(*, bulletin: Bulletin, today: dt.date | None) -> Bulletin:
     )
     context = bulletin_context(plan=bulletin.plan, period=bulletin.period, today=today)
     context["version"] = bulletin.version
+    context["issue"] = {"year": bulletin.issue_year, "no": bulletin.issue_no}
+    if not bulletin.summary.strip():
+        # The office reads and may rewrite this paragraph before issuing the bulletin.
+        bulletin.summary = default_summary(context)
+        Bulletin.objects.filter(pk=pk).update(summary=bulletin.summary)
+    context["summary"] = bulletin.summary
     files = {}
     steps = [
         ("pdf", BulletinPdf, "生成PDF"),

@@ -32,7 +32,7 @@ from .exporters import MissingXlsx
 from .lights import rule_for_plan
 from .models import Bulletin, WarningRule
 from .reminders import missing_rows
-from .services import bulletin_request, warning_rule_update
+from .services import bulletin_publish, bulletin_request, bulletin_summary_update, warning_rule_update
 
 FORMATS = {"pdf": PDF_MIME, "docx": DOCX_MIME, "xlsx": XLSX_MIME}
 
@@ -127,9 +127,46 @@ def bulletin_generate(request, plan_id):
     messages.success(
         request,
         _("已开始生成 %(period)s 督查通报第 %(version)s 版。")
-        % {"period": period.label, "version": bulletin.version},
+        % {"period": period.display_name, "version": bulletin.version},
     )
     return redirect("reports:plan-bulletins", plan.pk)
+
+
+class BulletinSummaryForm(forms.ModelForm):
+    class Meta:
+        model = Bulletin
+        fields = ["summary"]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 6, "maxlength": 2000})}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def bulletin_edit(request, bulletin_id):
+    """The office reads a version, rewrites its 总体情况 paragraph and issues it."""
+    bulletin = get_bulletin_for_user(request.user, bulletin_id)
+    plan = get_office_plan(request.user, bulletin.plan_id)
+    form = BulletinSummaryForm(request.POST or None, instance=Bulletin(summary=bulletin.summary))
+    if request.method == "POST" and form.is_valid():
+        try:
+            if "publish" in request.POST:
+                summary = form.cleaned_data["summary"]
+                bulletin = bulletin_publish(bulletin=bulletin, by=request.user, summary=summary)
+                messages.success(
+                    request,
+                    _("通报已印发：%(year)s年第%(no)s期，正在生成正式文件。")
+                    % {"year": bulletin.issue_year, "no": bulletin.issue_no},
+                )
+            else:
+                bulletin_summary_update(
+                    bulletin=bulletin, summary=form.cleaned_data["summary"], by=request.user
+                )
+                messages.success(request, _("总体情况已保存，正在重新生成文件。"))
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            return redirect("reports:plan-bulletins", plan.pk)
+    return render(request, "reports/bulletin_edit.html", {"plan": plan, "bulletin": bulletin, "form": form})
 
 
 @login_required

@@ -7,6 +7,7 @@ the PDFs use, so the Chinese labels render the same in WeasyPrint and in a brows
 from __future__ import annotations
 
 import re
+import unicodedata
 from decimal import Decimal
 
 import pygal
@@ -43,13 +44,37 @@ def _style(colors) -> Style:
         title_font_family=family,
         legend_font_family=family,
         tooltip_font_family=family,
-        label_font_size=12,
-        major_label_font_size=12,
+        label_font_size=LABEL_FONT_SIZE,
+        major_label_font_size=LABEL_FONT_SIZE,
         value_font_size=11,
         value_label_font_size=11,
         title_font_size=15,
         legend_font_size=12,
     )
+
+
+LABEL_FONT_SIZE = 12
+
+
+def _wide_label_room(labels, font_size: int = LABEL_FONT_SIZE) -> int:
+    """Extra left margin the labels need beyond pygal's estimate.
+
+    pygal reserves 0.6 em per character, which fits Latin text; a Chinese character is
+    a full em, so an agency's name would be cut off at the chart's edge without it."""
+    wide = [sum(unicodedata.east_asian_width(c) in "WF" for c in str(label)) for label in labels]
+    return int(max(wide, default=0) * 0.4 * font_size) + 4
+
+
+def _common_options() -> dict:
+    """What every chart shares: static SVG, full labels, an empty chart worded in the
+    reader's language (pygal's own text is English)."""
+    return {
+        "disable_xml_declaration": True,
+        "js": [],
+        "truncate_label": -1,
+        "truncate_legend": -1,
+        "no_data_text": _("无数据"),
+    }
 
 
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
@@ -69,10 +94,11 @@ def _render(chart) -> str:
 
 def percent_bars(
     *, color, rows: int, row_height: int, upper: int = 100, decimals: int = 0, title=None, width=760,
-    min_height=160, **options,
+    min_height=160, labels=(), **options,
 ):  # fmt: skip
     """A horizontal bar chart of percentages, as tall as its rows need; a missing
-    figure is labelled 无数据 rather than drawn as zero."""
+    figure is labelled 无数据 rather than drawn as zero. `labels` (the row labels) size
+    the left margin so that none is cut off."""
     return pygal.HorizontalBar(
         style=_style([color]),
         width=width,
@@ -83,9 +109,8 @@ def percent_bars(
         value_formatter=lambda v: f"{v:.{decimals}f}%" if v is not None else _("无数据"),
         title=title,
         margin=8,
-        truncate_label=-1,
-        disable_xml_declaration=True,
-        js=[],
+        margin_left=8 + _wide_label_room(labels),
+        **_common_options(),
         **options,
     )
 
@@ -96,8 +121,8 @@ def _num(value) -> float | None:
     return float(value if not isinstance(value, Decimal) else round(value, 1))
 
 
-def _label(label, value, limit: int) -> str:
-    text = str(label)[:limit]
+def _label(label, value) -> str:
+    text = str(label)
     return text if value is not None else f"{text}（{_('无数据')}）"
 
 
@@ -107,14 +132,14 @@ def completion_bars(rows, *, title: str | None = None, width: int = 760) -> str:
     rows: iterable of (label, percent or None). A row without a figure shows an empty
     bar labelled “无数据” rather than a misleading zero.
     """
-    rows = list(rows)
-    chart = percent_bars(
-        color=BRAND, rows=len(rows), row_height=34, decimals=1, title=title, width=width,
-        x_labels_major_count=6, show_minor_x_labels=False,
-    )  # fmt: skip
     # pygal draws the first label at the bottom; keep document order top to bottom.
-    ordered = list(reversed(rows))
-    chart.x_labels = [_label(label, v, 24) for label, v in ordered]
+    ordered = list(reversed(list(rows)))
+    labels = [_label(label, v) for label, v in ordered]
+    chart = percent_bars(
+        color=BRAND, rows=len(labels), row_height=34, decimals=1, title=title, width=width,
+        x_labels_major_count=6, show_minor_x_labels=False, labels=labels,
+    )  # fmt: skip
+    chart.x_labels = labels
     chart.add(_("完成进度"), [_num(v) for _l, v in ordered])
     return _render(chart)
 
@@ -131,8 +156,7 @@ def lights_donut(red: int, yellow: int, green: int, *, title: str | None = None,
         legend_at_bottom=True,
         legend_at_bottom_columns=3,
         margin=8,
-        disable_xml_declaration=True,
-        js=[],
+        **_common_options(),
     )
     chart.add(_("红灯"), [int(red or 0)])
     chart.add(_("黄灯"), [int(yellow or 0)])
@@ -142,10 +166,12 @@ def lights_donut(red: int, yellow: int, green: int, *, title: str | None = None,
 
 def timeliness_bars(rows, *, title: str | None = None, width: int = 760) -> str:
     """Horizontal bars of on-time submission rate (%) per agency."""
-    rows = list(rows)
-    chart = percent_bars(color=GREEN, rows=len(rows), row_height=28, title=title, width=width)
-    ordered = list(reversed(rows))
-    chart.x_labels = [_label(label, v, 16) for label, v in ordered]
+    ordered = list(reversed(list(rows)))
+    labels = [_label(label, v) for label, v in ordered]
+    chart = percent_bars(
+        color=GREEN, rows=len(labels), row_height=28, title=title, width=width, labels=labels
+    )
+    chart.x_labels = labels
     chart.add(_("按时报送率"), [_num(v) for _l, v in ordered])
     return _render(chart)
 
@@ -157,4 +183,5 @@ def bulletin_charts(context: dict) -> dict:
             [(f"{a['label']}{a['title']}", a["completion"]) for a in context["actions"]], width=640
         ),
         "lights": lights_donut(o["red"], o["yellow"], o["green"], size=260),
+        "agencies": timeliness_bars([(a["name"], a["on_time_rate"]) for a in context["agencies"]], width=640),
     }

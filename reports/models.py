@@ -37,6 +37,13 @@ class Bulletin(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    summary = models.TextField(
+        _("总体情况"), blank=True, max_length=2000, help_text=_("通报“一、总体情况”的段落，印发前可修改。")
+    )
+    # 期号: numbered per plan and year when the office issues the bulletin.
+    issue_year = models.PositiveSmallIntegerField(_("期号年份"), null=True, blank=True)
+    issue_no = models.PositiveIntegerField(_("期号"), null=True, blank=True)
+    published_at = models.DateTimeField(_("印发时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
@@ -47,11 +54,20 @@ class Bulletin(models.Model):
         ordering = ["plan_id", "period_id", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "period", "version"], name="bulletin_unique_version"),
+            models.UniqueConstraint(
+                fields=["plan", "issue_year", "issue_no"],
+                condition=Q(issue_no__isnull=False),
+                name="bulletin_unique_issue_no_per_plan_year",
+            ),
             models.CheckConstraint(condition=Q(progress__lte=100), name="bulletin_progress_le_100"),
         ]
 
     def __str__(self):
         return f"{self.plan} {self.period} 第{self.version}版"
+
+    @property
+    def is_published(self) -> bool:
+        return self.issue_no is not None
 
 
 class RollupScope(models.TextChoices):

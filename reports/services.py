@@ -111,12 +111,95 @@ def bulletin_request(*, plan, period, by=None) -> Bulletin:
     bulletin.full_clean()
     bulletin.save()
     audit_log(actor=by, action="bulletin.request", target=bulletin, plan=plan)
-    bulletin_id = bulletin.pk
+    _queue_generation(bulletin.pk)
+    return bulletin
 
+
+def _queue_generation(bulletin_id: int) -> None:
     def _queue():
         from .jobs import generate_bulletin
 
         generate_bulletin.delay(bulletin_id=bulletin_id)
 
     transaction.on_commit(_queue)
+
+
+def _bulletin_regenerate(bulletin: Bulletin) -> None:
+    """Write the bulletin's files again (after its wording or 期号 changed)."""
+    Bulletin.objects.filter(pk=bulletin.pk).update(
+        state=Bulletin.State.QUEUED, progress=0, message="", error=""
+    )
+    bulletin.state = Bulletin.State.QUEUED
+    _queue_generation(bulletin.pk)
+
+
+def _editable(bulletin: Bulletin) -> None:
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    if bulletin.is_published:
+        raise ValidationError(_("已印发的通报不能再修改。"))
+    if bulletin.state != Bulletin.State.DONE:
+        raise ValidationError(_("请等待通报生成完成。"))
+
+
+def _set_summary(bulletin: Bulletin, summary: str, by) -> None:
+    from agencies.audit import diff_fields
+
+    before = {"summary": bulletin.summary}
+    bulletin.summary = summary.strip()
+    bulletin.full_clean()
+    bulletin.save(update_fields=["summary"])
+    audit_log(
+        actor=by,
+        action="bulletin.summary",
+        target=bulletin,
+        changes=diff_fields(before, {"summary": bulletin.summary}),
+        plan=bulletin.plan,
+    )
+
+
+@transaction.atomic
+def bulletin_summary_update(*, bulletin: Bulletin, summary: str, by) -> Bulletin:
+    """The office rewrites the 总体情况 paragraph; the files are written again with it
+    (an empty paragraph gives back the generated one)."""
+    bulletin = Bulletin.objects.select_for_update().select_related("plan").get(pk=bulletin.pk)
+    _editable(bulletin)
+    _set_summary(bulletin, summary, by)
+    _bulletin_regenerate(bulletin)
+    return bulletin
+
+
+@transaction.atomic
+def bulletin_publish(*, bulletin: Bulletin, by, summary: str | None = None) -> Bulletin:
+    """Issue a version (with its 总体情况 as last edited, if given): it takes the plan's
+    next 期号 of the year and its files are written again carrying it. One version per
+    quarter is issued."""
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    type(bulletin.plan).objects.select_for_update().filter(pk=bulletin.plan_id).first()
+    bulletin = Bulletin.objects.select_for_update().select_related("plan", "period").get(pk=bulletin.pk)
+    _editable(bulletin)
+    issued = Bulletin.objects.filter(plan=bulletin.plan_id, period=bulletin.period_id, issue_no__isnull=False)
+    if issued.exists():
+        raise ValidationError(_("本季度的通报已印发。"))
+    if summary is not None and summary.strip() != bulletin.summary:
+        _set_summary(bulletin, summary, by)
+    now = timezone.now()
+    year = timezone.localdate(now).year
+    last = (
+        Bulletin.objects.filter(plan=bulletin.plan_id, issue_year=year).aggregate(n=Max("issue_no"))["n"] or 0
+    )
+    bulletin.issue_year, bulletin.issue_no, bulletin.published_at = year, last + 1, now
+    bulletin.save(update_fields=["issue_year", "issue_no", "published_at"])
+    audit_log(
+        actor=by,
+        action="bulletin.publish",
+        target=bulletin,
+        changes={"issue": [None, f"{year}-{bulletin.issue_no}"]},
+        plan=bulletin.plan,
+    )
+    _bulletin_regenerate(bulletin)
     return bulletin

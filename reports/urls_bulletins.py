@@ -7,6 +7,7 @@ urlpatterns = [
     path("bulletins/", views.bulletin_index, name="bulletins"),
     path("plans/<int:plan_id>/bulletins/", views.plan_bulletins, name="plan-bulletins"),
     path("plans/<int:plan_id>/bulletins/new/", views.bulletin_generate, name="bulletin-generate"),
+    path("bulletins/<int:bulletin_id>/edit/", views.bulletin_edit, name="bulletin-edit"),
     path("bulletins/<int:bulletin_id>/status/", views.bulletin_status, name="bulletin-status"),
     path("bulletins/<int:bulletin_id>/<str:fmt>/", views.bulletin_download, name="bulletin-download"),
     path("missing/", views.missing_index, name="missing-index"),

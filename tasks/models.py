@@ -106,6 +106,15 @@ class TaskAssignment(models.Model):
         return f"{self.task} · {self.agency} · {self.get_role_display()}"
 
 
+def quarter_display(year: int, quarter: int) -> str:
+    """2026年第三季度, or Q3 2026 in English: how documents and pages name a quarter."""
+    from django.utils.translation import gettext
+
+    names = [gettext("第一季度"), gettext("第二季度"), gettext("第三季度"), gettext("第四季度")]
+    name = names[quarter - 1] if 1 <= quarter <= 4 else str(quarter)
+    return gettext("%(year)s年%(quarter_name)s") % {"year": year, "quarter_name": name}
+
+
 class ReportingPeriodQuerySet(models.QuerySet):
     def of_plan(self, plan):
         return self.filter(plan=plan)
@@ -146,6 +155,11 @@ class ReportingPeriod(models.Model):
 
     def __str__(self):
         return self.label
+
+    @property
+    def display_name(self) -> str:
+        """The quarter as people write it: 2026年第三季度 (Q3 2026 in English)."""
+        return quarter_display(self.year, self.quarter)
 
     def clean(self):
         errors = {}

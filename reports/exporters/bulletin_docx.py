@@ -3,18 +3,23 @@ from __future__ import annotations
 import io
 
 from docx import Document
-from docx.enum.section import WD_ORIENT  # noqa: F401  (kept portrait: A4 like the PDF)
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from carbonplan.downloads import DOCX_MIME
 
+from ..bulletin_sections import bulletin_document
 from .base import Exporter
 
 BODY_FONT = "仿宋_GB2312"
 TITLE_FONT = "方正小标宋简体"
 HEADING_FONT = "黑体"
+TABLE_FONT_SIZE = 10.5
+# A4 less the margins below: the width the tables share out among their columns.
+TEXT_WIDTH_MM = 210 - 28 - 26
 
 
 def _font(run, name, size=None, bold=None, color=None):
@@ -32,6 +37,51 @@ def _pct(value):
     return "—" if value is None else f"{value:g}%"
 
 
+def _page_number(paragraph):
+    """A PAGE field, as Word and WPS number pages: “— 3 —”."""
+    _font(paragraph.add_run("— "), BODY_FONT, 14)
+    run = paragraph.add_run()
+    _font(run, BODY_FONT, 14)
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
+        if kind:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        else:
+            element = OxmlElement("w:instrText" if text.strip() == "PAGE" else "w:t")
+            element.set(qn("xml:space"), "preserve")
+            element.text = text
+        run._r.append(element)
+    _font(paragraph.add_run(" —"), BODY_FONT, 14)
+
+
+def _fixed_widths(table, widths_mm):
+    """Column widths written the three ways Word, WPS and LibreOffice read them:
+    fixed layout, the table grid and every cell's width."""
+    table.autofit = False
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    tbl_pr = table._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tbl_pr.append(layout)
+    width = OxmlElement("w:tblW")
+    width.set(qn("w:w"), str(int(Mm(sum(widths_mm)).twips)))
+    width.set(qn("w:type"), "dxa")
+    for old in tbl_pr.findall(qn("w:tblW")):
+        tbl_pr.remove(old)
+    tbl_pr.append(width)
+    for column, mm in zip(table.columns, widths_mm, strict=True):
+        column.width = Mm(mm)
+    for row in table.rows:
+        for cell, mm in zip(row.cells, widths_mm, strict=True):
+            cell.width = Mm(mm)
+
+
+def _widths(shares):
+    """Millimetres per column from relative shares, filling the text width."""
+    total = sum(shares)
+    return [round(TEXT_WIDTH_MM * share / total, 1) for share in shares]
+
+
 class BulletinDocx(Exporter):
     """An editable Word document in the usual layout of a notice: the office edits it
     before sending. Text is written as text runs, so nothing users typed is markup."""
@@ -40,102 +90,135 @@ class BulletinDocx(Exporter):
     mimetype = DOCX_MIME
 
     def render(self, context: dict) -> bytes:
+        document = bulletin_document(context)
         doc = Document()
         section = doc.sections[0]
         section.page_width, section.page_height = Mm(210), Mm(297)
         section.top_margin, section.bottom_margin = Mm(37), Mm(35)
         section.left_margin, section.right_margin = Mm(28), Mm(26)
+        footer = section.footer.paragraphs[0]
+        footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _page_number(footer)
         normal = doc.styles["Normal"]
         normal.font.name = BODY_FONT
         normal.font.size = Pt(16)
         normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
 
-        title = doc.add_paragraph()
-        title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _font(title.add_run(context["title"]), TITLE_FONT, 22, bold=True)
-        o, period, plan = context["overview"], context["period"], context["plan"]
-
-        self.heading(doc, "一、总体情况")
+        self.front(doc, document)
+        for part in document["sections"]:
+            self.heading(doc, part["heading"])
+            for line in part.get("paragraphs", []):
+                self.para(doc, line)
+            for number, line in enumerate(part.get("numbered", []), start=1):
+                self.para(doc, f"{number}. {line}")
         self.para(
-            doc,
-            f"《{plan['title']}》共部署重点行动{o['actions']}项、重点任务{o['tasks']}项。"
-            f"{period['label']}应报送进展{o['expected']}份，实际报送{o['reported']}份（报送率{_pct(o['reported_rate'])}），"
-            f"按时报送率{_pct(o['on_time_rate'])}，审核通过{o['approved']}份，退回{o['returned']}份，"
-            f"尚未报送{o['missing']}份。任务平均完成进度{_pct(o['completion'])}。",
+            doc, "附件：" + "　".join(f"{n}. {a['title']}" for n, a in enumerate(document["annexes"], 1))
         )
-        self.para(
-            doc,
-            f"红灯任务{o['red']}项、黄灯任务{o['yellow']}项、绿灯任务{o['green']}项；"
-            f"{o['indicators']}项指标中达到序时进度{o['indicators_on_track']}项，落后序时进度{o['indicators_behind']}项。",
-        )
-
-        self.heading(doc, "二、各重点行动推进情况")
-        self.table(
-            doc,
-            ["重点行动", "任务数", "已报/应报", "平均完成进度", "红灯", "黄灯", "绿灯"],
-            [
-                [f"{a['label']}{a['title']}", a["tasks"], f"{a['reported']}/{a['expected']}", _pct(a["completion"]),
-                 a["red"], a["yellow"], a["green"]]
-                for a in context["actions"]
-            ],
-        )  # fmt: skip
-
-        self.heading(doc, "三、红灯、黄灯任务")
-        if context["warnings"]:
-            self.table(
-                doc,
-                ["预警", "编号", "任务", "牵头单位", "原因"],
-                [
-                    [w["level_label"], w["number"], w["title"], w["leads"], "；".join(w["reasons"])]
-                    for w in context["warnings"]
-                ],
-            )
-        else:
-            self.para(doc, "本季度无红灯、黄灯任务。")
-
-        self.heading(doc, "四、各单位报送情况")
-        self.table(
-            doc,
-            ["排名", "单位", "应报", "已报", "按时", "逾期", "未报", "退回次数", "按时报送率"],
-            [
-                [a["rank"], a["name"], a["expected"], a["reported"], a["on_time"], a["late"], a["missing"],
-                 a["returns"], _pct(a["on_time_rate"])]
-                for a in context["agencies"]
-            ],
-        )  # fmt: skip
-
-        self.heading(doc, "五、主要指标完成情况")
-        if context["indicators"]:
-            self.table(
-                doc,
-                ["指标", "目标", "当前值", "完成率", "序时进度", "评估"],
-                [
-                    [f"{i['name']}（{i['unit']}）" if i["unit"] else i["name"], f"{i['target']}（{i['target_year']}年）" + (f"，基期{i['baseline']}" if i["baseline"] else ""),
-                     i["value"] or "—", _pct(i["attainment"]), i["expected"] or "—",
-                     i["status_label"] + (f"（{i['note']}）" if i["note"] else "")]
-                    for i in context["indicators"]
-                ],
-            )  # fmt: skip
-        else:
-            self.para(doc, "本方案未设置量化指标。")
-
-        self.heading(doc, "六、存在的主要问题")
-        if context["problems"]:
-            for p in context["problems"]:
-                self.para(doc, f"{p['agency']}（任务{p['task']} {p['task_title']}）：{p['text']}")
-        else:
-            self.para(doc, "各单位本季度未反映问题。")
-
-        self.heading(doc, "七、下步工作")
-        for number, line in enumerate(context["next_steps"], start=1):
-            self.para(doc, f"{number}. {line}")
+        self.back(doc, document)
+        for annex in document["annexes"]:
+            self.annex(doc, annex, document)
 
         buffer = io.BytesIO()
         doc.save(buffer)
         return buffer.getvalue()
 
+    def front(self, doc, document):
+        header = document["header"]
+        masthead = doc.add_paragraph()
+        masthead.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _font(masthead.add_run("督查通报"), TITLE_FONT, 36, bold=True, color="CC0000")
+        self.centered(doc, header["issue_line"])
+        issuer = doc.add_paragraph()
+        _font(issuer.add_run(f"{header['issuer']}\t{header['date_text']}"), BODY_FONT, 14)
+        issuer.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM), alignment=2)  # right
+        rule = issuer._p.get_or_add_pPr()
+        border = OxmlElement("w:pBdr")
+        bottom = OxmlElement("w:bottom")
+        for key, value in (("val", "single"), ("sz", "18"), ("space", "4"), ("color", "CC0000")):
+            bottom.set(qn(f"w:{key}"), value)
+        border.append(bottom)
+        rule.append(border)
+        title = doc.add_paragraph()
+        title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _font(title.add_run(document["title"]), TITLE_FONT, 22, bold=True)
+        if header["doc_number"]:
+            self.centered(doc, header["doc_number"])
+
+    def back(self, doc, document):
+        header = document["header"]
+        for text in (header["issuer"], header["date_text"]):
+            p = doc.add_paragraph()
+            p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            _font(p.add_run(text), BODY_FONT, 16)
+        for text in (header["send_to"], header["copy_to"]):
+            p = doc.add_paragraph()
+            _font(p.add_run(text), BODY_FONT, 14)
+
+    def annex(self, doc, annex, document):
+        p = doc.add_paragraph()
+        p.add_run().add_break(WD_BREAK.PAGE)
+        _font(p.add_run(annex["number"]), HEADING_FONT, 16, bold=True)
+        self.centered(doc, annex["title"], font=TITLE_FONT, size=18)
+        rows_of = getattr(self, f"annex_{annex['key']}")
+        header, shares, rows, empty = rows_of(document)
+        if rows:
+            self.table(doc, header, rows, shares)
+        else:
+            self.para(doc, empty)
+
+    def annex_actions(self, d):
+        rows = [
+            [f"{a['label']}{a['title']}", a["tasks"], f"{a['reported']}/{a['expected']}", _pct(a["completion"]),
+             a["red"], a["yellow"], a["green"]]
+            for a in d["actions"]
+        ]  # fmt: skip
+        header = ["重点行动", "任务数", "已报/应报", "平均完成进度", "红灯", "黄灯", "绿灯"]
+        return header, [10, 2.2, 3, 3.2, 1.8, 1.8, 1.8], rows, "本方案未设置重点行动。"
+
+    def annex_warnings(self, d):
+        rows = [
+            [w["level_label"], w["number"], w["title"], w["leads"], "；".join(w["reasons"])]
+            for w in d["warnings"]
+        ]
+        return (
+            ["预警", "编号", "任务", "牵头单位", "原因"],
+            [2, 2, 7, 4.5, 7],
+            rows,
+            "本季度无红灯、黄灯任务。",
+        )
+
+    def annex_agencies(self, d):
+        rows = [
+            [a["rank"], a["name"], a["expected"], a["reported"], a["on_time"], a["late"], a["missing"],
+             a["returns"], _pct(a["on_time_rate"])]
+            for a in d["agencies"]
+        ]  # fmt: skip
+        header = ["排名", "单位", "应报", "已报", "按时", "逾期", "未报", "退回次数", "按时报送率"]
+        return header, [1.8, 7, 1.8, 1.8, 1.8, 1.8, 1.8, 2.4, 3], rows, "本季度无应报送进展的单位。"
+
+    def annex_indicators(self, d):
+        rows = [
+            [f"{i['name']}（{i['unit']}）" if i["unit"] else i["name"],
+             f"{i['target']}（{i['target_year']}年）" + (f"，基期{i['baseline']}" if i["baseline"] else ""),
+             i["value"] or "—", _pct(i["attainment"]), i["expected"] or "—",
+             i["status_label"] + (f"（{i['note']}）" if i["note"] else "")]
+            for i in d["indicators"]
+        ]  # fmt: skip
+        header = ["指标", "目标", "当前值", "完成率", "序时进度", "评估"]
+        return header, [5, 5, 2.5, 2.5, 4.5, 4], rows, "本方案未设置量化指标。"
+
+    def annex_problems(self, d):
+        rows = [[p["task"], p["task_title"], p["agency"], p["text"]] for p in d["problems"]]
+        return ["编号", "任务", "单位", "存在问题"], [2, 6, 4.5, 10], rows, "各单位本季度未反映问题。"
+
+    def centered(self, doc, text, font=BODY_FONT, size=16):
+        p = doc.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _font(p.add_run(text), font, size)
+
     def heading(self, doc, text):
         p = doc.add_paragraph()
+        p.paragraph_format.keep_with_next = True
         _font(p.add_run(text), HEADING_FONT, 16, bold=True)
 
     def para(self, doc, text):
@@ -143,15 +226,20 @@ class BulletinDocx(Exporter):
         p.paragraph_format.first_line_indent = Pt(32)
         _font(p.add_run(text), BODY_FONT, 16)
 
-    def table(self, doc, header, rows):
+    def table(self, doc, header, rows, shares):
         table = doc.add_table(rows=1, cols=len(header))
         table.style = "Table Grid"
         for cell, text in zip(table.rows[0].cells, header, strict=True):
             cell.text = ""
-            _font(cell.paragraphs[0].add_run(str(text)), HEADING_FONT, 10.5, bold=True)
+            _font(cell.paragraphs[0].add_run(str(text)), HEADING_FONT, TABLE_FONT_SIZE, bold=True)
         for row in rows:
             cells = table.add_row().cells
             for cell, value in zip(cells, row, strict=True):
                 cell.text = ""
-                _font(cell.paragraphs[0].add_run("" if value is None else str(value)), BODY_FONT, 10.5)
+                _font(
+                    cell.paragraphs[0].add_run("" if value is None else str(value)),
+                    BODY_FONT,
+                    TABLE_FONT_SIZE,
+                )
+        _fixed_widths(table, _widths(shares))
         return table

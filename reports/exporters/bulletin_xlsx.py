@@ -41,7 +41,7 @@ class BulletinXlsx(Exporter):
             wb,
             "总体情况",
             ["项目", "数值"],
-            [["方案", context["plan"]["title"]], ["季度", context["period"]["label"]]]
+            [["方案", context["plan"]["title"]], ["季度", context["period"]["display"]]]
             + [[label, o[key]] for key, label in labels],
             [24, 40],
         )

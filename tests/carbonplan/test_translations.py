@@ -106,6 +106,8 @@ def test_translations_contain_no_chinese_except_literal_sheet_names(entries):
 
     # Worksheet names are fixed by the Excel template, and "、" is the separator users type.
     literals = [f"“{REPORT_SHEET}”", f"“{VALUE_SHEET}”", "“、”"]
+    # …also when marked as Chinese text for the page (<span lang='zh-Hans'>).
+    literals += [f"“<span lang='zh-Hans'>{name}</span>”" for name in (REPORT_SHEET, VALUE_SHEET)]
     leftover = []
     for e in entries:
         for text in forms(e):

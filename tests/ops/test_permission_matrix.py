@@ -65,6 +65,7 @@ plans:schedule                 login   403   403    200   404    403   200
 plans:task_restore             login   405   405    405   405    405   405
 reports:briefing               login   404   404    200   404    200   200
 reports:bulletin-download      login   404   404    200   404    200   200
+reports:bulletin-edit          login   404   404    200   404    403   200
 reports:bulletin-generate      login   405   405    405   405    405   405
 reports:bulletin-status        login   404   404    200   404    200   200
 reports:bulletins              login   200   200    200   200    200   200
@@ -182,6 +183,7 @@ WRITE_REFUSED = {
     "tasks:workbook_upload": ["office", "leader", *OUTSIDERS],
     "reports:bulletin-generate": ["owner", "other_agency", "leader", *OUTSIDERS],
     "reports:chase": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "reports:bulletin-edit": ["owner", "other_agency", "leader", *OUTSIDERS],
     "reports:warning-rule": ["owner", "other_agency", "leader", *OUTSIDERS],
     "progressreport-submit": ["office", "other_agency", "leader", *OUTSIDERS],
     "progressreport-approve": ["owner", "other_agency", "leader", *OUTSIDERS],

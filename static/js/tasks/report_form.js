@@ -55,6 +55,8 @@
     if (Object.keys(indicators).length) data.indicators = indicators;
     return data;
   }
+  // Messages come worded in the page's language from the form's data-msg-* attributes.
+  function msg(name) { return form.dataset["msg" + name.charAt(0).toUpperCase() + name.slice(1)] || ""; }
   function show(text, kind) {
     if (!status) return;
     status.textContent = text;
@@ -88,7 +90,7 @@
     var payload = collect();
     payload.version = parseInt(versionInput.value || "0", 10);
     var sent = collect();
-    show("正在保存…");
+    show(msg("saving"));
     fetch(url, {
       method: "POST",
       credentials: "same-origin",
@@ -99,17 +101,17 @@
     }).then(function (r) {
       if (r.ok) {
         versionInput.value = r.body.version;
-        show("已自动保存 " + r.body.saved_at, "ok");
+        show(msg("saved") + " " + r.body.saved_at, "ok");
         showWarnings(r.body.warnings || []);
         if (same(sent, collect())) forget(); else store();
       } else if (r.code === 409) {
         blocked = true;
-        show(r.body.error + " 请点击“保存草稿”查看并合并。", "error");
+        show(r.body.error + " " + msg("conflict"), "error");
       } else {
-        show(r.body.error || "自动保存失败，内容已保存在本机，稍后重试。", "error");
+        show(r.body.error || msg("failed"), "error");
       }
     }).catch(function () {
-      show("网络中断，内容已保存在本机，恢复后会自动保存。", "error");
+      show(msg("offline"), "error");
     }).then(function () {
       inFlight = false;
       if (waitingSubmit) {
@@ -137,7 +139,7 @@
         var el = form.elements["ind_" + id];
         if (el) el.value = kept.data.indicators[id];
       });
-      show("已恢复上次未保存的内容", "ok");
+      show(msg("restored"), "ok");
       schedule();
     } else if (kept) {
       forget();
