@@ -43,7 +43,7 @@ class AccountsForm(forms.Form):
         label=_("邀请填报人（可选）"),
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "张三，县发改局"}),
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": _("张三，县发改局")}),
         help_text=_("每行一人：姓名，单位（单位名称或简称）。不填则每个单位建一个账号。"),
     )
 
