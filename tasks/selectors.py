@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.utils import timezone
 
 from indicators.models import Indicator, IndicatorValue
 
@@ -121,17 +122,55 @@ def report_evidence(report):
 
 
 def review_queryset(plan, period, *, state=None, agency_id=None):
+    """A quarter's reports (every quarter's with period None) in queue order, each with
+    `role` (lead or support) of its agency."""
+    role = TaskAssignment.objects.filter(task=OuterRef("task_id"), agency=OuterRef("agency_id")).order_by(
+        "role"
+    )
+    qs = ProgressReport.objects.of_plan(plan)
+    if period is not None:
+        qs = qs.in_period(period)
     qs = (
-        ProgressReport.objects.of_plan(plan)
-        .in_period(period)
-        .select_related("task", "task__action", "agency", "period", "submitted_by")
-        .order_by("task__action__seq", "task__seq", "agency__name")
+        qs.select_related("task", "task__action", "agency", "period", "submitted_by")
+        .annotate(role=Subquery(role.values("role")[:1]))
+        .order_by("task__action__seq", "task__seq", "agency__name", "pk")
     )
     if state:
         qs = qs.filter(state=state)
     if agency_id:
         qs = qs.filter(agency_id=agency_id)
     return qs
+
+
+def days_waiting(report, today=None):
+    """Whole days a submitted report has waited for the office; None for any other."""
+    if report.state != ProgressReport.State.SUBMITTED or report.submitted_at is None:
+        return None
+    today = today or today_local()
+    return (today - timezone.localdate(report.submitted_at)).days
+
+
+def with_waiting(reports):
+    """The reports, each with .days_waiting set (no query)."""
+    today = today_local()
+    reports = list(reports)
+    for report in reports:
+        report.days_waiting = days_waiting(report, today)
+    return reports
+
+
+def review_neighbours(report):
+    """(previous id, next id, queue length) around a report in its quarter's queue of
+    submitted reports, in one query however long the queue. A report just reviewed keeps
+    its place, so the office moves on from it to the next one."""
+    ids = list(
+        review_queryset(report.task.action.plan, report.period)
+        .filter(Q(state=ProgressReport.State.SUBMITTED) | Q(pk=report.pk))
+        .values_list("pk", flat=True)
+    )
+    at = ids.index(report.pk)
+    queued = len(ids) - (report.state != ProgressReport.State.SUBMITTED)
+    return (ids[at - 1] if at else None), (ids[at + 1] if at + 1 < len(ids) else None), queued
 
 
 def review_counts(plan, period) -> dict:
