@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from carbonplan.access import get_report_for_user
 
 from .. import selectors
+from ..evidence import evidence_add
 from ..forms import ReportForm, UploadForm
 from ..models import ProgressReport, TaskAssignment
 from ..services import (
@@ -106,6 +107,12 @@ def report_form(request, task_id, period_id):
             )
             for note in warnings:
                 messages.warning(request, note)
+            upload = request.FILES.get("file")
+            if upload is not None:
+                # A file chosen but not yet uploaded travels with the form: it is kept
+                # before anything is submitted, and a refused file holds the submission.
+                evidence = evidence_add(report=report, upload=upload, by=request.user)
+                messages.success(request, _("已上传佐证材料“%(name)s”。") % {"name": evidence.original_name})
             if submit:
                 report = report_submit(report=report, by=request.user)
                 messages.success(request, _("已提交，等待专班办公室审核。"))

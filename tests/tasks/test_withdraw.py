@@ -93,3 +93,43 @@ def test_the_api_withdraws_until_the_office_acts(world, submitted):
     refused = owner.post(url)
     assert refused.status_code == 400
     assert "只有等待审核的填报可以撤回" in refused.json()["detail"]
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
+FORM = {"version": "0", "status": "in_progress", "percent": "45", "progress_text": "完成光伏项目备案3个。"}
+
+
+@time_machine.travel(BEFORE_DEADLINE, tick=True)
+def test_a_file_sent_with_the_submission_is_stored_before_it_submits(world, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tasks.models import Evidence
+
+    client.force_login(world.users.owner)
+    url = f"/tasks/report/{world.task_a1.pk}/{world.period_a.pk}/"
+    upload = SimpleUploadedFile("备案表.pdf", PDF, content_type="application/pdf")
+    response = client.post(url, {**FORM, "action": "submit", "file": upload})
+    assert response.status_code == 302
+    report = ProgressReport.objects.get(task=world.task_a1, agency=world.own, period=world.period_a)
+    assert report.state == "submitted"
+    assert list(Evidence.objects.filter(report=report).values_list("original_name", flat=True)) == [
+        "备案表.pdf"
+    ]
+
+
+@time_machine.travel(BEFORE_DEADLINE, tick=True)
+def test_a_refused_file_holds_the_submission_with_a_message_and_keeps_the_draft(world, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tasks.models import Evidence
+
+    client.force_login(world.users.owner)
+    url = f"/tasks/report/{world.task_a1.pk}/{world.period_a.pk}/"
+    upload = SimpleUploadedFile("备案表.pdf", EXE, content_type="application/pdf")
+    response = client.post(url, {**FORM, "action": "submit", "file": upload})
+    assert response.status_code == 400
+    assert "内容与扩展名不符" in response.content.decode()
+    report = ProgressReport.objects.get(task=world.task_a1, agency=world.own, period=world.period_a)
+    assert report.state == "draft" and report.progress_text == FORM["progress_text"]
+    assert not Evidence.objects.filter(report=report).exists()
