@@ -37,45 +37,35 @@ def rows_by_state(response):
     return {row.state_key: row for row in response.context["rows"]}
 
 
-@time_machine.travel(AFTER_DEADLINE, tick=False)
-def test_after_the_deadline_only_unsubmitted_rows_show_days_late(login, world):
-    own_tasks(world)
-    response = login(world.users.owner).get(reverse("tasks:agency_home") + "?period=2026Q1")
-    assert response.context["counts"] == {"total": 5, "due": 3, "returned": 1, "overdue": 3}
-    rows = rows_by_state(response)
-    assert {k: r.days_late for k, r in rows.items()} == {
-        "none": 10,
-        "draft": 10,
-        "returned": 10,
-        "submitted": None,
-        "approved": None,
-    }
-    assert all(r.days_left is None for r in rows.values())
-    assert response.content.decode().count("已过 10 天") == 3
+UNSUBMITTED = {"none", "draft", "returned"}
 
 
-@time_machine.travel(BEFORE_DEADLINE, tick=False)
-def test_before_the_deadline_only_unsubmitted_rows_show_days_left(login, world):
-    own_tasks(world)
-    response = login(world.users.owner).get(reverse("tasks:agency_home") + "?period=2026Q1")
-    assert response.context["counts"] == {"total": 5, "due": 3, "returned": 1, "overdue": 0}
-    rows = rows_by_state(response)
-    assert {k: r.days_left for k, r in rows.items()} == {
-        "none": 8,
-        "draft": 8,
-        "returned": 8,
-        "submitted": None,
-        "approved": None,
+@pytest.mark.parametrize(
+    "moment, overdue, shown, days",
+    [(AFTER_DEADLINE, 3, "days_late", 10), (BEFORE_DEADLINE, 0, "days_left", 8)],
+    ids=["after the deadline: days late", "before the deadline: days left"],
+)
+def test_only_unsubmitted_rows_show_days_left_or_late(login, world, moment, overdue, shown, days):
+    with time_machine.travel(moment, tick=False):
+        own_tasks(world)
+        response = login(world.users.owner).get(reverse("tasks:agency_home") + "?period=2026Q1")
+        rows = rows_by_state(response)
+        shows = {k: getattr(r, shown) for k, r in rows.items()}
+        hidden = [getattr(r, "days_left" if shown == "days_late" else "days_late") for r in rows.values()]
+    assert response.context["counts"] == {"total": 5, "due": 3, "returned": 1, "overdue": overdue}
+    assert shows == {
+        k: days if k in UNSUBMITTED else None for k in ("none", "draft", "returned", "submitted", "approved")
     }
-    assert "已过" not in response.content.decode()
+    assert hidden == [None] * 5
+    assert response.content.decode().count("已过 10 天") == (3 if overdue else 0)
 
 
 @time_machine.travel(AFTER_DEADLINE, tick=False)
 @pytest.mark.parametrize(
     "status, states",
     [
-        ("due", {"none", "draft", "returned"}),
-        ("overdue", {"none", "draft", "returned"}),
+        ("due", UNSUBMITTED),
+        ("overdue", UNSUBMITTED),
         ("returned", {"returned"}),
         ("submitted", {"submitted"}),
         ("approved", {"approved"}),

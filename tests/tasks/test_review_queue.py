@@ -15,6 +15,19 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 
+def submitted_report(task, agency, period, days_ago):
+    return ProgressReport.objects.create(
+        task=task,
+        agency=agency,
+        period=period,
+        state="submitted",
+        status="in_progress",
+        percent=10,
+        progress_text="配合选址",
+        submitted_at=timezone.now() - dt.timedelta(days=days_ago),
+    )
+
+
 def queue(world, n, *, days_ago=3):
     """n submitted reports of plan A's quarter, lead agency 'own', in queue order."""
     reports = []
@@ -22,33 +35,12 @@ def queue(world, n, *, days_ago=3):
     for i in range(n):
         task = f.TaskFactory(action=world.action_a, seq=start + i)
         f.AssignmentFactory(task=task, agency=world.own, role="lead")
-        reports.append(
-            ProgressReport.objects.create(
-                task=task,
-                agency=world.own,
-                period=world.period_a,
-                state="submitted",
-                status="in_progress",
-                percent=10,
-                progress_text="x",
-                submitted_at=timezone.now() - dt.timedelta(days=days_ago),
-            )
-        )
+        reports.append(submitted_report(task, world.own, world.period_a, days_ago))
     return reports
 
 
-def supporter_report(world, **extra):
-    return ProgressReport.objects.create(
-        task=world.task_a1,
-        agency=world.other,
-        period=world.period_a,
-        state="submitted",
-        status="in_progress",
-        percent=10,
-        progress_text="配合选址",
-        submitted_at=timezone.now() - dt.timedelta(days=5),
-        **extra,
-    )
+def supporter_report(world):
+    return submitted_report(world.task_a1, world.other, world.period_a, 5)
 
 
 def test_the_queue_shows_lead_or_support_and_days_waiting(login, world):
