@@ -498,7 +498,8 @@ def report_return(*, report: ProgressReport, by, comment: str) -> ProgressReport
 @transaction.atomic
 def report_withdraw(*, report: ProgressReport, by) -> ProgressReport:
     """The agency takes back a submitted report before the office acts on it: it is a
-    draft again. Withdrawing a draft is a no-op returning it unchanged."""
+    draft again. Withdrawing a draft is a no-op returning it unchanged; a closed quarter
+    refuses it, as it would refuse the submission that must follow."""
     current = report_for_update(report)
     if current.state == ProgressReport.State.DRAFT:
         return current
@@ -508,6 +509,8 @@ def report_withdraw(*, report: ProgressReport, by) -> ProgressReport:
             % {"state": current.get_state_display()},
             code="state",
         )
+    # In a closed quarter a withdrawn report could not be submitted again.
+    period_check_writable(period=current.period, agency_id=current.agency_id)
     current.state = ProgressReport.State.DRAFT
     current.submitted_at = None
     current.submitted_by = None

@@ -58,6 +58,17 @@ def test_a_report_the_office_has_approved_cannot_be_withdrawn(world, submitted):
 
 
 @time_machine.travel(BEFORE_DEADLINE, tick=True)
+def test_a_closed_quarter_refuses_a_withdrawal(world, submitted):
+    from tasks.services import period_close
+
+    period_close(period=world.period_a, by=world.users.office)
+    with pytest.raises(ValidationError, match="填报已关闭"):
+        report_withdraw(report=submitted, by=world.users.owner)
+    submitted.refresh_from_db()
+    assert submitted.state == "submitted"
+
+
+@time_machine.travel(BEFORE_DEADLINE, tick=True)
 def test_the_report_page_withdraws_for_the_agency_and_refuses_others(world, submitted, client):
     url = f"/tasks/reports/{submitted.pk}/withdraw/"
     client.force_login(world.users.office)
