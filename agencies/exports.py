@@ -1,13 +1,12 @@
 """The audit trail as an Excel workbook."""
 
-import json
-
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carbonplan.downloads import XLSX_MIME, Export
 from carbonplan.spreadsheets import table_workbook
 
+from .audit_display import change_text
 from .filters import action_label
 
 # One download is a record for an inspection, not a database dump: beyond this the
@@ -47,7 +46,7 @@ class AuditExporter:
                 entry.target_id,
                 entry.target_repr,
                 entry.plan.title if entry.plan else "",
-                json.dumps(entry.changes, ensure_ascii=False) if entry.changes else "",
+                change_text(entry),
             ]
 
     def filename(self) -> str:

@@ -2,13 +2,16 @@
 
 import django_filters
 from django import forms
+from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from carbonplan.access import Viewer
 from plans.models import Plan
 
-from .models import AuditEntry
+from .models import Agency, AuditEntry
 
 # Chinese names for the actions services record; an unknown code is shown as it is.
 ACTION_LABELS = {
@@ -34,6 +37,17 @@ ACTION_LABELS = {
     "agency.create": _("新建单位"),
     "agency.alias": _("添加单位别名"),
     "role.grant": _("授予角色"),
+    "chase.send": _("发送催办"),
+    "reminder.remind": _("自动提醒"),
+    "reminder.urge": _("自动催办"),
+    "reminder.escalate": _("自动通报"),
+}
+
+# Records that belong to one agency, by the model field that names it.
+AGENCY_TARGETS = {
+    "tasks.progressreport": "agency",
+    "reports.chase": "agency",
+    "reports.reminderlog": "agency",
 }
 
 
@@ -52,6 +66,9 @@ class AuditEntryFilter(django_filters.FilterSet):
     plan = django_filters.ModelChoiceFilter(
         label=_("方案"), queryset=Plan.objects.none(), empty_label=_("全部方案")
     )
+    agency = django_filters.ModelChoiceFilter(
+        label=_("单位"), queryset=Agency.objects.none(), empty_label=_("全部单位"), method="filter_agency"
+    )
     actor = django_filters.ModelChoiceFilter(
         label=_("操作人"), queryset=get_user_model().objects.none(), empty_label=_("全部人员")
     )
@@ -64,12 +81,19 @@ class AuditEntryFilter(django_filters.FilterSet):
 
     class Meta:
         model = AuditEntry
-        fields = ["plan", "actor", "action", "date"]
+        fields = ["plan", "agency", "actor", "action", "date"]
 
     def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
         super().__init__(data, queryset, request=request, **kwargs)
         viewer = Viewer.of(request.user)
         self.filters["plan"].queryset = viewer.filter_office_plans(Plan.objects.all()).order_by("title")
+        self.filters["agency"].queryset = (
+            Agency.objects.filter(
+                assignments__task__action__plan__in=self.filters["plan"].queryset.values("pk")
+            )
+            .distinct()
+            .order_by("name")
+        )
         self.filters["actor"].queryset = (
             get_user_model().objects.filter(pk__in=queryset.values("actor_id")).order_by("username")
         )
@@ -77,3 +101,18 @@ class AuditEntryFilter(django_filters.FilterSet):
         self.filters["action"].extra["choices"] = sorted(
             ((c, action_label(c)) for c in codes), key=lambda c: c[0]
         )
+
+    def filter_agency(self, queryset, name, agency):
+        """What the agency's staff did, and what was done to its reports, chases and reminders."""
+        if not agency:
+            return queryset
+        q = Q(actor__carbon_roles__agency=agency)
+        for label, field in AGENCY_TARGETS.items():
+            ids = (
+                apps.get_model(label)
+                .objects.filter(**{field: agency})
+                .annotate(key=Cast("pk", CharField()))
+                .values("key")
+            )
+            q |= Q(target_type=label, target_id__in=ids)
+        return queryset.filter(q).distinct()

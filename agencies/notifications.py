@@ -12,6 +12,7 @@ from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .models import Notification, Role
@@ -83,4 +84,22 @@ def notify_report_reviewed(*, report):
         title=title,
         body=body,
         url=reverse("tasks:report_form", args=[report.task_id, report.period_id]),
+    )
+
+
+def notify_chase(*, chase, plan):
+    """催办 from the office to the chased agency's staff, with its message and the tasks,
+    in the site's language whatever the language of the office's page."""
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("【催办】%(plan)s %(period)s季度进展尚未提交") % {
+            "plan": plan.title,
+            "period": chase.period.label,
+        }
+        body = chase.message + "\n\n" + _("未提交的任务：") + "\n" + "\n".join(chase.missing_tasks)
+    return notify(
+        users=_agency_users(chase.agency),
+        kind="chase",
+        title=title,
+        body=body,
+        url=reverse("tasks:agency_home"),
     )

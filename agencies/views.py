@@ -14,7 +14,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from carbonplan.access import Viewer
 from carbonplan.downloads import file_response
 
-from .audit import entry_changes
+from .audit_display import change_rows
 from .exports import EXPORT_MAX_ROWS, AuditExporter
 from .filters import AuditEntryFilter, action_label
 from .selectors import audit_entries_for
@@ -37,7 +37,7 @@ def audit_list(request):
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     for entry in page.object_list:
         entry.action_label = action_label(entry.action)
-        entry.change_rows = entry_changes(entry)
+        entry.change_rows = change_rows(entry)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -12,25 +12,13 @@ app.autodiscover_tasks(related_name="jobs")
 
 # --- PDF warm-up ---------------------------------------------------------------------------
 # The first PDF of a process loads Pango, fontconfig and the CJK font: seconds that the
-# first bulletin or briefing of every worker would otherwise pay. Each process that
-# runs jobs renders a line of Chinese as it starts.
-@signals.worker_process_init.connect
-def warm_up_pdf_in_pool_process(**kwargs):
-    """A prefork child before it takes its first job, or a solo worker as it starts."""
+# first bulletin or briefing of every worker would otherwise pay. The worker's main process
+# renders a line of Chinese before it starts its pool: solo and thread pools run jobs in
+# that process, and prefork children are forked from it with everything already loaded.
+# (Not in worker_process_init: a child that takes longer than worker_proc_alive_timeout to
+# start is killed and replaced, over and over, on a busy machine.)
+@signals.worker_init.connect
+def warm_up_pdf_before_the_pool_starts(**kwargs):
     from reports.pdf import warm_up
 
     warm_up()
-
-
-@signals.worker_ready.connect
-def warm_up_pdf_in_worker(sender=None, **kwargs):
-    """Pools that run jobs in the worker process without sending worker_process_init
-    (threads, gevent, eventlet); prefork children and solo workers warm up above."""
-    from celery.concurrency.prefork import TaskPool as PreforkPool
-    from celery.concurrency.solo import TaskPool as SoloPool
-
-    pool = getattr(getattr(sender, "controller", None), "pool", None)
-    if not isinstance(pool, PreforkPool | SoloPool):
-        from reports.pdf import warm_up
-
-        warm_up()

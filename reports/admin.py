@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Bulletin, ReminderLog, Rollup, TaskLight, WarningRule
+from .models import Bulletin, Chase, ReminderLog, Rollup, TaskLight, WarningRule
 
 
 @admin.register(Bulletin)
@@ -45,3 +45,10 @@ class ReminderLogAdmin(admin.ModelAdmin):
     list_filter = ["stage"]
     list_select_related = ["period", "agency"]
     raw_id_fields = ["period", "agency"]
+
+
+@admin.register(Chase)
+class ChaseAdmin(admin.ModelAdmin):
+    list_display = ["period", "agency", "by", "sent_at"]
+    list_select_related = ["period", "agency", "by"]
+    raw_id_fields = ["period", "agency", "by"]

@@ -26,9 +26,10 @@ from tasks.models import ReportingPeriod
 from tasks.periods import choose_period
 
 from .bulletin import download_name
+from .chases import chase_log
 from .exporters import MissingXlsx
 from .lights import rule_for_plan
-from .models import Bulletin, ReminderLog, WarningRule
+from .models import Bulletin, WarningRule
 from .reminders import missing_rows
 from .services import bulletin_request, warning_rule_update
 
@@ -177,11 +178,7 @@ def missing_list(request, plan_id):
     agencies = {}
     for row in rows:
         agencies.setdefault(row["agency"], []).append(row)
-    logs = (
-        list(ReminderLog.objects.filter(period=period).select_related("agency").order_by("-sent_at")[:50])
-        if period
-        else []
-    )
+    logs = chase_log(period) if period else []
     return render(
         request,
         "reports/missing.html",

@@ -88,7 +88,14 @@ def task_detail(request, pk, task_pk):
     return render(
         request,
         "reports/dashboard_task.html",
-        {"plan": plan, "choice": choice, "period": choice.period, "drill": drill, "rows": rows},
+        {
+            "plan": plan,
+            "choice": choice,
+            "period": choice.period,
+            "drill": drill,
+            "rows": rows,
+            "may_chase": Viewer.of(request.user).is_office_of(plan),
+        },
     )
 
 

@@ -316,3 +316,42 @@ class ReminderLog(models.Model):
 
     def __str__(self):
         return f"{self.period} {self.agency or ''} {self.get_stage_display()}"
+
+
+class Chase(models.Model):
+    """催办 sent by hand: the office chases one agency for a quarter's missing reports.
+    At most one a day per agency and quarter (the unique constraint on the local date)."""
+
+    period = models.ForeignKey(
+        "tasks.ReportingPeriod", verbose_name=_("季度"), on_delete=models.CASCADE, related_name="chases"
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency", verbose_name=_("单位"), on_delete=models.CASCADE, related_name="+"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("催办人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    sent_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+    sent_on = models.DateField(_("发送日期"))
+    message = models.TextField(_("催办内容"))
+    task_ids = models.JSONField(_("未报任务编号"), default=list, blank=True)
+    missing_tasks = models.JSONField(_("未报任务"), default=list, blank=True)
+    recipients = models.JSONField(_("接收人"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("人工催办")
+        verbose_name_plural = _("人工催办")
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "agency", "sent_on"], name="chase_once_a_day_per_agency"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.period} {self.agency} {self.sent_on:%Y-%m-%d}"

@@ -34,7 +34,7 @@ from agencies.models import Agency, Notification, Role
 from tasks.models import ProgressReport, ReportingPeriod, TaskAssignment
 from tasks.periods import agency_deadline, reopened_until
 
-from .models import ReminderLog
+from .models import Chase, ReminderLog
 
 REMIND_DAYS_BEFORE = 3
 ESCALATE_DAYS_AFTER = 3
@@ -60,20 +60,53 @@ def stage_due(period, today: dt.date, *, deadline: dt.date | None = None) -> str
     return None
 
 
-def missing_rows(*, plan, period) -> list[dict]:
+class ChaseCounts(dict):
+    """Per agency: how many reminders and chases it was sent for a quarter (a dict of
+    counts), and when the last one went out (``last``)."""
+
+    def __init__(self):
+        super().__init__()
+        self.last = {}
+
+    def add(self, agency_id, at):
+        self[agency_id] = self.get(agency_id, 0) + 1
+        if agency_id not in self.last or at > self.last[agency_id]:
+            self.last[agency_id] = at
+
+    def text(self, agency_id) -> str:
+        """已发催办 as the list and its export show it: "2 次，最近 04-12 09:30"."""
+        if not self.get(agency_id):
+            return ""
+        return _("%(count)s 次，最近 %(time)s") % {
+            "count": self[agency_id],
+            "time": f"{timezone.localtime(self.last[agency_id]):%m-%d %H:%M}",
+        }
+
+
+def chase_counts(period) -> ChaseCounts:
+    """Automatic reminders (提醒, 催办) and the office's chases, per agency. Two queries."""
+    counts = ChaseCounts()
+    for agency_id, at in ReminderLog.objects.filter(period=period, agency__isnull=False).values_list(
+        "agency_id", "sent_at"
+    ):
+        counts.add(agency_id, at)
+    for agency_id, at in Chase.objects.filter(period=period).values_list("agency_id", "sent_at"):
+        counts.add(agency_id, at)
+    return counts
+
+
+def missing_rows(*, plan, period, chased: ChaseCounts | None = None) -> list[dict]:
     """未报清单: every assignment of the plan without a submitted report for the
-    quarter (no report at all, or a draft), ordered by agency then task. Three queries."""
+    quarter (no report at all, or a draft), ordered by agency then task, with the
+    reminders and chases each agency was sent (已发催办). Four queries, two fewer when
+    the caller has the chase counts already."""
     states = {
         (r["task_id"], r["agency_id"]): r["state"]
         for r in ProgressReport.objects.filter(period=period, task__action__plan=plan).values(
             "task_id", "agency_id", "state"
         )
     }
-    reminded = defaultdict(list)
-    for agency_id, stage in ReminderLog.objects.filter(period=period, agency__isnull=False).values_list(
-        "agency_id", "stage"
-    ):
-        reminded[agency_id].append(ReminderLog.Stage(stage).label)
+    chased = chase_counts(period) if chased is None else chased
     rows = []
     for a in (
         TaskAssignment.objects.filter(task__action__plan=plan, task__archived_at__isnull=True)
@@ -93,7 +126,9 @@ def missing_rows(*, plan, period) -> list[dict]:
                 "task_id": a.task_id,
                 "action": f"{a.task.action.label}{a.task.action.title}",
                 "state": _("草稿未提交") if state == ProgressReport.State.DRAFT else _("未填报"),
-                "reminded": "、".join(str(s) for s in reminded.get(a.agency_id, [])),
+                "chases": chased.get(a.agency_id, 0),
+                "last_chased": chased.last.get(a.agency_id),
+                "reminded": chased.text(a.agency_id),
             }
         )
     return rows

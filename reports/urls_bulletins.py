@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import bulletin_views as views
+from . import chase_views
 
 urlpatterns = [
     path("bulletins/", views.bulletin_index, name="bulletins"),
@@ -10,5 +11,7 @@ urlpatterns = [
     path("bulletins/<int:bulletin_id>/<str:fmt>/", views.bulletin_download, name="bulletin-download"),
     path("missing/", views.missing_index, name="missing-index"),
     path("plans/<int:plan_id>/missing/", views.missing_list, name="missing"),
+    path("plans/<int:plan_id>/chase/", chase_views.chase, name="chase"),
+    path("plans/<int:plan_id>/agencies/", chase_views.plan_agencies, name="plan-agencies"),
     path("plans/<int:plan_id>/warning-rule/", views.warning_rule_edit, name="warning-rule"),
 ]

@@ -64,11 +64,13 @@ reports:bulletin-download      login   404   404    200   404    200   200
 reports:bulletin-generate      login   405   405    405   405    405   405
 reports:bulletin-status        login   404   404    200   404    200   200
 reports:bulletins              login   200   200    200   200    200   200
+reports:chase                  login   403   403    200   404    403   200
 reports:dashboard              login   404   404    200   404    200   200
 reports:dashboard-task         login   404   404    200   404    200   200
 reports:leader                 login   404   404    200   404    200   200
 reports:missing                login   403   403    200   404    403   200
 reports:missing-index          login   404   404    302   302    404   200
+reports:plan-agencies          login   403   403    200   404    403   200
 reports:plan-bulletins         login   404   404    200   404    200   200
 reports:region                 login   404   404    404   404    404   200
 reports:warning-rule           login   403   403    200   404    403   200
@@ -176,6 +178,7 @@ WRITE_REFUSED = {
     "tasks:period_settings": ["owner", "other_agency", "leader", *OUTSIDERS],
     "tasks:workbook_upload": ["office", "leader", *OUTSIDERS],
     "reports:bulletin-generate": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "reports:chase": ["owner", "other_agency", "leader", *OUTSIDERS],
     "reports:warning-rule": ["owner", "other_agency", "leader", *OUTSIDERS],
     "progressreport-submit": ["office", "other_agency", "leader", *OUTSIDERS],
     "progressreport-approve": ["owner", "other_agency", "leader", *OUTSIDERS],

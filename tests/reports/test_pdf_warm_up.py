@@ -8,9 +8,6 @@ from pathlib import Path
 
 import pytest
 from celery import signals
-from celery.concurrency.prefork import TaskPool as PreforkPool
-from celery.concurrency.solo import TaskPool as SoloPool
-from celery.concurrency.thread import TaskPool as ThreadPool
 from django.conf import settings
 
 from carbonplan import celery as worker
@@ -51,31 +48,16 @@ def test_the_warm_up_renders_chinese_with_the_cjk_font_embedded(tmp_path):
     assert pdf.warmed_in_ms is not None
 
 
-def test_a_prefork_pool_process_warms_up_when_it_starts(rendered, tmp_path):
-    assert worker.warm_up_pdf_in_pool_process in [r() for _id, r in signals.worker_process_init.receivers]
-    signals.worker_process_init.send(sender=None)
+def test_a_worker_warms_up_once_in_its_main_process_before_its_pool_starts(rendered, tmp_path):
+    receivers = [r() for _id, r in signals.worker_init.receivers]
+    assert worker.warm_up_pdf_before_the_pool_starts in receivers
+    signals.worker_init.send(sender=None)
     assert len(rendered) == 1
     assert _embeds_the_cjk_font(rendered[0], tmp_path)[0]
-
-
-class _Consumer:
-    def __init__(self, pool):
-        self.controller = type("Controller", (), {"pool": pool})()
-
-
-def test_every_kind_of_worker_warms_up_exactly_once(rendered):
-    assert worker.warm_up_pdf_in_worker in [r() for _id, r in signals.worker_ready.receivers]
-    # A thread pool runs jobs in the worker process: it warms up when ready.
-    signals.worker_ready.send(sender=_Consumer(ThreadPool()))
+    # Nothing more happens in a pool process as it starts: it is forked warm, and a slow
+    # start there would get it killed by the worker (worker_proc_alive_timeout).
+    signals.worker_process_init.send(sender=None)
     assert len(rendered) == 1
-    # A solo pool warms up as it is created (worker_process_init), not again when ready.
-    solo = SoloPool()
-    assert len(rendered) == 2
-    signals.worker_ready.send(sender=_Consumer(solo))
-    assert len(rendered) == 2
-    # A prefork parent runs no jobs: its children warm up (previous test), it does not.
-    signals.worker_ready.send(sender=_Consumer(PreforkPool.__new__(PreforkPool)))
-    assert len(rendered) == 2
 
 
 def test_a_missing_font_library_does_not_stop_a_process_from_starting(monkeypatch):
