@@ -26,6 +26,7 @@ ACTION_LABELS = {
     "report.create": _("新建进展填报"),
     "report.save": _("保存进展填报"),
     "report.submit": _("提交进展填报"),
+    "report.withdraw": _("撤回进展填报"),
     "report.approve": _("审核通过"),
     "report.return": _("退回修改"),
     "report.evidence_add": _("上传佐证材料"),

@@ -21,6 +21,7 @@ from .services import (
     report_return,
     report_save_draft,
     report_submit,
+    report_withdraw,
 )
 
 
@@ -199,8 +200,8 @@ class ProgressReportViewSet(
     mixins.UpdateModelMixin,
     viewsets.ReadOnlyModelViewSet,
 ):
-    """进展填报. Agencies create and change their own drafts, then submit; the plan's
-    office approves or returns them. PATCH needs the `version` it is based on."""
+    """进展填报. Agencies create and change their own drafts, then submit (and may
+    withdraw a submission until it is reviewed); the plan's office approves or returns them. PATCH needs the `version` it is based on."""
 
     serializer_class = ProgressReportSerializer
     # Documented with a 409 answer (carbonplan/api_errors.py): a stale version, a duplicate.
@@ -272,6 +273,11 @@ class ProgressReportViewSet(
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         return self._act(report_submit, write=True)
+
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """Take back a submitted report before the office acts on it: it is a draft again."""
+        return self._act(report_withdraw, write=True)
 
     @action(detail=True, methods=["post"], serializer_class=ReviewSerializer)
     def approve(self, request, pk=None):

@@ -48,10 +48,35 @@ class ReportForm(forms.Form):
         return {str(i.pk): self.cleaned_data.get(f"ind_{i.pk}", "") for i in self.indicators}
 
 
+# The reasons the office most often gives for returning a report, offered beside free text.
+RETURN_REASONS = [
+    ("brief", _("进展描述过于简略")),
+    ("evidence", _("缺少佐证材料")),
+    ("mismatch", _("指标数值与佐证不符")),
+    ("problems", _("未说明存在问题")),
+    ("next_steps", _("下步计划不具体")),
+]
+
+
 class ReturnForm(forms.Form):
-    comment = forms.CharField(
-        label=_("退回意见"), widget=forms.Textarea(attrs={"rows": 3}), max_length=REVIEW_COMMENT_MAX_LENGTH
+    reasons = forms.MultipleChoiceField(
+        label=_("常见退回原因"), choices=RETURN_REASONS, required=False, widget=forms.CheckboxSelectMultiple
     )
+    comment = forms.CharField(
+        label=_("退回意见"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=REVIEW_COMMENT_MAX_LENGTH,
+        required=False,
+    )
+
+
+def return_comment(data) -> str:
+    """The return comment a form sent: the chosen customary reasons (unknown ones
+    ignored), then the free text. The service refuses it empty or too long."""
+    labels = dict(RETURN_REASONS)
+    chosen = [str(labels[key]) for key, _label in RETURN_REASONS if key in data.getlist("reasons")]
+    text = (data.get("comment") or "").strip()
+    return "\n".join(part for part in ("；".join(chosen), text) if part)
 
 
 class ApproveForm(forms.Form):

@@ -316,6 +316,7 @@ class ProgressReportVersion(models.Model):
         RETURNED = "returned", _("退回")
         APPROVED = "approved", _("通过")
         REOPENED = "reopened", _("重新打开")
+        WITHDRAWN = "withdrawn", _("撤回")
 
     report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField(_("版本"))

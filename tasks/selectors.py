@@ -2,7 +2,10 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Indicator, IndicatorValue
 
@@ -29,8 +32,71 @@ class AgencyTaskRow:
         return self.report.get_state_display() if self.report else None
 
     @property
+    def awaits_submission(self):
+        return self.state_key in NOT_SUBMITTED
+
+    @property
     def days_left(self):
-        return (self.period.deadline - today_local()).days
+        """Days to the deadline, only for a report still to be submitted before it."""
+        days = (self.period.deadline - today_local()).days
+        return days if self.awaits_submission and days >= 0 else None
+
+    @property
+    def days_late(self):
+        """Days past the deadline, only for a report still not submitted after it."""
+        days = (today_local() - self.period.deadline).days
+        return days if self.awaits_submission and days > 0 else None
+
+
+# A report not (yet) handed in: no report, a draft, or one returned for changes.
+NOT_SUBMITTED = ("none", "draft", "returned")
+
+# The agency home's filters by where a task's report stands.
+HOME_FILTERS = {
+    "due": _("待报送"),
+    "overdue": _("已逾期"),
+    "returned": _("被退回"),
+    "submitted": _("待审核"),
+    "approved": _("已通过"),
+}
+
+
+def with_report_state(assignments, periods):
+    """Assignments annotated with `report_state`: their report's state in these quarters,
+    or "none"."""
+    state = ProgressReport.objects.filter(
+        task=OuterRef("task_id"), agency=OuterRef("agency_id"), period__in=[p.pk for p in periods]
+    ).values("state")[:1]
+    return assignments.annotate(report_state=Coalesce(Subquery(state), Value("none")))
+
+
+def _overdue_q(periods):
+    late_plans = [p.plan_id for p in periods if p.deadline < today_local()]
+    return Q(report_state__in=NOT_SUBMITTED, task__action__plan_id__in=late_plans)
+
+
+def agency_home_filter(assignments, periods, status):
+    """Assignments (annotated by with_report_state) whose report stands as `status` says."""
+    if status == "due":
+        return assignments.filter(report_state__in=NOT_SUBMITTED)
+    if status == "overdue":
+        return assignments.filter(_overdue_q(periods))
+    if status in ("returned", "submitted", "approved"):
+        return assignments.filter(report_state=status)
+    return assignments
+
+
+def agency_home_counts(assignments, periods) -> dict:
+    """One query: how many tasks are still due, returned for changes, and overdue."""
+    counts = {
+        "total": Count("pk"),
+        "due": Count("pk", filter=Q(report_state__in=NOT_SUBMITTED)),
+        "returned": Count("pk", filter=Q(report_state="returned")),
+    }
+    # Before every deadline nothing is overdue (and an empty IN would void the whole count).
+    if any(p.deadline < today_local() for p in periods):
+        counts["overdue"] = Count("pk", filter=_overdue_q(periods))
+    return {"overdue": 0, **assignments.order_by().aggregate(**counts)}
 
 
 def agency_periods(agency_ids):
@@ -121,17 +187,55 @@ def report_evidence(report):
 
 
 def review_queryset(plan, period, *, state=None, agency_id=None):
+    """A quarter's reports (every quarter's with period None) in queue order, each with
+    `role` (lead or support) of its agency."""
+    role = TaskAssignment.objects.filter(task=OuterRef("task_id"), agency=OuterRef("agency_id")).order_by(
+        "role"
+    )
+    qs = ProgressReport.objects.of_plan(plan)
+    if period is not None:
+        qs = qs.in_period(period)
     qs = (
-        ProgressReport.objects.of_plan(plan)
-        .in_period(period)
-        .select_related("task", "task__action", "agency", "period", "submitted_by")
-        .order_by("task__action__seq", "task__seq", "agency__name")
+        qs.select_related("task", "task__action", "agency", "period", "submitted_by")
+        .annotate(role=Subquery(role.values("role")[:1]))
+        .order_by("task__action__seq", "task__seq", "agency__name", "pk")
     )
     if state:
         qs = qs.filter(state=state)
     if agency_id:
         qs = qs.filter(agency_id=agency_id)
     return qs
+
+
+def days_waiting(report, today=None):
+    """Whole days a submitted report has waited for the office; None for any other."""
+    if report.state != ProgressReport.State.SUBMITTED or report.submitted_at is None:
+        return None
+    today = today or today_local()
+    return (today - timezone.localdate(report.submitted_at)).days
+
+
+def with_waiting(reports):
+    """The reports, each with .days_waiting set (no query)."""
+    today = today_local()
+    reports = list(reports)
+    for report in reports:
+        report.days_waiting = days_waiting(report, today)
+    return reports
+
+
+def review_neighbours(report):
+    """(previous id, next id, queue length) around a report in its quarter's queue of
+    submitted reports, in one query however long the queue. A report just reviewed keeps
+    its place, so the office moves on from it to the next one."""
+    ids = list(
+        review_queryset(report.task.action.plan, report.period)
+        .filter(Q(state=ProgressReport.State.SUBMITTED) | Q(pk=report.pk))
+        .values_list("pk", flat=True)
+    )
+    at = ids.index(report.pk)
+    queued = len(ids) - (report.state != ProgressReport.State.SUBMITTED)
+    return (ids[at - 1] if at else None), (ids[at + 1] if at + 1 < len(ids) else None), queued
 
 
 def review_counts(plan, period) -> dict:

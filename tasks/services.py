@@ -493,3 +493,40 @@ def report_return(*, report: ProgressReport, by, comment: str) -> ProgressReport
         comment=comment,
         action="report.return",
     )
+
+
+@transaction.atomic
+def report_withdraw(*, report: ProgressReport, by) -> ProgressReport:
+    """The agency takes back a submitted report before the office acts on it: it is a
+    draft again. Withdrawing a draft is a no-op returning it unchanged; a closed quarter
+    refuses it, as it would refuse the submission that must follow."""
+    current = report_for_update(report)
+    if current.state == ProgressReport.State.DRAFT:
+        return current
+    if current.state != ProgressReport.State.SUBMITTED:
+        raise ValidationError(
+            _("只有等待审核的填报可以撤回，该填报目前为“%(state)s”。")
+            % {"state": current.get_state_display()},
+            code="state",
+        )
+    # In a closed quarter a withdrawn report could not be submitted again.
+    period_check_writable(period=current.period, agency_id=current.agency_id)
+    current.state = ProgressReport.State.DRAFT
+    current.submitted_at = None
+    current.submitted_by = None
+    current.is_late = False
+    current.version += 1
+    current.full_clean()
+    current.save()
+    _record(current, event=ProgressReportVersion.Event.WITHDRAWN, by=by, changed_fields=["state"])
+    audit_log(
+        actor=by,
+        action="report.withdraw",
+        target=current,
+        changes={"state": ["submitted", current.state]},
+        plan=current.period.plan,
+    )
+    from reports.services import rollup_request
+
+    rollup_request(plan_id=current.period.plan_id, period_id=current.period_id)
+    return current

@@ -28,7 +28,14 @@ def agency_home(request):
         messages.warning(request, choice.notice)
     label = choice.label or None
     chosen = [p for p in periods if p.label == label]
-    assignments = selectors.agency_task_assignments(viewer.agency_ids, chosen)
+    assignments = selectors.with_report_state(
+        selectors.agency_task_assignments(viewer.agency_ids, chosen), chosen
+    )
+    counts = selectors.agency_home_counts(assignments, chosen)
+    status = request.GET.get("status", "")
+    if status not in selectors.HOME_FILTERS:
+        status = ""
+    assignments = selectors.agency_home_filter(assignments, chosen, status)
     page = Paginator(assignments, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = selectors.agency_task_rows(page.object_list, chosen)
     agencies = Agency.objects.filter(pk__in=viewer.agency_ids).order_by("name")
@@ -42,5 +49,8 @@ def agency_home(request):
             "label": label,
             "periods": chosen,
             "agencies": agencies,
+            "counts": counts,
+            "status": status,
+            "statuses": selectors.HOME_FILTERS.items(),
         },
     )

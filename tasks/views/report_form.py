@@ -12,7 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from carbonplan.access import get_report_for_user
+
 from .. import selectors
+from ..evidence import evidence_add
 from ..forms import ReportForm, UploadForm
 from ..models import ProgressReport, TaskAssignment
 from ..services import (
@@ -21,6 +24,7 @@ from ..services import (
     report_save_draft,
     report_snapshot,
     report_submit,
+    report_withdraw,
     today_local,
 )
 from .access import task_for_writer
@@ -103,6 +107,12 @@ def report_form(request, task_id, period_id):
             )
             for note in warnings:
                 messages.warning(request, note)
+            upload = request.FILES.get("file")
+            if upload is not None:
+                # A file chosen but not yet uploaded travels with the form: it is kept
+                # before anything is submitted, and a refused file holds the submission.
+                evidence = evidence_add(report=report, upload=upload, by=request.user)
+                messages.success(request, _("已上传佐证材料“%(name)s”。") % {"name": evidence.original_name})
             if submit:
                 report = report_submit(report=report, by=request.user)
                 messages.success(request, _("已提交，等待专班办公室审核。"))
@@ -137,6 +147,19 @@ def report_form(request, task_id, period_id):
         request, task, period, assignment, report, form, indicators, conflict=conflict, mine=mine
     )
     return render(request, "tasks/report_form.html", context, status=409 if conflict else 400)
+
+
+@login_required
+@require_POST
+def report_withdraw_view(request, pk):
+    """The agency takes back its submitted report before the office acts on it."""
+    report = get_report_for_user(request.user, pk, write=True)
+    try:
+        report_withdraw(report=report, by=request.user)
+        messages.success(request, _("已撤回，填报回到草稿，可修改后重新提交。"))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    return redirect("tasks:report_form", report.task_id, report.period_id)
 
 
 @login_required

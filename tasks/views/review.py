@@ -4,8 +4,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,7 +16,7 @@ from agencies.models import Agency
 from carbonplan.access import Viewer, get_plan_for_user, get_report_for_user, supervised_plans
 
 from .. import selectors
-from ..forms import ApproveForm, ReturnForm
+from ..forms import ApproveForm, ReturnForm, return_comment
 from ..models import ProgressReport, ReportingPeriod, TaskAssignment
 from ..periods import choose_period, latest_open
 from ..services import report_approve, report_return
@@ -29,6 +31,9 @@ def report_detail(request, pk):
     is_lead = report.task.assignments.filter(agency=report.agency, role=TaskAssignment.Role.LEAD).exists()
     if is_lead:
         reported, missing = selectors.supporter_reports(report.task, report.period)
+    previous_id = next_id = queued = None
+    if viewer.supervises(report.task.action.plan):
+        previous_id, next_id, queued = selectors.review_neighbours(report)
     return render(
         request,
         "tasks/report_detail.html",
@@ -45,6 +50,10 @@ def report_detail(request, pk):
             "supporters_missing": missing,
             "return_form": ReturnForm(),
             "approve_form": ApproveForm(),
+            "previous_id": previous_id,
+            "next_id": next_id,
+            "queued": queued,
+            "days_waiting": selectors.days_waiting(report),
         },
     )
 
@@ -65,10 +74,10 @@ def _review_redirect(request, report):
     return redirect("tasks:report_detail", report.pk)
 
 
-def _review_view(request, pk, review, done):
+def _review_view(request, pk, review, done, comment):
     report = get_report_for_user(request.user, pk, review=True)
     try:
-        review(report=report, by=request.user, comment=request.POST.get("comment", ""))
+        review(report=report, by=request.user, comment=comment)
         messages.success(request, done % {"task": report.task.number, "agency": report.agency.name})
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
@@ -78,13 +87,64 @@ def _review_view(request, pk, review, done):
 @login_required
 @require_POST
 def report_approve_view(request, pk):
-    return _review_view(request, pk, report_approve, _("已通过：%(task)s · %(agency)s"))
+    return _review_view(
+        request, pk, report_approve, _("已通过：%(task)s · %(agency)s"), request.POST.get("comment", "")
+    )
 
 
 @login_required
 @require_POST
 def report_return_view(request, pk):
-    return _review_view(request, pk, report_return, _("已退回：%(task)s · %(agency)s"))
+    return _review_view(
+        request, pk, report_return, _("已退回：%(task)s · %(agency)s"), return_comment(request.POST)
+    )
+
+
+@login_required
+@require_POST
+def review_batch_approve(request):
+    """Approve the selected reports of a plan: first a confirmation listing them, then
+    each through the approve service on its own, reporting which went through."""
+    try:
+        plan = get_plan_for_user(request.user, int(request.POST.get("plan") or 0), office=True)
+    except ValueError:
+        raise Http404
+    ids = {int(v) for v in request.POST.getlist("report") if v.isdigit()}
+    reports = list(
+        selectors.review_queryset(plan, None, state=None).filter(pk__in=ids)
+        if ids
+        else ProgressReport.objects.none()
+    )
+    back = request.POST.get("next") or ""
+    if not (back.startswith("/") and not back.startswith("//")):
+        back = f"{reverse('tasks:review')}?plan={plan.pk}"
+    if not reports:
+        messages.warning(request, _("请先勾选要通过的填报。"))
+        return redirect(back)
+    if request.POST.get("confirm") != "1":
+        return render(
+            request,
+            "tasks/review_batch_confirm.html",
+            {"plan": plan, "reports": selectors.with_waiting(reports), "next": back},
+        )
+    done, failed = [], []
+    for report in reports:
+        label = f"{report.task.number} · {report.agency.name}"
+        try:
+            with transaction.atomic():
+                report_approve(report=report, by=request.user)
+            done.append(label)
+        except ValidationError as exc:
+            failed.append(f"{label}（{'；'.join(exc.messages)}）")
+    if done:
+        messages.success(
+            request, _("已通过 %(n)d 份填报：%(list)s") % {"n": len(done), "list": "、".join(done)}
+        )
+    if failed:
+        messages.error(
+            request, _("%(n)d 份填报未能通过：%(list)s") % {"n": len(failed), "list": "、".join(failed)}
+        )
+    return redirect(back)
 
 
 @login_required
@@ -120,6 +180,7 @@ def review(request):
     if period is not None:
         qs = selectors.review_queryset(plan, period, state=state or None, agency_id=agency_id)
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        page.object_list = selectors.with_waiting(page.object_list)
         counts = selectors.review_counts(plan, period)
         agencies = Agency.objects.filter(assignments__task__action__plan=plan).distinct().order_by("name")
     return render(

@@ -92,8 +92,10 @@ tasks:report_form              login   200   200    403   404    403   403
 tasks:report_history           login   200   404    200   404    200   200
 tasks:report_return            login   405   405    405   405    405   405
 tasks:review                   login   403   403    200   200    200   200
+tasks:review_batch_approve     login   405   405    405   405    405   405
 tasks:workbook_download        login   200   200    403   404    403   403
 tasks:workbook_upload          login   200   200    403   404    403   403
+tasks:report_withdraw          login   405   405    405   405    405   405
 action-detail                    401   200   200    200   404    200   200
 action-list                      401   200   200    200   200    200   200
 agency-detail                    401   200   200    200   404    200   200
@@ -113,6 +115,7 @@ progressreport-detail            401   200   404    200   404    200   200
 progressreport-list              401   200   200    200   200    200   200
 progressreport-return-           401   405   405    405   405    405   405
 progressreport-submit            401   405   405    405   405    405   405
+progressreport-withdraw          401   405   405    405   405    405   405
 task-detail                      401   200   200    200   404    200   200
 task-list                        401   200   200    200   200    200   200
 """
@@ -139,6 +142,7 @@ FILL = {
     "tasks:report_history": {"pk": "report"},
     "tasks:report_approve": {"pk": "report"},
     "tasks:report_return": {"pk": "report"},
+    "tasks:report_withdraw": {"pk": "report"},
     "tasks:evidence_download": {"pk": "evidence"},
     "tasks:evidence_delete": {"pk": "evidence"},
     "tasks:period_settings": {"pk": "period"},
@@ -158,6 +162,7 @@ FILL = {
     "progressreport-submit": {"pk": "report"},
     "progressreport-approve": {"pk": "report"},
     "progressreport-return-": {"pk": "report"},
+    "progressreport-withdraw": {"pk": "report"},
     "indicatorvalue-detail": {"pk": "indicator_value"},
     "bulletin-detail": {"pk": "bulletin"},
 }
@@ -177,6 +182,8 @@ WRITE_REFUSED = {
     "tasks:report_approve": ["owner", "other_agency", "leader", *OUTSIDERS],
     "tasks:report_return": ["owner", "other_agency", "leader", *OUTSIDERS],
     "tasks:report_autosave": ["office", "leader", *OUTSIDERS],
+    "tasks:report_withdraw": ["other_agency", "office", "leader", *OUTSIDERS],
+    "tasks:review_batch_approve": ["owner", "other_agency", "leader", *OUTSIDERS],
     "tasks:evidence_upload": ["office", "leader", *OUTSIDERS],
     "tasks:evidence_delete": ["other_agency", "office", "leader", *OUTSIDERS],
     "tasks:period_settings": ["owner", "other_agency", "leader", *OUTSIDERS],
@@ -188,6 +195,7 @@ WRITE_REFUSED = {
     "progressreport-submit": ["office", "other_agency", "leader", *OUTSIDERS],
     "progressreport-approve": ["owner", "other_agency", "leader", *OUTSIDERS],
     "progressreport-return-": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "progressreport-withdraw": ["office", "other_agency", "leader", *OUTSIDERS],
 }
 
 # URL names that exist but whose row is still being written; each is still held to the

@@ -21,6 +21,13 @@
       return;
     }
     form.dataset.sending = "1";
+    // A file chosen for upload but not yet uploaded goes with this form, so saving or
+    // submitting never drops it: the server stores it before it submits.
+    var chosen = document.getElementById("evidence-file");
+    if (chosen && chosen.files && chosen.files.length) {
+      chosen.setAttribute("form", form.id);
+      show("正在上传佐证材料并提交…");
+    }
     if (clicked && clicked.name) {
       var hidden = document.createElement("input");
       hidden.type = "hidden"; hidden.name = clicked.name; hidden.value = clicked.value;

@@ -1,0 +1,138 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+
+from agencies.models import AuditEntry
+from tasks.models import ProgressReport
+from tasks.services import (
+    report_approve,
+    report_get_or_create,
+    report_save_draft,
+    report_submit,
+    report_withdraw,
+)
+from tests import factories as f
+from tests.tasks.test_api import token_client
+
+pytestmark = pytest.mark.django_db
+
+BEFORE_DEADLINE = dt.datetime(2026, 4, 2, 10, tzinfo=dt.UTC)
+FILLED = {"status": "in_progress", "percent": "40", "progress_text": "完成光伏项目备案3个。"}
+
+
+@pytest.fixture
+def submitted(world):
+    with time_machine.travel(BEFORE_DEADLINE, tick=True):
+        report = report_get_or_create(
+            task=world.task_a1, agency=world.own, period=world.period_a, by=world.users.owner
+        )
+        report_save_draft(report=report, data=FILLED, by=world.users.owner)
+        return report_submit(report=report, by=world.users.owner)
+
+
+@time_machine.travel(BEFORE_DEADLINE, tick=True)
+def test_a_withdrawn_report_is_a_draft_again_with_a_version_and_an_audit_entry(world, submitted):
+    report = report_withdraw(report=submitted, by=world.users.colleague)
+    report.refresh_from_db()
+    assert report.state == ProgressReport.State.DRAFT
+    assert report.submitted_at is None and report.version == submitted.version + 1
+    last = report.versions.order_by("-number").first()
+    assert (last.event, last.state, last.by) == ("withdrawn", "draft", world.users.colleague)
+    entry = AuditEntry.objects.filter(action="report.withdraw").get()
+    assert entry.changes["state"] == ["submitted", "draft"] and entry.plan == world.plan_a
+    # It can be changed and submitted again.
+    report_save_draft(report=report, data={"progress_text": "完成光伏项目备案4个。"}, by=world.users.owner)
+    assert report_submit(report=report, by=world.users.owner).state == "submitted"
+
+
+@time_machine.travel(BEFORE_DEADLINE, tick=True)
+def test_a_report_the_office_has_approved_cannot_be_withdrawn(world, submitted):
+    report_approve(report=submitted, by=world.users.office)
+    with pytest.raises(ValidationError, match="只有等待审核的填报可以撤回"):
+        report_withdraw(report=submitted, by=world.users.owner)
+    submitted.refresh_from_db()
+    assert submitted.state == "approved"
+    assert not AuditEntry.objects.filter(action="report.withdraw").exists()
+
+
+@time_machine.travel(BEFORE_DEADLINE, tick=True)
+def test_a_closed_quarter_refuses_a_withdrawal(world, submitted):
+    from tasks.services import period_close
+
+    period_close(period=world.period_a, by=world.users.office)
+    with pytest.raises(ValidationError, match="填报已关闭"):
+        report_withdraw(report=submitted, by=world.users.owner)
+    submitted.refresh_from_db()
+    assert submitted.state == "submitted"
+
+
+@time_machine.travel(BEFORE_DEADLINE, tick=True)
+def test_the_report_page_withdraws_for_the_agency_and_refuses_others(world, submitted, client):
+    url = f"/tasks/reports/{submitted.pk}/withdraw/"
+    client.force_login(world.users.office)
+    assert client.post(url).status_code == 403
+    stranger = f.UserFactory(username="stranger_staff")
+    f.role(stranger, "staff", agency=world.stranger)
+    client.force_login(stranger)
+    assert client.post(url).status_code == 404
+    client.force_login(world.users.owner)
+    form = client.get(f"/tasks/report/{world.task_a1.pk}/{world.period_a.pk}/")
+    assert url in form.content.decode()
+    assert client.get(url).status_code == 405
+    response = client.post(url, follow=True)
+    assert response.redirect_chain[-1][0] == f"/tasks/report/{world.task_a1.pk}/{world.period_a.pk}/"
+    assert "已撤回" in response.content.decode()
+    submitted.refresh_from_db()
+    assert submitted.state == "draft"
+
+
+@time_machine.travel(BEFORE_DEADLINE, tick=True)
+def test_the_api_withdraws_until_the_office_acts(world, submitted):
+    url = f"/api/progress-reports/{submitted.pk}/withdraw/"
+    assert token_client("leader").post(url).status_code == 403
+    assert token_client("office").post(url).status_code == 403
+    stranger = f.UserFactory(username="stranger_staff")
+    f.role(stranger, "staff", agency=world.stranger)
+    assert token_client("stranger_staff").post(url).status_code == 404
+    owner = token_client("owner")
+    response = owner.post(url)
+    assert response.status_code == 200 and response.json()["state"] == "draft"
+    assert owner.post(f"/api/progress-reports/{submitted.pk}/submit/").json()["state"] == "submitted"
+    token_client("office").post(f"/api/progress-reports/{submitted.pk}/approve/", {}, format="json")
+    refused = owner.post(url)
+    assert refused.status_code == 400
+    assert "只有等待审核的填报可以撤回" in refused.json()["detail"]
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
+FORM = {"version": "0", "status": "in_progress", "percent": "45", "progress_text": "完成光伏项目备案3个。"}
+
+
+def submit_with_file(world, client, content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(world.users.owner)
+    url = f"/tasks/report/{world.task_a1.pk}/{world.period_a.pk}/"
+    upload = SimpleUploadedFile("备案表.pdf", content, content_type="application/pdf")
+    response = client.post(url, {**FORM, "action": "submit", "file": upload})
+    report = ProgressReport.objects.get(task=world.task_a1, agency=world.own, period=world.period_a)
+    return response, report, list(report.evidence.values_list("original_name", flat=True))
+
+
+@time_machine.travel(BEFORE_DEADLINE, tick=True)
+def test_a_file_sent_with_the_submission_is_stored_before_it_submits(world, client):
+    response, report, files = submit_with_file(world, client, PDF)
+    assert response.status_code == 302
+    assert report.state == "submitted" and files == ["备案表.pdf"]
+
+
+@time_machine.travel(BEFORE_DEADLINE, tick=True)
+def test_a_refused_file_holds_the_submission_with_a_message_and_keeps_the_draft(world, client):
+    response, report, files = submit_with_file(world, client, EXE)
+    assert response.status_code == 400
+    assert "内容与扩展名不符" in response.content.decode()
+    assert report.state == "draft" and report.progress_text == FORM["progress_text"]
+    assert files == []
