@@ -30,8 +30,12 @@ ACCOUNTS = [
     ("leader", "领导", "李县长"),
     ("agency", "县发改局", "张科长"),
     ("agency2", "县交通运输局", "刘科员"),
+    ("city", "岳阳市专班办公室", "陈主任"),
+    ("province", "湖南省领导（只读）", "周主任"),
     ("admin", "管理员", "系统管理员"),
 ]
+# The city office supervises the county plans below 岳阳市; the province leader reads them all.
+REGION_ROLES = {"city": ("office", "岳阳市"), "province": ("leader", "湖南省")}
 
 PROGRESS_PHRASES = [
     "已召开专题调度会，明确责任分工和时间节点，{title}各项工作有序推进。",
@@ -120,6 +124,8 @@ def build_demo(*, today: dt.date | None = None, stdout=None) -> dict:
         _role(users["office"], "office", plan=plan)
         _role(users["leader"], "leader", plan=plan)
     _role(users["admin"], "admin")
+    for username, (kind, region_name) in REGION_ROLES.items():
+        _role(users[username], kind, region=regions[region_name])
     demo_agencies = {a.name: a for a in Agency.objects.filter(region=regions[DEMO_REGION])}
     for username, agency_name, _ in ACCOUNTS:
         if agency_name in demo_agencies:

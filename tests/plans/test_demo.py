@@ -54,18 +54,35 @@ def test_demo_has_something_for_every_screen():
 
 def test_demo_accounts_log_in_and_see_their_part(client):
     build_demo(today=TODAY)
-    for username in ("office", "leader", "agency", "agency2", "admin"):
+    for username in ("office", "leader", "agency", "agency2", "city", "province", "admin"):
         assert client.login(username=username, password="carbonplan"), username
     agency = Role.objects.get(user__username="agency", kind="staff").agency
     assert agency.name == "县发改局" and agency.region.name == "岳阳县"
     assert agency.assignments.filter(role="lead").count() >= 10
     assert Role.objects.get(user__username="agency2", kind="staff").agency.name == "县交通运输局"
     assert Role.objects.filter(user__username="office", kind="office").count() == 3
+    city = Role.objects.get(user__username="city")
+    assert (city.kind, city.region.name) == ("office", "岳阳市")
+    province = Role.objects.get(user__username="province")
+    assert (province.kind, province.region.name) == ("leader", "湖南省")
 
 
 def test_demo_command_prints_the_accounts(capsys):
     call_command("demo", "--no-migrate")
     out = capsys.readouterr().out
-    for username in ("office", "leader", "agency", "agency2"):
+    for username in ("office", "leader", "agency", "agency2", "city", "province"):
         assert username in out
     assert "carbonplan" in out
+
+
+def test_the_city_office_and_the_province_leader_see_their_region_pages(client):
+    from plans.models import Region
+
+    build_demo(today=TODAY)
+    city, province = Region.objects.get(name="岳阳市"), Region.objects.get(name="湖南省")
+    client.login(username="city", password="carbonplan")
+    assert client.get(f"/reports/regions/{city.pk}/").status_code == 200
+    assert client.get(f"/reports/regions/{province.pk}/").status_code == 404
+    client.login(username="province", password="carbonplan")
+    assert client.get(f"/reports/regions/{province.pk}/").status_code == 200
+    assert client.get(f"/reports/regions/{city.pk}/").status_code == 200
