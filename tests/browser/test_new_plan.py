@@ -128,7 +128,7 @@ def test_a_new_office_runs_its_own_plan_from_import_to_bulletin(
     page.select_option("#generate-form select[name=period]", period.label)
     with page.expect_navigation():
         page.click("#generate-form button:has-text('生成新版本')")
-    expect(page.locator("#bulletins")).to_contain_text(period.label)
+    expect(page.locator("#bulletins")).to_contain_text(period.display_name)
     bulletin = Bulletin.objects.get(plan=plan, period=period)
     assert bulletin.state == "done", bulletin.error
     with bulletin.docx.open("rb") as fh:
