@@ -34,18 +34,6 @@ def _forget_pending_rollups():
 
 
 @pytest.fixture(autouse=True)
-def _site_language():
-    """A request in English leaves English active in the thread: start each test in
-    the site's language."""
-    from django.conf import settings
-    from django.utils import translation
-
-    translation.activate(settings.LANGUAGE_CODE)
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
-
-
-@pytest.fixture(autouse=True)
 def _fresh_cache():
     _forget_pending_rollups()
     yield
