@@ -72,8 +72,19 @@ class PlanQuerySet(models.QuerySet):
         )
 
 
+class ReviewMode(models.TextChoices):
+    """Who reviews the quarter's progress of a task."""
+
+    # The lead agency gathers its supporters' inputs into one report per task; the office
+    # reviews only that report. This is how county work groups usually run 季度调度.
+    LEAD_CONSOLIDATES = "lead_consolidates", _("牵头单位汇总，专班办公室审核牵头单位报告")
+    OFFICE_REVIEWS_ALL = "office_reviews_all", _("专班办公室审核每个单位的填报")
+
+
 class Plan(models.Model):
     """实施方案 / 行动方案 of one region."""
+
+    ReviewMode = ReviewMode
 
     region = models.ForeignKey(Region, verbose_name=_("地区"), on_delete=models.PROTECT, related_name="plans")
     title = models.CharField(_("标题"), max_length=200)
@@ -90,6 +101,9 @@ class Plan(models.Model):
     source_file = models.FileField(_("源文件"), upload_to="plans/sources/", blank=True)
     source_sha256 = models.CharField(
         _("源文件摘要"), max_length=64, blank=True, db_index=True, help_text=_("用于发现重复导入的同一文件。")
+    )
+    review_mode = models.CharField(
+        _("审核方式"), max_length=24, choices=ReviewMode.choices, default=ReviewMode.LEAD_CONSOLIDATES
     )
     supersedes = models.ForeignKey(
         "self",
@@ -121,10 +135,17 @@ class Plan(models.Model):
                 condition=Q(plan_year__isnull=True) | Q(plan_year__gte=2000, plan_year__lte=2100),
                 name="plan_year_plausible",
             ),
+            models.CheckConstraint(
+                condition=Q(review_mode__in=ReviewMode.values), name="plan_review_mode_valid"
+            ),
         ]
 
     def __str__(self):
         return self.title
+
+    @property
+    def lead_consolidates(self) -> bool:
+        return self.review_mode == ReviewMode.LEAD_CONSOLIDATES
 
     def clean(self):
         from django.core.exceptions import ValidationError

@@ -255,6 +255,15 @@ class ProgressReport(models.Model):
     )
     problems = models.TextField(_("存在问题"), blank=True, validators=[ProhibitNullCharactersValidator()])
     next_steps = models.TextField(_("下步计划"), blank=True, validators=[ProhibitNullCharactersValidator()])
+    # A lead agency's report lists the supporting agencies' inputs it gathers (汇总); the
+    # office reads them beneath the lead's report instead of reviewing each one.
+    consolidated_inputs = models.ManyToManyField(
+        "self",
+        verbose_name=_("汇总的配合单位材料"),
+        symmetrical=False,
+        blank=True,
+        related_name="consolidated_in",
+    )
     # Optimistic locking: every save bumps it; a save based on an older number is refused.
     version = models.PositiveIntegerField(_("版本"), default=1)
     is_late = models.BooleanField(_("逾期报送"), default=False)
