@@ -49,7 +49,10 @@ class IndicatorAssessment:
     indicator: Indicator
     assessment: trajectory.Assessment
     value_period: str = ""  # the quarter the value comes from, when older than the one assessed
-    series: list = field(default_factory=list)  # [{"period", "value", "expected"}]
+    # What `series` is drawn from, (spec, [((year, quarter), value)], first value): the
+    # path's points are computed only when a page asks for them, never in the rollups.
+    series_source: tuple | None = field(default=None, repr=False)
+    _series: list | None = field(default=None, init=False, repr=False)
 
     # The verdict and its figures, read through from the trajectory's assessment.
     status = _read_through("status")
@@ -59,6 +62,21 @@ class IndicatorAssessment:
     behind_pct = _read_through("behind_pct")  # percentage points short of 序时进度
     expected_pct = _read_through("expected_pct")  # 序时进度 %
     baseline = _read_through("baseline")  # what the completion is measured from
+
+    @property
+    def series(self) -> list:
+        """[{"period", "value", "expected"}] of every quarter with a value so far."""
+        if self._series is None:
+            spec, values, first = self.series_source or (None, [], None)
+            self._series = [
+                {
+                    "period": f"{y}Q{q}",
+                    "value": value,
+                    "expected": trajectory.expected_at(spec, y, q, first_value=first),
+                }
+                for (y, q), value in values
+            ]
+        return self._series
 
     @property
     def status_label(self):
@@ -161,14 +179,7 @@ def assess(
     )
     if latest and latest[0] != (year, quarter):
         result.value_period = f"{latest[0][0]}Q{latest[0][1]}"
-    result.series = [
-        {
-            "period": f"{y}Q{q}",
-            "value": value,
-            "expected": trajectory.expected_at(spec, y, q, first_value=first),
-        }
-        for (y, q), value in values
-    ]
+    result.series_source = (spec, values, first)
     return result
 
 

@@ -226,44 +226,53 @@ def compute_plan_period(*, plan, period, today: dt.date | None = None, data: Pla
     task_accs, action_accs = {}, {a: _Acc() for a in action_ids}
     agency_accs = defaultdict(_Acc)
     lights = []
+    lead_role = TaskAssignment.Role.LEAD
     for task in tasks:
         task_id = task["id"]
         acc = _Acc()
+        counts = acc.counts
         task_reports = reports.get(task_id, {})
+        task_indicators = by_task.get(task_id, ())
         facts = TaskFacts(
             title=task["title"],
             deadline=task["deadline"],
             assignments=assignments.get(task_id, []),
             reports=task_reports,
-            indicators=[(i.indicator.name, i.indicator.unit, i.assessment) for i in by_task.get(task_id, [])],
+            indicators=[(i.indicator.name, i.indicator.unit, i.assessment) for i in task_indicators],
         )
         level, reasons = task_light(facts, rule=rule, period=period, today=today, reopened=reopened)
-        lights.append(TaskLight(task_id=task_id, period=period, level=level, reason_codes=reasons))
+        lights.append({"task_id": task_id, "period_id": period.pk, "level": level, "reason_codes": reasons})
         lead_status = None
         lead_agencies = []
+        # Each assignment counts once for the task and once for its agency.
         for agency_id, _name, role in facts.assignments:
-            own = _Acc()
-            own.counts["expected"] = 1
+            agency_acc = agency_accs[agency_id]
+            agency_counts = agency_acc.counts
             report = task_reports.get(agency_id)
-            if report is None:
-                own.counts["missing"] = 1
-            else:
-                own.counts[report["state"]] += 1
-                own.counts["returns"] += report["return_count"]
-                if report["state"] != "draft":
-                    own.counts["late" if report["is_late"] else "on_time"] += 1
-                    if role == TaskAssignment.Role.LEAD:
-                        own.add_percent(report["percent"])
+            key = "missing" if report is None else report["state"]
+            counts["expected"] += 1
+            agency_counts["expected"] += 1
+            counts[key] += 1
+            agency_counts[key] += 1
+            if report is not None:
+                returns = report["return_count"]
+                counts["returns"] += returns
+                agency_counts["returns"] += returns
+                if key != "draft":
+                    timing = "late" if report["is_late"] else "on_time"
+                    counts[timing] += 1
+                    agency_counts[timing] += 1
+                    if role == lead_role:
+                        acc.add_percent(report["percent"])
+                        agency_acc.add_percent(report["percent"])
                         if lead_status is None and report["status"]:
                             lead_status = report["status"]
-            acc.merge(own)
-            if role == TaskAssignment.Role.LEAD:
+            if role == lead_role:
                 lead_agencies.append(agency_id)
-            agency_accs[agency_id].merge(own)
         if lead_status:
-            acc.counts[lead_status] += 1
-        acc.counts[level] += 1
-        for item in by_task.get(task_id, []):
+            counts[lead_status] += 1
+        counts[level] += 1
+        for item in task_indicators:
             acc.add_indicator(item.assessment)
         # An agency answers for the lights, statuses and indicators of the tasks it leads.
         for agency_id in dict.fromkeys(lead_agencies):
@@ -271,7 +280,7 @@ def compute_plan_period(*, plan, period, today: dt.date | None = None, data: Pla
             agency_acc.counts[level] += 1
             if lead_status:
                 agency_acc.counts[lead_status] += 1
-            for item in by_task.get(task_id, []):
+            for item in task_indicators:
                 agency_acc.add_indicator(item.assessment)
         task_accs[task_id] = acc
         action_accs.setdefault(task["action_id"], _Acc()).merge(acc)
@@ -298,17 +307,17 @@ def compute_plan_period(*, plan, period, today: dt.date | None = None, data: Pla
     return rows, lights, indicator_results
 
 
-def _indicator_rows(plan, period, results) -> list[IndicatorRollup]:
+def _indicator_rows(plan, period, results) -> list[dict]:
     fields = IndicatorRollup.ASSESSMENT_FIELDS
     return [
-        IndicatorRollup(
-            indicator=item.indicator,
-            plan_id=plan.pk,
-            period_id=period.pk,
-            period_label=period.label,
-            value_period=item.value_period,
+        {
+            "indicator_id": item.indicator.pk,
+            "plan_id": plan.pk,
+            "period_id": period.pk,
+            "period_label": period.label,
+            "value_period": item.value_period,
             **{name: getattr(item.assessment, name) for name in fields},
-        )
+        }
         for item in results
     ]
 
@@ -325,47 +334,49 @@ def store_plan_periods(*, plan, periods, today: dt.date | None = None) -> dict:
     rollups, lights, indicator_rows = [], [], []
     for period in periods:
         rows, period_lights, results = compute_plan_period(plan=plan, period=period, today=today, data=data)
-        rollups += [Rollup(**row) for row in rows]
+        rollups += rows
         lights += period_lights
         indicator_rows += _indicator_rows(plan, period, results)
     with transaction.atomic():
         Rollup.objects.filter(plan=plan, period__in=periods).exclude(scope=Rollup.Scope.REGION).delete()
         TaskLight.objects.filter(period__in=periods).delete()
         IndicatorRollup.objects.filter(period__in=periods).delete()
-        for objs in (rollups, lights, indicator_rows):
-            insert_rows(objs)
+        for model, rows in ((Rollup, rollups), (TaskLight, lights), (IndicatorRollup, indicator_rows)):
+            insert_rows(model, rows)
         plan_rows = Rollup.objects.filter(plan=plan, period__in=periods, scope=Rollup.Scope.PLAN)
     return {row.period_id: row for row in plan_rows}
 
 
-def insert_rows(objs: list):
-    """Insert unsaved model instances of one model: PostgreSQL's COPY there (the ORM's
-    per-value preparation is most of a bulk rollup's time), bulk_create elsewhere."""
-    if not objs:
+def insert_rows(model, rows: list[dict]):
+    """Insert rows of one model given as {field attname: value} (absent fields take
+    their defaults): PostgreSQL's COPY there, since building model instances and the
+    ORM's per-value preparation would be most of a bulk rollup's time; bulk_create
+    elsewhere."""
+    if not rows:
         return
-    model = type(objs[0])
     if connection.vendor != "postgresql":
-        model.objects.bulk_create(objs, batch_size=2000)
+        model.objects.bulk_create([model(**row) for row in rows], batch_size=2000)
         return
     now = timezone.now()
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    defaults = {}
     for f in fields:
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            for obj in objs:
-                setattr(obj, f.attname, now)
+            defaults[f.attname] = now
+        elif f.has_default():
+            defaults[f.attname] = f.get_default()
+        else:
+            defaults[f.attname] = None
     json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
+    names = [f.attname for f in fields]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for obj in objs:
-            copy.write_row(
-                [
-                    json.dumps(getattr(obj, f.attname))
-                    if f.attname in json_fields
-                    else getattr(obj, f.attname)
-                    for f in fields
-                ]
-            )
+        for row in rows:
+            values = {**defaults, **row}
+            for name in json_fields:
+                values[name] = json.dumps(values[name])
+            copy.write_row([values[name] for name in names])
 
 
 def region_pairs(plan, labels) -> set:
