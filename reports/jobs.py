@@ -59,24 +59,40 @@ def recompute_all_rollups(*, changed_only: bool = True, today: str | None = None
     quarter above them once (a chord; in-process on the embedded default)."""
     import datetime as dt
 
-    from celery import chord
     from django.utils import timezone
 
     from .rollups import changed_periods, opened_periods
 
     day = dt.date.fromisoformat(today) if today else timezone.localdate()
     periods = changed_periods(day) if changed_only else opened_periods(day)
+    work = rollup_chord(periods, day)
+    if work is None:
+        return {"computed": 0}
+    work.apply_async()
+    return {"computed": len(periods), "plans": len(work.tasks)}
+
+
+def rollup_chord(periods, day, *, queue: str | None = None):
+    """The bulk rollup of `periods` as one Celery chord: a job per plan (its quarters from
+    one read), then the region pass over the pairs they return; None when empty. With
+    `queue` every part goes there (the worker sends the region pass itself, by its own
+    routing otherwise)."""
+    from celery import chord
+
     by_plan = {}
     for period in periods:
         by_plan.setdefault(period.plan_id, []).append(period.pk)
     if not by_plan:
-        return {"computed": 0}
+        return None
     header = [
         recompute_plan_quarters.s(plan_id=plan_id, period_ids=ids, today=day.isoformat())
         for plan_id, ids in by_plan.items()
     ]
-    chord(header)(rollup_region_quarters.s())
-    return {"computed": sum(len(ids) for ids in by_plan.values()), "plans": len(by_plan)}
+    body = rollup_region_quarters.s()
+    if queue:
+        header = [sig.set(queue=queue) for sig in header]
+        body = body.set(queue=queue)
+    return chord(header, body)
 
 
 @shared_task(name="reports.jobs.recompute_plan_quarters", **RETRY)

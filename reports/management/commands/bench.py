@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test.utils import override_settings
 
-from reports.bench import harness, replay, serve
+from reports.bench import harness, replay, serve, workers
 from reports.bench.generate import FULL_CITIES, FULL_COUNTIES, build_province, delete_province, plan_count
 
 CHECK_PROVINCE = "基准省（查询数检查）"
@@ -65,6 +65,12 @@ class Command(BaseCommand):
         parser.add_argument("--serve-clients", type=int, default=8, help="并发客户端数")
         parser.add_argument("--serve-requests", type=int, default=400, help="请求总数")
         parser.add_argument("--serve-workers", type=int, default=3, help="gunicorn 工作进程数")
+        parser.add_argument(
+            "--rollup-workers",
+            type=int,
+            default=0,
+            help="另以 N 个进程的 Celery 工作进程（本机 Redis）按方案并行重算全省汇总并计时（0 = 不测）",
+        )
         parser.add_argument(
             "--scales", help="另测成本随规模的增长，如 0.1,1,3（同一模拟省逐级增长；各规模页面与任务一张表）"
         )
@@ -132,9 +138,13 @@ class Command(BaseCommand):
             self.log("  full_rollup …")
             rollup = harness.full_rollup(province)
             self.log(f"    {rollup.name}: {rollup.verdict} {_ms(rollup.p50_ms)}")
-        rows = harness.time_pages(province, requests=o.requests, gc_freeze=o.gc_freeze, log=self.log) + [
-            rollup
-        ]
+        rollups = [rollup]
+        if o.rollup_workers and not o.no_full_rollup:
+            self.log("  full_rollup on workers …")
+            rollups.append(workers.full_rollup_on_workers(province, processes=o.rollup_workers, log=self.log))
+        rows = (
+            harness.time_pages(province, requests=o.requests, gc_freeze=o.gc_freeze, log=self.log) + rollups
+        )
         if not o.skip_jobs:
             rows += harness.jobs(province, runs=max(1, o.job_runs), log=self.log)
         return province, rows
