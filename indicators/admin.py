@@ -5,8 +5,12 @@ from .models import Indicator, IndicatorValue
 
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
-    list_display = ["name", "plan", "comparator", "target", "unit", "target_year", "change", "needs_review"]
-    list_filter = ["category", "change", "needs_review", "plan__region"]
+    list_display = [
+        "name", "plan", "comparator", "target", "unit", "target_year", "change", "descriptive", "needs_review"
+    ]  # fmt: skip
+    # The office switches a target between words (done / not done) and a number here too.
+    list_editable = ["descriptive"]
+    list_filter = ["category", "change", "descriptive", "needs_review", "plan__region"]
     search_fields = ["name", "source_text"]
     list_select_related = ["plan"]
     raw_id_fields = ["task"]

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import Indicator, IndicatorValue
 
@@ -33,6 +34,49 @@ def indicator_value_parse(text, *, label: str = "") -> Decimal | None:
     if not value.is_finite() or abs(value) >= MAX_ABS_VALUE:
         raise ValidationError(_("%(label)s的数值超出范围。") % {"label": label})
     return value.quantize(Decimal("0.0001"))
+
+
+# A target in words is entered as done / not done, in these words (the form's select, the
+# workbook's list) or as a flag ({"done": true} in the API); it is stored as 1 / 0.
+DONE_WORDS = {"已完成": True, "未完成": False, "done": True, "not_done": False}
+DONE_FIELD_CHOICES = [("", "—"), ("not_done", gettext_lazy("未完成")), ("done", gettext_lazy("已完成"))]
+
+
+def indicator_done_parse(entry, *, label: str = "") -> Decimal | None:
+    """A done / not done entry → 1 / 0; '' or None → None; a number → ValidationError,
+    since a figure for a target in words would be read as done or not done by accident."""
+    if isinstance(entry, dict):
+        entry = entry.get("done")
+    if entry is None or entry == "":
+        return None
+    if isinstance(entry, bool):
+        return Decimal(int(entry))
+    text = str(entry).strip()
+    if text in DONE_WORDS:
+        return Decimal(int(DONE_WORDS[text]))
+    raise ValidationError(
+        _("%(label)s是文字目标，只能填“已完成”或“未完成”，不能填数值“%(text)s”。")
+        % {"label": label, "text": text}
+    )
+
+
+def indicator_entry_parse(indicator: Indicator, entry) -> Decimal | None:
+    """The value of one entry for the indicator: done / not done for a target in words,
+    a number otherwise (a done flag there is refused)."""
+    if indicator.descriptive:
+        return indicator_done_parse(entry, label=indicator.name)
+    if isinstance(entry, dict) or isinstance(entry, bool):
+        raise ValidationError(
+            _("%(label)s是数值指标，请填写数值，不能只填是否完成。") % {"label": indicator.name}
+        )
+    return indicator_value_parse(entry, label=indicator.name)
+
+
+def indicator_done_word(value) -> str:
+    """The stored 1 / 0 of a target in words as the form and the workbook show it."""
+    if value is None:
+        return ""
+    return "已完成" if value else "未完成"
 
 
 def indicator_previous_values(indicators, period, agency) -> dict[int, IndicatorValue]:
@@ -95,8 +139,9 @@ def _plain(value):
 def indicator_values_save(*, report, values: dict, by) -> tuple[dict, list[str]]:
     """Save this report's values for its task's indicators.
 
-    values maps indicator id → text (blank removes the value). Raises ValidationError
-    keyed `ind_<id>` for a non-number; returns ({indicator name: [old, new]}, warnings).
+    values maps indicator id → text (blank removes the value), or for a target in words
+    done / not done (indicator_done_parse). Raises ValidationError keyed `ind_<id>` for an
+    entry of the wrong kind; returns ({indicator name: [old, new]}, warnings).
     """
     from agencies.audit import audit_log
 
@@ -109,7 +154,7 @@ def indicator_values_save(*, report, values: dict, by) -> tuple[dict, list[str]]
             errors[f"ind_{key}"] = _("该指标不属于此任务。")
             continue
         try:
-            parsed[indicator.pk] = indicator_value_parse(text, label=indicator.name)
+            parsed[indicator.pk] = indicator_entry_parse(indicator, text)
         except ValidationError as exc:
             errors[f"ind_{indicator.pk}"] = exc.messages
     if errors:
@@ -131,7 +176,8 @@ def indicator_values_save(*, report, values: dict, by) -> tuple[dict, list[str]]
                 held.delete()
             continue
         prev = previous.get(indicator_id)
-        warnings += indicator_value_warnings(indicator, value, prev.value if prev else None)
+        if not indicator.descriptive:
+            warnings += indicator_value_warnings(indicator, value, prev.value if prev else None)
         if held is not None and held.value == value:
             continue
         changes[indicator.name] = [_plain(held.value) if held else None, _plain(value)]

@@ -56,14 +56,26 @@ DONE = "done"  # a descriptive target done
 NOT_DONE = "not_done"  # a descriptive target not done yet, before its year is over
 
 
-# Words that make a target a state to reach rather than a quantity: in “站点500米全覆盖”
-# the 500 米 is a radius, not a figure the county reports against.
-DESCRIPTIVE_WORDS = re.compile(r"全覆盖|全面覆盖|全域覆盖")
+# A target is a state to reach (done / not done) rather than a quantity when nothing in
+# it is a figure to compare: what it asks is 全覆盖, 基本建成, 实现…, 建立…机制, and any number
+# in it only qualifies the state — a year (“到2025年”), a radius before 覆盖 (“站点500米全覆盖”:
+# 500 米 is how near, not a figure the county reports), a travel time of a 生活圈.
+_YEARS = re.compile(r"(?:19|20)\d{2}\s*年(?:底|末|前|内|起)?|“?十[一二三四五六七八九]五”?")
+_RADIUS = re.compile(
+    r"(?:服务)?半径\s*\d+(?:\.\d+)?\s*(?:米|公里|千米)"
+    r"|\d+(?:\.\d+)?\s*(?:米|公里|千米)(?=[^\d，,。；;]{0,8}?(?:覆盖(?!率)|范围|服务圈|生活圈))"
+    r"|\d+\s*分钟[^\d，,。；;]{0,6}?圈"
+)
+_QUANTITY = re.compile(r"\d|百分之")
+_STATE = re.compile(r"覆盖(?!率)|建成|实现|建立|健全|形成|完成|完善|落实|推行|基本|全面")
 
 
 def is_descriptive_text(text: str) -> bool:
-    """Whether a target as written is a state (done / not done) rather than a number."""
-    return bool(DESCRIPTIVE_WORDS.search(text or ""))
+    """Whether a target as written is a state (done / not done) rather than a number:
+    it names a state to reach and, years and qualifiers set aside, has no quantity."""
+    text = text or ""
+    rest = _RADIUS.sub("", _YEARS.sub("", text))
+    return bool(_STATE.search(text)) and not _QUANTITY.search(rest)
 
 
 def _d(value) -> Decimal | None:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agencies.names import clean_name
+from indicators.trajectory import is_descriptive_text
 
 from .import_review import COMPARATOR_SIGNS, describe_indicator, number_of
 from .services import COMPARATORS
@@ -170,10 +171,18 @@ class IndicatorForm(RowForm):
         choices=[("", _("水平值")), ("decrease", _("下降")), ("increase", _("提高"))],
     )
     baseline_year = YearField(label=_("基期年份"), widget=_text_input("ind-year", placeholder=_("基期")))
+    # A target in words (“500米全覆盖”) is tracked as done / not done; the import guesses,
+    # the office decides.
+    descriptive = forms.BooleanField(label=_("文字目标（按完成/未完成跟踪）"), required=False)
     checked = forms.BooleanField(label=_("已核对"), required=False)
     delete = forms.BooleanField(label=_("删除"), required=False)
 
     EDITED = ("name", "unit", "target", "target_max", "comparator", "year", "change", "baseline_year")
+
+    def __init__(self, *args, initial=None, **kwargs):
+        if initial is not None and "descriptive" not in initial:
+            initial = {**initial, "descriptive": is_descriptive_text(initial.get("text") or "")}
+        super().__init__(*args, initial=initial, **kwargs)
 
     def clean(self):
         data = super().clean()
@@ -197,7 +206,10 @@ class IndicatorForm(RowForm):
             value = number_of(data.get(key)) if key in ("target", "target_max") else data.get(key)
             item[key] = None if value in ("", None) else value
         item["unit"] = item.get("unit") or ""
-        if data.get("checked") or self._edited_values(item) != before:
+        descriptive = bool(data.get("descriptive"))
+        switched = descriptive != bool(self.initial.get("descriptive"))
+        item["descriptive"] = descriptive
+        if data.get("checked") or switched or self._edited_values(item) != before:
             item["review"] = False
             item["borderline"] = False
         return item

@@ -97,7 +97,10 @@ def indicator_fields(data: dict, plan_year: int | None = None) -> dict:
         "baseline_value": _decimal(data.get("baseline_value"), "baseline_value"),
         "change": change,
         "source_text": data.get("text") or "",
-        "descriptive": is_descriptive_text(data.get("text") or ""),
+        # The office's choice on the review page, else what the target's words say.
+        "descriptive": bool(data["descriptive"])
+        if "descriptive" in data
+        else is_descriptive_text(data.get("text") or ""),
         "span_start": start,
         "span_end": end,
         "needs_review": review,

@@ -108,9 +108,61 @@ class PeriodViewSet(PeriodCreateMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """true or false as JSON booleans only: a number is not read as done."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class IndicatorEntrySerializer(serializers.Serializer):
+    """One indicator's value for the report's quarter: `value` for a numeric indicator,
+    `done` for a target in words (an indicator with `descriptive` true)."""
+
+    indicator = serializers.IntegerField(help_text="Id of an indicator of the report's task.")
+    value = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        help_text="A numeric indicator's value (blank removes it). Refused for a descriptive indicator.",
+    )
+    done = StrictBooleanField(
+        required=False,
+        allow_null=True,
+        help_text=(
+            "A descriptive indicator (a target in words): true when done, false when not yet "
+            "(null removes it); stored as 1 / 0. Refused for a numeric indicator."
+        ),
+    )
+
+    def validate(self, attrs):
+        if ("value" in attrs) == ("done" in attrs):
+            raise serializers.ValidationError(_("每个指标请只填 value 或 done 中的一项。"))
+        return attrs
+
+
+def indicator_entries(entries) -> dict | None:
+    """The API's entries as the services take them: {indicator id: text or {"done": flag}}."""
+    if entries is None:
+        return None
+    return {str(e["indicator"]): {"done": e["done"]} if "done" in e else e["value"] for e in entries}
+
+
 class ProgressReportSerializer(serializers.ModelSerializer):
     period_label = serializers.CharField(source="period.label", read_only=True)
     version = serializers.IntegerField(required=False, help_text="Version the change is based on (PATCH).")
+    indicators = IndicatorEntrySerializer(
+        many=True,
+        required=False,
+        write_only=True,
+        help_text=(
+            "Values of the task's indicators for the quarter, saved with the report: "
+            '{"indicator": id, "value": "12.5"} for a numeric one, '
+            '{"indicator": id, "done": true} for a descriptive one (a target in words).'
+        ),
+    )
 
     class Meta:
         model = ProgressReport
@@ -126,6 +178,7 @@ class ProgressReportSerializer(serializers.ModelSerializer):
             "progress_text",
             "problems",
             "next_steps",
+            "indicators",
             "version",
             "is_late",
             "return_count",
@@ -174,7 +227,11 @@ def _as_drf(exc: DjangoValidationError):
     if isinstance(exc, ReportExists):
         raise AlreadyExists(exc.messages[0], report_id=exc.report.pk)
     if hasattr(exc, "error_dict"):
-        raise serializers.ValidationError(exc.message_dict)
+        # The services key an indicator's refusal ind_<id>; the API names the field it came in.
+        errors = {}
+        for key, messages in exc.message_dict.items():
+            errors.setdefault("indicators" if key.startswith("ind_") else key, []).extend(messages)
+        raise serializers.ValidationError(errors)
     raise serializers.ValidationError({"detail": exc.messages})
 
 
@@ -193,7 +250,15 @@ class AlreadyExists(exceptions.ValidationError):
 
 # The services refuse a change field by field, or as a whole (`detail`).
 @refuses_fields(
-    "detail", "non_field_errors", "__all__", "task", "period", "version", "comment", *REPORT_FIELDS
+    "detail",
+    "non_field_errors",
+    "__all__",
+    "task",
+    "period",
+    "version",
+    "comment",
+    "indicators",
+    *REPORT_FIELDS,
 )
 class ProgressReportViewSet(
     mixins.CreateModelMixin,
@@ -236,6 +301,7 @@ class ProgressReportViewSet(
                 data=data,
                 by=self.request.user,
                 create_only=True,
+                indicator_values=indicator_entries(serializer.validated_data.get("indicators")),
             )
         except DjangoValidationError as exc:
             _as_drf(exc)
@@ -250,7 +316,11 @@ class ProgressReportViewSet(
         data = {k: serializer.validated_data[k] for k in REPORT_FIELDS if k in serializer.validated_data}
         try:
             report, _warnings = report_save_draft(
-                report=report, data=data, by=request.user, base_version=serializer.validated_data["version"]
+                report=report,
+                data=data,
+                by=request.user,
+                base_version=serializer.validated_data["version"],
+                indicator_values=indicator_entries(serializer.validated_data.get("indicators")),
             )
         except DjangoValidationError as exc:
             _as_drf(exc)

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from indicators.services import DONE_FIELD_CHOICES
+
 from .models import ProgressReport
 from .services import REVIEW_COMMENT_MAX_LENGTH
 
@@ -30,12 +32,18 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.indicators = list(indicators)
         for indicator in self.indicators:
-            self.fields[f"ind_{indicator.pk}"] = forms.CharField(
-                label=indicator.name,
-                required=False,
-                max_length=32,
-                widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 12}),
-            )
+            if indicator.descriptive:
+                # A target in words is done or not: no number to type.
+                self.fields[f"ind_{indicator.pk}"] = forms.ChoiceField(
+                    label=indicator.name, required=False, choices=DONE_FIELD_CHOICES
+                )
+            else:
+                self.fields[f"ind_{indicator.pk}"] = forms.CharField(
+                    label=indicator.name,
+                    required=False,
+                    max_length=32,
+                    widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 12}),
+                )
             indicator.field_name = f"ind_{indicator.pk}"
 
     def report_data(self):

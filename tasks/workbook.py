@@ -18,7 +18,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from carbonplan.downloads import Export
 from carbonplan.spreadsheets import Spreadsheet
 from indicators.models import Indicator, IndicatorValue
-from indicators.services import indicator_value_parse
+from indicators.services import indicator_done_word, indicator_entry_parse
 
 from .models import ProgressReport, TaskAssignment
 from .services import REPORT_FIELDS, ReportConflict, report_save_draft, report_snapshot
@@ -39,6 +39,8 @@ REPORT_HEADERS = [
     "下步计划",
 ]
 VALUE_HEADERS = ["指标ID", "任务编号", "指标", "单位", "目标值", "本季度值"]
+# A target in words is filled in with one of these two words, offered as the cell's list.
+DONE_CHOICES = ["未完成", "已完成"]
 STATUS_BY_LABEL = {str(label): value for value, label in ProgressReport.Status.choices}
 LABEL_BY_STATUS = {value: str(label) for value, label in ProgressReport.Status.choices}
 TEXT_COLUMNS = {"progress_text": 9, "problems": 10, "next_steps": 11}
@@ -110,17 +112,23 @@ class AgencyQuarterWorkbook:
         self._style(sheet, [8, 6, 8, 40, 6, 10, 10, 12, 50, 30, 30])
         values_sheet = book.create_sheet(VALUE_SHEET)
         values_sheet.append(VALUE_HEADERS)
-        for ind in indicators:
-            values_sheet.append(
-                [
-                    ind.pk,
-                    ind.task.number,
-                    ind.name,
-                    ind.unit,
-                    f"{ind.get_comparator_display()}{_plain(ind.target)}",
-                    float(values[ind.pk]) if ind.pk in values else None,
-                ]
-            )
+        done_list = DataValidation(
+            type="list",
+            formula1='"' + ",".join(DONE_CHOICES) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            error=_("文字目标请选择“已完成”或“未完成”。"),
+        )
+        values_sheet.add_data_validation(done_list)
+        for row, ind in enumerate(indicators, start=2):
+            value = values.get(ind.pk)
+            if ind.descriptive:
+                target, entry = ind.source_text or ind.name, indicator_done_word(value) or None
+                done_list.add(f"F{row}")
+            else:
+                target = f"{ind.get_comparator_display()}{_plain(ind.target)}"
+                entry = float(value) if value is not None else None
+            values_sheet.append([ind.pk, ind.task.number, ind.name, ind.unit, target, entry])
         self._style(values_sheet, [8, 10, 40, 10, 14, 14])
         return book.export(f"{self.period.label}-{self.agency.name}-进展填报.xlsx")
 
@@ -213,9 +221,10 @@ def _parse_rows(book, agency, period):
 
 
 def _parse_values(book, task_ids):
-    errors, values = [], {}
+    """({task id: {indicator id: entry}}, errors, {(task id, indicator id): parsed value})."""
+    errors, values, parsed = [], {}, {}
     if VALUE_SHEET not in book.sheetnames:
-        return values, errors
+        return values, errors, parsed
     indicators = {i.pk: i for i in Indicator.objects.filter(task_id__in=task_ids)}
     sheet = book[VALUE_SHEET]
     for number, row in enumerate(
@@ -231,12 +240,17 @@ def _parse_values(book, task_ids):
             errors.append(_("%(where)s 指标ID：不是本单位任务的指标，请勿修改隐藏列。") % {"where": where})
             continue
         try:
-            indicator_value_parse(row[5], label=_("本季度值"))
+            value = indicator_entry_parse(indicator, _cell_text(row[5]))
         except ValidationError:
-            errors.append(_("%(where)s 本季度值：应为数字。") % {"where": where})
+            if indicator.descriptive:
+                message = _("%(where)s F列 本季度值：文字目标应填“已完成”或“未完成”，不能填数字。")
+            else:
+                message = _("%(where)s 本季度值：应为数字。")
+            errors.append(message % {"where": where})
             continue
         values.setdefault(indicator.task_id, {})[str(indicator.pk)] = _cell_text(row[5])
-    return values, errors
+        parsed[(indicator.task_id, str(indicator.pk))] = _plain(value)
+    return values, errors, parsed
 
 
 def workbook_apply(*, content: bytes, agency, period, by) -> int:
@@ -247,7 +261,7 @@ def workbook_apply(*, content: bytes, agency, period, by) -> int:
     except Exception:
         raise WorkbookInvalid([_("文件不是有效的Excel（.xlsx）文件，请使用系统下载的模板。")])
     rows, errors = _parse_rows(book, agency, period)
-    values, value_errors = _parse_values(book, [task_id for _n, task_id, _v, _d in rows])
+    values, value_errors, parsed_values = _parse_values(book, [task_id for _n, task_id, _v, _d in rows])
     errors += value_errors
     reports = {r.task_id: r for r in ProgressReport.objects.filter(agency=agency, period=period)}
     existing_values = {
@@ -266,8 +280,7 @@ def workbook_apply(*, content: bytes, agency, period, by) -> int:
             current = report_snapshot(report)
             wanted = dict(data, percent=_plain(data["percent"]) or None)
             unchanged = all((current[k] or "") == (wanted[k] or "") for k in REPORT_FIELDS) and all(
-                existing_values.get((task_id, k), "") == _plain(indicator_value_parse(v))
-                for k, v in row_values.items()
+                existing_values.get((task_id, k), "") == parsed_values[(task_id, k)] for k in row_values
             )
         if not unchanged:
             plan.append((number, task_id, version, data, row_values))

@@ -69,7 +69,8 @@ class PageText(HTMLParser):
 
 
 def database_texts() -> list[str]:
-    """Every Chinese text stored in the database, longest first."""
+    """Every Chinese text stored in the database, line by line and whole (its whitespace
+    collapsed, as a page shows it), longest first."""
     found = set()
     for model in apps.get_models():
         fields = [
@@ -84,6 +85,7 @@ def database_texts() -> list[str]:
                 for text in _strings(value):
                     if CJK.search(text):
                         found.update(part.strip() for part in text.splitlines() if part.strip())
+                        found.add(" ".join(text.split()))
     return sorted(found, key=len, reverse=True)
 
 
@@ -103,6 +105,9 @@ def interface_chinese(texts, data) -> list[str]:
     for text in texts:
         text = " ".join(text.split())
         if not CJK.search(text):
+            continue
+        # A stored text shortened for a list (truncatechars) is the start of a stored value.
+        if text.endswith("…") and any(value.startswith(text[:-1]) for value in data):
             continue
         for value in data:
             if value in text:

@@ -69,7 +69,11 @@ def _initial(report, indicators):
         initial.update({k: v or "" for k, v in snap.items()})
     for ind in indicators:
         if ind.current is not None:
-            initial[f"ind_{ind.pk}"] = format(ind.current.value.normalize(), "f")
+            value = ind.current.value
+            if ind.descriptive:
+                initial[f"ind_{ind.pk}"] = "done" if value else "not_done"
+            else:
+                initial[f"ind_{ind.pk}"] = format(value.normalize(), "f")
     return initial
 
 

@@ -102,10 +102,11 @@ def test_translations_keep_the_placeholders_of_the_chinese_text(entries):
 
 
 def test_translations_contain_no_chinese_except_literal_sheet_names(entries):
-    from tasks.workbook import REPORT_SHEET, VALUE_SHEET
+    from tasks.workbook import DONE_CHOICES, REPORT_SHEET, VALUE_SHEET
 
-    # Worksheet names are fixed by the Excel template, and "、" is the separator users type.
-    literals = [f"“{REPORT_SHEET}”", f"“{VALUE_SHEET}”", "“、”"]
+    # Worksheet names and the done / not done words of a target in words are fixed by the
+    # Excel template, and "、" is the separator users type.
+    literals = [f"“{REPORT_SHEET}”", f"“{VALUE_SHEET}”", "“、”", *(f"“{word}”" for word in DONE_CHOICES)]
     # …also when marked as Chinese text for the page (<span lang='zh-Hans'>).
     literals += [f"“<span lang='zh-Hans'>{name}</span>”" for name in (REPORT_SHEET, VALUE_SHEET)]
     leftover = []

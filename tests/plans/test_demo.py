@@ -1,15 +1,22 @@
 """manage.py demo builds a usable demo and running it twice leaves one copy."""
 
 import datetime as dt
+from collections import Counter, defaultdict
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 
 from agencies.models import Agency, Role
-from indicators.models import IndicatorValue
+from indicators import trajectory
+from indicators.assessment import assess_plan
+from indicators.models import Indicator, IndicatorValue
 from plans.demo import build_demo
 from plans.models import Plan
-from tasks.models import ProgressReport, ReportingPeriod
+from reports.light_reasons import is_note
+from reports.models import TaskLight
+from tasks.models import ProgressReport, ReportingPeriod, TaskAssignment
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +93,122 @@ def test_the_city_office_and_the_province_leader_see_their_region_pages(client):
     client.login(username="province", password="carbonplan")
     assert client.get(f"/reports/regions/{province.pk}/").status_code == 200
     assert client.get(f"/reports/regions/{city.pk}/").status_code == 200
+
+
+def _latest(plan_region="岳阳县"):
+    plan = Plan.objects.get(region__name=plan_region)
+    return plan, plan.periods.get(label="2026Q3")
+
+
+def test_the_demo_plans_run_in_lead_consolidates_mode():
+    build_demo(today=TODAY)
+    assert set(Plan.objects.values_list("review_mode", flat=True)) == {Plan.ReviewMode.LEAD_CONSOLIDATES}
+
+
+def test_supporting_inputs_carry_only_their_progress_text():
+    build_demo(today=TODAY)
+    supporting = ProgressReport.objects.filter(
+        task__assignments__agency=F("agency"), task__assignments__role="support"
+    )
+    assert supporting.count() > 500
+    assert not supporting.filter(percent__isnull=False).exists()
+    assert not supporting.exclude(status="").exists()
+    assert not supporting.filter(progress_text="").exists()
+    # Texts differ by agency and task, as real inputs do.
+    assert supporting.values("progress_text").distinct().count() > supporting.count() // 3
+    assert supporting.filter(is_late=True).exists()
+
+
+def test_leads_gather_the_inputs_that_reached_them():
+    build_demo(today=TODAY)
+    Through = ProgressReport.consolidated_inputs.through
+    assert Through.objects.count() > 500
+    leads = ProgressReport.objects.filter(consolidated_inputs__isnull=False).distinct()
+    for lead in leads.prefetch_related("consolidated_inputs__agency"):
+        assert lead.task.assignments.filter(agency=lead.agency, role="lead").exists()
+        assert lead.state != "draft"
+        for item in lead.consolidated_inputs.all():
+            assert (item.task_id, item.period_id) == (lead.task_id, lead.period_id)
+            assert item.state == "approved", "汇总 makes an input approved"
+            assert item.reviewed_by_id == lead.submitted_by_id
+            assert item.reviewed_at == lead.submitted_at
+            assert (
+                f"【{item.agency.short_name or item.agency.name}】{item.progress_text}" in lead.progress_text
+            )
+    # Inputs not yet gathered wait as 已报送牵头单位 (submitted).
+    waiting = ProgressReport.objects.filter(
+        state="submitted", percent__isnull=True, consolidated_in__isnull=True
+    )
+    assert waiting.exists()
+    # The lead of the agency account gathers some itself.
+    assert leads.filter(agency__name="县发改局", submitted_by__username="agency").exists()
+
+
+def test_one_input_was_returned_by_the_lead_and_resubmitted():
+    build_demo(today=TODAY)
+    plan, q3 = _latest()
+    item = ProgressReport.objects.get(period=q3, return_count=1, percent__isnull=True)
+    lead = item.consolidated_in.get()
+    assert lead.agency.name == "县发改局" and lead.submitted_by.username == "agency"
+    events = list(item.versions.order_by("number").values_list("event", "by__username", "comment"))
+    assert [e for e, _, _ in events] == ["saved", "submitted", "returned", "saved", "submitted", "approved"]
+    assert events[2][1] == "agency" and events[2][2]
+    assert item.state == "approved"
+
+
+def test_the_latest_quarter_misses_both_leads_and_supporters():
+    build_demo(today=TODAY)
+    plan, q3 = _latest()
+    submitted = set(
+        ProgressReport.objects.filter(period=q3).exclude(state="draft").values_list("task_id", "agency_id")
+    )
+    missing = Counter(
+        role
+        for task_id, agency_id, role in TaskAssignment.objects.filter(task__action__plan=plan).values_list(
+            "task_id", "agency_id", "role"
+        )
+        if (task_id, agency_id) not in submitted
+    )
+    assert missing["lead"] >= 1 and missing["support"] >= 5
+
+
+def test_the_lights_are_mostly_green_and_follow_the_lead():
+    build_demo(today=TODAY)
+    plan, q3 = _latest()
+    lights = list(TaskLight.objects.filter(period=q3))
+    levels = Counter(light.level for light in lights)
+    assert levels["green"] > len(lights) / 2
+    assert 0 < levels["red"] < levels["green"] and levels["yellow"] > 0
+    # A supporter's missing input is a note beside a green light, not its colour.
+    assert any(
+        light.level == "green" and any(is_note(r) and r["code"] == "missing" for r in light.reason_codes)
+        for light in lights
+    )
+
+
+def test_the_indicators_show_every_case_of_the_dashboard():
+    build_demo(today=TODAY)
+    plan, q3 = _latest()
+    indicators = Indicator.objects.filter(plan__in=Plan.objects.all())
+    assert indicators.filter(baseline_value__isnull=False, baseline_year__isnull=False).count() >= 10
+    assert indicators.filter(comparator="<=", baseline_value__isnull=False).exists()
+    results = assess_plan(plan, q3, tolerance=5)
+    by_status = defaultdict(list)
+    for result in results:
+        by_status[result.status].append(result)
+    assert any(r.indicator.target_year < 2026 for r in by_status[trajectory.MISSED])
+    assert any(r.indicator.target_year < 2026 for r in by_status[trajectory.ACHIEVED])
+    assert [r.indicator.descriptive for r in by_status[trajectory.DONE]] == [True]
+    assert by_status[trajectory.ON_TRACK] and by_status[trajectory.BEHIND]
+    # 完成率 is measured from the baseline, and 序时进度 is there to compare it with.
+    for result in by_status[trajectory.ON_TRACK] + by_status[trajectory.BEHIND]:
+        assert result.assessment.baseline_source == "baseline"
+        assert result.expected_pct is not None and result.progress_text
+    energy = next(r for r in results if r.indicator.comparator == "<=")
+    ind = energy.indicator
+    expected = (energy.value - ind.baseline_value) / (ind.target - ind.baseline_value) * 100
+    assert abs(energy.attainment - expected) < Decimal("0.1")
+    # Every plan shows 序时进度 for some indicator, so the column is never blank.
+    for other in Plan.objects.all():
+        period = other.periods.get(label="2026Q3")
+        assert any(r.expected_pct for r in assess_plan(other, period, tolerance=5))
