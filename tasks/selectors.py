@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -165,8 +165,12 @@ def writer_assignment(task, agency_ids):
     )
 
 
-def supporter_reports(task, period):
-    """For a task's lead: each supporting agency with its report this quarter (or None)."""
+def supporter_reports(task, period, lead_report=None):
+    """For a task's lead: (reported, missing). reported: (agency, report) of each
+    supporting agency that handed in its report this quarter, the report with its
+    evidence, `is_input` (it goes to the lead, not the office) and `consolidated` (the
+    lead's report gathers it); missing: the supporting agencies yet to hand one in.
+    Three queries."""
     supporters = list(
         TaskAssignment.objects.filter(task=task, role=TaskAssignment.Role.SUPPORT).select_related("agency")
     )
@@ -174,10 +178,19 @@ def supporter_reports(task, period):
         r.agency_id: r
         for r in ProgressReport.objects.filter(
             task=task, period=period, agency_id__in=[s.agency_id for s in supporters]
-        ).select_related("agency")
+        )
+        .select_related("agency")
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("uploaded_at")))
     }
+    gathered = set()
+    if lead_report is not None and lead_report.pk:
+        gathered = {r.pk for r in lead_report.consolidated_inputs.all()}
+    is_input = task.action.plan.lead_consolidates
     rows = [(s.agency, reports.get(s.agency_id)) for s in supporters]
     reported = [(a, r) for a, r in rows if r and r.state in ("submitted", "approved")]
+    for _agency, r in reported:
+        r.is_input = is_input
+        r.consolidated = r.pk in gathered
     missing = [a for a, r in rows if not (r and r.state in ("submitted", "approved"))]
     return reported, missing
 
@@ -188,7 +201,8 @@ def report_evidence(report):
 
 def review_queryset(plan, period, *, state=None, agency_id=None):
     """A quarter's reports (every quarter's with period None) in queue order, each with
-    `role` (lead or support) of its agency."""
+    `role` (lead or support) of its agency. Where the plan's lead agencies consolidate,
+    only the lead reports: the supporters' inputs reach the office inside them."""
     role = TaskAssignment.objects.filter(task=OuterRef("task_id"), agency=OuterRef("agency_id")).order_by(
         "role"
     )
@@ -200,6 +214,8 @@ def review_queryset(plan, period, *, state=None, agency_id=None):
         .annotate(role=Subquery(role.values("role")[:1]))
         .order_by("task__action__seq", "task__seq", "agency__name", "pk")
     )
+    if plan.lead_consolidates:
+        qs = qs.filter(role=TaskAssignment.Role.LEAD)
     if state:
         qs = qs.filter(state=state)
     if agency_id:
@@ -239,22 +255,24 @@ def review_neighbours(report):
 
 
 def review_counts(plan, period) -> dict:
-    """Reports of a plan's quarter by state, and the assignments that have no report yet."""
-    counts = (
-        ProgressReport.objects.of_plan(plan)
-        .in_period(period)
-        .aggregate(
-            draft=Count("pk", filter=Q(state="draft")),
-            submitted=Count("pk", filter=Q(state="submitted")),
-            returned=Count("pk", filter=Q(state="returned")),
-            approved=Count("pk", filter=Q(state="approved")),
-            total=Count("pk"),
+    """Reports of a plan's quarter by state, and the assignments that have no report yet;
+    only the lead agencies' where the leads consolidate their supporters' inputs."""
+    reports = ProgressReport.objects.of_plan(plan).in_period(period)
+    assignments = TaskAssignment.objects.filter(task__action__plan=plan, task__archived_at__isnull=True)
+    if plan.lead_consolidates:
+        leads = TaskAssignment.objects.filter(
+            task=OuterRef("task_id"), agency=OuterRef("agency_id"), role=TaskAssignment.Role.LEAD
         )
+        reports = reports.filter(Exists(leads))
+        assignments = assignments.filter(role=TaskAssignment.Role.LEAD)
+    counts = reports.aggregate(
+        draft=Count("pk", filter=Q(state="draft")),
+        submitted=Count("pk", filter=Q(state="submitted")),
+        returned=Count("pk", filter=Q(state="returned")),
+        approved=Count("pk", filter=Q(state="approved")),
+        total=Count("pk"),
     )
-    assignments = TaskAssignment.objects.filter(
-        task__action__plan=plan, task__archived_at__isnull=True
-    ).count()
-    counts["missing"] = max(assignments - counts["total"], 0)
+    counts["missing"] = max(assignments.count() - counts["total"], 0)
     return counts
 
 

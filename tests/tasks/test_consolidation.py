@@ -191,3 +191,100 @@ def test_a_lead_report_still_goes_to_the_office(world):
     lead = report_submit(report=_lead(world), by=world.users.owner)
     assert Notification.objects.filter(user=world.users.office, kind="report_submitted").exists()
     assert report_approve(report=lead, by=world.users.office).state == ProgressReport.State.APPROVED
+
+
+# --- pages -------------------------------------------------------------------------------
+
+
+def _review_rows(client, world):
+    from django.urls import reverse
+
+    url = reverse("tasks:review") + f"?plan={world.plan_a.pk}"
+    return [(r.agency.name, r.role) for r in client.get(url).context["page"].object_list]
+
+
+def test_the_office_queue_holds_only_lead_reports_where_leads_consolidate(login, world):
+    _input(world)
+    report_submit(report=_lead(world), by=world.users.owner)
+    client = login(world.users.office)
+    assert _review_rows(client, world) == [("县发改局", "lead")]
+    world.plan_a.review_mode = "office_reviews_all"
+    world.plan_a.save()
+    assert sorted(_review_rows(client, world)) == [("县交通运输局", "support"), ("县发改局", "lead")]
+
+
+def test_batch_approval_leaves_inputs_alone(login, world):
+    from django.urls import reverse
+
+    item = _input(world)
+    client = login(world.users.office)
+    client.post(
+        reverse("tasks:review_batch_approve"),
+        {"plan": world.plan_a.pk, "report": [item.pk], "confirm": "1"},
+    )
+    item.refresh_from_db()
+    assert item.state == "submitted"
+
+
+def test_the_lead_form_lists_inputs_with_insert_and_missing_supporters(login, world):
+    from django.urls import reverse
+
+    client = login(world.users.owner)
+    url = reverse("tasks:report_form", args=[world.task_a1.pk, world.period_a.pk])
+    body = client.get(url).content.decode()
+    assert "尚未报送：县交通运输局" in body
+    item = _input(world, "配合<b>选址</b>2处")
+    body = client.get(url).content.decode()
+    assert "插入到本单位报告" in body and f'name="consolidated_inputs" value="{item.pk}"' in body
+    assert "已报送牵头单位" in body and "配合&lt;b&gt;选址&lt;/b&gt;2处" in body and "<b>选址" not in body
+    # Without the script the box alone does it.
+    response = client.post(
+        url, {**LEAD_FIELDS, "version": 0, "action": "submit", "consolidated_inputs": [str(item.pk)]}
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.state == "approved"
+    body = client.get(url).content.decode()
+    assert "已汇总" in body
+
+
+def test_the_lead_returns_an_input_from_its_form(login, world):
+    from django.urls import reverse
+
+    item = _input(world)
+    client = login(world.users.owner)
+    url = reverse("tasks:report_return_input", args=[item.pk])
+    client.post(url, {"comment": ""})
+    item.refresh_from_db()
+    assert item.state == "submitted"
+    response = client.post(url, {"comment": "请补充位置"})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.state == "returned" and item.review_comment == "请补充位置"
+    # The office may not take the lead's place.
+    assert login(world.users.office).post(url, {"comment": "x"}).status_code == 403
+
+
+def test_the_supporter_form_hides_status_and_percent_and_names_the_lead(login, world):
+    from django.urls import reverse
+
+    client = login(world.users.other_agency)
+    url = reverse("tasks:report_form", args=[world.task_a1.pk, world.period_a.pk])
+    body = client.get(url).content.decode()
+    assert 'name="percent"' not in body and 'name="status"' not in body
+    assert "报送牵头单位" in body and "县发改局" in body
+    response = client.post(url, {"progress_text": "配合选址", "version": 0, "action": "submit"})
+    assert response.status_code == 302
+    assert ProgressReport.objects.get(agency=world.other, task=world.task_a1).state == "submitted"
+    assert "已报送牵头单位" in client.get(url).content.decode()
+
+
+def test_the_lead_report_page_shows_the_inputs_beneath_and_which_it_consolidated(login, world):
+    from django.urls import reverse
+
+    item = _input(world, "配合选址2处")
+    lead = report_submit(report=_lead(world, consolidated_inputs=[item.pk]), by=world.users.owner)
+    body = login(world.users.office).get(reverse("tasks:report_detail", args=[lead.pk])).content.decode()
+    assert "配合选址2处" in body and "已汇总" in body and "已纳入本报告" in body
+    detail = login(world.users.office).get(reverse("tasks:report_detail", args=[item.pk]))
+    assert detail.context["may_review"] is False
