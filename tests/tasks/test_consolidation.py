@@ -288,3 +288,18 @@ def test_the_lead_report_page_shows_the_inputs_beneath_and_which_it_consolidated
     assert "配合选址2处" in body and "已汇总" in body and "已纳入本报告" in body
     detail = login(world.users.office).get(reverse("tasks:report_detail", args=[item.pk]))
     assert detail.context["may_review"] is False
+
+
+def test_the_office_counts_only_lead_reports_to_review_where_leads_consolidate(world):
+    from reports.counts import period_counts
+    from reports.rollups import rollup_plan_period
+
+    _input(world)
+    report_submit(report=_lead(world), by=world.users.owner)
+    rollup_plan_period(plan=world.plan_a, period=world.period_a)
+    counts = period_counts(world.plan_a, world.period_a)
+    assert (counts.to_review, counts.missing_lead, counts.missing_support) == (1, 1, 0)
+    world.plan_a.review_mode = "office_reviews_all"
+    world.plan_a.save()
+    rollup_plan_period(plan=world.plan_a, period=world.period_a)
+    assert period_counts(world.plan_a, world.period_a).to_review == 2
