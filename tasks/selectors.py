@@ -1,6 +1,6 @@
 """Reads for the reporting pages: each returns what a page needs in a fixed number of queries."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -18,6 +18,14 @@ class AgencyTaskRow:
     assignment: TaskAssignment
     period: ReportingPeriod
     report: ProgressReport | None
+    # For a task the agency leads where leads consolidate: its supporting agencies, and
+    # those whose input is still to come.
+    supporters: list = field(default_factory=list)
+    inputs_missing: list = field(default_factory=list)
+
+    @property
+    def inputs_received(self) -> int:
+        return len(self.supporters) - len(self.inputs_missing)
 
     @property
     def task(self):
@@ -117,7 +125,9 @@ def agency_task_assignments(agency_ids, periods):
 
 
 def agency_task_rows(assignments, periods) -> list[AgencyTaskRow]:
-    """Rows for one page of assignments: one query for their reports."""
+    """Rows for one page of assignments: one query for their reports, and for the tasks
+    the agency leads where leads consolidate, one for their supporters and one for the
+    states of the supporters' inputs."""
     by_plan = {p.plan_id: p for p in periods}
     assignments = list(assignments)
     reports = ProgressReport.objects.filter(
@@ -126,14 +136,34 @@ def agency_task_rows(assignments, periods) -> list[AgencyTaskRow]:
         agency_id__in={a.agency_id for a in assignments},
     )
     index = {(r.task_id, r.agency_id): r for r in reports}
-    return [
-        AgencyTaskRow(
-            assignment=a,
-            period=by_plan[a.task.action.plan_id],
-            report=index.get((a.task_id, a.agency_id)),
-        )
-        for a in assignments
+    gathering = [
+        a for a in assignments if a.role == TaskAssignment.Role.LEAD and a.task.action.plan.lead_consolidates
     ]
+    supporters, handed_in = {}, set()
+    if gathering:
+        for s in TaskAssignment.objects.filter(
+            task_id__in=[a.task_id for a in gathering], role=TaskAssignment.Role.SUPPORT
+        ).select_related("agency"):
+            supporters.setdefault(s.task_id, []).append(s.agency)
+        handed_in = set(
+            ProgressReport.objects.filter(
+                period__in=list(by_plan.values()),
+                task_id__in=list(supporters),
+                state__in=[ProgressReport.State.SUBMITTED, ProgressReport.State.APPROVED],
+            ).values_list("task_id", "agency_id")
+        )
+    rows = []
+    for a in assignments:
+        report = index.get((a.task_id, a.agency_id))
+        plan = a.task.action.plan
+        if report is not None:
+            report.is_input = plan.lead_consolidates and a.role == TaskAssignment.Role.SUPPORT
+        row = AgencyTaskRow(assignment=a, period=by_plan[plan.pk], report=report)
+        if a in gathering:
+            row.supporters = supporters.get(a.task_id, [])
+            row.inputs_missing = [s for s in row.supporters if (a.task_id, s.pk) not in handed_in]
+        rows.append(row)
+    return rows
 
 
 def task_indicators_with_values(task, period, agency):

@@ -303,3 +303,26 @@ def test_the_office_counts_only_lead_reports_to_review_where_leads_consolidate(w
     world.plan_a.save()
     rollup_plan_period(plan=world.plan_a, period=world.period_a)
     assert period_counts(world.plan_a, world.period_a).to_review == 2
+
+
+def test_the_agency_home_counts_the_inputs_of_the_tasks_it_leads(login, world, django_assert_max_num_queries):
+    from django.urls import reverse
+
+    url = reverse("tasks:agency_home") + "?period=2026Q1"
+    owner = login(world.users.owner)
+    body = owner.get(url).content.decode()
+    assert "配合单位材料 0/1，未报：县交通运输局" in body
+    _input(world)
+    with django_assert_max_num_queries(30) as small:
+        body = owner.get(url).content.decode()
+    pinned = len(small.captured_queries)
+    assert "配合单位材料 1/1" in body and "未报：" not in body
+    # The supporter reads its row in the input's words.
+    assert "已报送牵头单位" in login(world.users.other_agency).get(url).content.decode()
+    for i in range(10):
+        task = f.TaskFactory(action=world.action_a, seq=100 + i)
+        f.AssignmentFactory(task=task, agency=world.own, role="lead")
+        f.AssignmentFactory(task=task, agency=f.AgencyFactory(region=world.county_a), role="support")
+    owner = login(world.users.owner)
+    with django_assert_max_num_queries(pinned):
+        assert owner.get(url).status_code == 200
