@@ -51,30 +51,49 @@ def _send(messages):
         log.exception("notification email failed")
 
 
-def notify_report_submitted(*, report):
+def _lead_agency_users(task):
+    from tasks.models import TaskAssignment
+
+    roles = Role.objects.filter(
+        kind=Role.Kind.STAFF,
+        agency__assignments__task=task,
+        agency__assignments__role=TaskAssignment.Role.LEAD,
+    )
+    return get_user_model().objects.filter(pk__in=roles.values("user_id"), is_active=True).order_by("pk")
+
+
+def notify_report_submitted(*, report, is_input=False):
+    """The office hears of a submission; of a supporter's input to its lead (lead
+    consolidates), the lead agency's staff do, who gather it into their report."""
     plan = report.task.action.plan
-    title = _("%(agency)s 提交了 %(period)s 任务 %(task)s 的进展") % {
-        "agency": report.agency.name,
-        "period": report.period.label,
-        "task": report.task.number,
-    }
+    params = {"agency": report.agency.name, "period": report.period.label, "task": report.task.number}
     body = report.task.title + (_("（逾期报送）") if report.is_late else "")
+    if is_input:
+        return notify(
+            users=_lead_agency_users(report.task),
+            kind="input_submitted",
+            title=_("%(agency)s 报送了 %(period)s 任务 %(task)s 的配合单位材料，请汇总") % params,
+            body=body,
+            url=reverse("tasks:report_form", args=[report.task_id, report.period_id]),
+        )
     return notify(
         users=_office_users(plan),
         kind="report_submitted",
-        title=title,
+        title=_("%(agency)s 提交了 %(period)s 任务 %(task)s 的进展") % params,
         body=body,
         url=reverse("tasks:report_detail", args=[report.pk]),
     )
 
 
-def notify_report_reviewed(*, report):
+def notify_report_reviewed(*, report, by_lead=False):
     returned = report.state == "returned"
-    title = (
-        _("%(period)s 任务 %(task)s 的进展被退回，请修改后重新提交")
-        if returned
-        else _("%(period)s 任务 %(task)s 的进展已通过审核")
-    ) % {"period": report.period.label, "task": report.task.number}
+    if by_lead:
+        title = _("牵头单位退回了 %(period)s 任务 %(task)s 的配合单位材料，请补充后重新报送")
+    elif returned:
+        title = _("%(period)s 任务 %(task)s 的进展被退回，请修改后重新提交")
+    else:
+        title = _("%(period)s 任务 %(task)s 的进展已通过审核")
+    title %= {"period": report.period.label, "task": report.task.number}
     body = report.task.title
     if report.review_comment:
         body += "\n" + _("审核意见：%(comment)s") % {"comment": report.review_comment}

@@ -170,6 +170,14 @@ class Viewer:
     def may_review_report(self, report) -> bool:
         return self.is_office_of(report.task.action.plan)
 
+    def may_return_input(self, report) -> bool:
+        """Staff of the task's lead agency send a supporter's input back (退回补充)."""
+        if not self.agency_ids or report.agency_id in self.agency_ids:
+            return False
+        return TaskAssignment.objects.filter(
+            task_id=report.task_id, agency_id__in=self.agency_ids, role=TaskAssignment.Role.LEAD
+        ).exists()
+
     # --- audit trail -------------------------------------------------------------------
     @property
     def may_browse_audit(self) -> bool:
@@ -259,7 +267,7 @@ def get_region_for_user(user, pk) -> Region:
     return region
 
 
-def get_report_for_user(user, pk, *, write=False, review=False):
+def get_report_for_user(user, pk, *, write=False, review=False, lead=False):
     report = get_object_or_404(
         visible_reports(user).select_related(
             "task", "task__action", "task__action__plan", "task__action__plan__region", "agency", "period"
@@ -270,6 +278,8 @@ def get_report_for_user(user, pk, *, write=False, review=False):
     if write and not viewer.may_edit_report(report):
         raise PermissionDenied
     if review and not viewer.may_review_report(report):
+        raise PermissionDenied
+    if lead and not viewer.may_return_input(report):
         raise PermissionDenied
     return report
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from agencies.audit import audit_log
 from agencies.services import agency_resolve
@@ -559,3 +560,29 @@ def task_restore(*, task, by):
         changes={"archived_at": [archived_at.isoformat(), None]},
     )
     return task
+
+
+@transaction.atomic
+def plan_set_review_mode(*, plan, review_mode: str, by):
+    """Who reviews the plan's quarters: the lead agencies gather their supporters' inputs
+    and the office reviews the leads' reports, or the office reviews every report. The
+    counts of reports awaiting review change with it, so the plan's rollups are redone."""
+    from reports.services import rollup_request
+
+    if review_mode not in Plan.ReviewMode.values:
+        raise ValidationError({"review_mode": _("请选择审核方式。")})
+    if plan.review_mode == review_mode:
+        return plan
+    before = plan.review_mode
+    plan.review_mode = review_mode
+    plan.save(update_fields=["review_mode"])
+    audit_log(
+        actor=by,
+        action="plan.review_mode",
+        target=plan,
+        changes={"review_mode": [before, review_mode]},
+        plan=plan,
+    )
+    for period_id in plan.periods.values_list("pk", flat=True):
+        rollup_request(plan_id=plan.pk, period_id=period_id)
+    return plan

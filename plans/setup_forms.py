@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.accounts import Invitation
 
+from .models import ReviewMode
+
 QUARTER_CHOICES = [(1, _("一季度")), (2, _("二季度")), (3, _("三季度")), (4, _("四季度"))]
 
 
@@ -32,6 +34,18 @@ class ScheduleForm(forms.Form):
         required=False,
         initial=[2, 4],
         widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class ReviewModeForm(forms.Form):
+    review_mode = forms.ChoiceField(
+        label=_("审核方式"),
+        choices=ReviewMode.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "牵头单位汇总：配合单位只向牵头单位报送材料（不填完成进度），牵头单位汇总后提交，"
+            "专班办公室只审核牵头单位的报告。专班办公室审核每个单位：每个单位都填写完成进度并由专班办公室逐一审核。"
+        ),
     )
 
 

@@ -17,7 +17,8 @@ from tasks.services import today_local
 from .duplicates import duplicate_message, import_duplicates, plan_import_as_revision
 from .import_services import plan_import_discard
 from .schedule import plan_schedule_set, schedule_of
-from .setup_forms import AccountsForm, ScheduleForm
+from .services import plan_set_review_mode
+from .setup_forms import AccountsForm, ReviewModeForm, ScheduleForm
 
 
 def _schedule_initial(plan):
@@ -41,6 +42,8 @@ def _schedule_initial(plan):
 def plan_schedule(request, pk):
     """填报安排: the office sets which quarters the plan reports and when they are due."""
     plan = get_plan_for_user(request.user, pk, office=True)
+    if request.method == "POST" and request.POST.get("form") == "review_mode":
+        return _review_mode(request, plan)
     form = ScheduleForm(request.POST or None, initial=_schedule_initial(plan))
     if request.method == "POST" and form.is_valid():
         try:
@@ -66,9 +69,31 @@ def plan_schedule(request, pk):
     return render(
         request,
         "plans/schedule.html",
-        {"plan": plan, "form": form, "rows": rows, "schedule": schedule},
+        {
+            "plan": plan,
+            "form": form,
+            "rows": rows,
+            "schedule": schedule,
+            "mode_form": ReviewModeForm(initial={"review_mode": plan.review_mode}),
+        },
         status=400 if form.errors else 200,
     )
+
+
+def _review_mode(request, plan):
+    form = ReviewModeForm(request.POST)
+    if form.is_valid():
+        try:
+            plan_set_review_mode(plan=plan, review_mode=form.cleaned_data["review_mode"], by=request.user)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(
+                request, _("审核方式已改为：%(mode)s") % {"mode": plan.get_review_mode_display()}
+            )
+    else:
+        messages.error(request, _("请选择审核方式。"))
+    return redirect("plans:schedule", pk=plan.pk)
 
 
 @login_required

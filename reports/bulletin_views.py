@@ -31,7 +31,7 @@ from .counts import period_counts
 from .exporters import MissingXlsx
 from .lights import rule_for_plan
 from .models import Bulletin, WarningRule
-from .reminders import missing_rows
+from .reminders import MISSING_KINDS, missing_rows
 from .services import bulletin_publish, bulletin_request, bulletin_summary_update, warning_rule_update
 
 FORMATS = {"pdf": PDF_MIME, "docx": DOCX_MIME, "xlsx": XLSX_MIME}
@@ -211,6 +211,11 @@ def missing_list(request, plan_id):
     periods = _periods(plan)
     period = _chosen_period(request, periods)
     rows = missing_rows(plan=plan, period=period) if period else []
+    kind = request.GET.get("kind", "")
+    if kind in MISSING_KINDS:
+        rows = [row for row in rows if row["kind"] == kind]
+    else:
+        kind = ""
     if request.GET.get("format") == "xlsx" and period:
         return file_response(MissingXlsx().export({"plan": plan, "period": period, "rows": rows}))
     agencies = {}
@@ -228,6 +233,8 @@ def missing_list(request, plan_id):
             "counts": period_counts(plan, period) if period else None,
             "agencies": agencies,
             "logs": logs,
+            "kind": kind,
+            "kinds": MISSING_KINDS.items(),
         },
     )
 

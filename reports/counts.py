@@ -8,6 +8,10 @@ Definitions (one report is expected per task assignment, lead or supporting, and
 * approved (已通过), returned (被退回): reports in that state now.
 * missing (未报): expected − submitted, i.e. no report at all or only a draft; the
   未报清单 lists exactly these.
+* missing_lead (牵头单位未报) / missing_support (配合单位未报送材料): the missing of
+  lead and of supporting agencies; they add up to missing.
+* to_review (待审核): submitted reports awaiting the office — only the lead agencies'
+  where the plan's leads consolidate their supporters' inputs, every one otherwise.
 * on_time (按时报送) / late (逾期报送): submitted by / after the agency's deadline
   (tasks.services flags is_late against the deadline or a reopening).
 * reported_rate (报送率) = submitted ÷ expected, on_time_rate (按时报送率) = on_time ÷
@@ -39,6 +43,9 @@ class PeriodCounts:
     approved: int = 0
     returned: int = 0
     missing: int = 0
+    missing_lead: int = 0
+    missing_support: int = 0
+    to_review: int = 0
     on_time: int = 0
     late: int = 0
 
@@ -48,12 +55,16 @@ class PeriodCounts:
         if rollup is None:
             return cls()
         submitted = rollup.submitted + rollup.returned + rollup.approved
+        missing = rollup.expected - submitted
         return cls(
             expected=rollup.expected,
             submitted=submitted,
             approved=rollup.approved,
             returned=rollup.returned,
-            missing=rollup.expected - submitted,
+            missing=missing,
+            missing_lead=rollup.missing_lead,
+            missing_support=missing - rollup.missing_lead,
+            to_review=rollup.to_review,
             on_time=rollup.on_time,
             late=rollup.late,
         )

@@ -134,6 +134,10 @@ class Rollup(models.Model):
     on_time = models.PositiveIntegerField(_("按时报送"), default=0)
     late = models.PositiveIntegerField(_("逾期报送"), default=0)
     returns = models.PositiveIntegerField(_("退回次数"), default=0)
+    # Of the missing, those of lead agencies (the rest are supporters' inputs), and the
+    # submitted reports the office has to review: only the leads' where leads consolidate.
+    missing_lead = models.PositiveIntegerField(_("牵头单位未报"), default=0)
+    to_review = models.PositiveIntegerField(_("待专班办公室审核"), default=0)
     # Task status as reported (the lead agency's report where there is one).
     not_started = models.PositiveIntegerField(_("未启动"), default=0)
     in_progress = models.PositiveIntegerField(_("推进中"), default=0)

@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from agencies.audit import audit_log
 from agencies.models import Agency, Notification, Role
@@ -95,6 +96,9 @@ def chase_counts(period) -> ChaseCounts:
     return counts
 
 
+MISSING_KINDS = {"lead": gettext_lazy("牵头单位未报"), "support": gettext_lazy("配合单位未报送材料")}
+
+
 def missing_rows(*, plan, period, chased: ChaseCounts | None = None) -> list[dict]:
     """未报清单: every assignment of the plan without a submitted report for the
     quarter (no report at all, or a draft), ordered by agency then task, with the
@@ -121,6 +125,10 @@ def missing_rows(*, plan, period, chased: ChaseCounts | None = None) -> list[dic
                 "agency_id": a.agency_id,
                 "agency": a.agency.name,
                 "role": a.get_role_display(),
+                # 牵头单位未报 or 配合单位未报送材料: the office chases the first for its own
+                # review, the second on the lead's behalf.
+                "kind": "lead" if a.role == TaskAssignment.Role.LEAD else "support",
+                "kind_label": MISSING_KINDS["lead" if a.role == TaskAssignment.Role.LEAD else "support"],
                 "number": f"{a.task.action.seq}.{a.task.seq}",
                 "task": a.task.title,
                 "task_id": a.task_id,

@@ -11,6 +11,9 @@ Definitions:
   missing + draft + submitted + returned + approved = expected.
 * on time: submitted (any state but draft) and not flagged late; late: submitted and
   flagged late (tasks.services sets is_late against the deadline or a reopening).
+* missing_lead: the missing of lead agencies (missing − missing_lead are supporters');
+  to_review: submitted reports awaiting the office, only the leads' where the plan's
+  lead agencies consolidate their supporters' inputs.
 * task status and completion: from the lead agencies' submitted reports; completion
   of an action, agency, plan or region is the mean of the lead reports' percentages
   that were submitted (completion_count says how many).
@@ -52,6 +55,7 @@ from .models import IndicatorRollup, Rollup, TaskLight, WarningRule
 HUNDRED = Decimal(100)
 COUNT_FIELDS = [
     "expected", "missing", "draft", "submitted", "returned", "approved", "on_time", "late", "returns",
+    "missing_lead", "to_review",
     "not_started", "in_progress", "done", "lagging", "red", "yellow", "green",
     "indicators", "indicators_on_track", "indicators_behind", "indicators_no_data", "indicators_no_baseline",
 ]  # fmt: skip
@@ -223,6 +227,8 @@ def compute_plan_period(*, plan, period, today: dt.date | None = None, data: Pla
         else:
             plan_goals.append(item)
 
+    # Where leads consolidate, the office reviews only the lead reports.
+    lead_consolidates = plan.lead_consolidates
     task_accs, action_accs = {}, {a: _Acc() for a in action_ids}
     agency_accs = defaultdict(_Acc)
     lights = []
@@ -250,10 +256,18 @@ def compute_plan_period(*, plan, period, today: dt.date | None = None, data: Pla
             agency_counts = agency_acc.counts
             report = task_reports.get(agency_id)
             key = "missing" if report is None else report["state"]
+            is_lead = role == lead_role
             counts["expected"] += 1
             agency_counts["expected"] += 1
             counts[key] += 1
             agency_counts[key] += 1
+            if key in ("missing", "draft"):
+                if is_lead:
+                    counts["missing_lead"] += 1
+                    agency_counts["missing_lead"] += 1
+            elif key == "submitted" and (is_lead or not lead_consolidates):
+                counts["to_review"] += 1
+                agency_counts["to_review"] += 1
             if report is not None:
                 returns = report["return_count"]
                 counts["returns"] += returns
@@ -262,7 +276,7 @@ def compute_plan_period(*, plan, period, today: dt.date | None = None, data: Pla
                     timing = "late" if report["is_late"] else "on_time"
                     counts[timing] += 1
                     agency_counts[timing] += 1
-                    if role == lead_role:
+                    if is_lead:
                         acc.add_percent(report["percent"])
                         agency_acc.add_percent(report["percent"])
                         if lead_status is None and report["status"]:

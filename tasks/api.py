@@ -1,6 +1,8 @@
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -13,12 +15,16 @@ from .models import ProgressReport, ReportingPeriod, Task, TaskAssignment
 from .period_api import PeriodCreateMixin
 from .selectors import writer_assignment
 from .services import (
+    CONSOLIDATED_INPUTS,
     REPORT_FIELDS,
     REVIEW_COMMENT_MAX_LENGTH,
     ReportConflict,
     ReportExists,
+    consolidated_input_ids,
     report_approve,
     report_return,
+    report_return_input,
+    report_role,
     report_save_draft,
     report_submit,
     report_withdraw,
@@ -150,6 +156,34 @@ def indicator_entries(entries) -> dict | None:
     return {str(e["indicator"]): {"done": e["done"]} if "done" in e else e["value"] for e in entries}
 
 
+class RoleField(serializers.ChoiceField):
+    """The report's agency's part in its task (the list annotates it; one report asks)."""
+
+    def get_attribute(self, instance):
+        if hasattr(instance, "role"):
+            return instance.role
+        return report_role(instance)
+
+
+@extend_schema_field({"type": "array", "items": {"type": "integer"}})
+class InputIdsField(serializers.Field):
+    """Ids of the supporters' inputs a lead's report consolidates (from the prefetch); a
+    malformed list is one error on the field, the service checks the ids."""
+
+    def get_attribute(self, instance):
+        return consolidated_input_ids(instance)
+
+    def to_representation(self, value):
+        return list(value)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list) or not all(
+            isinstance(i, int) and not isinstance(i, bool) or isinstance(i, str) and i.isdigit() for i in data
+        ):
+            raise serializers.ValidationError(_("应为配合单位材料编号的列表。"))
+        return [int(i) for i in data]
+
+
 class ProgressReportSerializer(serializers.ModelSerializer):
     period_label = serializers.CharField(source="period.label", read_only=True)
     version = serializers.IntegerField(required=False, help_text="Version the change is based on (PATCH).")
@@ -162,6 +196,20 @@ class ProgressReportSerializer(serializers.ModelSerializer):
             '{"indicator": id, "value": "12.5"} for a numeric one, '
             '{"indicator": id, "done": true} for a descriptive one (a target in words).'
         ),
+    )
+    role = RoleField(
+        choices=TaskAssignment.Role.choices,
+        read_only=True,
+        help_text="lead or support: the agency's part in the task. Where the plan's lead agencies "
+        "consolidate (review_mode lead_consolidates), a support report is an input to the lead: it "
+        "needs only progress_text, the office neither approves nor returns it, and the lead may "
+        "return it (POST …/return/).",
+    )
+    consolidated_inputs = InputIdsField(
+        required=False,
+        help_text="Ids of the supporting agencies' submitted inputs this lead report consolidates; "
+        "writable by the lead on its own editable report where the plan's leads consolidate. "
+        "Submitting the report marks them approved (已汇总).",
     )
 
     class Meta:
@@ -179,6 +227,8 @@ class ProgressReportSerializer(serializers.ModelSerializer):
             "problems",
             "next_steps",
             "indicators",
+            "role",
+            "consolidated_inputs",
             "version",
             "is_late",
             "return_count",
@@ -206,6 +256,10 @@ class ProgressReportSerializer(serializers.ModelSerializer):
             ):
                 raise serializers.ValidationError(_("不能修改填报所属的任务或季度。"))
         return attrs
+
+
+def _report_data(validated) -> dict:
+    return {k: validated[k] for k in (*REPORT_FIELDS, CONSOLIDATED_INPUTS) if k in validated}
 
 
 class ReviewSerializer(serializers.Serializer):
@@ -258,6 +312,7 @@ class AlreadyExists(exceptions.ValidationError):
     "version",
     "comment",
     "indicators",
+    CONSOLIDATED_INPUTS,
     *REPORT_FIELDS,
 )
 class ProgressReportViewSet(
@@ -266,7 +321,12 @@ class ProgressReportViewSet(
     viewsets.ReadOnlyModelViewSet,
 ):
     """进展填报. Agencies create and change their own drafts, then submit (and may
-    withdraw a submission until it is reviewed); the plan's office approves or returns them. PATCH needs the `version` it is based on."""
+    withdraw a submission until it is reviewed); the plan's office approves or returns them. PATCH needs the `version` it is based on.
+
+    Where the plan's lead agencies consolidate, a supporting agency's report is an input
+    to the lead: the office's approve/return answer 400, and the lead agency's staff
+    return it with POST …/return/ (comment required) until the lead's report, listing it
+    in `consolidated_inputs`, is submitted."""
 
     serializer_class = ProgressReportSerializer
     # Documented with a 409 answer (carbonplan/api_errors.py): a stale version, a duplicate.
@@ -276,10 +336,21 @@ class ProgressReportViewSet(
     filterset_class = ProgressReportFilter
 
     def get_queryset(self):
-        return visible_reports(self.request.user).select_related("period").order_by("-id")
+        role = TaskAssignment.objects.filter(task=OuterRef("task_id"), agency=OuterRef("agency_id")).order_by(
+            "role"
+        )
+        return (
+            visible_reports(self.request.user)
+            .select_related("period")
+            .annotate(role=Subquery(role.values("role")[:1]))
+            .prefetch_related(Prefetch("consolidated_inputs", queryset=ProgressReport.objects.only("pk")))
+            .order_by("-id")
+        )
 
-    def _report(self, *, write=False, review=False):
-        return get_report_for_user(self.request.user, self.kwargs["pk"], write=write, review=review)
+    def _report(self, *, write=False, review=False, lead=False):
+        return get_report_for_user(
+            self.request.user, self.kwargs["pk"], write=write, review=review, lead=lead
+        )
 
     def perform_create(self, serializer):
         viewer = Viewer.of(self.request.user)
@@ -291,7 +362,7 @@ class ProgressReportViewSet(
         assignment = writer_assignment(task, viewer.agency_ids)
         if assignment is None:
             raise serializers.ValidationError({"task": _("本单位不是此任务的牵头或配合单位。")})
-        data = {k: serializer.validated_data[k] for k in REPORT_FIELDS if k in serializer.validated_data}
+        data = _report_data(serializer.validated_data)
         try:
             # Create only: the agency's existing report is answered with its id, never changed.
             report, _warnings = report_save_draft(
@@ -313,7 +384,7 @@ class ProgressReportViewSet(
         serializer.is_valid(raise_exception=True)
         if "version" not in serializer.validated_data:
             raise serializers.ValidationError({"version": _("请提供修改所基于的版本号 version。")})
-        data = {k: serializer.validated_data[k] for k in REPORT_FIELDS if k in serializer.validated_data}
+        data = _report_data(serializer.validated_data)
         try:
             report, _warnings = report_save_draft(
                 report=report,
@@ -326,11 +397,11 @@ class ProgressReportViewSet(
             _as_drf(exc)
         return Response(self.get_serializer(report).data)
 
-    def _act(self, service, *, write=False, review=False):
+    def _act(self, service, *, write=False, review=False, lead=False):
         """Run a report service on the report in the URL, once the user may (404/403 first)."""
-        report = self._report(write=write, review=review)
+        report = self._report(write=write, review=review, lead=lead)
         kwargs = {}
-        if review:
+        if review or lead:
             body = ReviewSerializer(data=self.request.data)
             body.is_valid(raise_exception=True)
             kwargs["comment"] = body.validated_data.get("comment", "")
@@ -355,4 +426,8 @@ class ProgressReportViewSet(
 
     @action(detail=True, methods=["post"], url_path="return", serializer_class=ReviewSerializer)
     def return_(self, request, pk=None):
+        """The office returns a report; the lead agency's staff return a supporter's input
+        to their lead report (退回补充) the same way."""
+        if Viewer.of(request.user).may_return_input(self._report()):
+            return self._act(report_return_input, lead=True)
         return self._act(report_return, review=True)

@@ -28,9 +28,14 @@ class ReportForm(forms.Form):
         label=_("下步计划"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, indicators=(), **kwargs):
+    def __init__(self, *args, indicators=(), is_input=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.indicators = list(indicators)
+        # A supporter's input to its lead carries its progress alone.
+        self.is_input = is_input
+        if is_input:
+            del self.fields["status"]
+            del self.fields["percent"]
         for indicator in self.indicators:
             if indicator.descriptive:
                 # A target in words is done or not: no number to type.
@@ -50,6 +55,7 @@ class ReportForm(forms.Form):
         return {
             name: self.cleaned_data.get(name, "")
             for name in ("status", "percent", "progress_text", "problems", "next_steps")
+            if name in self.fields
         }
 
     def indicator_data(self):

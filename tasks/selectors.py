@@ -1,8 +1,8 @@
 """Reads for the reporting pages: each returns what a page needs in a fixed number of queries."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +18,14 @@ class AgencyTaskRow:
     assignment: TaskAssignment
     period: ReportingPeriod
     report: ProgressReport | None
+    # For a task the agency leads where leads consolidate: its supporting agencies, and
+    # those whose input is still to come.
+    supporters: list = field(default_factory=list)
+    inputs_missing: list = field(default_factory=list)
+
+    @property
+    def inputs_received(self) -> int:
+        return len(self.supporters) - len(self.inputs_missing)
 
     @property
     def task(self):
@@ -117,7 +125,9 @@ def agency_task_assignments(agency_ids, periods):
 
 
 def agency_task_rows(assignments, periods) -> list[AgencyTaskRow]:
-    """Rows for one page of assignments: one query for their reports."""
+    """Rows for one page of assignments: one query for their reports, and for the tasks
+    the agency leads where leads consolidate, one for their supporters and one for the
+    states of the supporters' inputs."""
     by_plan = {p.plan_id: p for p in periods}
     assignments = list(assignments)
     reports = ProgressReport.objects.filter(
@@ -126,14 +136,34 @@ def agency_task_rows(assignments, periods) -> list[AgencyTaskRow]:
         agency_id__in={a.agency_id for a in assignments},
     )
     index = {(r.task_id, r.agency_id): r for r in reports}
-    return [
-        AgencyTaskRow(
-            assignment=a,
-            period=by_plan[a.task.action.plan_id],
-            report=index.get((a.task_id, a.agency_id)),
-        )
-        for a in assignments
+    gathering = [
+        a for a in assignments if a.role == TaskAssignment.Role.LEAD and a.task.action.plan.lead_consolidates
     ]
+    supporters, handed_in = {}, set()
+    if gathering:
+        for s in TaskAssignment.objects.filter(
+            task_id__in=[a.task_id for a in gathering], role=TaskAssignment.Role.SUPPORT
+        ).select_related("agency"):
+            supporters.setdefault(s.task_id, []).append(s.agency)
+        handed_in = set(
+            ProgressReport.objects.filter(
+                period__in=list(by_plan.values()),
+                task_id__in=list(supporters),
+                state__in=[ProgressReport.State.SUBMITTED, ProgressReport.State.APPROVED],
+            ).values_list("task_id", "agency_id")
+        )
+    rows = []
+    for a in assignments:
+        report = index.get((a.task_id, a.agency_id))
+        plan = a.task.action.plan
+        if report is not None:
+            report.is_input = plan.lead_consolidates and a.role == TaskAssignment.Role.SUPPORT
+        row = AgencyTaskRow(assignment=a, period=by_plan[plan.pk], report=report)
+        if a in gathering:
+            row.supporters = supporters.get(a.task_id, [])
+            row.inputs_missing = [s for s in row.supporters if (a.task_id, s.pk) not in handed_in]
+        rows.append(row)
+    return rows
 
 
 def task_indicators_with_values(task, period, agency):
@@ -165,8 +195,12 @@ def writer_assignment(task, agency_ids):
     )
 
 
-def supporter_reports(task, period):
-    """For a task's lead: each supporting agency with its report this quarter (or None)."""
+def supporter_reports(task, period, lead_report=None):
+    """For a task's lead: (reported, missing). reported: (agency, report) of each
+    supporting agency that handed in its report this quarter, the report with its
+    evidence, `is_input` (it goes to the lead, not the office) and `consolidated` (the
+    lead's report gathers it); missing: the supporting agencies yet to hand one in.
+    Three queries."""
     supporters = list(
         TaskAssignment.objects.filter(task=task, role=TaskAssignment.Role.SUPPORT).select_related("agency")
     )
@@ -174,10 +208,19 @@ def supporter_reports(task, period):
         r.agency_id: r
         for r in ProgressReport.objects.filter(
             task=task, period=period, agency_id__in=[s.agency_id for s in supporters]
-        ).select_related("agency")
+        )
+        .select_related("agency")
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("uploaded_at")))
     }
+    gathered = set()
+    if lead_report is not None and lead_report.pk:
+        gathered = {r.pk for r in lead_report.consolidated_inputs.all()}
+    is_input = task.action.plan.lead_consolidates
     rows = [(s.agency, reports.get(s.agency_id)) for s in supporters]
     reported = [(a, r) for a, r in rows if r and r.state in ("submitted", "approved")]
+    for _agency, r in reported:
+        r.is_input = is_input
+        r.consolidated = r.pk in gathered
     missing = [a for a, r in rows if not (r and r.state in ("submitted", "approved"))]
     return reported, missing
 
@@ -188,7 +231,8 @@ def report_evidence(report):
 
 def review_queryset(plan, period, *, state=None, agency_id=None):
     """A quarter's reports (every quarter's with period None) in queue order, each with
-    `role` (lead or support) of its agency."""
+    `role` (lead or support) of its agency. Where the plan's lead agencies consolidate,
+    only the lead reports: the supporters' inputs reach the office inside them."""
     role = TaskAssignment.objects.filter(task=OuterRef("task_id"), agency=OuterRef("agency_id")).order_by(
         "role"
     )
@@ -200,6 +244,8 @@ def review_queryset(plan, period, *, state=None, agency_id=None):
         .annotate(role=Subquery(role.values("role")[:1]))
         .order_by("task__action__seq", "task__seq", "agency__name", "pk")
     )
+    if plan.lead_consolidates:
+        qs = qs.filter(role=TaskAssignment.Role.LEAD)
     if state:
         qs = qs.filter(state=state)
     if agency_id:
@@ -239,22 +285,24 @@ def review_neighbours(report):
 
 
 def review_counts(plan, period) -> dict:
-    """Reports of a plan's quarter by state, and the assignments that have no report yet."""
-    counts = (
-        ProgressReport.objects.of_plan(plan)
-        .in_period(period)
-        .aggregate(
-            draft=Count("pk", filter=Q(state="draft")),
-            submitted=Count("pk", filter=Q(state="submitted")),
-            returned=Count("pk", filter=Q(state="returned")),
-            approved=Count("pk", filter=Q(state="approved")),
-            total=Count("pk"),
+    """Reports of a plan's quarter by state, and the assignments that have no report yet;
+    only the lead agencies' where the leads consolidate their supporters' inputs."""
+    reports = ProgressReport.objects.of_plan(plan).in_period(period)
+    assignments = TaskAssignment.objects.filter(task__action__plan=plan, task__archived_at__isnull=True)
+    if plan.lead_consolidates:
+        leads = TaskAssignment.objects.filter(
+            task=OuterRef("task_id"), agency=OuterRef("agency_id"), role=TaskAssignment.Role.LEAD
         )
+        reports = reports.filter(Exists(leads))
+        assignments = assignments.filter(role=TaskAssignment.Role.LEAD)
+    counts = reports.aggregate(
+        draft=Count("pk", filter=Q(state="draft")),
+        submitted=Count("pk", filter=Q(state="submitted")),
+        returned=Count("pk", filter=Q(state="returned")),
+        approved=Count("pk", filter=Q(state="approved")),
+        total=Count("pk"),
     )
-    assignments = TaskAssignment.objects.filter(
-        task__action__plan=plan, task__archived_at__isnull=True
-    ).count()
-    counts["missing"] = max(assignments - counts["total"], 0)
+    counts["missing"] = max(assignments.count() - counts["total"], 0)
     return counts
 
 

@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -164,6 +164,8 @@ def period_is_late(*, period: ReportingPeriod, agency_id, day: dt.date | None = 
 # --- progress reports -----------------------------------------------------------------
 
 REPORT_FIELDS = ("status", "percent", "progress_text", "problems", "next_steps")
+# What a lead's save may carry besides its fields: the supporters' inputs it gathers.
+CONSOLIDATED_INPUTS = "consolidated_inputs"
 EDITABLE_STATES = (ProgressReport.State.DRAFT, ProgressReport.State.RETURNED)
 REVIEW_COMMENT_MAX_LENGTH = 2000
 
@@ -189,11 +191,38 @@ def report_snapshot(report: ProgressReport) -> dict:
         "progress_text": report.progress_text,
         "problems": report.problems,
         "next_steps": report.next_steps,
+        CONSOLIDATED_INPUTS: consolidated_input_ids(report),
     }
 
 
+def consolidated_input_ids(report) -> list[int]:
+    """Ids of the supporters' inputs the report gathers, sorted (a prefetch is used)."""
+    if report.pk is None:
+        return []
+    return sorted(r.pk for r in report.consolidated_inputs.all())
+
+
+# --- who reviews: the lead agency or the office ------------------------------------------
+
+
+def report_role(report) -> str | None:
+    """lead or support: the report's agency's part in its task (None if it has none)."""
+    role = getattr(report, "role", None)
+    if role:
+        return role
+    assignment = _assignment_of(report.task_id, report.agency_id)
+    return assignment.role if assignment else None
+
+
+def report_is_input(report, plan=None) -> bool:
+    """A supporting agency's report in a plan whose lead agencies consolidate: an input
+    to the lead's report (配合单位材料), which the office does not review on its own."""
+    plan = plan or report.period.plan
+    return plan.lead_consolidates and report_role(report) == TaskAssignment.Role.SUPPORT
+
+
 def _assignment_of(task, agency):
-    return TaskAssignment.objects.filter(task=task, agency=agency).first()
+    return TaskAssignment.objects.filter(task=task, agency=agency).order_by("role").first()
 
 
 def _next_version_number(report) -> int:
@@ -330,9 +359,13 @@ def report_save_draft(
     _check_base_version(current, base_version)
     period_check_writable(period=current.period, agency_id=current.agency_id)
     before = report_snapshot(current)
+    data = dict(data)
+    inputs = data.pop(CONSOLIDATED_INPUTS, None)
     unknown = set(data) - set(REPORT_FIELDS)
     if unknown:
         raise ValidationError(_("未知字段：%(fields)s") % {"fields": "、".join(sorted(unknown))})
+    if inputs is not None:
+        inputs = _clean_consolidated_inputs(current, inputs)
     for name, value in data.items():
         if name == "percent":
             value = _clean_percent(value)
@@ -342,8 +375,12 @@ def report_save_draft(
             value = value.replace("\r\n", "\n")
         setattr(current, name, value)
     current.full_clean()
+    if inputs is not None and [r.pk for r in inputs] != before[CONSOLIDATED_INPUTS]:
+        current.consolidated_inputs.set(inputs)
+        # The prefetch cache (if any) no longer tells the truth.
+        getattr(current, "_prefetched_objects_cache", {}).pop(CONSOLIDATED_INPUTS, None)
     after = report_snapshot(current)
-    changed = [name for name in REPORT_FIELDS if before[name] != after[name]]
+    changed = [name for name in (*REPORT_FIELDS, CONSOLIDATED_INPUTS) if before[name] != after[name]]
     warnings, value_changes = [], {}
     if indicator_values is not None:
         value_changes, warnings = indicator_values_save(report=current, values=indicator_values, by=by)
@@ -365,12 +402,59 @@ def report_save_draft(
     return current, warnings
 
 
+def _clean_consolidated_inputs(report, ids) -> list[ProgressReport]:
+    """The inputs a lead's report may gather, sorted by id: its task's and quarter's
+    supporting agencies' reports, submitted to the lead (or already consolidated)."""
+    if isinstance(ids, (str, bytes)) or not hasattr(ids, "__iter__"):
+        raise ValidationError({CONSOLIDATED_INPUTS: _("应为配合单位材料编号的列表。")})
+    try:
+        ids = sorted({int(i) for i in ids})
+    except (TypeError, ValueError):
+        raise ValidationError({CONSOLIDATED_INPUTS: _("应为配合单位材料编号的列表。")})
+    if not ids:
+        return []
+    if not (report.period.plan.lead_consolidates and report_role(report) == TaskAssignment.Role.LEAD):
+        raise ValidationError(
+            {CONSOLIDATED_INPUTS: _("只有牵头单位在“牵头单位汇总”方式下可以汇总配合单位材料。")}
+        )
+    supporters = set(
+        TaskAssignment.objects.filter(task_id=report.task_id, role=TaskAssignment.Role.SUPPORT).values_list(
+            "agency_id", flat=True
+        )
+    )
+    inputs = list(
+        ProgressReport.objects.filter(pk__in=ids, task_id=report.task_id, period_id=report.period_id)
+        .annotate(times_consolidated=models.Count("consolidated_in"))
+        .order_by("pk")
+    )
+    wrong = set(ids) - {r.pk for r in inputs}
+    for item in inputs:
+        consolidated = item.state == ProgressReport.State.APPROVED and item.times_consolidated
+        if item.agency_id not in supporters or not (
+            item.state == ProgressReport.State.SUBMITTED or consolidated
+        ):
+            wrong.add(item.pk)
+    if wrong:
+        raise ValidationError(
+            {
+                CONSOLIDATED_INPUTS: _("以下材料不能汇总（须为本任务本季度配合单位已报送的材料）：%(ids)s")
+                % {"ids": "、".join(str(i) for i in sorted(wrong))}
+            }
+        )
+    return inputs
+
+
 def _indicator_snapshot(report):
     return {str(v.indicator_id): format(v.value.normalize(), "f") for v in report.indicator_values.all()}
 
 
-def report_missing_fields(report) -> list[str]:
+def report_missing_fields(report, *, is_input: bool = False) -> list[str]:
+    """The fields a submission needs; an input to the lead needs only its progress."""
     missing = []
+    if is_input:
+        if not report.progress_text.strip():
+            missing.append(str(ProgressReport._meta.get_field("progress_text").verbose_name))
+        return missing
     if not report.status:
         missing.append(str(ProgressReport._meta.get_field("status").verbose_name))
     if report.percent is None:
@@ -393,7 +477,8 @@ def report_submit(*, report: ProgressReport, by) -> ProgressReport:
             _("%(label)s 的填报从 %(day)s 开始，目前还不能提交。")
             % {"label": current.period.label, "day": current.period.opens_on.isoformat()}
         )
-    missing = report_missing_fields(current)
+    is_input = report_is_input(current)
+    missing = report_missing_fields(current, is_input=is_input)
     if missing:
         raise ValidationError(
             _("提交前请填写：%(fields)s。") % {"fields": "、".join(missing)}, code="required"
@@ -414,13 +499,64 @@ def report_submit(*, report: ProgressReport, by) -> ProgressReport:
         changes={"state": [previous_state, current.state], "is_late": current.is_late},
         plan=current.period.plan,
     )
+    if not is_input:
+        _consolidate_inputs(current, by=by)
     from agencies.notifications import notify_report_submitted
     from reports.services import rollup_request
 
-    notify_report_submitted(report=current)
+    notify_report_submitted(report=current, is_input=is_input)
     # Timeliness and the lights change on submission, not only on review.
     rollup_request(plan_id=current.period.plan_id, period_id=current.period_id)
     return current
+
+
+def _consolidate_inputs(report, *, by):
+    """The inputs a lead's submitted report gathers are done with: 已汇总 (approved by the
+    lead's submitter), each with its version and audit entry."""
+    inputs = list(
+        report.consolidated_inputs.select_for_update()
+        .filter(state=ProgressReport.State.SUBMITTED)
+        .select_related("period", "task__action")
+        .order_by("pk")
+    )
+    comment = _("已由牵头单位%(agency)s汇总。") % {"agency": report.agency.name}
+    now = timezone.now()
+    for item in inputs:
+        item.state = ProgressReport.State.APPROVED
+        item.reviewed_at = now
+        item.reviewed_by = by if getattr(by, "is_authenticated", False) else None
+        item.review_comment = ""
+        item.version += 1
+        item.save()
+        _record(
+            item, event=ProgressReportVersion.Event.APPROVED, by=by, changed_fields=["state"], comment=comment
+        )
+        audit_log(
+            actor=by,
+            action="report.consolidate",
+            target=item,
+            changes={"state": ["submitted", item.state], "consolidated_in": report.pk},
+            plan=report.period.plan,
+        )
+    return inputs
+
+
+def missing_inputs(report) -> list:
+    """Supporting agencies (Agency) whose input to the lead's report is not yet submitted."""
+    from agencies.models import Agency
+
+    handed_in = ProgressReport.objects.filter(
+        task_id=report.task_id,
+        period_id=report.period_id,
+        state__in=[ProgressReport.State.SUBMITTED, ProgressReport.State.APPROVED],
+    ).values("agency_id")
+    return list(
+        Agency.objects.filter(
+            assignments__task_id=report.task_id, assignments__role=TaskAssignment.Role.SUPPORT
+        )
+        .exclude(pk__in=handed_in)
+        .order_by("assignments__seq", "name")
+    )
 
 
 def _review_comment(comment) -> str:
@@ -432,10 +568,18 @@ def _review_comment(comment) -> str:
     return comment
 
 
-def _review(report, *, by, state, event, comment, action):
+def _review(report, *, by, state, event, comment, action, as_lead=False):
     """Approve or return a submitted report; reviewing it again to the same state is a
-    no-op returning it unchanged."""
+    no-op returning it unchanged. A supporter's input to its lead is refused to the
+    office (the lead consolidates it), and it is the only report a lead may return."""
     current = report_for_update(report)
+    is_input = report_is_input(current)
+    if is_input and not as_lead:
+        raise ValidationError(
+            _("配合单位材料由牵头单位汇总，专班办公室不单独审核，请审核牵头单位的报告。"), code="input"
+        )
+    if as_lead and not is_input:
+        raise ValidationError(_("牵头单位只能退回配合单位报送的材料。"), code="not_input")
     if current.state != ProgressReport.State.SUBMITTED:
         if current.state == state:
             return current
@@ -463,7 +607,7 @@ def _review(report, *, by, state, event, comment, action):
     from agencies.notifications import notify_report_reviewed
     from reports.services import rollup_request
 
-    notify_report_reviewed(report=current)
+    notify_report_reviewed(report=current, by_lead=as_lead)
     rollup_request(plan_id=current.period.plan_id, period_id=current.period_id)
     return current
 
@@ -492,6 +636,25 @@ def report_return(*, report: ProgressReport, by, comment: str) -> ProgressReport
         event=ProgressReportVersion.Event.RETURNED,
         comment=comment,
         action="report.return",
+    )
+
+
+@transaction.atomic
+def report_return_input(*, report: ProgressReport, by, comment: str) -> ProgressReport:
+    """The lead agency sends a supporter's input back for more (退回补充) before it
+    consolidates it; the comment rules are the office's. The caller checks that `by`
+    works for the task's lead (carbonplan.access)."""
+    comment = _review_comment(comment)
+    if not comment:
+        raise ValidationError({"comment": _("退回时请填写退回意见。")})
+    return _review(
+        report,
+        by=by,
+        state=ProgressReport.State.RETURNED,
+        event=ProgressReportVersion.Event.RETURNED,
+        comment=comment,
+        action="report.return_input",
+        as_lead=True,
     )
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("reports/<int:pk>/approve/", review.report_approve_view, name="report_approve"),
     path("reports/<int:pk>/withdraw/", report_form.report_withdraw_view, name="report_withdraw"),
     path("reports/<int:pk>/return/", review.report_return_view, name="report_return"),
+    path("reports/<int:pk>/return-input/", review.report_return_input_view, name="report_return_input"),
     path("evidence/<int:pk>/", evidence.evidence_download, name="evidence_download"),
     path("evidence/<int:pk>/delete/", evidence.evidence_delete, name="evidence_delete"),
     path("review/", review.review, name="review"),

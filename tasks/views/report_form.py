@@ -19,7 +19,9 @@ from ..evidence import evidence_add
 from ..forms import ReportForm, UploadForm
 from ..models import ProgressReport, TaskAssignment
 from ..services import (
+    CONSOLIDATED_INPUTS,
     ReportConflict,
+    missing_inputs,
     period_check_writable,
     report_save_draft,
     report_snapshot,
@@ -30,11 +32,30 @@ from ..services import (
 from .access import task_for_writer
 
 
+def _is_input(task, assignment) -> bool:
+    return task.action.plan.lead_consolidates and assignment.role == TaskAssignment.Role.SUPPORT
+
+
+def _consolidates(task, assignment) -> bool:
+    return task.action.plan.lead_consolidates and assignment.role == TaskAssignment.Role.LEAD
+
+
 def _form_context(request, task, period, assignment, report, form, indicators, **extra):
     reported, missing = ([], [])
     if assignment.role == TaskAssignment.Role.LEAD:
-        reported, missing = selectors.supporter_reports(task, period)
+        reported, missing = selectors.supporter_reports(task, period, lead_report=report)
+    is_input = _is_input(task, assignment)
+    if report is not None:
+        report.is_input = is_input
     return {
+        "is_input": is_input,
+        "lead_mode": task.action.plan.lead_consolidates,
+        "form_editable": (report is None or report.state in ("draft", "returned"))
+        and _period_writable(period, assignment.agency_id),
+        "consolidates": _consolidates(task, assignment),
+        "leads": [a.agency for a in task.assignments.all() if a.role == TaskAssignment.Role.LEAD]
+        if is_input
+        else [],
         "task": task,
         "period": period,
         "assignment": assignment,
@@ -84,13 +105,16 @@ def report_form(request, task_id, period_id):
     report = ProgressReport.objects.filter(task=task, agency=agency, period=period).first()
     indicators = selectors.task_indicators_with_values(task, period, agency)
     if request.method != "POST":
-        form = ReportForm(initial=_initial(report, indicators), indicators=indicators)
+        form = ReportForm(
+            initial=_initial(report, indicators), indicators=indicators, is_input=_is_input(task, assignment)
+        )
         return render(
             request,
             "tasks/report_form.html",
             _form_context(request, task, period, assignment, report, form, indicators),
         )
-    form = ReportForm(request.POST, indicators=indicators)
+    is_input = _is_input(task, assignment)
+    form = ReportForm(request.POST, indicators=indicators, is_input=is_input)
     submit = request.POST.get("action") == "submit"
     if submit and report is not None and report.state in ("submitted", "approved"):
         # A second click on 提交 (or a resent form) after the first went through.
@@ -99,12 +123,16 @@ def report_form(request, task_id, period_id):
         return redirect("tasks:report_form", task.pk, period.pk)
     conflict = None
     if form.is_valid():
+        data = form.report_data()
+        if _consolidates(task, assignment):
+            # Unticked boxes send nothing: the list is the whole choice.
+            data[CONSOLIDATED_INPUTS] = request.POST.getlist(CONSOLIDATED_INPUTS)
         try:
             report, warnings = report_save_draft(
                 task=task,
                 agency=agency,
                 period=period,
-                data=form.report_data(),
+                data=data,
                 by=request.user,
                 base_version=form.cleaned_data.get("version"),
                 indicator_values=form.indicator_data() if indicators else None,
@@ -119,7 +147,17 @@ def report_form(request, task_id, period_id):
                 messages.success(request, _("已上传佐证材料“%(name)s”。") % {"name": evidence.original_name})
             if submit:
                 report = report_submit(report=report, by=request.user)
-                messages.success(request, _("已提交，等待专班办公室审核。"))
+                if is_input:
+                    messages.success(request, _("已报送牵头单位。"))
+                else:
+                    messages.success(request, _("已提交，等待专班办公室审核。"))
+                    missing = missing_inputs(report) if _consolidates(task, assignment) else []
+                    if missing:
+                        messages.warning(
+                            request,
+                            _("提交时以下配合单位尚未报送材料：%(list)s")
+                            % {"list": "、".join(a.name for a in missing)},
+                        )
             else:
                 messages.success(request, _("草稿已保存。"))
             return redirect("tasks:report_form", task.pk, period.pk)
@@ -129,7 +167,7 @@ def report_form(request, task_id, period_id):
             # again (after merging) is a deliberate overwrite of the current version.
             data = request.POST.copy()
             data["version"] = conflict.version
-            form = ReportForm(data, indicators=indicators)
+            form = ReportForm(data, indicators=indicators, is_input=is_input)
             form.is_valid()
             form.add_error(None, exc.messages[0])
             report = conflict
@@ -185,6 +223,11 @@ def report_autosave(request, task_id, period_id):
     for value in fields.values():
         if value is not None and not isinstance(value, (str, int, float)):
             return JsonResponse({"error": _("数据格式有误。")}, status=400)
+    inputs = payload.get(CONSOLIDATED_INPUTS)
+    if inputs is not None:
+        if not isinstance(inputs, list) or not all(isinstance(i, (str, int)) for i in inputs):
+            return JsonResponse({"error": _("数据格式有误。")}, status=400)
+        fields[CONSOLIDATED_INPUTS] = inputs
     values = payload.get("indicators")
     if values is not None and not isinstance(values, dict):
         return JsonResponse({"error": _("数据格式有误。")}, status=400)

@@ -19,7 +19,7 @@ from .. import selectors
 from ..forms import ApproveForm, ReturnForm, return_comment
 from ..models import ProgressReport, ReportingPeriod, TaskAssignment
 from ..periods import choose_period, latest_open
-from ..services import report_approve, report_return
+from ..services import report_approve, report_return, report_return_input, report_role
 from . import PAGE_SIZE
 
 
@@ -28,11 +28,14 @@ def report_detail(request, pk):
     report = get_report_for_user(request.user, pk)
     viewer = Viewer.of(request.user)
     reported, missing = [], []
-    is_lead = report.task.assignments.filter(agency=report.agency, role=TaskAssignment.Role.LEAD).exists()
+    plan = report.task.action.plan
+    role = report_role(report)
+    is_lead = role == TaskAssignment.Role.LEAD
+    report.is_input = plan.lead_consolidates and role == TaskAssignment.Role.SUPPORT
     if is_lead:
-        reported, missing = selectors.supporter_reports(report.task, report.period)
+        reported, missing = selectors.supporter_reports(report.task, report.period, lead_report=report)
     previous_id = next_id = queued = None
-    if viewer.supervises(report.task.action.plan):
+    if viewer.supervises(plan) and not report.is_input:
         previous_id, next_id, queued = selectors.review_neighbours(report)
     return render(
         request,
@@ -43,7 +46,14 @@ def report_detail(request, pk):
             "period": report.period,
             "indicators": selectors.task_indicators_with_values(report.task, report.period, report.agency),
             "evidence": selectors.report_evidence(report),
-            "may_review": viewer.may_review_report(report) and report.state == "submitted",
+            "may_review": viewer.may_review_report(report)
+            and report.state == "submitted"
+            and not report.is_input,
+            "may_return_input": report.is_input
+            and report.state == "submitted"
+            and viewer.may_return_input(report),
+            "may_chase": viewer.is_office_of(plan),
+            "lead_mode": plan.lead_consolidates,
             "may_edit": viewer.may_edit_report(report),
             "is_lead": is_lead,
             "supporters_reported": reported,
@@ -98,6 +108,26 @@ def report_return_view(request, pk):
     return _review_view(
         request, pk, report_return, _("已退回：%(task)s · %(agency)s"), return_comment(request.POST)
     )
+
+
+@login_required
+@require_POST
+def report_return_input_view(request, pk):
+    """The lead agency sends a supporter's input back for more (退回补充)."""
+    report = get_report_for_user(request.user, pk, lead=True)
+    try:
+        report_return_input(report=report, by=request.user, comment=return_comment(request.POST))
+        messages.success(
+            request,
+            _("已退回补充：%(task)s · %(agency)s")
+            % {"task": report.task.number, "agency": report.agency.name},
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    target = request.POST.get("next") or ""
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect("tasks:report_form", report.task_id, report.period_id)
 
 
 @login_required

@@ -91,6 +91,7 @@ tasks:report_detail            login   200   404    200   404    200   200
 tasks:report_form              login   200   200    403   404    403   403
 tasks:report_history           login   200   404    200   404    200   200
 tasks:report_return            login   405   405    405   405    405   405
+tasks:report_return_input      login   405   405    405   405    405   405
 tasks:review                   login   403   403    200   200    200   200
 tasks:review_batch_approve     login   405   405    405   405    405   405
 tasks:workbook_download        login   200   200    403   404    403   403
@@ -142,6 +143,7 @@ FILL = {
     "tasks:report_history": {"pk": "report"},
     "tasks:report_approve": {"pk": "report"},
     "tasks:report_return": {"pk": "report"},
+    "tasks:report_return_input": {"pk": "report"},
     "tasks:report_withdraw": {"pk": "report"},
     "tasks:evidence_download": {"pk": "evidence"},
     "tasks:evidence_delete": {"pk": "evidence"},
@@ -181,6 +183,9 @@ WRITE_REFUSED = {
     "plans:task_restore": ["owner", "other_agency", "leader", *OUTSIDERS],
     "tasks:report_approve": ["owner", "other_agency", "leader", *OUTSIDERS],
     "tasks:report_return": ["owner", "other_agency", "leader", *OUTSIDERS],
+    # The lead's own report is no supporter's input: the lead's staff are refused by the
+    # service (nothing written), everyone else before it.
+    "tasks:report_return_input": ["other_agency", "office", "leader", *OUTSIDERS],
     "tasks:report_autosave": ["office", "leader", *OUTSIDERS],
     "tasks:report_withdraw": ["other_agency", "office", "leader", *OUTSIDERS],
     "tasks:review_batch_approve": ["owner", "other_agency", "leader", *OUTSIDERS],

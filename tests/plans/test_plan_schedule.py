@@ -169,3 +169,25 @@ def test_nobody_but_the_office_adds_a_quarter(world, login, who, status):
 def test_anonymous_api_clients_add_no_quarter(world, client):
     assert api_post(client, {"plan": world.plan_a.pk, "label": "2027Q1"}).status_code == 401
     assert labels(world.plan_a) == ["2026Q1"]
+
+
+def test_the_office_switches_the_review_mode_and_it_is_audited(login, world):
+    from agencies.models import AuditEntry
+
+    url = reverse("plans:schedule", args=[world.plan_a.pk])
+    client = login(world.users.office)
+    body = client.get(url).content.decode()
+    assert "审核方式" in body and "牵头单位汇总" in body
+    response = client.post(url, {"form": "review_mode", "review_mode": "office_reviews_all"})
+    assert response.status_code == 302
+    world.plan_a.refresh_from_db()
+    assert world.plan_a.review_mode == "office_reviews_all"
+    entry = AuditEntry.objects.get(action="plan.review_mode")
+    assert entry.changes == {"review_mode": ["lead_consolidates", "office_reviews_all"]}
+    client.post(url, {"form": "review_mode", "review_mode": "nonsense"})
+    world.plan_a.refresh_from_db()
+    assert world.plan_a.review_mode == "office_reviews_all"
+    # Agencies may not switch it.
+    login(world.users.owner).post(url, {"form": "review_mode", "review_mode": "lead_consolidates"})
+    world.plan_a.refresh_from_db()
+    assert world.plan_a.review_mode == "office_reviews_all"

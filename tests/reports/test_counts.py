@@ -27,10 +27,14 @@ def test_one_rounding_rule_half_up_to_one_decimal():
 
 
 def test_a_draft_counts_as_missing_and_missing_is_what_is_not_submitted():
-    row = Rollup(expected=5, missing=1, draft=1, submitted=1, returned=1, approved=1, on_time=2, late=1)
+    row = Rollup(
+        expected=5, missing=1, draft=1, submitted=1, returned=1, approved=1, on_time=2, late=1,
+        missing_lead=1, to_review=1,
+    )  # fmt: skip
     assert PeriodCounts.of(row) == PeriodCounts(
-        expected=5, submitted=3, approved=1, returned=1, missing=2, on_time=2, late=1
-    )
+        expected=5, submitted=3, approved=1, returned=1, missing=2, on_time=2, late=1,
+        missing_lead=1, missing_support=1, to_review=1,
+    )  # fmt: skip
     assert PeriodCounts.of(None) == PeriodCounts()
 
 
@@ -56,6 +60,14 @@ def test_the_dashboard_missing_list_bulletin_and_briefing_give_the_same_counts(q
     missing = office.get(f"/reports/plans/{q.plan_a.pk}/missing/?period=2026Q1").content.decode()
     assert "共 2 项任务未提交" in missing
     assert "本季度应报 3，已报 1，未报 2，按时报送率 33.3%" in missing
+    # 县交通运输局 leads A2 (a draft) and supports A1 (nothing): one of each kind.
+    assert (counts.missing_lead, counts.missing_support) == (1, 1)
+    assert "牵头单位未报 1，配合单位未报送材料 1" in missing
+    for kind, label in (("lead", "牵头单位未报"), ("support", "配合单位未报送材料")):
+        page = office.get(f"/reports/plans/{q.plan_a.pk}/missing/?period=2026Q1&kind={kind}")
+        rows = page.context["rows"]
+        assert len(rows) == 1 and rows[0]["kind"] == kind
+        assert f'<td class="kind-{kind}">{label}</td>' in page.content.decode()
 
     context = bulletin_context(plan=q.plan_a, period=q.period_a, today=q.today)
     o = context["overview"]

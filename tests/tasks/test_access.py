@@ -137,6 +137,9 @@ def test_refused_writes_leave_nothing_behind(client, world, reports):
 
 def test_the_approve_that_worked_changed_the_report_and_a_refused_one_did_not(client, world, reports):
     _own, supporter, _evidence = reports
+    # The office reviews a supporter's report only when it reviews every agency's.
+    world.plan_a.review_mode = "office_reviews_all"
+    world.plan_a.save()
     client.force_login(world.users.leader)
     client.post(reverse("tasks:report_approve", args=[supporter.pk]))
     supporter.refresh_from_db()

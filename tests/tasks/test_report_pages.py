@@ -295,7 +295,12 @@ def test_the_review_page_counts_and_filters_by_state(login, world):
     response = client.get(reverse("tasks:review") + f"?plan={world.plan_a.pk}&state=approved")
     assert list(response.context["page"].object_list) == []
     assert response.context["counts"]["submitted"] == 2
-    assert response.context["counts"]["missing"] == 3  # the world's three assignments
+    # The world's two lead assignments: the supporter's input goes to its lead.
+    assert response.context["counts"]["missing"] == 2
+    world.plan_a.review_mode = "office_reviews_all"
+    world.plan_a.save()
+    response = client.get(reverse("tasks:review") + f"?plan={world.plan_a.pk}&state=approved")
+    assert response.context["counts"]["missing"] == 3  # all three assignments
 
 
 def test_the_office_moves_the_deadline_and_reopens_for_one_agency(login, world):

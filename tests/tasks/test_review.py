@@ -13,6 +13,9 @@ TOO_LONG = "意" * 2001
 
 @pytest.fixture
 def submitted(world):
+    # The office reviews the supporter's report itself (not through the lead's).
+    world.plan_a.review_mode = "office_reviews_all"
+    world.plan_a.save()
     report = report_get_or_create(task=world.task_a1, agency=world.other, period=world.period_a, by=None)
     report_save_draft(
         report=report,

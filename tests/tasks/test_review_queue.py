@@ -40,6 +40,9 @@ def queue(world, n, *, days_ago=3):
 
 
 def supporter_report(world):
+    # The office queues supporters' reports only when it reviews every agency's.
+    world.plan_a.review_mode = "office_reviews_all"
+    world.plan_a.save()
     return submitted_report(world.task_a1, world.other, world.period_a, 5)
 
 

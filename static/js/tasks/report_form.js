@@ -60,6 +60,12 @@
       indicators[el.name.slice(4)] = el.value;
     });
     if (Object.keys(indicators).length) data.indicators = indicators;
+    // A lead's choice of supporters' inputs to consolidate: the ticked boxes.
+    var boxes = document.querySelectorAll("input[name=consolidated_inputs][form='" + form.id + "']");
+    if (boxes.length) {
+      data.consolidated_inputs = Array.prototype.filter.call(boxes, function (b) { return b.checked; })
+        .map(function (b) { return b.value; });
+    }
     return data;
   }
   // Messages come worded in the page's language from the form's data-msg-* attributes.
