@@ -149,6 +149,35 @@ class IndicatorEntrySerializer(serializers.Serializer):
         return attrs
 
 
+@extend_schema_field(IndicatorEntrySerializer(many=True))
+class IndicatorEntriesField(serializers.Field):
+    """The list of indicator entries, each checked by IndicatorEntrySerializer; a refusal
+    names the entry and its field in one message on `indicators` (the documented field),
+    not under per-index names the schema cannot list."""
+
+    def to_representation(self, value):
+        return value
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list):
+            raise serializers.ValidationError(_("应为指标值的列表。"))
+        entries, problems = [], []
+        for number, item in enumerate(data, start=1):
+            entry = IndicatorEntrySerializer(data=item)
+            if entry.is_valid():
+                entries.append(entry.validated_data)
+                continue
+            for name, messages in entry.errors.items():
+                label = "" if name == "non_field_errors" else f"{name}："
+                problems += [
+                    _("第%(n)s项：%(field)s%(message)s") % {"n": number, "field": label, "message": m}
+                    for m in messages
+                ]
+        if problems:
+            raise serializers.ValidationError(problems)
+        return entries
+
+
 def indicator_entries(entries) -> dict | None:
     """The API's entries as the services take them: {indicator id: text or {"done": flag}}."""
     if entries is None:
@@ -187,8 +216,7 @@ class InputIdsField(serializers.Field):
 class ProgressReportSerializer(serializers.ModelSerializer):
     period_label = serializers.CharField(source="period.label", read_only=True)
     version = serializers.IntegerField(required=False, help_text="Version the change is based on (PATCH).")
-    indicators = IndicatorEntrySerializer(
-        many=True,
+    indicators = IndicatorEntriesField(
         required=False,
         write_only=True,
         help_text=(
