@@ -287,8 +287,10 @@ def _sample_plan_period(province):
 def incremental_rollup(province) -> Result:
     """Approve submitted reports through the service, then time the recompute of their
     plan and quarter as the queued job runs it."""
+    from django.db.models import F
+
     from reports.models import Rollup
-    from tasks.models import ProgressReport
+    from tasks.models import ProgressReport, TaskAssignment
     from tasks.services import report_approve
 
     name, target = JOB_NAMES["incremental_rollup"]
@@ -296,7 +298,15 @@ def incremental_rollup(province) -> Result:
     if rollup_plan_period is None:
         return Result("job", name, target_ms=target, missing=True)
     plan, period = _sample_plan_period(province)
-    reports = list(ProgressReport.objects.filter(period=period, state="submitted").order_by("id")[:5])
+    # Lead agencies' reports: the office reviews those (a supporter's input goes to its lead).
+    reports = list(
+        ProgressReport.objects.filter(
+            period=period,
+            state="submitted",
+            task__assignments__agency=F("agency"),
+            task__assignments__role=TaskAssignment.Role.LEAD,
+        ).order_by("id")[:5]
+    )
     office = province.users["office"]
 
     def stamp():
