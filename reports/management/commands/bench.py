@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test.utils import override_settings
 
-from reports.bench import harness, replay, serve, workers
+from reports.bench import grouping, harness, replay, serve, workers
 from reports.bench.generate import FULL_CITIES, FULL_COUNTIES, build_province, delete_province, plan_count
 
 CHECK_PROVINCE = "基准省（查询数检查）"
@@ -66,6 +66,11 @@ class Command(BaseCommand):
         parser.add_argument("--serve-requests", type=int, default=400, help="请求总数")
         parser.add_argument("--serve-workers", type=int, default=3, help="gunicorn 工作进程数")
         parser.add_argument(
+            "--grouping",
+            action="store_true",
+            help="另比较按季度、单位、状态分组一个方案全部填报的三种做法（Python 字典、pandas、SQL）",
+        )
+        parser.add_argument(
             "--rollup-workers",
             type=int,
             default=0,
@@ -110,12 +115,25 @@ class Command(BaseCommand):
                     if province is not None and o.serve
                     else None
                 )
+                grouped = (
+                    grouping.compare(list(province.plans)[:10])
+                    if province is not None and o.grouping
+                    else None
+                )
                 growth = self._growth(o) if o.scales else None
                 check = self._query_check(o.check_plans, o.check_quarters)
         finally:
             celery.task_always_eager, celery.task_eager_propagates = saved
         self._print(o, province, rows, check, load_before)
         self._print_extra(bare, load, growth)
+        if grouped:
+            self.stdout.write("")
+            self.stdout.write("一个方案全部季度的填报按季度×单位×状态分组（10 个方案的中位数，每个方案）：")
+            self.stdout.write("")
+            self.stdout.write("| 做法 | 每个方案 | 填报行数（10 个方案） |")
+            self.stdout.write("|---|---:|---:|")
+            for name, ms, rows in grouped:
+                self.stdout.write(f"| {name} | {_ms(ms)} | {rows:,} |")
         grew = [name for name, (small, big) in check["counts"].items() if _grew(small, big)]
         if grew:
             raise CommandError("SQL 查询数随数据量增长：" + "，".join(grew))
