@@ -165,6 +165,11 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
             }
         )
 
+    problem_reports = ProgressReport.objects.filter(period=period, task__action__plan=plan)
+    if plan.lead_consolidates:
+        # A consolidated input's problems are in its lead's report already; an input not
+        # (yet) consolidated still counts, so nothing an agency reported is dropped.
+        problem_reports = problem_reports.exclude(consolidated_in__isnull=False)
     problems = [
         {
             "task": f"{r.task.action.seq}.{r.task.seq}",
@@ -173,8 +178,7 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
             "text": r.problems.strip(),
             "next_steps": r.next_steps.strip(),
         }
-        for r in ProgressReport.objects.filter(period=period, task__action__plan=plan)
-        .exclude(state=ProgressReport.State.DRAFT)
+        for r in problem_reports.exclude(state=ProgressReport.State.DRAFT)
         .exclude(problems="")
         .select_related("task", "task__action", "agency")
         .order_by("task__action__seq", "task__seq", "agency__name")

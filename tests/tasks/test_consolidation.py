@@ -326,3 +326,28 @@ def test_the_agency_home_counts_the_inputs_of_the_tasks_it_leads(login, world, d
     owner = login(world.users.owner)
     with django_assert_max_num_queries(pinned):
         assert owner.get(url).status_code == 200
+
+
+def test_the_bulletin_lists_a_consolidated_problem_once_and_keeps_an_unconsolidated_one(world):
+    from reports.bulletin import bulletin_context
+
+    consolidated = _input(world, "配合完成选址2处。")
+    consolidated.problems = "用地指标紧张。"
+    consolidated.save()
+    lead = _lead(
+        world,
+        problems="【县交通运输局】用地指标紧张。",
+        consolidated_inputs=[consolidated.pk],
+    )
+    report_submit(report=lead, by=world.users.owner)
+    # A second supporter's input that the lead has not gathered: its problem stays listed.
+    third = f.AgencyFactory(region=world.county_a, name="县财政局")
+    f.AssignmentFactory(task=world.task_a1, agency=third, role="support")
+    late = report_get_or_create(task=world.task_a1, agency=third, period=world.period_a, by=None)
+    late.problems, late.progress_text, late.state = "资金未到位。", "配合推进。", "submitted"
+    late.save()
+
+    texts = [p["text"] for p in bulletin_context(plan=world.plan_a, period=world.period_a)["problems"]]
+    assert texts.count("【县交通运输局】用地指标紧张。") == 1
+    assert "用地指标紧张。" not in texts
+    assert "资金未到位。" in texts
