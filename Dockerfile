@@ -1,8 +1,9 @@
 FROM python:3.11-slim-bookworm
-# Pango and a CJK font for WeasyPrint; harfbuzz-subset keeps PDF font subsetting fast.
+# Pango and a CJK font for WeasyPrint; harfbuzz-subset keeps PDF font subsetting fast;
+# LibreOffice Writer (no GUI) converts plans received as .doc/.wps for the import.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
-      fonts-noto-cjk poppler-utils postgresql-client \
+      fonts-noto-cjk poppler-utils postgresql-client libreoffice-writer-nogui \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /srv/carbonplan/app
 COPY pyproject.toml ./
