@@ -126,14 +126,37 @@ class RegionDashboard:
 
 
 def region_periods(region) -> list:
-    """One quarter per label among the plans of the region and the regions below it (the
-    one with the earliest deadline, so a quarter counts as due once any plan's is): one query."""
-    periods = {}
-    for period in ReportingPeriod.objects.filter(
-        Region.subtree_q([region.pk], prefix="plan__region")
-    ).order_by("-deadline"):
-        periods[period.label] = period
-    return sorted(periods.values(), key=lambda p: (p.year, p.quarter))
+    """One quarter per label among the plans of the region and the regions below it, with
+    the earliest dates any plan gives it (so a quarter counts as started or due once any
+    plan's is), grouped in SQL: one query, one row per label however many plans.
+
+    The quarters are unsaved: pages choose among them by label and dates only."""
+    rows = (
+        ReportingPeriod.objects.filter(Region.subtree_q([region.pk], prefix="plan__region"))
+        .values("label")
+        .annotate(
+            first_year=Min("year"),
+            first_quarter=Min("quarter"),
+            first_start=Min("starts_on"),
+            first_end=Min("ends_on"),
+            first_opening=Min("opens_on"),
+            first_deadline=Min("deadline"),
+        )
+        .order_by()
+    )
+    periods = [
+        ReportingPeriod(
+            label=row["label"],
+            year=row["first_year"],
+            quarter=row["first_quarter"],
+            starts_on=row["first_start"],
+            ends_on=row["first_end"],
+            opens_on=row["first_opening"],
+            deadline=row["first_deadline"],
+        )
+        for row in rows
+    ]
+    return sorted(periods, key=lambda p: (p.year, p.quarter))
 
 
 def stored_assessment(row: IndicatorRollup) -> IndicatorAssessment:
