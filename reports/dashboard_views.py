@@ -106,7 +106,9 @@ def region_dashboard(request, pk):
     if choice.notice:
         messages.warning(request, choice.notice)
     labels, label = [p.label for p in choice.periods], choice.label
-    board = dashboards.region_dashboard(region, label) if label else None
+    # The Excel export lists every plan below; the page shows them a page at a time.
+    page = None if _wants_xlsx(request) else (request.GET.get("page") or 1)
+    board = dashboards.region_dashboard(region, label, page=page) if label else None
     if board and _wants_xlsx(request):
         title, headers, rows = dashboard_xlsx.region_table(board, request.GET.get("table", ""))
         return _xlsx(request, title, headers, rows, f"{region.name}-{label}")

@@ -9,14 +9,23 @@ row by row. Each selector documents how many queries it runs, and the tests pin 
 from .indicator_cards import IndicatorCard, indicator_cards
 from .leader import LeaderSummary, leader_summary
 from .office import LEVEL_CHOICES, STATUS_CHOICES, Filters, PlanDashboard, TaskRow, plan_dashboard
-from .region import RegionDashboard, SharedIndicator, region_dashboard, region_periods
+from .region import (
+    ChildRegion,
+    IndicatorTally,
+    RegionDashboard,
+    SharedIndicator,
+    region_dashboard,
+    region_periods,
+)
 from .task_drilldown import TaskDrilldown, task_drilldown
 
 __all__ = [
+    "ChildRegion",
     "LEVEL_CHOICES",
     "STATUS_CHOICES",
     "Filters",
     "IndicatorCard",
+    "IndicatorTally",
     "LeaderSummary",
     "PlanDashboard",
     "RegionDashboard",

@@ -146,6 +146,36 @@ def dashboard_table(board: PlanDashboard, table: str) -> tuple[str, list[str], l
 
 
 def region_table(board: RegionDashboard, table: str) -> tuple[str, list[str], list[list]]:
+    if table == "regions" and board.by_region:
+        return (
+            _("各市（州）进度"),
+            [
+                _("地区"),
+                _("方案数"),
+                _("平均完成进度（%）"),
+                _("红灯"),
+                _("黄灯"),
+                _("绿灯"),
+                _("按时报送率（%）"),
+                _("指标落后"),
+            ],
+            [
+                [
+                    child.name,
+                    child.plan_count,
+                    _pct(r.completion) if r else None,
+                    r.red if r else None,
+                    r.yellow if r else None,
+                    r.green if r else None,
+                    r.on_time_rate if r else None,
+                    r.indicators_behind if r else None,
+                ]
+                for child in board.children
+                for r in [child.rollup]
+            ],
+        )
+    if table == "indicators" and board.by_region:
+        return _("共同指标对比"), *_region_tallies(board)
     if table == "plans":
         return (
             _("各地方案进度"),
@@ -186,6 +216,39 @@ def region_table(board: RegionDashboard, table: str) -> tuple[str, list[str], li
             rows.append(row)
         return _("共同指标对比"), headers, rows
     raise Http404
+
+
+def _region_tallies(board: RegionDashboard) -> tuple[list[str], list[list]]:
+    """One row per shared indicator and child region, so the workbook filters and
+    pivots by either rather than packing five figures into each cell of a matrix."""
+    headers = [
+        _("指标"),
+        _("单位"),
+        _("%(region)s目标") % {"region": board.region.name},
+        _("地区"),
+        _("设定该指标的方案数"),
+        _("达到序时进度"),
+        _("落后序时进度"),
+        _("无数据"),
+        _("平均完成率（%）"),
+    ]
+    rows = []
+    for shared in board.shared:
+        for child, tally in zip(board.children, shared.row, strict=True):
+            rows.append(
+                [
+                    shared.name,
+                    shared.unit,
+                    shared.city_target,
+                    child.name,
+                    tally.plans if tally else 0,
+                    tally.on_track if tally else None,
+                    tally.behind if tally else None,
+                    tally.no_data if tally else None,
+                    _pct(tally.mean) if tally else None,
+                ]
+            )
+    return headers, rows
 
 
 def task_table(drill: TaskDrilldown) -> tuple[str, list[str], list[list]]:

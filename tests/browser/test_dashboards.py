@@ -8,6 +8,7 @@ import pytest
 from agencies.models import Role
 from plans.demo import build_demo
 from plans.models import Plan, Region
+from reports.dashboards import region_dashboard
 from reports.models import TaskLight
 from reports.rollups import recompute_all
 from tests import factories as f
@@ -108,4 +109,19 @@ def test_leader_view_and_region_view_render_with_charts(demo, page, live_server,
     assert page.locator("#region-plans tbody tr").count() == 2
     assert "岳阳县" in page.content() and "平江县" in page.content()
     screenshot("dashboard-region")
+    assert page.console_errors == []
+
+    # The province compares its cities, and each city row opens that city's board.
+    province = Region.objects.get(name="湖南省")
+    page.context.clear_cookies()
+    login_as("province")
+    page.goto(f"{live_server.url}/reports/regions/{province.pk}/?period=2026Q3")
+    assert chart_drawn(page, "#chart-region")
+    cities = [c.name for c in region_dashboard(province, "2026Q3").children]
+    assert "岳阳市" in cities
+    assert page.locator("#region-children tbody tr").count() == len(cities)
+    page.locator("#region-children").get_by_role("link", name="岳阳市").click()
+    page.wait_for_url(f"{live_server.url}/reports/regions/{city.pk}/?period=2026Q3")
+    assert page.locator("#region-plans tbody tr").count() == 2
+    screenshot("dashboard-province")
     assert page.console_errors == []

@@ -17,8 +17,10 @@ from tests import factories as f
 TODAY = dt.date(2026, 5, 6)
 
 
-def county_plan(city, name, *, chargers_target, chargers_value, share_value, tasks=2, extra_name=None):
-    county = f.RegionFactory(name=name, level="county", parent=city)
+def county_plan(
+    city, name, *, chargers_target, chargers_value, share_value, tasks=2, extra_name=None, level="county"
+):
+    county = f.RegionFactory(name=name, level=level, parent=city)
     plan = f.PlanFactory(region=county, title=f"{name}碳达峰实施方案", start_year=2025, end_year=2026)
     period = f.PeriodFactory(plan=plan, year=2026, quarter=1)
     action = f.ActionFactory(plan=plan, seq=1, title="交通运输绿色低碳行动")
@@ -156,3 +158,200 @@ def test_home_page_links_the_region_view_for_the_city_office(city, login):
     assert (
         f"/reports/regions/{city.city.pk}/" not in login(city.users.county_office).get("/").content.decode()
     )
+
+
+# --- a province: its cities compared, each over its own plan and its counties' ------------
+
+
+@pytest.fixture
+def province(db):
+    province = f.RegionFactory(name="甲省", level="province")
+    own = f.PlanFactory(region=province, title="甲省碳达峰实施方案", start_year=2025, end_year=2026)
+    own_period = f.PeriodFactory(plan=own, year=2026, quarter=1)
+    f.IndicatorFactory(plan=own, name="新增公共充电桩", unit="个", target=Decimal(5000), target_year=2026)
+    f.IndicatorFactory(plan=own, name="东部独有指标", target=Decimal(1))
+    rollup_plan_period(plan=own, period=own_period, today=TODAY)
+    east_plan = county_plan(
+        province, "东市", chargers_target=100, chargers_value=60, share_value=19, level="city",
+        extra_name="东部独有指标",
+    )  # fmt: skip
+    east = east_plan.region
+    # 45 of 30 chargers: 150 %, counted as 100 % in the mean.
+    east_one = county_plan(
+        east, "东一县", chargers_target=30, chargers_value=45, share_value=19, extra_name="东部独有指标"
+    )
+    east_two = county_plan(east, "东二县", chargers_target=50, chargers_value=5, share_value=None)
+    west_plan = county_plan(
+        province, "西市", chargers_target=80, chargers_value=10, share_value=None, level="city"
+    )
+    west = west_plan.region
+    west_one = county_plan(west, "西一县", chargers_target=40, chargers_value=30, share_value=21)
+    users = SimpleNamespace(
+        province_office=f.UserFactory(username="province_office"),
+        city_office=f.UserFactory(username="east_office"),
+    )
+    f.role(users.province_office, "office", region=province)
+    f.role(users.city_office, "office", region=east)
+    return SimpleNamespace(
+        province=province,
+        own=own,
+        east=east,
+        west=west,
+        plans={p.region.name: p for p in (east_plan, east_one, east_two, west_plan, west_one)},
+        users=users,
+    )
+
+
+def province_url(p, **params):
+    query = "&".join(f"{k}={v}" for k, v in {"period": "2026Q1", **params}.items())
+    return f"/reports/regions/{p.province.pk}/?{query}"
+
+
+def test_a_province_compares_its_cities_from_their_stored_region_rollups(province, login):
+    response = login(province.users.province_office).get(province_url(province))
+    assert response.status_code == 200
+    board, page = response.context["board"], response.content.decode()
+    assert board.by_region
+    assert [(c.name, c.plan_count) for c in board.children] == [("东市", 3), ("西市", 2)]
+    for child in board.children:
+        stored = Rollup.objects.get(scope="region", region_id=child.pk, period_label="2026Q1")
+        assert child.rollup.pk == stored.pk
+        assert f"/reports/regions/{child.pk}/?period=2026Q1" in page
+    assert board.region_rollup == Rollup.objects.get(
+        scope="region", region=province.province, period_label="2026Q1"
+    )
+    # The province's own plan, and every plan below in the list.
+    assert [p.title for p, _r in board.own_plans] == ["甲省碳达峰实施方案"]
+    assert f"/reports/plans/{province.own.pk}/dashboard/?period=2026Q1" in page
+    assert {p.region.name for p, _r in board.plans} == set(province.plans)
+    # The chart shows the cities, not the plans.
+    assert [bar["name"] for bar in response.context["chart_data"]["plans"]] == ["东市", "西市"]
+
+
+def _expected_tally(plans, name):
+    """The tally of an indicator over plans, from the stored rows, one by one."""
+    from indicators.assessment import BEHIND_STATUSES, ON_TRACK_STATUSES
+    from reports.models import IndicatorRollup
+
+    rows = list(IndicatorRollup.objects.filter(plan__in=plans, period_label="2026Q1", indicator__name=name))
+    capped = [min(Decimal(100), r.attainment) for r in rows if r.attainment is not None]
+    return {
+        "plans": len({r.plan_id for r in rows}),
+        "on_track": sum(r.status in ON_TRACK_STATUSES for r in rows),
+        "behind": sum(r.status in BEHIND_STATUSES for r in rows),
+        "no_data": sum(r.status not in (*ON_TRACK_STATUSES, *BEHIND_STATUSES) for r in rows),
+        "mean": sum(capped) / len(capped) if capped else None,
+        "attainments": [r.attainment for r in rows],
+    }
+
+
+def test_each_city_cell_tallies_the_city_plan_and_its_counties(province, login):
+    board = login(province.users.province_office).get(province_url(province)).context["board"]
+    shared = {s.name: s for s in board.shared}
+    # 东部独有指标: set by the province and one city only, still shared; 西县-only names are not.
+    assert set(shared) == {"新增公共充电桩", "非化石能源消费比重", "东部独有指标"}
+    plans = province.plans
+    by_city = {
+        "东市": [plans["东市"], plans["东一县"], plans["东二县"]],
+        "西市": [plans["西市"], plans["西一县"]],
+    }
+    for name, item in shared.items():
+        assert [c.name for c in board.children] == ["东市", "西市"]
+        for child, tally in zip(board.children, item.row, strict=True):
+            want = _expected_tally(by_city[child.name], name)
+            if not want["plans"]:
+                assert tally is None
+                continue
+            got = (tally.plans, tally.on_track, tally.behind, tally.no_data)
+            assert got == (want["plans"], want["on_track"], want["behind"], want["no_data"])
+            assert (tally.mean is None) == (want["mean"] is None)
+            if tally.mean is not None:
+                assert abs(tally.mean - want["mean"]) < Decimal("0.01")
+    chargers = shared["新增公共充电桩"]
+    assert chargers.city_target == Decimal(5000) and chargers.unit == "个"
+    east = chargers.row[0]
+    assert east.plans == 3
+    # 东一县 is at 150 %: capped, so the mean stays at or below 100 %.
+    assert any(a > 100 for a in _expected_tally(by_city["东市"], "新增公共充电桩")["attainments"])
+    assert east.mean <= 100
+    assert shared["东部独有指标"].row[1] is None
+
+
+def test_the_province_page_shows_each_tally_and_a_city_without_the_indicator(province, login):
+    page = login(province.users.province_office).get(province_url(province)).content.decode()
+    board_rows = page.split('id="region-indicators"')[1].split("</table>")[0]
+    assert "3 个方案：达到" in board_rows and "平均完成率" in board_rows
+    assert "未设此指标" in board_rows
+
+
+def test_the_province_lists_its_plans_a_page_at_a_time_keeping_the_quarter(province, login, monkeypatch):
+    from reports.dashboards import region
+
+    monkeypatch.setattr(region, "PLANS_PER_PAGE", 2)
+    client = login(province.users.province_office)
+    first = client.get(province_url(province))
+    assert len(first.context["board"].plans) == 2
+    assert "?period=2026Q1&amp;page=2" in first.content.decode()
+    titles = []
+    for number in (1, 2, 3):
+        titles += [
+            p.title for p, _r in client.get(province_url(province, page=number)).context["board"].plans
+        ]
+    assert sorted(titles) == sorted(p.title for p in province.plans.values())
+
+
+def test_the_province_tables_export_to_excel(province, login):
+    client = login(province.users.province_office)
+
+    def sheet(table):
+        response = client.get(province_url(province, table=table, format="xlsx"))
+        assert response.status_code == 200
+        return pd.read_excel(io.BytesIO(response.content))
+
+    regions = sheet("regions")
+    assert list(regions["地区"]) == ["东市", "西市"] and list(regions["方案数"]) == [3, 2]
+    stored = Rollup.objects.get(scope="region", region=province.east, period_label="2026Q1")
+    assert regions.iloc[0]["红灯"] == stored.red
+    # Every plan below, not only the first page.
+    assert sorted(sheet("plans")["地区"]) == sorted(province.plans)
+    indicators = sheet("indicators")
+    row = indicators.set_index(["指标", "地区"]).loc[("新增公共充电桩", "东市")]
+    assert row["甲省目标"] == 5000 and row["设定该指标的方案数"] == 3
+    missing = indicators.set_index(["指标", "地区"]).loc[("东部独有指标", "西市")]
+    assert missing["设定该指标的方案数"] == 0
+
+
+def test_province_query_count_is_the_same_with_ten_times_the_counties(province, login):
+    client = login(province.users.province_office)
+    small, _sql = _count(client, province_url(province))
+    south = county_plan(
+        province.province, "南市", chargers_target=60, chargers_value=6, share_value=20, level="city"
+    )
+    for i in range(10):
+        parent = (province.east, province.west, south.region)[i % 3]
+        county_plan(parent, f"新{i}县", chargers_target=20 + i, chargers_value=i, share_value=20, tasks=3)
+    large, sql = _count(client, province_url(province))
+    assert small == large == 10, "\n".join(sql)
+
+
+def test_a_city_office_cannot_open_the_province_but_the_province_opens_the_city(province, login):
+    assert login(province.users.city_office).get(province_url(province)).status_code == 404
+    client = login(province.users.province_office)
+    city = client.get(f"/reports/regions/{province.east.pk}/?period=2026Q1")
+    assert city.status_code == 200 and not city.context["board"].by_region
+    assert [p.region.name for p, _r in city.context["board"].plans] == ["东一县", "东二县"]
+
+
+def test_the_province_page_in_english_shows_chinese_only_in_data(province, login):
+    from tests.carbonplan.test_translations import _english, _leftover_chinese
+
+    page = _english(login(province.users.province_office)).get(province_url(province)).content.decode()
+    assert "plans: " in page and "Progress by city" in page
+    assert not _leftover_chinese(page)
+
+
+def test_names_typed_by_users_are_escaped_on_the_province_page(province, login):
+    province.east.name = "<b>东市</b>"
+    province.east.save()
+    page = login(province.users.province_office).get(province_url(province)).content.decode()
+    assert "<b>东市</b>" not in page and "&lt;b&gt;东市&lt;/b&gt;" in page
