@@ -87,3 +87,25 @@ def bare_sql(province, page_results, *, runs: int = 20) -> list[BareSql]:
             row.error = harness._describe(exc)
         out.append(row)
     return out
+
+
+def explain_slowest(province, names) -> list[tuple[str, float, str]]:
+    """[(page name, ms, plan)]: for each page named, its slowest SELECT (timed bare) and
+    PostgreSQL's `EXPLAIN (ANALYZE, BUFFERS)` of it — what to look at first as data grows."""
+    if connection.vendor != "postgresql":
+        return []
+    clients = harness._clients(province)
+    out = []
+    for page in harness.PAGES:
+        url = page.url(province)
+        if url is None or not any(name in page.name for name in names):
+            continue
+        statements = page_statements(clients[page.user], url)
+        replay(statements, runs=1)
+        timed = [(statistics.median(replay([sql], runs=3)), sql) for sql in statements]
+        took, sql = max(timed)
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        out.append((page.name, took, plan))
+    return out

@@ -66,6 +66,11 @@ class Command(BaseCommand):
         parser.add_argument("--serve-requests", type=int, default=400, help="请求总数")
         parser.add_argument("--serve-workers", type=int, default=3, help="gunicorn 工作进程数")
         parser.add_argument(
+            "--explain",
+            action="store_true",
+            help="另打印全省与市级看板最慢一条 SQL 的 EXPLAIN (ANALYZE, BUFFERS)（仅 PostgreSQL）",
+        )
+        parser.add_argument(
             "--grouping",
             action="store_true",
             help="另比较按季度、单位、状态分组一个方案全部填报的三种做法（Python 字典、pandas、SQL）",
@@ -120,12 +125,22 @@ class Command(BaseCommand):
                     if province is not None and o.grouping
                     else None
                 )
+                plans = (
+                    replay.explain_slowest(province, ["看板（全省）", "看板（市）"])
+                    if province is not None and o.explain
+                    else []
+                )
                 growth = self._growth(o) if o.scales else None
                 check = self._query_check(o.check_plans, o.check_quarters)
         finally:
             celery.task_always_eager, celery.task_eager_propagates = saved
         self._print(o, province, rows, check, load_before)
         self._print_extra(bare, load, growth)
+        for name, took, plan in plans:
+            self.stdout.write("")
+            self.stdout.write(f"{name} 最慢的一条 SQL（裸执行 {_ms(took)}）：")
+            self.stdout.write("")
+            self.stdout.write(plan)
         if grouped:
             self.stdout.write("")
             self.stdout.write("一个方案全部季度的填报按季度×单位×状态分组（10 个方案的中位数，每个方案）：")
