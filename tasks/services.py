@@ -541,6 +541,13 @@ def _consolidate_inputs(report, *, by):
     return inputs
 
 
+def _leave_lead_drafts(report):
+    """An input taken back (withdrawn, or returned by the lead) is no longer gathered by
+    a lead report still being written: the lead picks it again once it is resubmitted."""
+    editable = report.consolidated_in.filter(state__in=EDITABLE_STATES)
+    report.consolidated_in.remove(*editable)
+
+
 def missing_inputs(report) -> list:
     """Supporting agencies (Agency) whose input to the lead's report is not yet submitted."""
     from agencies.models import Agency
@@ -597,6 +604,8 @@ def _review(report, *, by, state, event, comment, action, as_lead=False):
     current.full_clean()
     current.save()
     _record(current, event=event, by=by, changed_fields=["state"], comment=comment)
+    if as_lead:
+        _leave_lead_drafts(current)
     audit_log(
         actor=by,
         action=action,
@@ -682,6 +691,7 @@ def report_withdraw(*, report: ProgressReport, by) -> ProgressReport:
     current.full_clean()
     current.save()
     _record(current, event=ProgressReportVersion.Event.WITHDRAWN, by=by, changed_fields=["state"])
+    _leave_lead_drafts(current)
     audit_log(
         actor=by,
         action="report.withdraw",

@@ -179,6 +179,29 @@ def test_a_supporter_withdraws_its_input_until_it_is_consolidated(world):
     assert report_withdraw(report=item, by=world.users.other_agency).state == "draft"
 
 
+@pytest.mark.parametrize("taken_back", ["withdrawn", "returned"])
+def test_an_input_taken_back_leaves_the_lead_draft_that_gathered_it(world, taken_back):
+    item = _input(world)
+    lead = _lead(world, consolidated_inputs=[item.pk])
+    if taken_back == "withdrawn":
+        report_withdraw(report=item, by=world.users.other_agency)
+    else:
+        report_return_input(report=item, by=world.users.owner, comment="请补充选址位置")
+    assert list(lead.consolidated_inputs.all()) == []
+    # Resubmitted, it can be gathered again, and submitting the lead's report takes it.
+    again, _ = report_save_draft(
+        report=item, data={"progress_text": "选址在城东。"}, by=world.users.other_agency
+    )
+    report_submit(report=again, by=world.users.other_agency)
+    lead.refresh_from_db()
+    lead, _ = report_save_draft(
+        report=lead, data={"consolidated_inputs": [item.pk]}, by=world.users.owner, base_version=lead.version
+    )
+    report_submit(report=lead, by=world.users.owner)
+    item.refresh_from_db()
+    assert item.state == "approved"
+
+
 def test_a_lead_submits_while_an_input_is_missing(world):
     lead = _lead(world)
     assert [a.name for a in missing_inputs(lead)] == ["县交通运输局"]
