@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Avg, Case, Count, DecimalField, F, Min, Q, Value, When
-from django.db.models.functions import Least, Trim
+from django.db.models.functions import Trim
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -299,7 +299,13 @@ def indicator_tallies(region, period_label) -> list[dict]:
     )
     on_track = Q(status__in=ON_TRACK_STATUSES)
     behind = Q(status__in=BEHIND_STATUSES)
-    capped = Least("attainment", Value(HUNDRED, output_field=DecimalField(max_digits=12, decimal_places=4)))
+    # Not LEAST(): PostgreSQL's ignores a NULL, which would count a plan without a
+    # completion as 100 %; this CASE keeps NULL out of the mean on every backend.
+    capped = Case(
+        When(attainment__gt=HUNDRED, then=Value(HUNDRED)),
+        default=F("attainment"),
+        output_field=DecimalField(max_digits=12, decimal_places=4),
+    )
     return list(
         IndicatorRollup.objects.filter(period_label=period_label)
         .filter(Q(plan__region__parent_id=region.pk) | Q(plan__region__parent__parent_id=region.pk))
