@@ -196,6 +196,9 @@ def test_with_redis_stopped_agencies_submit_and_the_office_approves_and_rollups_
 ):
     server = gunicorn_server
     data = build_plan(12, title="断缓存方案")
+    # The office reviews every agency's report here, supporters' included.
+    data.plan.review_mode = data.plan.ReviewMode.OFFICE_REVIEWS_ALL
+    data.plan.save(update_fields=["review_mode"])
     office = f.UserFactory(username="outage-office")
     f.role(office, "office", plan=data.plan)
     office_token = Token.objects.create(user=office).key
