@@ -174,7 +174,8 @@ def _progress(plan, periods, today, users):
     (进展情况 only) to the task's lead, which gathers the inputs into its report for the
     office; most quarters are approved, the latest past one partly under review, with a few
     late, returned or missing reports of both kinds; the current quarter mostly unfilled."""
-    rng = random.Random(f"carbonplan-demo-{plan.title}-{plan.region_id}")
+    # Keyed by names, not ids: the same demo whatever ids the database hands out.
+    rng = random.Random(f"carbonplan-demo-{plan.title}-{plan.region.name}")
     office = users["office"]
     accounts = {
         role.agency_id: role.user
