@@ -9,6 +9,7 @@ from decimal import Decimal
 from indicators import trajectory
 from indicators.assessment import IndicatorAssessment, assess_plan
 
+from ..figures import figure
 from ..lights import rule_for_plan
 
 
@@ -33,6 +34,12 @@ class IndicatorCard(IndicatorAssessment):
             behind = self.behind_pct or Decimal(0)
             return "red" if behind > self.red_behind_pct else "yellow"
         return ""
+
+    @property
+    def short_target(self) -> str:
+        """The target as a region board's cell prints it, without its unit: "≥12.5"."""
+        indicator = self.indicator
+        return f"{indicator.get_comparator_display()}{figure(indicator.target, -2)}"
 
 
 def indicator_cards(plan, period, *, task=None, leads_by_task=None) -> list[IndicatorCard]:

@@ -1,50 +1,14 @@
-from decimal import ROUND_HALF_UP, Context, Decimal
+import html
 
 from django import template
-from django.template.defaultfilters import floatformat
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+
+from .. import figures
 
 register = template.Library()
 
-# Quantize exponents by number of decimals, and a context wide enough for any figure that
-# takes the fast path (longer ones go to floatformat).
-_STEPS = {places: Decimal(1).scaleb(-places) for places in range(7)}
-_CONTEXT = Context(prec=80, rounding=ROUND_HALF_UP)
-_MAX_DIGITS = 60
-
-
-@register.filter(is_safe=True)
-def figure(value, places=-1):
-    """`floatformat` for the dashboards' hot loops, same output, a fraction of the work.
-
-    `places` as floatformat's argument: n → exactly n decimals; -n → n decimals, none
-    for a whole number. Rounds half up on the decimal figure (0.125 → 0.13), a negative
-    figure rounded to zero shows no sign, the decimal mark is '.' in both languages and
-    there is no grouping (as floatformat without "g", USE_THOUSAND_SEPARATOR being off). Anything not an int, float or finite Decimal,
-    and suffixed arguments ("2g", "2u"), are left to floatformat itself."""
-    if isinstance(places, str):
-        try:
-            places = int(places)
-        except ValueError:
-            return floatformat(value, places)
-    kind = type(value)
-    if kind is Decimal:
-        number = value
-    elif kind is int or kind is float:
-        number = Decimal(str(value))
-    else:
-        return floatformat(value, places)
-    width = abs(places)
-    if not number.is_finite() or width not in _STEPS:
-        return floatformat(value, places)
-    _sign, digits, exponent = number.as_tuple()
-    if len(digits) + abs(exponent) > _MAX_DIGITS:
-        return floatformat(value, places)
-    if places <= 0 and number == number.to_integral_value():
-        return str(int(number))
-    rounded = number.quantize(_STEPS[width], context=_CONTEXT)
-    text = f"{rounded:f}"
-    # floatformat drops the sign of a figure that rounds to zero: -0.001 → "0.00".
-    return text[1:] if not rounded and text[0] == "-" else text
+register.filter("figure", figures.figure, is_safe=True)
 
 
 @register.filter
@@ -58,3 +22,35 @@ def pct(value):
 @register.filter
 def dash(value):
     return "—" if value is None or value == "" else value
+
+
+@register.simple_tag
+def city_indicator_cells(row, not_set, no_data, target_word):
+    """The cells of one shared indicator on a city's board, one per county plan
+    (IndicatorCard or None). A city prints hundreds of them, so they are joined here in
+    one go rather than node by node; every text is escaped as the template would."""
+    not_set, no_data, target_word = (conditional_escape(word) for word in (not_set, no_data, target_word))
+    parts = []
+    for cell in row:
+        if not cell:
+            parts.append(f'<td class="num"><span class="muted">{not_set}</span></td>')
+            continue
+        target = f'<br><small class="muted">{target_word} {escape(cell.short_target)}</small>'
+        if cell.value is None:
+            parts.append(f'<td class="num"><span class="muted">{no_data}</span>{target}</td>')
+            continue
+        badge = ""
+        if cell.attainment is not None:
+            badge = (
+                f' <span class="badge {escape(cell.level)}" title="{escape(cell.status_label)}">'
+                f"{escape(figures.figure(cell.attainment, 0))}%</span>"
+            )
+        parts.append(f'<td class="num"><b>{escape(figures.figure(cell.value, -2))}</b>{badge}{target}</td>')
+    # Safe: every piece above is a fixed tag or escaped text.
+    return mark_safe("".join(parts))
+
+
+def escape(text) -> str:
+    """Django's escape() without its lazy-string wrapper, which costs more than the
+    escaping itself at hundreds of calls."""
+    return html.escape(str(text))

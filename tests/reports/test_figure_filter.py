@@ -7,7 +7,7 @@ import pytest
 from django.template.defaultfilters import floatformat
 from django.utils import translation
 
-from reports.templatetags.report_tags import figure
+from reports.figures import figure
 
 EDGES = [
     0,
