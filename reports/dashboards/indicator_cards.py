@@ -8,9 +8,13 @@ from decimal import Decimal
 
 from indicators import trajectory
 from indicators.assessment import IndicatorAssessment, assess_plan
+from indicators.models import IndicatorComparator
 
 from ..figures import figure
 from ..lights import rule_for_plan
+
+# The comparators' signs, as get_comparator_display() gives them (they are not translated).
+COMPARATOR_SIGNS = dict(IndicatorComparator.choices)
 
 
 @dataclass
@@ -39,7 +43,8 @@ class IndicatorCard(IndicatorAssessment):
     def short_target(self) -> str:
         """The target as a region board's cell prints it, without its unit: "≥12.5"."""
         indicator = self.indicator
-        return f"{indicator.get_comparator_display()}{figure(indicator.target, -2)}"
+        sign = COMPARATOR_SIGNS.get(indicator.comparator, indicator.comparator)
+        return f"{sign}{figure(indicator.target, -2)}"
 
 
 def indicator_cards(plan, period, *, task=None, leads_by_task=None) -> list[IndicatorCard]:
