@@ -4,6 +4,7 @@ the filtered task list with lights and statuses, and the indicator cards."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
@@ -55,8 +56,9 @@ class TaskRow:
     def status_label(self):
         return dict(STATUS_CHOICES).get(self.status, "—")
 
-    @property
+    @cached_property
     def reasons(self):
+        # Read up to four times per row by the task table.
         return self.light.reasons if self.light else []
 
     @property
