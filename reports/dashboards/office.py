@@ -180,7 +180,10 @@ def plan_dashboard(plan, period, filters: Filters | None = None) -> PlanDashboar
         .prefetch_related(
             Prefetch(
                 "assignments",
-                queryset=TaskAssignment.objects.select_related("agency").order_by("role", "seq"),
+                # Rows are only read for the agency's name: not its aliases (JSON) and the rest.
+                queryset=TaskAssignment.objects.select_related("agency")
+                .only("task", "agency", "role", "seq", "agency__name")
+                .order_by("role", "seq"),
             )
         )
         .order_by("action__seq", "seq")
