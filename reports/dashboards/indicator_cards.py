@@ -8,8 +8,13 @@ from decimal import Decimal
 
 from indicators import trajectory
 from indicators.assessment import IndicatorAssessment, assess_plan
+from indicators.models import IndicatorComparator
 
+from ..figures import figure
 from ..lights import rule_for_plan
+
+# The comparators' signs, as get_comparator_display() gives them (they are not translated).
+COMPARATOR_SIGNS = dict(IndicatorComparator.choices)
 
 
 @dataclass
@@ -33,6 +38,13 @@ class IndicatorCard(IndicatorAssessment):
             behind = self.behind_pct or Decimal(0)
             return "red" if behind > self.red_behind_pct else "yellow"
         return ""
+
+    @property
+    def short_target(self) -> str:
+        """The target as a region board's cell prints it, without its unit: "≥12.5"."""
+        indicator = self.indicator
+        sign = COMPARATOR_SIGNS.get(indicator.comparator, indicator.comparator)
+        return f"{sign}{figure(indicator.target, -2)}"
 
 
 def indicator_cards(plan, period, *, task=None, leads_by_task=None) -> list[IndicatorCard]:

@@ -4,6 +4,7 @@ the filtered task list with lights and statuses, and the indicator cards."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
@@ -55,8 +56,9 @@ class TaskRow:
     def status_label(self):
         return dict(STATUS_CHOICES).get(self.status, "—")
 
-    @property
+    @cached_property
     def reasons(self):
+        # Read up to four times per row by the task table.
         return self.light.reasons if self.light else []
 
     @property
@@ -178,7 +180,10 @@ def plan_dashboard(plan, period, filters: Filters | None = None) -> PlanDashboar
         .prefetch_related(
             Prefetch(
                 "assignments",
-                queryset=TaskAssignment.objects.select_related("agency").order_by("role", "seq"),
+                # Rows are only read for the agency's name: not its aliases (JSON) and the rest.
+                queryset=TaskAssignment.objects.select_related("agency")
+                .only("task", "agency", "role", "seq", "agency__name")
+                .order_by("role", "seq"),
             )
         )
         .order_by("action__seq", "seq")

@@ -273,7 +273,11 @@ def _by_plan(region, period_label, own_ids, below_ids) -> RegionDashboard:
         units.setdefault(name, row.indicator.unit)
         cells = by_name[name]
         if row.plan_id not in cells:
-            rule = rules.get(row.plan_id) or WarningRule(plan_id=row.plan_id)
+            rule = rules.get(row.plan_id)
+            if rule is None:
+                # A plan without its own rule has the defaults: one unsaved rule per plan,
+                # not one per indicator.
+                rule = rules[row.plan_id] = WarningRule(plan_id=row.plan_id)
             cells[row.plan_id] = IndicatorCard.of(stored_assessment(row), rule)
     below = [p for p in plans if p.region_id != region.pk]
     return RegionDashboard(

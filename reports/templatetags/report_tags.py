@@ -1,6 +1,14 @@
+import html
+
 from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+
+from .. import figures
 
 register = template.Library()
+
+register.filter("figure", figures.figure, is_safe=True)
 
 
 @register.filter
@@ -14,3 +22,35 @@ def pct(value):
 @register.filter
 def dash(value):
     return "—" if value is None or value == "" else value
+
+
+@register.simple_tag
+def city_indicator_cells(row, not_set, no_data, target_word):
+    """The cells of one shared indicator on a city's board, one per county plan
+    (IndicatorCard or None). A city prints hundreds of them, so they are joined here in
+    one go rather than node by node; every text is escaped as the template would."""
+    not_set, no_data, target_word = (conditional_escape(word) for word in (not_set, no_data, target_word))
+    parts = []
+    for cell in row:
+        if not cell:
+            parts.append(f'<td class="num"><span class="muted">{not_set}</span></td>')
+            continue
+        target = f'<br><small class="muted">{target_word} {escape(cell.short_target)}</small>'
+        if cell.value is None:
+            parts.append(f'<td class="num"><span class="muted">{no_data}</span>{target}</td>')
+            continue
+        badge = ""
+        if cell.attainment is not None:
+            badge = (
+                f' <span class="badge {escape(cell.level)}" title="{escape(cell.status_label)}">'
+                f"{escape(figures.figure(cell.attainment, 0))}%</span>"
+            )
+        parts.append(f'<td class="num"><b>{escape(figures.figure(cell.value, -2))}</b>{badge}{target}</td>')
+    # Safe: every piece above is a fixed tag or escaped text.
+    return mark_safe("".join(parts))
+
+
+def escape(text) -> str:
+    """Django's escape() without its lazy-string wrapper, which costs more than the
+    escaping itself at hundreds of calls."""
+    return html.escape(str(text))
