@@ -70,3 +70,36 @@ def test_a_bulletin_is_generated_by_the_worker_with_its_progress_recorded(worker
     assert "工作进程方案任务1" in text and "工作进程方案单位0" in text
     # The worker wrote the file into the media root this process reads.
     assert (worker.media / done.pdf.name).exists()
+
+
+def test_the_rollup_chord_on_a_worker_stores_what_one_process_computes(worker):
+    import datetime as dt
+
+    from reports.jobs import rollup_chord
+    from reports.models import IndicatorRollup
+    from reports.rollups import recompute_periods
+    from tasks.models import ReportingPeriod
+
+    data = build_plan(8, title="和弦方案")
+    periods = list(ReportingPeriod.objects.filter(plan=data.plan).select_related("plan"))
+    day = dt.date.today()
+    result = rollup_chord(periods, day, queue=worker.queue).apply_async()
+    assert result.get(timeout=90)["regions"] >= 1
+    by_worker = snapshot(data.plan, data.period)
+    region_rows = sorted(
+        (r.region_id, r.period_label, r.expected, r.approved) for r in Rollup.objects.filter(scope="region")
+    )
+    assert by_worker[0] and region_rows
+    assert IndicatorRollup.objects.filter(plan=data.plan).exists() == data.plan.indicators.exists()
+
+    Rollup.objects.all().delete()
+    TaskLight.objects.all().delete()
+    recompute_periods(periods, today=day)
+    assert snapshot(data.plan, data.period) == by_worker
+    assert (
+        sorted(
+            (r.region_id, r.period_label, r.expected, r.approved)
+            for r in Rollup.objects.filter(scope="region")
+        )
+        == region_rows
+    )
