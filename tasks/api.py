@@ -11,20 +11,18 @@ from carbonplan.access import Viewer, get_report_for_user, visible_reports, visi
 from carbonplan.api_errors import refuses_fields
 from carbonplan.api_fields import IdFilter
 
+from .consolidation import CONSOLIDATED_INPUTS, consolidated_input_ids, report_role
 from .models import ProgressReport, ReportingPeriod, Task, TaskAssignment
 from .period_api import PeriodCreateMixin
 from .selectors import writer_assignment
 from .services import (
-    CONSOLIDATED_INPUTS,
     REPORT_FIELDS,
     REVIEW_COMMENT_MAX_LENGTH,
     ReportConflict,
     ReportExists,
-    consolidated_input_ids,
     report_approve,
     report_return,
     report_return_input,
-    report_role,
     report_save_draft,
     report_submit,
     report_withdraw,

@@ -4,12 +4,18 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.audit import INDICATOR_PREFIX, audit_log, diff_fields
 
+from .consolidation import (
+    CONSOLIDATED_INPUTS,
+    clean_consolidated_inputs,
+    consolidated_input_ids,
+    report_is_input,
+)
 from .models import (
     PeriodReopening,
     ProgressReport,
@@ -164,8 +170,6 @@ def period_is_late(*, period: ReportingPeriod, agency_id, day: dt.date | None = 
 # --- progress reports -----------------------------------------------------------------
 
 REPORT_FIELDS = ("status", "percent", "progress_text", "problems", "next_steps")
-# What a lead's save may carry besides its fields: the supporters' inputs it gathers.
-CONSOLIDATED_INPUTS = "consolidated_inputs"
 EDITABLE_STATES = (ProgressReport.State.DRAFT, ProgressReport.State.RETURNED)
 REVIEW_COMMENT_MAX_LENGTH = 2000
 
@@ -193,32 +197,6 @@ def report_snapshot(report: ProgressReport) -> dict:
         "next_steps": report.next_steps,
         CONSOLIDATED_INPUTS: consolidated_input_ids(report),
     }
-
-
-def consolidated_input_ids(report) -> list[int]:
-    """Ids of the supporters' inputs the report gathers, sorted (a prefetch is used)."""
-    if report.pk is None:
-        return []
-    return sorted(r.pk for r in report.consolidated_inputs.all())
-
-
-# --- who reviews: the lead agency or the office ------------------------------------------
-
-
-def report_role(report) -> str | None:
-    """lead or support: the report's agency's part in its task (None if it has none)."""
-    role = getattr(report, "role", None)
-    if role:
-        return role
-    assignment = _assignment_of(report.task_id, report.agency_id)
-    return assignment.role if assignment else None
-
-
-def report_is_input(report, plan=None) -> bool:
-    """A supporting agency's report in a plan whose lead agencies consolidate: an input
-    to the lead's report (配合单位材料), which the office does not review on its own."""
-    plan = plan or report.period.plan
-    return plan.lead_consolidates and report_role(report) == TaskAssignment.Role.SUPPORT
 
 
 def _assignment_of(task, agency):
@@ -365,7 +343,7 @@ def report_save_draft(
     if unknown:
         raise ValidationError(_("未知字段：%(fields)s") % {"fields": "、".join(sorted(unknown))})
     if inputs is not None:
-        inputs = _clean_consolidated_inputs(current, inputs)
+        inputs = clean_consolidated_inputs(current, inputs)
     for name, value in data.items():
         if name == "percent":
             value = _clean_percent(value)
@@ -400,48 +378,6 @@ def report_save_draft(
     audit_log(actor=by, action="report.save", target=current, changes=changes, plan=current.period.plan)
     report.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
     return current, warnings
-
-
-def _clean_consolidated_inputs(report, ids) -> list[ProgressReport]:
-    """The inputs a lead's report may gather, sorted by id: its task's and quarter's
-    supporting agencies' reports, submitted to the lead (or already consolidated)."""
-    if isinstance(ids, (str, bytes)) or not hasattr(ids, "__iter__"):
-        raise ValidationError({CONSOLIDATED_INPUTS: _("应为配合单位材料编号的列表。")})
-    try:
-        ids = sorted({int(i) for i in ids})
-    except (TypeError, ValueError):
-        raise ValidationError({CONSOLIDATED_INPUTS: _("应为配合单位材料编号的列表。")})
-    if not ids:
-        return []
-    if not (report.period.plan.lead_consolidates and report_role(report) == TaskAssignment.Role.LEAD):
-        raise ValidationError(
-            {CONSOLIDATED_INPUTS: _("只有牵头单位在“牵头单位汇总”方式下可以汇总配合单位材料。")}
-        )
-    supporters = set(
-        TaskAssignment.objects.filter(task_id=report.task_id, role=TaskAssignment.Role.SUPPORT).values_list(
-            "agency_id", flat=True
-        )
-    )
-    inputs = list(
-        ProgressReport.objects.filter(pk__in=ids, task_id=report.task_id, period_id=report.period_id)
-        .annotate(times_consolidated=models.Count("consolidated_in"))
-        .order_by("pk")
-    )
-    wrong = set(ids) - {r.pk for r in inputs}
-    for item in inputs:
-        consolidated = item.state == ProgressReport.State.APPROVED and item.times_consolidated
-        if item.agency_id not in supporters or not (
-            item.state == ProgressReport.State.SUBMITTED or consolidated
-        ):
-            wrong.add(item.pk)
-    if wrong:
-        raise ValidationError(
-            {
-                CONSOLIDATED_INPUTS: _("以下材料不能汇总（须为本任务本季度配合单位已报送的材料）：%(ids)s")
-                % {"ids": "、".join(str(i) for i in sorted(wrong))}
-            }
-        )
-    return inputs
 
 
 def _indicator_snapshot(report):
@@ -546,24 +482,6 @@ def _leave_lead_drafts(report):
     a lead report still being written: the lead picks it again once it is resubmitted."""
     editable = report.consolidated_in.filter(state__in=EDITABLE_STATES)
     report.consolidated_in.remove(*editable)
-
-
-def missing_inputs(report) -> list:
-    """Supporting agencies (Agency) whose input to the lead's report is not yet submitted."""
-    from agencies.models import Agency
-
-    handed_in = ProgressReport.objects.filter(
-        task_id=report.task_id,
-        period_id=report.period_id,
-        state__in=[ProgressReport.State.SUBMITTED, ProgressReport.State.APPROVED],
-    ).values("agency_id")
-    return list(
-        Agency.objects.filter(
-            assignments__task_id=report.task_id, assignments__role=TaskAssignment.Role.SUPPORT
-        )
-        .exclude(pk__in=handed_in)
-        .order_by("assignments__seq", "name")
-    )
 
 
 def _review_comment(comment) -> str:

@@ -15,13 +15,12 @@ from django.views.decorators.http import require_POST
 from carbonplan.access import get_report_for_user
 
 from .. import selectors
+from ..consolidation import CONSOLIDATED_INPUTS, missing_inputs
 from ..evidence import evidence_add
 from ..forms import ReportForm, UploadForm
 from ..models import ProgressReport, TaskAssignment
 from ..services import (
-    CONSOLIDATED_INPUTS,
     ReportConflict,
-    missing_inputs,
     period_check_writable,
     report_save_draft,
     report_snapshot,

@@ -16,10 +16,11 @@ from agencies.models import Agency
 from carbonplan.access import Viewer, get_plan_for_user, get_report_for_user, supervised_plans
 
 from .. import selectors
+from ..consolidation import report_role
 from ..forms import ApproveForm, ReturnForm, return_comment
 from ..models import ProgressReport, ReportingPeriod, TaskAssignment
 from ..periods import choose_period, latest_open
-from ..services import report_approve, report_return, report_return_input, report_role
+from ..services import report_approve, report_return, report_return_input
 from . import PAGE_SIZE
 
 

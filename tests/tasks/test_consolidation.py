@@ -7,9 +7,9 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from agencies.models import AuditEntry, Notification
+from tasks.consolidation import missing_inputs
 from tasks.models import ProgressReport
 from tasks.services import (
-    missing_inputs,
     report_approve,
     report_get_or_create,
     report_return,

@@ -1,0 +1,102 @@
+"""Lead agencies gather their supporters' inputs (配合单位材料): which reports are inputs,
+which inputs a lead's report may gather, and which are still missing. The reads and
+checks of the rule; the writes that follow from it are in tasks.services."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext as _
+
+from .models import ProgressReport, TaskAssignment
+
+# What a lead's save may carry besides its fields: the supporters' inputs it gathers.
+CONSOLIDATED_INPUTS = "consolidated_inputs"
+
+
+def consolidated_input_ids(report) -> list[int]:
+    """Ids of the supporters' inputs the report gathers, sorted (a prefetch is used)."""
+    if report.pk is None:
+        return []
+    return sorted(r.pk for r in report.consolidated_inputs.all())
+
+
+def report_role(report) -> str | None:
+    """lead or support: the report's agency's part in its task (None if it has none)."""
+    role = getattr(report, "role", None)
+    if role:
+        return role
+    # A lead role before a supporting one, should an agency hold both.
+    return (
+        TaskAssignment.objects.filter(task_id=report.task_id, agency_id=report.agency_id)
+        .order_by("role")
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def report_is_input(report, plan=None) -> bool:
+    """A supporting agency's report in a plan whose lead agencies consolidate: an input
+    to the lead's report (配合单位材料), which the office does not review on its own."""
+    plan = plan or report.period.plan
+    return plan.lead_consolidates and report_role(report) == TaskAssignment.Role.SUPPORT
+
+
+def clean_consolidated_inputs(report, ids) -> list[ProgressReport]:
+    """The inputs a lead's report may gather, sorted by id: its task's and quarter's
+    supporting agencies' reports, submitted to the lead (or already consolidated)."""
+    if isinstance(ids, (str, bytes)) or not hasattr(ids, "__iter__"):
+        raise ValidationError({CONSOLIDATED_INPUTS: _("应为配合单位材料编号的列表。")})
+    try:
+        ids = sorted({int(i) for i in ids})
+    except (TypeError, ValueError):
+        raise ValidationError({CONSOLIDATED_INPUTS: _("应为配合单位材料编号的列表。")})
+    if not ids:
+        return []
+    if not (report.period.plan.lead_consolidates and report_role(report) == TaskAssignment.Role.LEAD):
+        raise ValidationError(
+            {CONSOLIDATED_INPUTS: _("只有牵头单位在“牵头单位汇总”方式下可以汇总配合单位材料。")}
+        )
+    supporters = set(
+        TaskAssignment.objects.filter(task_id=report.task_id, role=TaskAssignment.Role.SUPPORT).values_list(
+            "agency_id", flat=True
+        )
+    )
+    inputs = list(
+        ProgressReport.objects.filter(pk__in=ids, task_id=report.task_id, period_id=report.period_id)
+        .annotate(times_consolidated=models.Count("consolidated_in"))
+        .order_by("pk")
+    )
+    wrong = set(ids) - {r.pk for r in inputs}
+    for item in inputs:
+        consolidated = item.state == ProgressReport.State.APPROVED and item.times_consolidated
+        if item.agency_id not in supporters or not (
+            item.state == ProgressReport.State.SUBMITTED or consolidated
+        ):
+            wrong.add(item.pk)
+    if wrong:
+        raise ValidationError(
+            {
+                CONSOLIDATED_INPUTS: _("以下材料不能汇总（须为本任务本季度配合单位已报送的材料）：%(ids)s")
+                % {"ids": "、".join(str(i) for i in sorted(wrong))}
+            }
+        )
+    return inputs
+
+
+def missing_inputs(report) -> list:
+    """Supporting agencies (Agency) whose input to the lead's report is not yet submitted."""
+    from agencies.models import Agency
+
+    handed_in = ProgressReport.objects.filter(
+        task_id=report.task_id,
+        period_id=report.period_id,
+        state__in=[ProgressReport.State.SUBMITTED, ProgressReport.State.APPROVED],
+    ).values("agency_id")
+    return list(
+        Agency.objects.filter(
+            assignments__task_id=report.task_id, assignments__role=TaskAssignment.Role.SUPPORT
+        )
+        .exclude(pk__in=handed_in)
+        .order_by("assignments__seq", "name")
+    )
