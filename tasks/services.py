@@ -551,8 +551,7 @@ def report_approve(*, report: ProgressReport, by, comment: str = "") -> Progress
     )
 
 
-@transaction.atomic
-def report_return(*, report: ProgressReport, by, comment: str) -> ProgressReport:
+def _return(report, *, by, comment, action, as_lead=False):
     comment = _review_comment(comment)
     if not comment:
         raise ValidationError({"comment": _("退回时请填写退回意见。")})
@@ -562,8 +561,14 @@ def report_return(*, report: ProgressReport, by, comment: str) -> ProgressReport
         state=ProgressReport.State.RETURNED,
         event=ProgressReportVersion.Event.RETURNED,
         comment=comment,
-        action="report.return",
+        action=action,
+        as_lead=as_lead,
     )
+
+
+@transaction.atomic
+def report_return(*, report: ProgressReport, by, comment: str) -> ProgressReport:
+    return _return(report, by=by, comment=comment, action="report.return")
 
 
 @transaction.atomic
@@ -571,18 +576,7 @@ def report_return_input(*, report: ProgressReport, by, comment: str) -> Progress
     """The lead agency sends a supporter's input back for more (退回补充) before it
     consolidates it; the comment rules are the office's. The caller checks that `by`
     works for the task's lead (carbonplan.access)."""
-    comment = _review_comment(comment)
-    if not comment:
-        raise ValidationError({"comment": _("退回时请填写退回意见。")})
-    return _review(
-        report,
-        by=by,
-        state=ProgressReport.State.RETURNED,
-        event=ProgressReportVersion.Event.RETURNED,
-        comment=comment,
-        action="report.return_input",
-        as_lead=True,
-    )
+    return _return(report, by=by, comment=comment, action="report.return_input", as_lead=True)
 
 
 @transaction.atomic
