@@ -145,63 +145,31 @@ def dashboard_table(board: PlanDashboard, table: str) -> tuple[str, list[str], l
     raise Http404
 
 
+def _rollup_headers() -> list[str]:
+    return [_("平均完成进度（%）"), _("红灯"), _("黄灯"), _("绿灯"), _("按时报送率（%）"), _("指标落后")]
+
+
+def _rollup_cells(r) -> list:
+    """The figures of a stored plan or region rollup, blank where none was computed."""
+    if r is None:
+        return [None] * 6
+    return [_pct(r.completion), r.red, r.yellow, r.green, r.on_time_rate, r.indicators_behind]
+
+
 def region_table(board: RegionDashboard, table: str) -> tuple[str, list[str], list[list]]:
     if table == "regions" and board.by_region:
         return (
             _("各市（州）进度"),
-            [
-                _("地区"),
-                _("方案数"),
-                _("平均完成进度（%）"),
-                _("红灯"),
-                _("黄灯"),
-                _("绿灯"),
-                _("按时报送率（%）"),
-                _("指标落后"),
-            ],
-            [
-                [
-                    child.name,
-                    child.plan_count,
-                    _pct(r.completion) if r else None,
-                    r.red if r else None,
-                    r.yellow if r else None,
-                    r.green if r else None,
-                    r.on_time_rate if r else None,
-                    r.indicators_behind if r else None,
-                ]
-                for child in board.children
-                for r in [child.rollup]
-            ],
+            [_("地区"), _("方案数"), *_rollup_headers()],
+            [[child.name, child.plan_count, *_rollup_cells(child.rollup)] for child in board.children],
         )
     if table == "indicators" and board.by_region:
         return _("共同指标对比"), *_region_tallies(board)
     if table == "plans":
         return (
             _("各地方案进度"),
-            [
-                _("地区"),
-                _("方案"),
-                _("平均完成进度（%）"),
-                _("红灯"),
-                _("黄灯"),
-                _("绿灯"),
-                _("按时报送率（%）"),
-                _("指标落后"),
-            ],
-            [
-                [
-                    plan.region.name,
-                    plan.title,
-                    _pct(r.completion) if r else None,
-                    r.red if r else None,
-                    r.yellow if r else None,
-                    r.green if r else None,
-                    r.on_time_rate if r else None,
-                    r.indicators_behind if r else None,
-                ]
-                for plan, r in board.plans
-            ],
+            [_("地区"), _("方案"), *_rollup_headers()],
+            [[plan.region.name, plan.title, *_rollup_cells(r)] for plan, r in board.plans],
         )
     if table == "indicators":
         headers = [_("指标"), _("单位"), _("%(region)s目标") % {"region": board.region.name}]
