@@ -22,11 +22,12 @@ from django.utils import timezone
 
 from agencies.models import Agency, Role
 from indicators.models import Indicator, IndicatorValue
+from plans.demo_texts import NEXT_STEPS, PROBLEMS
 from plans.models import Action, Plan, Region
 from tasks.models import ProgressReport, ReportingPeriod, Task, TaskAssignment
 from tasks.services import period_build
 
-from .shape import ACTION_TITLES, COUNTY_AGENCIES, INDICATORS, NEXT_STEPS, PROBLEMS, PROGRESS, TASK_TITLES
+from .shape import ACTION_TITLES, COUNTY_AGENCIES, INDICATORS, PROGRESS, TASK_TITLES
 
 FULL_CITIES = 14
 FULL_COUNTIES = 122
