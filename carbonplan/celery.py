@@ -10,6 +10,14 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(related_name="jobs")
 
 
+def route_jobs_to(queue: str):
+    """Send this process's jobs to `queue` (a worker of its own listens there); Celery
+    caches its router and queues, so those are dropped to take the new default."""
+    app.conf.task_default_queue = queue
+    for name in ("queues", "default_queue", "router"):
+        app.amqp.__dict__.pop(name, None)
+
+
 # --- PDF warm-up ---------------------------------------------------------------------------
 # The first PDF of a process loads Pango, fontconfig and the CJK font: seconds that the
 # first bulletin or briefing of every worker would otherwise pay. The worker's main process

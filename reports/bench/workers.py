@@ -52,13 +52,6 @@ def _start_worker(processes: int, queue: str, log_path: Path) -> subprocess.Pope
     return process
 
 
-def _route_to(app, queue):
-    """Send this process's jobs to `queue` (Celery caches its router and queues)."""
-    app.conf.task_default_queue = queue
-    for name in ("queues", "default_queue", "router"):
-        app.amqp.__dict__.pop(name, None)
-
-
 def _wait_ready(app, queue, process, log_path):
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline:
@@ -75,7 +68,7 @@ def full_rollup_on_workers(province, *, processes: int = 2, log=lambda msg: None
     with `processes` processes; the time runs from dispatch to the region pass's end."""
     import tempfile
 
-    from carbonplan.celery import app
+    from carbonplan.celery import app, route_jobs_to
     from reports.jobs import rollup_chord
     from reports.models import IndicatorRollup, Rollup, TaskLight
     from tasks.models import ReportingPeriod
@@ -102,14 +95,14 @@ def full_rollup_on_workers(province, *, processes: int = 2, log=lambda msg: None
         try:
             _wait_ready(app, queue, process, log_path)
             app.conf.task_always_eager = False
-            _route_to(app, queue)
+            route_jobs_to(queue)
             started = time.perf_counter()
             result = rollup_chord(periods, timezone.localdate(), queue=queue).apply_async()
             regions = result.get(timeout=1800)
             took = (time.perf_counter() - started) * 1000
         finally:
             app.conf.task_always_eager = saved[0]
-            _route_to(app, saved[1])
+            route_jobs_to(saved[1])
             process.terminate()
             try:
                 process.wait(timeout=30)

@@ -44,20 +44,11 @@ def _database_url():
     return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
-def _route_to(queue):
-    """Send this process's jobs to `queue` (Celery caches its router and queues)."""
-    from carbonplan.celery import app
-
-    app.conf.task_default_queue = queue
-    for name in ("queues", "default_queue", "router"):
-        app.amqp.__dict__.pop(name, None)
-
-
 @pytest.fixture(scope="module")
 def worker(django_db_setup, tmp_path_factory):
     if _skip_reason():
         pytest.skip(_skip_reason())
-    from carbonplan.celery import app
+    from carbonplan.celery import app, route_jobs_to
 
     queue = f"carbonplan-test-{uuid.uuid4().hex[:8]}"
     media = tmp_path_factory.mktemp("worker-media")
@@ -82,10 +73,10 @@ def worker(django_db_setup, tmp_path_factory):
             pytest.fail(f"Celery worker did not start:\n{log_path.read_text()[-4000:]}")
         time.sleep(0.2)
     previous_queue = app.conf.task_default_queue
-    _route_to(queue)
+    route_jobs_to(queue)
     handle = type("Worker", (), {"process": process, "log": log_path, "media": media, "queue": queue})
     yield handle
-    _route_to(previous_queue)
+    route_jobs_to(previous_queue)
     process.terminate()
     try:
         process.wait(timeout=20)
