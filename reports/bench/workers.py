@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from . import harness
+from . import harness, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -103,12 +103,7 @@ def full_rollup_on_workers(province, *, processes: int = 2, log=lambda msg: None
         finally:
             app.conf.task_always_eager = saved[0]
             route_jobs_to(saved[1])
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            serve.stop(process)
     log(f"    {name}: {took:.0f} ms")
     note = f"{len(periods)} 个方案×季度，从零开始，{len({p.plan_id for p in periods})} 个方案任务＋地区汇总 {regions['regions']} 项"
     return harness._job_result(name, target, [took], note)
