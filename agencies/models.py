@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +25,14 @@ class Agency(models.Model):
     aliases = models.JSONField(_("别名"), default=list, blank=True)
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.GOVERNMENT)
     is_active = models.BooleanField(_("启用"), default=True)
+    # Only used to @ the agency's contact in a group robot's message, where the office
+    # turned that on for a channel.
+    contact_phone = models.CharField(
+        _("联系人手机号"),
+        max_length=11,
+        blank=True,
+        validators=[RegexValidator(r"^1[3-9]\d{9}$", _("请输入 11 位手机号。"))],
+    )
 
     class Meta:
         verbose_name = _("单位")
@@ -203,3 +212,8 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_repr}"
+
+
+# 群机器人 channels live in their own module; imported here so Django loads them with
+# the app's models.
+from .channels.models import Channel, Delivery  # noqa: E402, F401

@@ -1,7 +1,10 @@
-"""In-app notices and email about progress reports.
+"""In-app notices, e-mail and group robots about progress reports.
 
-Notification rows are written in the caller's transaction; email goes out only after
-it commits, so a rolled-back review never mails anybody.
+`notify` is the one entry point: Notification rows are written in the caller's
+transaction; e-mail goes out only after it commits, so a rolled-back review never mails
+anybody; and a notice about a plan whose kind is registered in
+`agencies/channels/events.py` is also written as a delivery to each group robot of the
+plan and of the regions above it (sent after commit, see `agencies/channels/outbox.py`).
 """
 
 import logging
@@ -21,8 +24,16 @@ log = logging.getLogger(__name__)
 
 
 def _office_users(plan):
-    region_ids = plan.region.ancestor_ids()
-    roles = Role.objects.filter(kind=Role.Kind.OFFICE).filter(Q(plan=plan) | Q(region_id__in=region_ids))
+    return office_users_of(plan=plan)
+
+
+def office_users_of(*, plan=None, region=None):
+    """The office of a plan, or of a region: offices of it and of the regions above."""
+    region = plan.region if plan is not None else region
+    q = Q(region_id__in=region.ancestor_ids())
+    if plan is not None:
+        q |= Q(plan=plan)
+    roles = Role.objects.filter(kind=Role.Kind.OFFICE).filter(q)
     return get_user_model().objects.filter(pk__in=roles.values("user_id"), is_active=True).order_by("pk")
 
 
@@ -31,8 +42,28 @@ def _agency_users(agency):
     return get_user_model().objects.filter(pk__in=roles.values("user_id"), is_active=True).order_by("pk")
 
 
-def notify(*, users, kind: str, title: str, body: str = "", url: str = "") -> list[Notification]:
+def notify(
+    *,
+    users,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    plan=None,
+    agency=None,
+    event_key: str = "",
+) -> list[Notification]:
+    """Tell `users` in-app and by e-mail, and the plan's group robots where `kind` is
+    registered for them. plan: the plan the notice is about (without it no robot hears
+    of it); agency: the agency it concerns (its contact may be @-mentioned); event_key:
+    what makes this notice one event (a notice raised again with the same key reaches
+    each robot once)."""
+    from .channels.outbox import deliveries_record
+
     users = list(users)
+    deliveries_record(
+        kind=kind, plan=plan, title=title, body=body, url=url, agency=agency, event_key=event_key
+    )
     notes = Notification.objects.bulk_create(
         [Notification(user=u, kind=kind, title=title[:200], body=body, url=url[:300]) for u in users]
     )
@@ -82,6 +113,9 @@ def notify_report_submitted(*, report, is_input=False):
         title=_("%(agency)s 提交了 %(period)s 任务 %(task)s 的进展") % params,
         body=body,
         url=reverse("tasks:report_detail", args=[report.pk]),
+        plan=plan,
+        agency=report.agency,
+        event_key=f"report:{report.pk}:v{report.version}:submitted",
     )
 
 
@@ -97,12 +131,16 @@ def notify_report_reviewed(*, report, by_lead=False):
     body = report.task.title
     if report.review_comment:
         body += "\n" + _("审核意见：%(comment)s") % {"comment": report.review_comment}
+    kind = "report_returned" if returned else "report_approved"
     return notify(
         users=_agency_users(report.agency),
-        kind="report_returned" if returned else "report_approved",
+        kind=kind,
         title=title,
         body=body,
         url=reverse("tasks:report_form", args=[report.task_id, report.period_id]),
+        plan=report.task.action.plan,
+        agency=report.agency,
+        event_key=f"report:{report.pk}:v{report.version}:{kind}",
     )
 
 
@@ -121,4 +159,35 @@ def notify_chase(*, chase, plan):
         title=title,
         body=body,
         url=reverse("tasks:agency_home"),
+        plan=plan,
+        agency=chase.agency,
+        event_key=f"chase:{chase.pk}",
+    )
+
+
+def notify_bulletin_published(*, bulletin):
+    """督查通报印发: the plan's office and leaders in-app; the plan's group robots."""
+    plan = bulletin.plan
+    leaders = Role.objects.filter(kind=Role.Kind.LEADER).filter(
+        Q(plan=plan) | Q(region_id__in=plan.region.ancestor_ids())
+    )
+    users = get_user_model().objects.filter(
+        Q(pk__in=leaders.values("user_id")) | Q(pk__in=_office_users(plan).values("pk")), is_active=True
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("《%(plan)s》%(period)s督查通报（%(year)s年第%(no)s期）已印发") % {
+            "plan": plan.title,
+            "period": bulletin.period.display_name,
+            "year": bulletin.issue_year,
+            "no": bulletin.issue_no,
+        }
+        body = bulletin.summary
+    return notify(
+        users=users.order_by("pk"),
+        kind="bulletin_published",
+        title=title,
+        body=body,
+        url=reverse("reports:plan-bulletins", args=[plan.pk]),
+        plan=plan,
+        event_key=f"bulletin:{bulletin.pk}:published",
     )

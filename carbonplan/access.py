@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from agencies.models import Role
+from agencies.models import Channel, Delivery, Role
 from indicators.models import Indicator, IndicatorValue
 from plans.models import Plan, PlanImport, Region
 from reports.models import Bulletin
@@ -294,6 +294,51 @@ def get_bulletin_for_user(user, pk, *, office=False):
     if office and not Viewer.of(user).is_office_of(bulletin.plan):
         raise PermissionDenied
     return bulletin
+
+
+# --- group robot channels ------------------------------------------------------------------
+def channels_visible_to(user):
+    """Channels of the plans, and of the regions (with those below), the user is office of."""
+    viewer = Viewer.of(user)
+    qs = Channel.objects.select_related("plan", "plan__region", "region")
+    if viewer.is_admin:
+        return qs
+    if not (viewer.office_plan_ids or viewer.office_region_ids):
+        return qs.none()
+    q = Q(plan__in=viewer.filter_office_plans(Plan.objects.all()).values("pk"))
+    if viewer.office_region_ids:
+        q |= Region.subtree_q(viewer.office_region_ids, prefix="region")
+    return qs.filter(q)
+
+
+def get_office_region(user, pk) -> Region:
+    """A region for its office (or an office above it): 404 to those who do not
+    supervise it, 403 to its leaders."""
+    region = get_region_for_user(user, pk)
+    if not Viewer.of(user).is_office_of_region(region):
+        raise PermissionDenied
+    return region
+
+
+def get_channel_for_user(user, pk) -> Channel:
+    """A channel for the office of its plan or region; 403 to those who may only see
+    the plan or region, 404 to everyone else."""
+    channel = channels_visible_to(user).filter(pk=pk).first()
+    if channel is not None:
+        return channel
+    channel = get_object_or_404(Channel.objects.select_related("plan", "region"), pk=pk)
+    viewer = Viewer.of(user)
+    if channel.plan_id and visible_plans(user).filter(pk=channel.plan_id).exists():
+        raise PermissionDenied
+    if channel.region_id and viewer.supervises_region(channel.region):
+        raise PermissionDenied
+    raise Http404
+
+
+def get_delivery_for_user(user, pk) -> Delivery:
+    delivery = get_object_or_404(Delivery.objects.only("pk", "channel_id"), pk=pk)
+    get_channel_for_user(user, delivery.channel_id)
+    return Delivery.objects.select_related("channel", "channel__plan", "channel__region").get(pk=pk)
 
 
 # --- plan imports ------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.views import APIView
 
 from agencies.api import AgencyViewSet
+from agencies.channels.api import ChannelViewSet
 from indicators.api import IndicatorValueViewSet, IndicatorViewSet
 from plans.api import ActionViewSet, PlanViewSet
 from reports.api import BulletinViewSet
@@ -19,6 +20,7 @@ router.register("periods", PeriodViewSet, basename="period")
 router.register("progress-reports", ProgressReportViewSet, basename="progressreport")
 router.register("indicator-values", IndicatorValueViewSet, basename="indicatorvalue")
 router.register("bulletins", BulletinViewSet, basename="bulletin")
+router.register("channels", ChannelViewSet, basename="channel")
 
 
 class NotFoundView(APIView):

@@ -125,6 +125,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.jobs.send_due_reminders",
         "schedule": crontab(hour=8, minute=30),
     },
+    # Group robot retries whose time has come, and deliveries whose job was lost.
+    "send-due-channel-deliveries": {
+        "task": "agencies.jobs.send_due_deliveries",
+        "schedule": timedelta(minutes=1),
+    },
     "daily-bulletins-after-deadline": {
         "task": "reports.jobs.generate_due_bulletins",
         "schedule": crontab(hour=6, minute=0),
@@ -209,6 +214,30 @@ PLAN_UPLOAD_MAX_BYTES = envint("PLAN_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "carbonplan@localhost")
 
+# --- Group robots (钉钉 / 企业微信) --------------------------------------------------
+# The site's address as people open it, for the links in robot messages
+# (e.g. https://carbon.example.gov.cn); without it messages say "log in to see".
+SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+# Fernet keys that encrypt webhooks and signing secrets at rest, newest first (see
+# agencies/channels/crypto.py). A development site derives one from SECRET_KEY.
+CHANNEL_SECRET_KEYS = envlist("CHANNEL_SECRET_KEYS", [])
+if not CHANNEL_SECRET_KEYS and DEBUG:
+    import base64
+    import hashlib
+
+    CHANNEL_SECRET_KEYS = [
+        base64.urlsafe_b64encode(
+            hashlib.sha256(b"carbonplan-channel-secrets:" + SECRET_KEY.encode()).digest()
+        ).decode()
+    ]
+# Internal networks a webhook may reach all the same (a private robot deployment);
+# everything else that is not a public address is refused.
+CHANNEL_WEBHOOK_ALLOWED_NETWORKS = envlist("CHANNEL_WEBHOOK_ALLOWED_NETWORKS", [])
+CHANNEL_TIMEOUT_SECONDS = envint("CHANNEL_TIMEOUT_SECONDS", 10)
+CHANNEL_RETRY_BASE_SECONDS = envint("CHANNEL_RETRY_BASE_SECONDS", 30)
+CHANNEL_MAX_ATTEMPTS = envint("CHANNEL_MAX_ATTEMPTS", 8)
+CHANNEL_PAUSE_AFTER_FAILURES = envint("CHANNEL_PAUSE_AFTER_FAILURES", 10)
+
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -240,20 +269,23 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        name: f"drf_standardized_errors.openapi_serializers.{name}.choices"
-        for name in (
-            "ValidationErrorEnum",
-            "ClientErrorEnum",
-            "ServerErrorEnum",
-            "ErrorCode401Enum",
-            "ErrorCode403Enum",
-            "ErrorCode404Enum",
-            "ErrorCode405Enum",
-            "ErrorCode406Enum",
-            "ErrorCode415Enum",
-            "ErrorCode429Enum",
-            "ErrorCode500Enum",
-        )
+        "ChannelKindEnum": "agencies.channels.models.ChannelKind.choices",
+        **{
+            name: f"drf_standardized_errors.openapi_serializers.{name}.choices"
+            for name in (
+                "ValidationErrorEnum",
+                "ClientErrorEnum",
+                "ServerErrorEnum",
+                "ErrorCode401Enum",
+                "ErrorCode403Enum",
+                "ErrorCode404Enum",
+                "ErrorCode405Enum",
+                "ErrorCode406Enum",
+                "ErrorCode415Enum",
+                "ErrorCode429Enum",
+                "ErrorCode500Enum",
+            )
+        },
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }

@@ -121,6 +121,7 @@ def region_dashboard(request, pk):
             "label": label,
             "board": board,
             "chart_data": board.chart_data() if board else None,
+            "region_office": Viewer.of(request.user).is_office_of_region(region),
         },
     )
 

@@ -23,7 +23,6 @@ import datetime as dt
 from collections import defaultdict
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -31,7 +30,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agencies.audit import audit_log
-from agencies.models import Agency, Notification, Role
+from agencies.models import Agency, Role
+from agencies.notifications import notify
 from tasks.models import ProgressReport, ReportingPeriod, TaskAssignment
 from tasks.periods import agency_deadline, reopened_until
 
@@ -153,20 +153,14 @@ def _office_users(plan):
     ]
 
 
-def _deliver(*, users, title: str, body: str, url: str) -> list[str]:
-    """In-app notices now, emails once the transaction commits; returns the addresses."""
-    Notification.objects.bulk_create(
-        [Notification(user=u, kind="reminder", title=title[:200], body=body, url=url) for u in users]
-    )
-    emails = sorted({u.email for u in users if u.email})
-
-    def _send():
-        for address in emails:
-            send_mail(title, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=False)
-
-    if emails:
-        transaction.on_commit(_send)
-    return emails
+def _deliver(*, users, title: str, body: str, url: str, plan, agency, event_key: str) -> list[str]:
+    """Through the one notification entry point: in-app notices now, e-mails once the
+    transaction commits, and the plan's group robots. Returns the addresses."""
+    notify(
+        users=users, kind="reminder", title=title, body=body, url=url, plan=plan, agency=agency,
+        event_key=event_key,
+    )  # fmt: skip
+    return sorted({u.email for u in users if u.email})
 
 
 @transaction.atomic
@@ -213,7 +207,9 @@ def reminder_send(
         )
         url = f"/reports/plans/{plan.pk}/missing/?period={period.label}"
     log.recipients = [u.username for u in users]
-    log.emails = _deliver(users=users, title=title, body=body, url=url)
+    log.emails = _deliver(
+        users=users, title=title, body=body, url=url, plan=plan, agency=agency, event_key=f"reminder:{log.pk}"
+    )
     log.save(update_fields=["recipients", "emails"])
     audit_log(
         actor=None,

@@ -201,5 +201,8 @@ def bulletin_publish(*, bulletin: Bulletin, by, summary: str | None = None) -> B
         changes={"issue": [None, f"{year}-{bulletin.issue_no}"]},
         plan=bulletin.plan,
     )
+    from agencies.notifications import notify_bulletin_published
+
+    notify_bulletin_published(bulletin=bulletin)
     _bulletin_regenerate(bulletin)
     return bulletin

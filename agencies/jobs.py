@@ -1,0 +1,34 @@
+"""Celery jobs of the agencies app: sending group robot deliveries. Thin, taking ids.
+
+A delivery's own retries (robot busy, network down) are kept in its row by
+agencies/channels/outbox.py; the job itself is retried only when the database or the
+broker is briefly away.
+"""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+TRANSIENT = (OperationalError, InterfaceError)
+RETRY = {
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": 2,
+    "retry_backoff_max": 120,
+    "retry_jitter": True,
+    "max_retries": 5,
+    "acks_late": True,
+}
+
+
+@shared_task(name="agencies.jobs.send_delivery", **RETRY)
+def send_delivery(*, delivery_id: int):
+    from .channels.outbox import delivery_attempt
+
+    d = delivery_attempt(delivery_id=delivery_id)
+    return {"id": delivery_id, "status": d.status if d else None, "attempts": d.attempts if d else None}
+
+
+@shared_task(name="agencies.jobs.send_due_deliveries", **RETRY)
+def send_due_deliveries():
+    from .channels.outbox import deliveries_send_due
+
+    return deliveries_send_due()
