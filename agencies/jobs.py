@@ -19,11 +19,13 @@ RETRY = {
 }
 
 
-@shared_task(name="agencies.jobs.send_delivery", **RETRY)
-def send_delivery(*, delivery_id: int):
+@shared_task(name="agencies.jobs.send_delivery", bind=True, **RETRY)
+def send_delivery(self, *, delivery_id: int):
     from .channels.outbox import delivery_attempt
 
-    d = delivery_attempt(delivery_id=delivery_id)
+    # A retry goes back to the queue this job came from.
+    queue = (self.request.delivery_info or {}).get("routing_key")
+    d = delivery_attempt(delivery_id=delivery_id, queue=queue)
     return {"id": delivery_id, "status": d.status if d else None, "attempts": d.attempts if d else None}
 
 

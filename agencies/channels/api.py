@@ -68,10 +68,11 @@ class ChannelCreateSerializer(serializers.Serializer):
         max_length=20, required=False, allow_blank=True, help_text="钉钉 custom keyword."
     )
     name = serializers.CharField(max_length=60, required=False, allow_blank=True)
-    events = serializers.ListField(
-        child=serializers.ChoiceField(choices=events.choices()), required=False, max_length=50,
+    events = serializers.MultipleChoiceField(
+        choices=events.choices(),
+        required=False,
         help_text="Kinds of notice to send; default: every kind ticked by default.",
-    )  # fmt: skip
+    )
     mention_contacts = serializers.BooleanField(required=False, default=False)
 
     def validate(self, data):
@@ -97,6 +98,11 @@ class ChannelFilter(django_filters.FilterSet):
     class Meta:
         model = Channel
         fields = ["plan", "region", "kind"]
+
+
+def _ordered(kinds):
+    """The chosen kinds in registration order (the field gives a set), or None."""
+    return None if kinds is None else [k for k in events.EVENT_KINDS if k in kinds]
 
 
 def _as_api_error(exc: DjangoValidationError):
@@ -154,7 +160,7 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         try:
             channel, warnings = channel_create(
                 **owner, kind=data["kind"], webhook=data["webhook"], secret=data.get("secret", ""),
-                keyword=data.get("keyword", ""), name=data.get("name", ""), events_=data.get("events"),
+                keyword=data.get("keyword", ""), name=data.get("name", ""), events_=_ordered(data.get("events")),
                 mention_contacts=data.get("mention_contacts", False), by=request.user,
             )  # fmt: skip
         except DjangoValidationError as exc:

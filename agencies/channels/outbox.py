@@ -93,12 +93,12 @@ def deliveries_record(*, kind, plan, title, body="", url="", agency=None, event_
     return ids
 
 
-def queue_on_commit(ids, *, countdown=None):
+def queue_on_commit(ids, *, countdown=None, queue=None):
     if ids:
-        transaction.on_commit(lambda: queue_deliveries(ids, countdown=countdown))
+        transaction.on_commit(lambda: queue_deliveries(ids, countdown=countdown, queue=queue))
 
 
-def queue_deliveries(ids, *, countdown=None):
+def queue_deliveries(ids, *, countdown=None, queue=None):
     from kombu.exceptions import OperationalError as BrokerError
     from redis.exceptions import RedisError
 
@@ -106,7 +106,7 @@ def queue_deliveries(ids, *, countdown=None):
 
     for pk in ids:
         try:
-            send_delivery.apply_async(kwargs={"delivery_id": pk}, countdown=countdown)
+            send_delivery.apply_async(kwargs={"delivery_id": pk}, countdown=countdown, queue=queue)
         except (RedisError, BrokerError, OSError) as exc:
             # Stored already: the minute's sweep sends it once the broker is back.
             log.warning("delivery %s not queued (%s); the sweep will send it", pk, exc)
@@ -151,9 +151,10 @@ def _claim(delivery_id, now, *, force) -> Delivery | None:
         return d
 
 
-def delivery_attempt(*, delivery_id: int, now=None, force=False, retry=True) -> Delivery | None:
+def delivery_attempt(*, delivery_id: int, now=None, force=False, retry=True, queue=None) -> Delivery | None:
     """One attempt at one delivery (the job's body). force: also while paused or before
-    its retry time (a test message); retry=False: a retryable failure fails at once."""
+    its retry time (a test message); retry=False: a retryable failure fails at once;
+    queue: where a retry goes (the job's own queue)."""
     now = now or timezone.now()
     d = _claim(delivery_id, now, force=force)
     if d is None:
@@ -164,11 +165,11 @@ def delivery_attempt(*, delivery_id: int, now=None, force=False, retry=True) -> 
         outcome = robot_for(d.channel).send(message_for(d))
     except crypto.SecretUnavailable as exc:
         outcome = Outcome(ok=False, error=str(exc))
-    return _record(d.pk, outcome, now=now, retry=retry)
+    return _record(d.pk, outcome, now=now, retry=retry, queue=queue)
 
 
 @transaction.atomic
-def _record(delivery_id, outcome: Outcome, *, now, retry=True) -> Delivery:
+def _record(delivery_id, outcome: Outcome, *, now, retry=True, queue=None) -> Delivery:
     d = Delivery.objects.select_for_update().get(pk=delivery_id)
     channel = Channel.objects.select_for_update().get(pk=d.channel_id)
     d.errcode = outcome.errcode
@@ -182,7 +183,7 @@ def _record(delivery_id, outcome: Outcome, *, now, retry=True) -> Delivery:
             delay = max(backoff_seconds(d.attempts), outcome.retry_after)
             d.status, d.next_attempt_at = Delivery.Status.RETRYING, now + dt.timedelta(seconds=delay)
             if not _eager():
-                queue_on_commit([d.pk], countdown=delay)
+                queue_on_commit([d.pk], countdown=delay, queue=queue)
         else:
             if outcome.retry and retry:
                 d.error = (_("已尝试 %(n)d 次仍未送达：") % {"n": d.attempts} + d.error)[:2000]

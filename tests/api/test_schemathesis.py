@@ -32,8 +32,10 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture
-def api_world(world):
-    """The access-test cast plus reports, values and a bulletin for the detail endpoints."""
+def api_world(world, robots):
+    """The access-test cast plus reports, values and a bulletin for the detail endpoints,
+    and a group robot of plan A whose webhook is a fake robot on 127.0.0.1 (allow-listed
+    for these tests), so POST /api/channels/<id>/test/ sends its real request there."""
     reports = [
         f.ReportFactory(
             task=world.task_a1,
@@ -52,6 +54,13 @@ def api_world(world):
         indicator=world.indicator_a, period=world.period_a, agency=world.own, value=Decimal("12")
     )
     world.reports = reports
+    from agencies.channels.services import channel_create
+
+    robot = robots()
+    world.channel, _ = channel_create(
+        plan=world.plan_a, kind="dingtalk", webhook=robot.webhook(), by=world.users.office
+    )
+    world.robot = robot
     return world
 
 
@@ -79,6 +88,7 @@ def office_token(api_world):
 def known_ids(api_world):
     """Real ids per collection, so generated path ids hit existing objects of both plans
     (visible and not) as well as missing ones."""
+    from agencies.channels.models import Channel
     from agencies.models import Agency
     from indicators.models import Indicator, IndicatorValue
     from plans.models import Action, Plan
@@ -95,6 +105,7 @@ def known_ids(api_world):
         "progress-reports": ProgressReport,
         "indicator-values": IndicatorValue,
         "bulletins": Bulletin,
+        "channels": Channel,
     }
     return {
         name: list(model.objects.values_list("pk", flat=True)) + [987654] for name, model in models.items()

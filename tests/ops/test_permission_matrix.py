@@ -50,6 +50,11 @@ GET_TABLE = """
 # URL name                      anon owner  o_ag office o_off leader admin
 agencies:audit                 login   404   404    200   200    404   200
 agencies:audit-export          login   404   404    200   200    404   200
+agencies:channel               login   403   403    200   404    403   200
+agencies:channel-action        login   405   405    405   405    405   405
+agencies:delivery-resend       login   405   405    405   405    405   405
+agencies:plan-channels         login   403   403    200   404    403   200
+agencies:region-channels       login   404   404    404   404    404   200
 agencies:first-login           login   302   302    302   302    302   302
 home                           login   200   200    200   200    200   200
 plans:accounts                 login   403   403    200   404    403   200
@@ -103,6 +108,10 @@ agency-detail                    401   200   200    200   404    200   200
 agency-list                      401   200   200    200   200    200   200
 bulletin-detail                  401   404   404    200   404    200   200
 bulletin-list                    401   200   200    200   200    200   200
+channel-deliveries               401   403   403    200   404    403   200
+channel-detail                   401   403   403    200   404    403   200
+channel-list                     401   200   200    200   200    200   200
+channel-test                     401   405   405    405   405    405   405
 indicator-detail                 401   200   200    200   404    200   200
 indicator-list                   401   200   200    200   200    200   200
 indicatorvalue-detail            401   200   200    200   404    200   200
@@ -167,6 +176,9 @@ FILL = {
     "progressreport-withdraw": {"pk": "report"},
     "indicatorvalue-detail": {"pk": "indicator_value"},
     "bulletin-detail": {"pk": "bulletin"},
+    "channel-detail": {"pk": "channel"},
+    "channel-deliveries": {"pk": "channel"},
+    "channel-test": {"pk": "channel"},
 }
 
 # Writes: who must be refused (403/404, or 401 for the API without a token) and leave
@@ -198,6 +210,12 @@ WRITE_REFUSED = {
     "reports:bulletin-edit": ["owner", "other_agency", "leader", *OUTSIDERS],
     "reports:warning-rule": ["owner", "other_agency", "leader", *OUTSIDERS],
     "progressreport-submit": ["office", "other_agency", "leader", *OUTSIDERS],
+    "agencies:plan-channels": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "agencies:region-channels": ["owner", "other_agency", "office", "leader", *OUTSIDERS],
+    "agencies:channel": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "agencies:channel-action": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "agencies:delivery-resend": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "channel-test": ["owner", "other_agency", "leader", *OUTSIDERS],
     "progressreport-approve": ["owner", "other_agency", "leader", *OUTSIDERS],
     "progressreport-return-": ["owner", "other_agency", "leader", *OUTSIDERS],
     "progressreport-withdraw": ["office", "other_agency", "leader", *OUTSIDERS],
@@ -219,6 +237,8 @@ PARAM_OBJECT = {
     "indicator_id": "indicator",
     "region_id": "region",
     "import_id": "plan_import",
+    "channel_id": "channel",
+    "delivery_id": "delivery",
 }
 LITERALS = {"fmt": "pdf", "format": "json"}
 
@@ -312,6 +332,20 @@ def cast(world):
     plan_import.file.save("甲县方案导入.txt", ContentFile("甲县方案导入".encode()), save=False)
     plan_import.save()
     value = f.IndicatorValueFactory(indicator=world.indicator_a, period=world.period_a, agency=world.own)
+    from agencies.channels.models import Delivery
+    from agencies.channels.services import channel_create
+
+    channel, _ = channel_create(
+        plan=world.plan_a, kind="dingtalk", webhook="https://oapi.dingtalk.com/robot/send?access_token=a1b2c3d4e5f6",
+        name="甲县碳达峰工作群", by=world.users.office,
+    )  # fmt: skip
+    delivery = Delivery.objects.create(
+        channel=channel,
+        event_key="t",
+        event_kind="report_returned",
+        title="甲县机密进展被退回",
+        status="failed",
+    )
     world.objects = {
         "plan": world.plan_a,
         "action": world.action_a,
@@ -325,6 +359,8 @@ def cast(world):
         "indicator_value": value,
         "agency": world.own,
         "region": world.county_a,
+        "channel": channel,
+        "delivery": delivery,
     }
     return world
 
@@ -368,6 +404,7 @@ def assert_no_plan_a_data(response, url):
 
 
 def plan_a_footprint(world):
+    from agencies.channels.models import Channel, Delivery
     from plans.models import Action, PlanImport
     from reports.models import Bulletin
     from tasks.models import Evidence, ProgressReport, Task
@@ -386,6 +423,12 @@ def plan_a_footprint(world):
         "bulletins": Bulletin.objects.filter(plan=plan).count(),
         "imports": sorted(PlanImport.objects.filter(plan=plan).values_list("pk", "state")),
         "period": list(type(world.period_a).objects.filter(pk=world.period_a.pk).values()),
+        "channels": sorted(
+            Channel.objects.filter(plan=plan).values_list("pk", "webhook_encrypted", "paused_at", "events")
+        ),
+        "deliveries": sorted(
+            Delivery.objects.filter(channel__plan=plan).values_list("pk", "status", "attempts")
+        ),
     }
 
 
@@ -463,3 +506,30 @@ def test_only_the_plans_office_adds_a_quarter_through_the_api(cast, client, role
     if response.status_code != 201:
         assert plan_a_footprint(cast) == before
         assert not type(cast.period_a).objects.filter(plan=cast.plan_a, label="2027Q1").exists()
+
+
+# POST /api/channels/ (the list URL also answers GET, so its write rule is its own).
+CHANNEL_CREATE = {
+    "anonymous": 401, "owner": 403, "other_agency": 403, "office": 201, "other_office": 404, "leader": 403,
+    "admin": 201,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_plans_office_adds_a_group_robot_through_the_api(cast, client, role):
+    from agencies.channels.models import Channel
+
+    before = plan_a_footprint(cast)
+    response = client_for(client, cast, role).post(
+        "/api/channels/",
+        {
+            "plan": cast.plan_a.pk,
+            "kind": "wecom",
+            "webhook": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k1",
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == CHANNEL_CREATE[role], response.content
+    if response.status_code != 201:
+        assert plan_a_footprint(cast) == before
+        assert not Channel.objects.filter(kind="wecom").exists()
