@@ -14,3 +14,5 @@ class AgenciesConfig(AppConfig):
         from .first_login import note_password_change_required
 
         user_logged_in.connect(note_password_change_required, dispatch_uid="carbonplan-first-login")
+        # Registers the group robots' Celery jobs, which the outbox queues by name.
+        from . import jobs  # noqa: F401

@@ -21,7 +21,7 @@ RETRY = {
 
 @shared_task(name="agencies.jobs.send_delivery", bind=True, **RETRY)
 def send_delivery(self, *, delivery_id: int):
-    from .channels.outbox import delivery_attempt
+    from .channels.sending import delivery_attempt
 
     # A retry goes back to the queue this job came from.
     queue = (self.request.delivery_info or {}).get("routing_key")
@@ -31,6 +31,6 @@ def send_delivery(self, *, delivery_id: int):
 
 @shared_task(name="agencies.jobs.send_due_deliveries", **RETRY)
 def send_due_deliveries():
-    from .channels.outbox import deliveries_send_due
+    from .channels.sending import deliveries_send_due
 
     return deliveries_send_due()

@@ -172,7 +172,7 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=True, methods=["post"])
     def test(self, request, pk=None):
         """Send a test message now; 200 with the delivery's outcome (status sent or failed, error)."""
-        from .outbox import channel_test
+        from .sending import channel_test
 
         channel = self.get_object()
         return Response(DeliverySerializer(channel_test(channel=channel, by=request.user)).data)

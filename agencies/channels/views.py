@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from carbonplan.access import get_channel_for_user, get_delivery_for_user, get_office_plan, get_office_region
 
-from . import events, outbox, services
+from . import events, outbox, sending, services
 from .forms import ChannelForm
 from .models import Channel, Delivery
 
@@ -122,7 +122,7 @@ def channel_action(request, channel_id):
     channel = get_channel_for_user(request.user, channel_id)
     what = request.POST.get("action")
     if what == "test":
-        d = outbox.channel_test(channel=channel, by=request.user)
+        d = sending.channel_test(channel=channel, by=request.user)
         if d.status == Delivery.Status.SENT:
             messages.success(request, _("测试消息已送达，请在群内查看。"))
         else:
@@ -148,7 +148,7 @@ def channel_action(request, channel_id):
 def delivery_resend(request, delivery_id):
     delivery = get_delivery_for_user(request.user, delivery_id)
     try:
-        outbox.delivery_resend(delivery=delivery, by=request.user)
+        sending.delivery_resend(delivery=delivery, by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -10,7 +10,7 @@ from cryptography.fernet import Fernet
 from django.utils import timezone
 
 from agencies.channels.models import Channel, Delivery
-from agencies.channels.outbox import deliveries_send_due
+from agencies.channels.sending import deliveries_send_due
 from agencies.channels.services import channel_create, channel_resume, channels_rotate_secrets
 from agencies.jobs import send_delivery
 from agencies.models import Notification
@@ -201,7 +201,7 @@ def test_a_channel_failing_ten_times_in_a_row_is_paused_and_its_office_told(
     held = event(world, "while-paused", django_capture_on_commit_callbacks)
     assert held.status == "held" and len(robot.requests) == 10
     channel_resume(channel=channel, by=world.users.office)
-    from agencies.channels.outbox import delivery_resend
+    from agencies.channels.sending import delivery_resend
 
     with django_capture_on_commit_callbacks(execute=True):
         delivery_resend(delivery=held, by=world.users.office)

@@ -7,7 +7,7 @@ class Command(BaseCommand):
     help = "发送到期的群机器人消息（重试与遗漏的消息）。"
 
     def handle(self, *args, **options):
-        from agencies.channels.outbox import deliveries_send_due
+        from agencies.channels.sending import deliveries_send_due
 
         result = deliveries_send_due()
         self.stdout.write(f"queued {result['queued']}, stuck marked failed {result['stuck']}")
