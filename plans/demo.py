@@ -15,8 +15,8 @@ from django.utils import timezone
 from agencies.models import Agency, Role
 from agencies.names import canonical
 from indicators.models import Indicator, IndicatorValue
-from tasks.models import ProgressReport, ProgressReportVersion, Task, TaskAssignment
-from tasks.services import periods_ensure
+from tasks.models import ProgressReport, ProgressReportVersion, ReportingPeriod, Task, TaskAssignment
+from tasks.periods import period_label, quarter_of
 
 from .demo_indicators import EXTRA_GOALS, STORIES, story_values
 from .demo_texts import (
@@ -31,6 +31,7 @@ from .demo_texts import (
     support_input,
 )
 from .models import Plan, Region
+from .schedule import plan_schedule_set
 from .services import plan_create_from_parsed, region_get_or_create
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
@@ -66,10 +67,6 @@ def _regions() -> dict[str, Region]:
 
     walk(tree, None)
     return regions
-
-
-def _quarter_of(day: dt.date) -> tuple[int, int]:
-    return day.year, (day.month - 1) // 3 + 1
 
 
 def _user(username, first_name):
@@ -125,7 +122,7 @@ def build_demo(*, today: dt.date | None = None, stdout=None) -> dict:
         if agency_name in demo_agencies:
             _role(users[username], "staff", agency=demo_agencies[agency_name])
 
-    current = _quarter_of(today)
+    current = quarter_of(today)
     # The lead agency gathers its supporters' inputs; the office reviews the lead's report.
     Plan.objects.filter(pk__in=[p.pk for p in created_plans]).update(
         review_mode=Plan.ReviewMode.LEAD_CONSOLIDATES
@@ -135,7 +132,7 @@ def build_demo(*, today: dt.date | None = None, stdout=None) -> dict:
         last_year, last_q = current
         if plan.plan_year and plan.plan_year < last_year:
             last_year, last_q = plan.plan_year, 4
-        periods = periods_ensure(plan=plan, first=first, last=f"{last_year}Q{last_q}")
+        periods = _schedule(plan, first, period_label(last_year, last_q), today, office=users["office"])
         _progress(plan, periods, today, users)
     if created_plans:
         from reports.rollups import recompute_all
@@ -143,6 +140,15 @@ def build_demo(*, today: dt.date | None = None, stdout=None) -> dict:
         # Dashboards read stored rollups: compute them once for the demo's quarters.
         recompute_all(today=today)
     return {"plans": plans, "users": users}
+
+
+def _schedule(plan, first: str, last: str, today: dt.date, *, office) -> list:
+    """The plan's quarters as its office would set them up: the schedule page with the
+    default rule (indicator values every quarter)."""
+    plan_schedule_set(
+        plan=plan, first_period=first, last_period=last, indicator_quarters=[1, 2, 3, 4], by=office
+    )
+    return list(ReportingPeriod.objects.filter(plan=plan).order_by("year", "quarter"))
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:

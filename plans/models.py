@@ -181,6 +181,8 @@ class PlanSchedule(models.Model):
     )
     first_period = models.CharField(_("第一个季度"), max_length=8, help_text=_("如 2026Q1"))
     last_period = models.CharField(_("最后一个季度"), max_length=8, help_text=_("如 2030Q4"))
+    # The defaults are the rule of tasks.periods (DEADLINE_DAYS, WINDOW_DAYS), which writes
+    # every quarter; a model knows no services, so a test keeps the two equal.
     deadline_days = models.PositiveSmallIntegerField(
         _("季后报送天数"), default=10, help_text=_("季度结束后第几日截止，如“季后10日”填 10。")
     )

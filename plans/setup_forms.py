@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agencies.accounts import Invitation
+from tasks.periods import DEADLINE_DAYS, WINDOW_DAYS
 
 from .models import ReviewMode
 
@@ -17,14 +18,14 @@ class ScheduleForm(forms.Form):
         label=_("季后报送天数"),
         min_value=0,
         max_value=90,
-        initial=10,
+        initial=DEADLINE_DAYS,
         help_text=_("季度结束后第几日截止：“季后10日”填 10。"),
     )
     window_days = forms.IntegerField(
         label=_("填报窗口天数"),
         min_value=1,
         max_value=120,
-        initial=25,
+        initial=WINDOW_DAYS,
         help_text=_("截止日前多少天开始填报。"),
     )
     indicator_quarters = forms.TypedMultipleChoiceField(

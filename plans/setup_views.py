@@ -12,7 +12,7 @@ from agencies.accounts import accounts_sheet, agency_accounts, agency_accounts_c
 from carbonplan.access import get_import_for_user, get_plan_for_user
 from carbonplan.downloads import file_response
 from tasks.models import ReportingPeriod
-from tasks.services import today_local
+from tasks.periods import period_label, quarter_of, today_local
 
 from .duplicates import duplicate_message, import_duplicates, plan_import_as_revision
 from .import_services import plan_import_discard
@@ -33,7 +33,7 @@ def _schedule_initial(plan):
         }
     today = today_local()
     return {
-        "first_period": f"{today.year}Q{(today.month - 1) // 3 + 1}",
+        "first_period": period_label(*quarter_of(today)),
         "last_period": f"{max(plan.end_year or today.year, today.year)}Q4",
     }
 

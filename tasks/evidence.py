@@ -16,7 +16,8 @@ from agencies.audit import audit_log
 from carbonplan.downloads import DOCX_MIME, XLSX_MIME
 
 from .models import Evidence, ProgressReport
-from .services import EDITABLE_STATES, period_check_writable, report_for_update
+from .periods import period_check_writable
+from .services import EDITABLE_STATES, report_for_update
 
 EVIDENCE_TYPES = {
     "pdf": ("application/pdf", {"pdf"}),

@@ -7,6 +7,8 @@ from rest_framework.response import Response
 
 from carbonplan.access import Viewer, visible_plans
 
+from .periods import period_add
+
 
 class PeriodCreateSerializer(serializers.Serializer):
     plan = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
@@ -17,7 +19,8 @@ class PeriodCreateSerializer(serializers.Serializer):
 
 class PeriodCreateMixin:
     """Adds create() to the periods viewset: the plan must be visible (404 otherwise)
-    and the user its office (403 otherwise); the quarter goes through plan_period_add."""
+    and the user its office (403 otherwise); the quarter goes through period_add, with
+    the dates of the plan's schedule."""
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -25,8 +28,6 @@ class PeriodCreateMixin:
         return super().get_serializer_class()
 
     def create(self, request, *args, **kwargs):
-        from plans.schedule import plan_period_add
-
         body = PeriodCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -36,7 +37,7 @@ class PeriodCreateMixin:
         if not Viewer.of(request.user).is_office_of(plan):
             raise exceptions.PermissionDenied(_("只有该方案的专班办公室可以添加季度。"))
         try:
-            period = plan_period_add(
+            period = period_add(
                 plan=plan,
                 label=data["label"],
                 opens_on=data.get("opens_on"),

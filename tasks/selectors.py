@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from indicators.models import Indicator, IndicatorValue
 
 from .models import Evidence, ProgressReport, ReportingPeriod, Task, TaskAssignment
-from .services import today_local
+from .periods import today_local
 
 
 @dataclass

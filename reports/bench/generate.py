@@ -25,7 +25,7 @@ from indicators.models import Indicator, IndicatorValue
 from plans.demo_texts import NEXT_STEPS, PROBLEMS
 from plans.models import Action, Plan, Region
 from tasks.models import ProgressReport, ReportingPeriod, Task, TaskAssignment
-from tasks.services import period_build
+from tasks.periods import period_build
 
 from .shape import ACTION_TITLES, COUNTY_AGENCIES, INDICATORS, PROGRESS, TASK_TITLES
 

@@ -11,7 +11,7 @@ from carbonplan.access import get_plan_for_user
 
 from ..forms import PeriodDatesForm, ReopenForm
 from ..models import ReportingPeriod
-from ..services import period_close, period_open, period_reopen_for_agency, period_set_dates
+from ..periods import period_close, period_open, period_reopen_for_agency, period_set_dates
 from .access import get_plan_queryset
 
 

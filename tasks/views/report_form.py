@@ -19,15 +19,8 @@ from ..consolidation import CONSOLIDATED_INPUTS, missing_inputs
 from ..evidence import evidence_add
 from ..forms import ReportForm, UploadForm
 from ..models import ProgressReport, TaskAssignment
-from ..services import (
-    ReportConflict,
-    period_check_writable,
-    report_save_draft,
-    report_snapshot,
-    report_submit,
-    report_withdraw,
-    today_local,
-)
+from ..periods import period_check_writable, today_local
+from ..services import ReportConflict, report_save_draft, report_snapshot, report_submit, report_withdraw
 from .access import task_for_writer
 
 

@@ -9,8 +9,9 @@ from django.urls import reverse
 
 from agencies.models import AuditEntry
 from plans.models import PlanSchedule
-from plans.schedule import plan_period_add, plan_schedule_set
+from plans.schedule import plan_schedule_set
 from tasks.models import ReportingPeriod
+from tasks.periods import period_add as plan_period_add
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tasks.models import Evidence, ProgressReport, ProgressReportVersion
-from tasks.services import period_close, report_get_or_create, report_save_draft, report_submit
+from tasks.periods import period_close
+from tasks.services import report_get_or_create, report_save_draft, report_submit
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -335,7 +336,7 @@ def test_notifications_page_lists_and_marks_read(login, world):
 
 
 def test_a_closed_quarter_hides_the_buttons_unless_reopened_for_the_agency(login, world):
-    from tasks.services import period_reopen_for_agency
+    from tasks.periods import period_reopen_for_agency
 
     period_close(period=world.period_a, by=world.users.office)
     body = login(world.users.owner).get(form_url(world)).content.decode()

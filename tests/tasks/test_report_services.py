@@ -8,12 +8,9 @@ from django.core.exceptions import ValidationError
 
 from agencies.models import AuditEntry, Notification
 from tasks.models import ProgressReport, ProgressReportVersion
+from tasks.periods import period_close, period_get_or_create, period_reopen_for_agency, period_set_dates
 from tasks.services import (
     ReportConflict,
-    period_close,
-    period_get_or_create,
-    period_reopen_for_agency,
-    period_set_dates,
     report_approve,
     report_get_or_create,
     report_return,

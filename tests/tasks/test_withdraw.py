@@ -59,7 +59,7 @@ def test_a_report_the_office_has_approved_cannot_be_withdrawn(world, submitted):
 
 @time_machine.travel(BEFORE_DEADLINE, tick=True)
 def test_a_closed_quarter_refuses_a_withdrawal(world, submitted):
-    from tasks.services import period_close
+    from tasks.periods import period_close
 
     period_close(period=world.period_a, by=world.users.office)
     with pytest.raises(ValidationError, match="填报已关闭"):
