@@ -16,7 +16,7 @@ from agencies.models import Agency, Role
 from agencies.names import canonical
 from indicators.models import Indicator, IndicatorValue
 from tasks.models import ProgressReport, ProgressReportVersion, ReportingPeriod, Task, TaskAssignment
-from tasks.periods import period_label, quarter_of
+from tasks.periods import period_label, period_set_dates, quarter_of
 
 from .demo_indicators import EXTRA_GOALS, STORIES, story_values
 from .demo_texts import (
@@ -144,11 +144,17 @@ def build_demo(*, today: dt.date | None = None, stdout=None) -> dict:
 
 def _schedule(plan, first: str, last: str, today: dt.date, *, office) -> list:
     """The plan's quarters as its office would set them up: the schedule page with the
-    default rule (indicator values every quarter)."""
+    default rule (indicator values every quarter), then the quarter under way opened from
+    its first day on its settings page, so the agencies can report whatever day the demo
+    is built; earlier quarters hold the history."""
     plan_schedule_set(
         plan=plan, first_period=first, last_period=last, indicator_quarters=[1, 2, 3, 4], by=office
     )
-    return list(ReportingPeriod.objects.filter(plan=plan).order_by("year", "quarter"))
+    periods = list(ReportingPeriod.objects.filter(plan=plan).order_by("year", "quarter"))
+    for period in periods:
+        if period.starts_on <= today <= period.ends_on and period.opens_on > today:
+            period_set_dates(period=period, deadline=period.deadline, opens_on=period.starts_on, by=office)
+    return periods
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:
