@@ -213,6 +213,11 @@ class PlanSchedule(models.Model):
         return quarter in (self.indicator_quarters or [])
 
 
+# Archived tasks, and actions left holding only archived tasks, sit at ARCHIVED_SEQ + id:
+# out of the way of the numbers a revision gives the rest.
+ARCHIVED_SEQ = 1_000_000_000
+
+
 class Action(models.Model):
     """重点行动 / 重点任务 (（一）…), in document order."""
 

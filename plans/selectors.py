@@ -3,8 +3,7 @@ from django.db.models import Count, Prefetch
 from indicators.models import Indicator
 from tasks.models import ProgressReport, Task, TaskAssignment
 
-from .models import Action
-from .services import ARCHIVED_SEQ
+from .models import ARCHIVED_SEQ, Action
 
 
 def plan_breakdown(plan):

@@ -14,12 +14,9 @@ from django.utils.translation import gettext as _
 from agencies.audit import audit_log
 from agencies.services import agency_resolve
 
-from .models import Action, Plan, Region
+from .models import ARCHIVED_SEQ, Action, Plan, Region
 
 COMPARATORS = {">=", "<=", "~", "="}
-# Archived tasks, and actions left holding only archived tasks, sit at ARCHIVED_SEQ + id:
-# out of the way of the numbers a revision gives the rest.
-ARCHIVED_SEQ = 1_000_000_000
 
 
 @transaction.atomic
