@@ -9,8 +9,8 @@ test:      ## set up and run the tests (embedded default unless DATABASE_URL/RED
 ci:        ## what CI runs: tests on SQLite and on PostgreSQL + Redis, migrations check, ruff
 	bash .ci/run
 
-lint:
-	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+lint:      ## ruff, and the import rules of the README (no cycle, no import of reports from below, ≤ 600 lines)
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/python bin/check-imports
 
 format:
 	.venv/bin/ruff check --fix . && .venv/bin/ruff format .
