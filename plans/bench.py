@@ -20,16 +20,16 @@ def synthetic_plan(kb: int = 70) -> str:
     import re
 
     from .parsing import parse_document
+    from .parsing.schema import ParsedPlan
 
     docs = sorted((Path(settings.BASE_DIR) / "fixtures" / "docs").glob("*.txt"))
     tasks = []
     for doc in docs:
-        parsed = parse_document(doc.read_bytes(), doc.name)
-        for action in parsed["actions"]:
-            for task in action["tasks"]:
-                if task.get("text") and task.get("label"):
-                    body = re.sub(r"^\s*[（(]?\d+[)）.．、]\s*", "", task["text"].strip())
-                    tasks.append((action["title"], body))
+        parsed = ParsedPlan.from_dict(parse_document(doc.read_bytes(), doc.name))
+        for placed in parsed.iter_tasks():
+            if placed.task.text and placed.task.label:
+                body = re.sub(r"^\s*[（(]?\d+[)）.．、]\s*", "", placed.task.text.strip())
+                tasks.append((placed.action.title, body))
     head = (
         "某县碳达峰实施方案\n\n一、主要目标\n到2025年，全县非化石能源消费比重达到22%以上。\n\n二、重点任务\n"
     )

@@ -182,6 +182,15 @@ class BreakdownExporter:
         return Export(self.filename, self.mimetype, self.render())
 
 
+def with_plan_facts(parsed, plan):
+    """A workbook's breakdown (ParsedPlan) completed with the facts of the plan it revises:
+    a workbook states only some of them (its title, or the 方案信息 sheet)."""
+    from .parsing.schema import PlanInfo
+
+    parsed.plan = PlanInfo.from_dict({**plan_facts(plan), **parsed.plan.to_dict()})
+    return parsed
+
+
 def plan_facts(plan) -> dict:
     """A plan's facts in the SCHEMA.md shape."""
     return {
@@ -408,8 +417,8 @@ def breakdown_read(data: bytes, filename: str = "") -> dict:
 def breakdown_import(*, plan, data: bytes, by, filename: str = "") -> dict:
     """Bring `plan` in line with an edited 任务分解表 (see plan_revise_from_parsed): all of
     it or, when any row is wrong, nothing."""
+    from .parsing.schema import ParsedPlan
     from .services import plan_revise_from_parsed
 
-    parsed = breakdown_read(data, filename=filename)
-    parsed["plan"] = {**plan_facts(plan), **parsed["plan"]}
+    parsed = with_plan_facts(ParsedPlan.from_dict(breakdown_read(data, filename=filename)), plan)
     return plan_revise_from_parsed(plan=plan, parsed=parsed, by=by, source_name="")

@@ -31,6 +31,7 @@ from .demo_texts import (
     support_input,
 )
 from .models import Plan, Region
+from .parsing.schema import ParsedPlan
 from .schedule import plan_schedule_set
 from .services import plan_create_from_parsed, region_get_or_create
 
@@ -95,9 +96,9 @@ def build_demo(*, today: dt.date | None = None, stdout=None) -> dict:
     for path in sorted(FIXTURES.glob("*.json")):
         if path.name == "regions.json":
             continue
-        parsed = _load_fixture(path)
-        region = regions[parsed["plan"]["region"]]
-        title = parsed["plan"]["title"]
+        parsed = ParsedPlan.from_dict(_load_fixture(path))
+        region = regions[parsed.plan.region]
+        title = parsed.plan.title
         plan = Plan.objects.filter(region=region, title=title).first()
         if plan is None:
             doc = FIXTURES / "docs" / (path.stem + ".txt")
@@ -105,7 +106,7 @@ def build_demo(*, today: dt.date | None = None, stdout=None) -> dict:
                 parsed=parsed,
                 region=region,
                 source_text=doc.read_text(encoding="utf-8") if doc.exists() else "",
-                source_name=parsed.get("source") or path.name,
+                source_name=parsed.source or path.name,
             )
             created_plans.append(plan)
         plans.append(plan)

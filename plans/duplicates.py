@@ -1,4 +1,5 @@
-"""The same plan imported twice: the same file, or the same title in the same region.
+"""The same plan imported twice: the same file, or the same title in the same region
+(what "the same title" means is in plans.matching).
 
 One check serves the upload page (which then offers to import the document as a
 revision of the plan it repeats, or to cancel) and ``import_plan`` (which refuses
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from agencies.audit import audit_log
 from carbonplan.access import Viewer, visible_plans
 
+from .matching import plan_title_key
 from .models import Plan, PlanImport
 
 
@@ -24,18 +26,15 @@ def file_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _title_key(title: str) -> str:
-    return "".join((title or "").split())
-
-
 def plan_duplicates(*, region, title: str = "", sha256: str = "", exclude=None) -> list[Plan]:
     """Plans that the document would repeat: one imported from the same file, or one
-    of the same region with the same title (spaces aside)."""
+    of the same region with the same title (plans.matching.plan_title_key: width,
+    spacing and punctuation aside)."""
     q = Q(source_sha256=sha256) if sha256 else Q(pk__in=[])
-    key = _title_key(title)
+    key = plan_title_key(title)
     if region is not None and key:
         candidates = Plan.objects.filter(region=region).values_list("pk", "title")
-        q |= Q(pk__in=[pk for pk, t in candidates if _title_key(t) == key])
+        q |= Q(pk__in=[pk for pk, t in candidates if plan_title_key(t) == key])
     qs = Plan.objects.filter(q).select_related("region").order_by("pk")
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
@@ -56,7 +55,7 @@ def import_duplicates(plan_import: PlanImport, user=None) -> list[Plan]:
     """Plans (visible to `user`, if given) that a pending new-plan import repeats."""
     if plan_import.replaces_id or plan_import.state != PlanImport.State.PARSED:
         return []
-    title = ((plan_import.parsed or {}).get("plan") or {}).get("title") or ""
+    title = plan_import.parsed_plan.plan.title or ""
     found = plan_duplicates(region=plan_import.region, title=title, sha256=import_sha256(plan_import))
     if user is not None:
         visible = set(visible_plans(user).filter(pk__in=[p.pk for p in found]).values_list("pk", flat=True))

@@ -20,6 +20,7 @@ from agencies.names import clean_name
 from indicators.trajectory import is_descriptive_text
 
 from .import_review import COMPARATOR_SIGNS, describe_indicator, number_of
+from .parsing.schema import ParsedAction, ParsedIndicator, ParsedPlan, ParsedTask
 from .services import COMPARATORS
 
 
@@ -196,27 +197,30 @@ class IndicatorForm(RowForm):
                 self.add_error("baseline_year", gettext("应早于目标年份"))
         return data
 
-    def apply(self, item: dict) -> dict:
-        """`item` with the office's values; a target corrected or confirmed by the office
-        is no longer in doubt."""
+    def apply(self, item: ParsedIndicator | dict) -> ParsedIndicator | dict:
+        """A copy of `item` with the office's values (its SCHEMA.md JSON gives JSON back);
+        a target corrected or confirmed by the office is no longer in doubt."""
+        if isinstance(item, dict):
+            return self.apply(ParsedIndicator.from_dict(item)).to_dict()
         data = self.cleaned_data
-        item = dict(item)
+        item = copy.deepcopy(item)
         before = self._edited_values(item)
         for key in self.EDITED:
             value = number_of(data.get(key)) if key in ("target", "target_max") else data.get(key)
-            item[key] = None if value in ("", None) else value
-        item["unit"] = item.get("unit") or ""
+            setattr(item, key, None if value in ("", None) else value)
+        item.unit = item.unit or ""
         descriptive = bool(data.get("descriptive"))
         switched = descriptive != bool(self.initial.get("descriptive"))
-        item["descriptive"] = descriptive
+        item.descriptive = descriptive
         if data.get("checked") or switched or self._edited_values(item) != before:
-            item["review"] = False
-            item["borderline"] = False
+            item.review = False
+            item.borderline = False
         return item
 
     @classmethod
-    def _edited_values(cls, item: dict) -> dict:
-        return {key: None if item.get(key) in ("", None) else item[key] for key in cls.EDITED}
+    def _edited_values(cls, item: ParsedIndicator) -> dict:
+        values = {key: getattr(item, key) for key in cls.EDITED}
+        return {key: None if value in ("", None) else value for key, value in values.items()}
 
 
 class NewIndicatorForm(IndicatorForm):
@@ -239,24 +243,24 @@ def _as_data(prefix: str, form_class, initial: dict, submitted) -> dict:
 
 
 class ReviewEdits:
-    """All the forms of one review page, bound to the submitted data or not."""
+    """All the forms of one review page, bound to the submitted data or not. Each form's
+    initial values are its row's JSON, as Django forms take them."""
 
-    def __init__(self, parsed: dict, data=None):
-        self.parsed = parsed or {}
+    def __init__(self, parsed: ParsedPlan | dict, data=None):
+        self.parsed = ParsedPlan.of(parsed)
         self.data = data
         self.is_bound = data is not None
         self.all_forms = []
-        info = self.parsed.get("plan") or {}
-        self.plan_form = self._form(PlanFactsForm, "plan", info, gettext("方案"))
+        self.plan_form = self._form(PlanFactsForm, "plan", self.parsed.plan, gettext("方案"))
         self.goal_forms = [
             self._form(IndicatorForm, f"gi{k}", ind, gettext("主要目标 指标%(n)d") % {"n": k + 1})
-            for k, ind in enumerate(self.parsed.get("goals") or [])
+            for k, ind in enumerate(self.parsed.goals)
         ]
         self.new_goal_form = self._new(NewIndicatorForm, "gi-new", gettext("主要目标 新增指标"))
         self.actions = []
-        for a, action in enumerate(self.parsed.get("actions") or []):
+        for a, action in enumerate(self.parsed.actions):
             tasks = []
-            for t, task in enumerate(action.get("tasks") or []):
+            for t, task in enumerate(action.tasks):
                 where = gettext("任务%(a)d.%(t)d") % {"a": a + 1, "t": t + 1}
                 tasks.append(
                     {
@@ -268,7 +272,7 @@ class ReviewEdits:
                                 ind,
                                 f"{where} " + gettext("指标%(n)d") % {"n": k + 1},
                             )
-                            for k, ind in enumerate(task.get("indicators") or [])
+                            for k, ind in enumerate(task.indicators)
                         ],
                         "new_indicator_form": self._new(
                             NewIndicatorForm, f"a{a}-t{t}-i-new", f"{where} " + gettext("新增指标")
@@ -288,7 +292,8 @@ class ReviewEdits:
             )
         self.new_action_form = self._new(NewActionForm, "new-action", gettext("新增重点行动"))
 
-    def _form(self, form_class, prefix: str, initial: dict, where: str):
+    def _form(self, form_class, prefix: str, row, where: str):
+        initial = row.to_dict()
         kwargs = {"prefix": prefix, "initial": initial, "where": where, "use_required_attribute": False}
         if self.is_bound:
             kwargs["data"] = _as_data(prefix, form_class, initial, self.data)
@@ -310,7 +315,7 @@ class ReviewEdits:
     def errors(self) -> list[str]:
         """Every message, each naming its row and field: the page lists them on top."""
         messages = [message for form in self.all_forms if form.is_bound for message in form.messages()]
-        if not messages and not self.edited()["actions"]:
+        if not messages and not self.edited().actions:
             messages.append(gettext("方案没有任何任务，无法导入。"))
         return messages
 
@@ -318,72 +323,71 @@ class ReviewEdits:
     def _added(form) -> bool:
         return form.is_bound and form.has_changed() and form.is_valid()
 
-    def _indicators(self, items, forms_, new_form) -> list[dict]:
+    def _indicators(self, items, forms_, new_form) -> list[ParsedIndicator]:
         kept = [
             form.apply(item)
             for item, form in zip(items, forms_, strict=True)
             if not form.cleaned_data["delete"]
         ]
         if self._added(new_form):
-            kept.append({**new_form.apply({}), "text": "", "added_by_hand": True, "review": False})
+            added = new_form.apply(ParsedIndicator())
+            added.text, added.added_by_hand, added.review = "", True, False
+            kept.append(added)
         return kept
 
-    def edited(self) -> dict:
+    def edited(self) -> ParsedPlan:
         """The parsed breakdown with every valid form applied (call after is_valid)."""
         edited = copy.deepcopy(self.parsed)
-        info = edited.setdefault("plan", {})
-        info.update(self.plan_form.cleaned_data)
-        edited["goals"] = self._indicators(edited.get("goals") or [], self.goal_forms, self.new_goal_form)
+        for name, value in self.plan_form.cleaned_data.items():
+            setattr(edited.plan, name, value)
+        edited.goals = self._indicators(edited.goals, self.goal_forms, self.new_goal_form)
         actions = []
-        for action, row in zip(edited.get("actions") or [], self.actions, strict=True):
-            action["title"] = row["form"].cleaned_data["title"]
+        for action, row in zip(edited.actions, self.actions, strict=True):
+            action.title = row["form"].cleaned_data["title"]
             tasks = []
-            for task, task_row in zip(action.get("tasks") or [], row["tasks"], strict=True):
+            for task, task_row in zip(action.tasks, row["tasks"], strict=True):
                 data = task_row["form"].cleaned_data
                 if data["delete"]:
                     continue
-                if data["lead"] != task.get("lead"):
-                    task["lead_inferred"] = False
-                task.update(title=data["title"], lead=data["lead"], support=data["support"])
-                task["indicators"] = self._indicators(
-                    task.get("indicators") or [], task_row["indicator_forms"], task_row["new_indicator_form"]
+                if data["lead"] != task.lead:
+                    task.lead_inferred = False
+                task.title, task.lead, task.support = data["title"], data["lead"], data["support"]
+                task.indicators = self._indicators(
+                    task.indicators, task_row["indicator_forms"], task_row["new_indicator_form"]
                 )
                 tasks.append(task)
             if self._added(row["new_task_form"]):
                 tasks.append(_task_by_hand(row["new_task_form"].cleaned_data))
-            action["tasks"] = tasks
+            action.tasks = tasks
             actions.append(action)
         if self._added(self.new_action_form):
             data = self.new_action_form.cleaned_data
             task = _task_by_hand({**data, "title": data["title"] or data["action_title"]})
-            task["label"] = data["label"] or None
             actions.append(
-                {
-                    "label": data["action_label"] or None,
-                    "title": data["action_title"],
-                    "tasks": [task],
-                    "added_by_hand": True,
-                }
+                ParsedAction(
+                    label=data["action_label"] or None,
+                    title=data["action_title"],
+                    tasks=[task],
+                    added_by_hand=True,
+                )
             )
-        edited["actions"] = [action for action in actions if action.get("tasks")]
-        for a_seq, action in enumerate(edited["actions"], start=1):
-            action["seq"] = a_seq
-            for t_seq, task in enumerate(action["tasks"], start=1):
-                task["seq"] = t_seq
+        edited.actions = [action for action in actions if action.tasks]
+        for a_seq, action in enumerate(edited.actions, start=1):
+            action.seq = a_seq
+            for t_seq, task in enumerate(action.tasks, start=1):
+                task.seq = t_seq
         return edited
 
 
-def _task_by_hand(data: dict) -> dict:
-    return {
-        "label": data.get("label") or None,
-        "title": data["title"],
-        "lead": data["lead"],
-        "support": data["support"],
-        "lead_inferred": False,
-        "indicators": [],
-        "text": "",
-        "added_by_hand": True,
-    }
+def _task_by_hand(data: dict) -> ParsedTask:
+    """A task the office added, from its form's cleaned data."""
+    return ParsedTask(
+        label=data.get("label") or None,
+        title=data["title"],
+        lead=data["lead"],
+        support=data["support"],
+        added_by_hand=True,
+    )
 
 
 def indicator_rows(forms_, items) -> list[dict]:

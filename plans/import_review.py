@@ -1,5 +1,6 @@
 """Reads for the import review: which agencies the region knows, what to warn the
-office about, and what a revised document changes in its plan."""
+office about, and what a revised document changes in its plan. They read the parsed
+document as records (plans.parsing.schema) and answer what the page shows."""
 
 from __future__ import annotations
 
@@ -13,40 +14,25 @@ from agencies.models import Agency
 from agencies.names import canonical, clean_name, looks_like_short_form, suggest_matches
 from agencies.services import agency_find
 
+from .matching import indicator_key, match_by_key, match_revision, title_key
 from .models import Plan
-from .services import indicator_key, match_by_key, match_revision, title_key
+from .parsing.schema import ParsedIndicator, ParsedPlan
 
 COMPARATOR_SIGNS = {">=": "≥", "<=": "≤", "~": "≈", "=": "="}
 
 
-def iter_tasks(parsed: dict):
-    """(action index, task index, action, task), 1-based, in document order."""
-    for a_index, action in enumerate(parsed.get("actions") or [], start=1):
-        for t_index, task in enumerate(action.get("tasks") or [], start=1):
-            yield a_index, t_index, action, task
-
-
-def agency_names(parsed: dict) -> list[str]:
-    names = []
-    for _a, _t, _action, task in iter_tasks(parsed):
-        for name in (task.get("lead") or []) + (task.get("support") or []):
-            if name not in names:
-                names.append(name)
-    return names
-
-
-def agency_matching(parsed: dict, region, agencies=None) -> dict[str, dict]:
+def agency_matching(parsed: ParsedPlan, region, agencies=None) -> dict[str, dict]:
     """For each agency named in the document: is it known in the region (by name,
     alias or canonical name), or unknown — with the region's agencies it probably
     means (县发改局 = 县发展和改革局) offered as alias suggestions."""
     if region is None:
         return {
-            name: {"status": "no_region", "agency": None, "suggestions": []} for name in agency_names(parsed)
+            name: {"status": "no_region", "agency": None, "suggestions": []} for name in parsed.agency_names()
         }
     if agencies is None:
         agencies = list(Agency.objects.filter(region=region, is_active=True).order_by("name"))
     result = {}
-    for name in agency_names(parsed):
+    for name in parsed.agency_names():
         found = agency_find(region=region, name=name, agencies=agencies)
         if found is not None:
             exact = name in (found.name, found.short_name) or name in (found.aliases or [])
@@ -60,23 +46,19 @@ def agency_matching(parsed: dict, region, agencies=None) -> dict[str, dict]:
     return result
 
 
-def _task_ref(warning: dict):
-    action, task = warning.get("action"), warning.get("task")
-    try:
-        return (int(action), int(task)) if action and task else None
-    except (TypeError, ValueError):
-        return None
-
-
-def review_warnings(parsed: dict, matching: dict) -> list[dict]:
+def review_warnings(parsed: ParsedPlan, matching: dict) -> list[dict]:
     """The parser's warnings plus the ones only the region knows (agencies unknown in
-    it) and indicators flagged for a human look, each tied to its task when it has one."""
-    warnings = [dict(w, ref=_task_ref(w)) for w in parsed.get("warnings") or []]
-    codes = {(w.get("code"), w["ref"]) for w in warnings}
+    it) and indicators flagged for a human look, each tied to its task (`ref`, a TaskRef)
+    when it has one: the lines the page shows."""
+    warnings = [
+        {**w.to_dict(), "code": w.code, "message": w.message, "ref": w.ref, "line": w.line, "text": w.text}
+        for w in parsed.warnings
+    ]
+    codes = {(w["code"], w["ref"]) for w in warnings}
     unknown: dict[str, list] = {}
-    for a_index, t_index, _action, task in iter_tasks(parsed):
-        ref = (a_index, t_index)
-        if task.get("lead_inferred") and ("lead_inferred", ref) not in codes:
+    for placed in parsed.iter_tasks():
+        ref, task = placed.ref, placed.task
+        if task.lead_inferred and ("lead_inferred", ref) not in codes:
             warnings.append(
                 {
                     "code": "lead_inferred",
@@ -84,21 +66,14 @@ def review_warnings(parsed: dict, matching: dict) -> list[dict]:
                     "message": _("原文未写明牵头单位，已将第一个单位推定为牵头单位。"),
                 }
             )
-        if (
-            task.get("duplicate_of")
-            and ("duplicate_section", ref) not in codes
-            and ("duplicate", ref) not in codes
-        ):
+        if task.duplicate_of and ("duplicate_section", ref) not in codes and ("duplicate", ref) not in codes:
             warnings.append(
                 {"code": "duplicate_section", "ref": ref, "message": _("该任务与前文重复（原文重复章节）。")}
             )
-        if (
-            any(i.get("review") for i in task.get("indicators") or [])
-            and ("indicator_review", ref) not in codes
-        ):
+        if any(i.review for i in task.indicators) and ("indicator_review", ref) not in codes:
             warnings.append({"code": "indicator_review", "ref": ref, "message": _("有指标需人工核对。")})
-        for name in (task.get("lead") or []) + (task.get("support") or []):
-            if (matching.get(name) or {}).get("status") == "unknown":
+        for name in task.agencies:
+            if name in matching and matching[name]["status"] == "unknown":
                 unknown.setdefault(name, []).append(ref)
     # One line per unknown agency, pointing at the first task that names it.
     for name, refs in unknown.items():
@@ -109,7 +84,7 @@ def review_warnings(parsed: dict, matching: dict) -> list[dict]:
         warnings.append({"code": "agency_unknown", "ref": refs[0], "message": message, "agency": name})
     # A document may write one agency two ways (县机关事务中心 / 县机关事务管理中心):
     # imported as is, that would become two agencies.
-    names = agency_names(parsed)
+    names = parsed.agency_names()
     for index, name in enumerate(names):
         for other in names[index + 1 :]:
             if (
@@ -156,11 +131,9 @@ def warning_groups(warnings: list[dict], source_text: str = "") -> list[dict]:
     return list(groups.values())
 
 
-def is_partial(parsed: dict) -> bool:
+def is_partial(parsed: ParsedPlan) -> bool:
     """Whether the parser left part of the document unplaced."""
-    return bool(parsed.get("partial")) or any(
-        w.get("code") == "unplaced_line" for w in parsed.get("warnings") or []
-    )
+    return parsed.partial or any(w.code == "unplaced_line" for w in parsed.warnings)
 
 
 WARNING_LABELS = {
@@ -175,14 +148,16 @@ WARNING_LABELS = {
 }
 
 
-def plan_diff(plan: Plan, parsed: dict) -> dict:
-    """What a revised document changes in `plan`, matched the way plan_revise_from_parsed
-    matches (by folded title): tasks added, changed, to be archived (`tasks_removed`,
-    with the reports and indicator values they keep) and archived ones it brings back
-    (`tasks_restored`); targets added, removed and changed."""
+def plan_diff(plan: Plan, parsed: ParsedPlan | dict) -> dict:
+    """What a revised document changes in `plan`, matched as plan_revise_from_parsed
+    matches (plans.matching.match_revision on the same ParsedPlan.iter_tasks): tasks
+    added, changed, to be archived (`tasks_removed`, with the reports and indicator
+    values they keep) and archived ones it brings back (`tasks_restored`); targets added,
+    removed and changed."""
     from indicators.models import Indicator, IndicatorValue
     from tasks.models import ProgressReport, Task, TaskAssignment
 
+    parsed = ParsedPlan.of(parsed)
     old_tasks = list(
         Task.objects.filter(action__plan=plan).select_related("action").order_by("action__seq", "seq")
     )
@@ -208,14 +183,11 @@ def plan_diff(plan: Plan, parsed: dict) -> dict:
         found = agency_find(region=plan.region, name=name, agencies=agencies)
         return found.pk if found is not None else canonical(clean_name(name))
 
-    new_tasks = list(iter_tasks(parsed))
-    pairs, removed, restored, added = match_revision(
-        old_tasks, new_tasks, lambda item: title_key(item[3].get("title") or item[2].get("title"))
-    )
+    pairs, removed, restored, added = match_revision(old_tasks, list(parsed.iter_tasks()))
     diff = {
         "tasks_added": [
-            {"action": a.get("title"), "label": t.get("label"), "title": t.get("title") or a.get("title")}
-            for _ai, _ti, a, t in added
+            {"action": placed.action.title, "label": placed.task.label, "title": placed.title}
+            for placed in added
         ],
         "tasks_removed": [
             {
@@ -229,7 +201,7 @@ def plan_diff(plan: Plan, parsed: dict) -> dict:
         ],
         "tasks_restored": [
             {"title": t.title, "reports": report_counts.get(t.pk, 0), "values": value_counts.get(t.pk, 0)}
-            for t, _item in restored
+            for t, _placed in restored
         ],
         "tasks_changed": [],
         "tasks_unchanged": 0,
@@ -239,35 +211,32 @@ def plan_diff(plan: Plan, parsed: dict) -> dict:
         "reports_kept": 0,
         "reports_archived": sum(report_counts.get(t.pk, 0) for t in removed),
     }
-    for task, (_ai, _ti, a_data, t_data) in pairs + restored:
+    for task, placed in pairs + restored:
         changes = []
-        new_title = t_data.get("title") or a_data.get("title")
-        if title_key(task.title) != title_key(new_title):
-            changes.append(_("标题：%(old)s → %(new)s") % {"old": task.title, "new": new_title})
-        if title_key(task.action.title) != title_key(a_data.get("title")):
+        new = placed.task
+        if title_key(task.title) != title_key(placed.title):
+            changes.append(_("标题：%(old)s → %(new)s") % {"old": task.title, "new": placed.title})
+        if title_key(task.action.title) != title_key(placed.action.title):
             changes.append(
-                _("所属行动：%(old)s → %(new)s") % {"old": task.action.title, "new": a_data.get("title")}
+                _("所属行动：%(old)s → %(new)s") % {"old": task.action.title, "new": placed.action.title}
             )
-        for label, old, new in (
-            (_("牵头单位"), leads.get(task.pk, []), t_data.get("lead") or []),
-            (_("配合单位"), supports.get(task.pk, []), t_data.get("support") or []),
+        for label, old, names in (
+            (_("牵头单位"), leads.get(task.pk, []), new.lead),
+            (_("配合单位"), supports.get(task.pk, []), new.support),
         ):
-            if [agency_key(n) for n in old] != [agency_key(n) for n in new]:
-                changes.append(f"{label}：{'、'.join(old) or '—'} → {'、'.join(new) or '—'}")
-        target_changes = _targets_diff(
-            indicators.get(task.pk, []), t_data.get("indicators") or [], task.title, diff
-        )
-        if target_changes:
+            if [agency_key(n) for n in old] != [agency_key(n) for n in names]:
+                changes.append(f"{label}：{'、'.join(old) or '—'} → {'、'.join(names) or '—'}")
+        if _targets_diff(indicators.get(task.pk, []), new.indicators, task.title, diff):
             changes.append(_("量化目标有变化"))
         diff["reports_kept"] += report_counts.get(task.pk, 0)
         if changes:
             diff["tasks_changed"].append({"title": task.title, "label": task.label, "changes": changes})
         else:
             diff["tasks_unchanged"] += 1
-    for _ai, _ti, _a, t_data in added:
-        for data in t_data.get("indicators") or []:
-            diff["targets_added"].append({"task": t_data.get("title"), "text": describe_indicator(data)})
-    _targets_diff(indicators.get(None, []), parsed.get("goals") or [], _("主要目标"), diff)
+    for placed in added:
+        for data in placed.task.indicators:
+            diff["targets_added"].append({"task": placed.task.title, "text": describe_indicator(data)})
+    _targets_diff(indicators.get(None, []), parsed.goals, _("主要目标"), diff)
     diff["has_changes"] = any(
         diff[k]
         for k in (
@@ -287,17 +256,18 @@ def _counts(queryset, field: str) -> dict:
     return dict(queryset.order_by().values_list(field).annotate(n=Count("pk")).values_list(field, "n"))
 
 
-def _indicator_dict(ind) -> dict:
-    return {
-        "name": ind.name,
-        "unit": ind.unit,
-        "comparator": ind.comparator,
-        "target": number_of(ind.target),
-        "target_max": number_of(ind.target_max),
-        "year": ind.target_year,
-        "baseline_year": ind.baseline_year,
-        "change": None if ind.change == "level" else ind.change,
-    }
+def stored_target(ind) -> ParsedIndicator:
+    """A stored Indicator as a parsed target, to compare and describe both alike."""
+    return ParsedIndicator(
+        name=ind.name,
+        unit=ind.unit,
+        comparator=ind.comparator,
+        target=number_of(ind.target),
+        target_max=number_of(ind.target_max),
+        year=ind.target_year,
+        baseline_year=ind.baseline_year,
+        change=None if ind.change == "level" else ind.change,
+    )
 
 
 def number_of(value):
@@ -307,24 +277,27 @@ def number_of(value):
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _same_target(ind, data) -> bool:
-    mine = _indicator_dict(ind)
-    return all(
-        (mine[k] if mine[k] is not None else None)
-        == (number_of(data.get(k)) if k in ("target", "target_max") else data.get(k) or None)
-        for k in ("comparator", "target", "target_max", "year", "baseline_year")
-    ) and (mine["change"] or None) == (data.get("change") or None)
+def _same_target(ind, data: ParsedIndicator) -> bool:
+    mine = stored_target(ind)
+    return (
+        (mine.comparator or None) == (data.comparator or None)
+        and mine.target == number_of(data.target)
+        and mine.target_max == number_of(data.target_max)
+        and (mine.year or None) == (data.year or None)
+        and (mine.baseline_year or None) == (data.baseline_year or None)
+        and (mine.change or None) == (data.change or None)
+    )
 
 
-def _targets_diff(old, new, where, diff) -> bool:
+def _targets_diff(old, new: list[ParsedIndicator], where, diff) -> bool:
     pairs, removed, added = match_by_key(
         old,
         new,
         lambda ind: indicator_key(ind.name, ind.unit),
-        lambda d: indicator_key(d.get("name"), d.get("unit")),
+        lambda data: indicator_key(data.name, data.unit),
     )
     for ind in removed:
-        diff["targets_removed"].append({"task": where, "text": describe_indicator(_indicator_dict(ind))})
+        diff["targets_removed"].append({"task": where, "text": describe_indicator(stored_target(ind))})
     for data in added:
         diff["targets_added"].append({"task": where, "text": describe_indicator(data)})
     changed = False
@@ -334,24 +307,24 @@ def _targets_diff(old, new, where, diff) -> bool:
             diff["targets_changed"].append(
                 {
                     "task": where,
-                    "old": describe_indicator(_indicator_dict(ind)),
+                    "old": describe_indicator(stored_target(ind)),
                     "new": describe_indicator(data),
                 }
             )
     return bool(removed or added or changed)
 
 
-def describe_indicator(data: dict) -> str:
+def describe_indicator(data: ParsedIndicator) -> str:
     """新能源装机容量 ≥ 135.5万千瓦（2025年）, as the review and the diff show it."""
-    target = number_of(data.get("target"))
-    text = f"{data.get('name') or ''} "
-    if data.get("change") in ("decrease", "increase"):
-        verb = "下降" if data["change"] == "decrease" else "提高"
-        text += f"比{data['baseline_year']}年{verb}" if data.get("baseline_year") else verb
-    text += f"{COMPARATOR_SIGNS.get(data.get('comparator') or '>=', '')}{'' if target is None else target}"
-    if data.get("target_max") is not None:
-        text += f"–{number_of(data['target_max'])}"
-    text += data.get("unit") or ""
-    if data.get("year"):
-        text += f"（{data['year']}年）"
+    target = number_of(data.target)
+    text = f"{data.name or ''} "
+    if data.change in ("decrease", "increase"):
+        verb = "下降" if data.change == "decrease" else "提高"
+        text += f"比{data.baseline_year}年{verb}" if data.baseline_year else verb
+    text += f"{COMPARATOR_SIGNS.get(data.comparator or '>=', '')}{'' if target is None else target}"
+    if data.target_max is not None:
+        text += f"–{number_of(data.target_max)}"
+    text += data.unit or ""
+    if data.year:
+        text += f"（{data.year}年）"
     return text.strip()

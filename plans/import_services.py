@@ -16,7 +16,6 @@ from agencies.audit import audit_log
 from agencies.services import agency_add_alias, role_grant
 from carbonplan.access import Viewer, import_regions_for
 
-from .import_review import iter_tasks
 from .importing import (
     UPLOAD_SUFFIXES,
     WORKBOOK_SUFFIXES,
@@ -25,13 +24,14 @@ from .importing import (
     suffix_of,
 )
 from .models import Plan, PlanImport, Region
+from .parsing.schema import ParsedPlan
 from .services import plan_create_from_parsed, plan_revise_from_parsed
 
 
-def _region_for(parsed: dict, region, allowed) -> Region | None:
+def _region_for(parsed: ParsedPlan, region, allowed) -> Region | None:
     if region is not None:
         return region
-    name = ((parsed.get("plan") or {}).get("region") or "").strip()
+    name = (parsed.plan.region or "").strip()
     if not name:
         return None
     return allowed.filter(name=name).first()
@@ -62,19 +62,19 @@ def plan_import_create(*, data: bytes, filename: str, by, region=None, replaces=
         raise PermissionDenied
     plan_import = PlanImport(original_name=filename, uploaded_by=by, replaces=replaces, region=region)
     try:
-        parsed, _text = document_parse(data=data, filename=filename)
+        raw, _text = document_parse(data=data, filename=filename)
     except (PlanParseError, ValidationError) as exc:
         plan_import.state = PlanImport.State.FAILED
         plan_import.error = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        parsed = {}
     else:
+        parsed = ParsedPlan.from_dict(raw)
         if replaces is not None and suffix_of(filename) in WORKBOOK_SUFFIXES:
-            from .breakdown_excel import plan_facts
+            from .breakdown_excel import with_plan_facts
 
-            parsed["plan"] = {**plan_facts(replaces), **(parsed.get("plan") or {})}
+            with_plan_facts(parsed, replaces)
         plan_import.region = _region_for(parsed, region, allowed)
-        plan_import.parsed = parsed
-        plan_import.warnings = parsed.get("warnings") or []
+        plan_import.parsed = parsed.to_dict()
+        plan_import.warnings = [w.to_dict() for w in parsed.warnings]
     plan_import.file.save(filename, ContentFile(data), save=False)
     plan_import.full_clean()
     plan_import.save()
@@ -84,13 +84,13 @@ def plan_import_create(*, data: bytes, filename: str, by, region=None, replaces=
 
 
 @transaction.atomic
-def plan_import_update(*, plan_import: PlanImport, parsed: dict, by) -> PlanImport:
+def plan_import_update(*, plan_import: PlanImport, parsed: ParsedPlan, by) -> PlanImport:
     """Save the office's corrected breakdown (checked by import_forms.ReviewEdits)."""
     _require_open(plan_import)
-    if not any(action.get("tasks") for action in parsed.get("actions") or []):
+    if not parsed.has_tasks:
         raise ValidationError(_("方案没有任何任务，无法导入。"))
-    before, after = _by_hand(plan_import.parsed or {}), _by_hand(parsed)
-    plan_import.parsed = parsed
+    before, after = _by_hand(plan_import.parsed_plan), _by_hand(parsed)
+    plan_import.parsed = parsed.to_dict()
     plan_import.full_clean()
     plan_import.save(update_fields=["parsed"])
     audit_log(
@@ -105,14 +105,12 @@ def plan_import_update(*, plan_import: PlanImport, parsed: dict, by) -> PlanImpo
     return plan_import
 
 
-def _by_hand(parsed: dict) -> dict:
+def _by_hand(parsed: ParsedPlan) -> dict:
     """How many actions, tasks and targets of a breakdown the office added by hand."""
-    tasks = [task for _a, _t, _action, task in iter_tasks(parsed)]
-    targets = (parsed.get("goals") or []) + [i for task in tasks for i in task.get("indicators") or []]
     return {
-        "actions": sum(1 for action in parsed.get("actions") or [] if action.get("added_by_hand")),
-        "tasks": sum(1 for task in tasks if task.get("added_by_hand")),
-        "indicators": sum(1 for target in targets if target.get("added_by_hand")),
+        "actions": sum(1 for action in parsed.actions if action.added_by_hand),
+        "tasks": sum(1 for placed in parsed.iter_tasks() if placed.task.added_by_hand),
+        "indicators": sum(1 for target in parsed.indicators() if target.added_by_hand),
     }
 
 
@@ -145,7 +143,7 @@ def plan_import_commit(*, plan_import: PlanImport, by, region=None, aliases: dic
     if duplicates:
         raise ValidationError(duplicate_message(duplicates) + _("请作为其修订版导入，或放弃本次导入。"))
     source_text = source_text_of(plan_import)
-    parsed = plan_import.parsed
+    parsed = plan_import.parsed_plan
     if plan_import.replaces is not None:
         plan = plan_import.replaces
         counts = plan_revise_from_parsed(
@@ -163,7 +161,7 @@ def plan_import_commit(*, plan_import: PlanImport, by, region=None, aliases: dic
             source_text=source_text,
             source_name=plan_import.original_name,
         )
-        counts = {"tasks_added": sum(1 for _ in iter_tasks(parsed))}
+        counts = {"tasks_added": sum(1 for _ in parsed.iter_tasks())}
         if not Viewer.of(by).is_office_of_region(region):
             role_grant(user=by, kind="office", plan=plan, by=by)
     plan_source_record(plan=plan, sha256=import_sha256(plan_import))

@@ -288,3 +288,12 @@ class PlanImport(models.Model):
 
     def __str__(self):
         return self.original_name
+
+    @property
+    def parsed_plan(self):
+        """The stored breakdown as records (plans.parsing.schema.ParsedPlan); `parsed`
+        keeps its JSON. A new read each time: the records are the caller's to change."""
+        # Imported here: the parser package is not needed to load the models.
+        from .parsing.schema import ParsedPlan
+
+        return ParsedPlan.from_dict(self.parsed)

@@ -1,7 +1,8 @@
-"""Writes for plans: regions, plans and their structure from a parsed document."""
+"""Writes for plans: regions, plans and their structure from a parsed document.
 
-import re
-import unicodedata
+A parsed document comes as plans.parsing.schema records (ParsedPlan) or as their SCHEMA.md
+JSON, read into records once on the way in."""
+
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -14,7 +15,9 @@ from django.utils.translation import gettext as _
 from agencies.audit import audit_log
 from agencies.services import agency_resolve
 
+from .matching import indicator_key, match_by_key, match_revision, title_key
 from .models import ARCHIVED_SEQ, Action, Plan, Region
+from .parsing.schema import ParsedAction, ParsedIndicator, ParsedPlan, ParsedProject, ParsedTask
 
 COMPARATORS = {">=", "<=", "~", "="}
 
@@ -47,8 +50,8 @@ def _date(value):
         raise ValidationError({"issued": f"日期格式应为 YYYY-MM-DD：{value!r}"})
 
 
-def _span(item):
-    span = item.get("span") or [None, None]
+def _span(item) -> tuple:
+    span = item.span or [None, None]
     return span[0], span[1]
 
 
@@ -64,51 +67,53 @@ def _customary_baseline(year, plan_year):
     return year - 1
 
 
-def indicator_fields(data: dict, plan_year: int | None = None) -> dict:
-    """Model fields of an Indicator from a SCHEMA.md indicator dict."""
+def indicator_fields(data: ParsedIndicator | dict, plan_year: int | None = None) -> dict:
+    """Model fields of an Indicator from a parsed target (or its SCHEMA.md JSON)."""
     from indicators.models import Indicator
     from indicators.trajectory import is_descriptive_text
 
-    comparator = data.get("comparator") or ">="
+    if isinstance(data, dict):
+        data = ParsedIndicator.from_dict(data)
+    comparator = data.comparator or ">="
     if comparator not in COMPARATORS:
         raise ValidationError({"comparator": f"无效的比较方式：{comparator}"})
-    change = data.get("change") or Indicator.Change.LEVEL
-    baseline_year = data.get("baseline_year")
-    review = bool(data.get("review") or data.get("borderline"))
+    change = data.change or Indicator.Change.LEVEL
+    baseline_year = data.baseline_year
+    review = data.in_doubt
     if change != Indicator.Change.LEVEL and not baseline_year:
         # “下降5%” with no base year: the customary base is the previous plan period's
         # last year (2020 for 十四五, 2025 for 十五五), or the year before for an annual
         # target. Taken as such and left for a human to confirm.
-        baseline_year = _customary_baseline(data.get("year"), plan_year)
+        baseline_year = _customary_baseline(data.year, plan_year)
         review = True
         if baseline_year is None:
             change = Indicator.Change.LEVEL
     start, end = _span(data)
     return {
-        "name": (data.get("name") or "")[:200] or "未命名指标",
-        "unit": (data.get("unit") or "")[:32],
+        "name": (data.name or "")[:200] or "未命名指标",
+        "unit": (data.unit or "")[:32],
         "comparator": comparator,
-        "target": _decimal(data.get("target"), "target"),
-        "target_max": _decimal(data.get("target_max"), "target_max"),
-        "target_year": data.get("year"),
+        "target": _decimal(data.target, "target"),
+        "target_max": _decimal(data.target_max, "target_max"),
+        "target_year": data.year,
         "baseline_year": baseline_year,
-        "baseline_value": _decimal(data.get("baseline_value"), "baseline_value"),
+        "baseline_value": _decimal(data.baseline_value, "baseline_value"),
         "change": change,
-        "source_text": data.get("text") or "",
+        "source_text": data.text or "",
         # The office's choice on the review page, else what the target's words say.
-        "descriptive": bool(data["descriptive"])
-        if "descriptive" in data
-        else is_descriptive_text(data.get("text") or ""),
+        "descriptive": bool(data.descriptive)
+        if data.descriptive is not None
+        else is_descriptive_text(data.text or ""),
         "span_start": start,
         "span_end": end,
         "needs_review": review,
     }
 
 
-def _plan_years(parsed_plan: dict, indicator_years: list[int]) -> tuple[int | None, int | None]:
-    if parsed_plan.get("plan_year"):
-        return parsed_plan["plan_year"], parsed_plan["plan_year"]
-    issued = _date(parsed_plan.get("issued"))
+def _plan_years(info, indicator_years: list[int]) -> tuple[int | None, int | None]:
+    if info.plan_year:
+        return info.plan_year, info.plan_year
+    issued = _date(info.issued)
     start = issued.year if issued else None
     end = max(indicator_years) if indicator_years else None
     if end is None or (start and end < start):
@@ -117,61 +122,57 @@ def _plan_years(parsed_plan: dict, indicator_years: list[int]) -> tuple[int | No
     return start, end
 
 
-def _plan_fields(info: dict, parsed: dict, source_name: str) -> dict:
-    actions = parsed.get("actions") or []
-    years = [
-        ind.get("year")
-        for ind in (parsed.get("goals") or [])
-        + [i for a in actions for t in a.get("tasks") or [] for i in t.get("indicators") or []]
-        if ind.get("year")
-    ]
-    start_year, end_year = _plan_years(info, years)
+def _plan_fields(parsed: ParsedPlan, source_name: str) -> dict:
+    info = parsed.plan
+    start_year, end_year = _plan_years(info, [ind.year for ind in parsed.indicators() if ind.year])
     return {
-        "title": (info.get("title") or source_name or "未命名方案")[:200],
-        "doc_number": (info.get("doc_number") or "")[:64],
-        "issued_on": _date(info.get("issued")),
-        "is_draft": bool(info.get("draft")),
-        "plan_year": info.get("plan_year"),
+        "title": (info.title or source_name or "未命名方案")[:200],
+        "doc_number": (info.doc_number or "")[:64],
+        "issued_on": _date(info.issued),
+        "is_draft": bool(info.draft),
+        "plan_year": info.plan_year,
         "start_year": start_year,
         "end_year": end_year,
     }
 
 
-def _action_fields(a_data: dict, a_index: int) -> dict:
-    start, end = _span(a_data)
+def _action_fields(action: ParsedAction, a_index: int) -> dict:
+    start, end = _span(action)
     return {
-        "seq": a_data.get("seq") or a_index,
-        "label": (a_data.get("label") or "")[:16],
-        "title": (a_data.get("title") or "")[:255],
-        "source_text": a_data.get("text") or "",
+        "seq": action.seq or a_index,
+        "label": (action.label or "")[:16],
+        "title": (action.title or "")[:255],
+        "source_text": action.text or "",
         "span_start": start,
         "span_end": end,
     }
 
 
-def _task_fields(t_data: dict, t_index: int, action_title: str) -> dict:
-    start, end = _span(t_data)
+def _task_fields(placed) -> dict:
+    """Model fields of a Task from a placed task (ParsedPlan.iter_tasks)."""
+    task = placed.task
+    start, end = _span(task)
     return {
-        "seq": t_data.get("seq") or t_index,
-        "label": (t_data.get("label") or "")[:16],
-        "title": (t_data.get("title") or action_title)[:255],
-        "source_text": t_data.get("text") or "",
+        "seq": task.seq or placed.task_index,
+        "label": (task.label or "")[:16],
+        "title": placed.title[:255],
+        "source_text": task.text or "",
         "span_start": start,
         "span_end": end,
-        "projects": t_data.get("projects") or [],
-        "lead_inferred": bool(t_data.get("lead_inferred")),
-        "deadline_text": (t_data.get("deadline_text") or "")[:64],
-        "note": (t_data.get("note") or "")[:255],
+        "projects": [p.to_dict() if isinstance(p, ParsedProject) else p for p in task.projects],
+        "lead_inferred": bool(task.lead_inferred),
+        "deadline_text": (task.deadline_text or "")[:64],
+        "note": (task.note or "")[:255],
     }
 
 
-def _assignments(task, t_data: dict, *, region, by, known_agencies) -> list:
+def _assignments(task, parsed_task: ParsedTask, *, region, by, known_agencies) -> list:
     from tasks.models import TaskAssignment
 
     result, seen = [], set()
     for role, names in (
-        (TaskAssignment.Role.LEAD, t_data.get("lead") or []),
-        (TaskAssignment.Role.SUPPORT, t_data.get("support") or []),
+        (TaskAssignment.Role.LEAD, parsed_task.lead),
+        (TaskAssignment.Role.SUPPORT, parsed_task.support),
     ):
         for order, name in enumerate(names):
             agency, _ = agency_resolve(region=region, name=name, by=by, agencies=known_agencies)
@@ -184,31 +185,27 @@ def _assignments(task, t_data: dict, *, region, by, known_agencies) -> list:
                     agency=agency,
                     role=role,
                     seq=order,
-                    inferred=role == TaskAssignment.Role.LEAD and bool(t_data.get("lead_inferred")),
+                    inferred=role == TaskAssignment.Role.LEAD and bool(parsed_task.lead_inferred),
                 )
             )
     return result
 
 
-def _duplicate_links(parsed: dict, tasks_by_pos: dict) -> list:
+def _duplicate_links(parsed: ParsedPlan, tasks_by_pos: dict) -> list:
     """(task, original) pairs for tasks the parser saw repeated verbatim; the parser
     names the original by its 1-based (action seq, task seq)."""
     from tasks.models import Task
 
     links = []
-    for a_index, a_data in enumerate(parsed.get("actions") or [], start=1):
-        for t_index, t_data in enumerate(a_data.get("tasks") or [], start=1):
-            ref = t_data.get("duplicate_of")
-            if not ref:
-                continue
-            if isinstance(ref, dict):
-                ref = [ref.get("action"), ref.get("task")]
-            if isinstance(ref, (list, tuple)) and len(ref) == 2:
-                original = tasks_by_pos.get((ref[0], ref[1]))
-                task = tasks_by_pos.get((a_index, t_index))
-                if original is not None and task is not None and original.pk != task.pk:
-                    task.duplicate_of = original
-                    links.append(task)
+    for placed in parsed.iter_tasks():
+        ref = placed.task.duplicate_of
+        if ref is None:
+            continue
+        original = tasks_by_pos.get(ref)
+        task = tasks_by_pos.get(placed.ref)
+        if original is not None and task is not None and original.pk != task.pk:
+            task.duplicate_of = original
+            links.append(task)
     if links:
         Task.objects.bulk_update(links, ["duplicate_of"])
     return links
@@ -216,48 +213,55 @@ def _duplicate_links(parsed: dict, tasks_by_pos: dict) -> list:
 
 @transaction.atomic
 def plan_create_from_parsed(
-    *, parsed: dict, region: Region, by=None, source_text: str = "", source_name: str = "", supersedes=None
+    *,
+    parsed: ParsedPlan | dict,
+    region: Region,
+    by=None,
+    source_text: str = "",
+    source_name: str = "",
+    supersedes=None,
 ) -> Plan:
     """Create a plan with its actions, tasks, agencies and indicators from a parsed
-    document (the plan-gold/SCHEMA.md shape). Agencies unknown in the region are created
-    and names that match an existing agency canonically become its aliases."""
+    document (records, or the plan-gold/SCHEMA.md JSON). Agencies unknown in the region
+    are created and names that match an existing agency canonically become its aliases."""
     from indicators.models import Indicator
     from tasks.models import Task, TaskAssignment
 
-    info = parsed.get("plan") or {}
-    actions = parsed.get("actions") or []
-    if not actions:
+    parsed = ParsedPlan.of(parsed)
+    if not parsed.actions:
         raise ValidationError("方案没有任何重点行动，无法导入。")
     plan = Plan(
         region=region,
-        source_name=(source_name or parsed.get("source") or "")[:255],
+        source_name=(source_name or parsed.source or "")[:255],
         source_text=source_text,
         created_by=by if getattr(by, "is_authenticated", False) else None,
         supersedes=supersedes,
-        **_plan_fields(info, parsed, source_name),
+        **_plan_fields(parsed, source_name),
     )
     plan.full_clean()
     plan.save()
 
     known_agencies = list(region.agencies.all())
     indicators = []
-    for seq, data in enumerate(parsed.get("goals") or [], start=1):
+    for seq, data in enumerate(parsed.goals, start=1):
         fields = indicator_fields(data, plan.plan_year)
-        fields["category"] = data.get("category") or Indicator.Category.CONTROL
+        fields["category"] = data.category or Indicator.Category.CONTROL
         indicators.append(Indicator(plan=plan, task=None, seq=seq, **fields))
 
+    actions = {
+        a_index: Action.objects.create(plan=plan, **_action_fields(parsed_action, a_index))
+        for a_index, parsed_action in enumerate(parsed.actions, start=1)
+    }
     assignments = []
     tasks_by_pos = {}
-    for a_index, a_data in enumerate(actions, start=1):
-        action = Action.objects.create(plan=plan, **_action_fields(a_data, a_index))
-        for t_index, t_data in enumerate(a_data.get("tasks") or [], start=1):
-            task = Task.objects.create(action=action, **_task_fields(t_data, t_index, action.title))
-            tasks_by_pos[(a_index, t_index)] = task
-            assignments += _assignments(task, t_data, region=region, by=by, known_agencies=known_agencies)
-            for i_seq, data in enumerate(t_data.get("indicators") or [], start=1):
-                indicators.append(
-                    Indicator(plan=plan, task=task, seq=i_seq, **indicator_fields(data, plan.plan_year))
-                )
+    for placed in parsed.iter_tasks():
+        task = Task.objects.create(action=actions[placed.action_index], **_task_fields(placed))
+        tasks_by_pos[placed.ref] = task
+        assignments += _assignments(task, placed.task, region=region, by=by, known_agencies=known_agencies)
+        for i_seq, data in enumerate(placed.task.indicators, start=1):
+            indicators.append(
+                Indicator(plan=plan, task=task, seq=i_seq, **indicator_fields(data, plan.plan_year))
+            )
 
     TaskAssignment.objects.bulk_create(assignments)
     for indicator in indicators:
@@ -269,86 +273,12 @@ def plan_create_from_parsed(
         action="plan.create",
         target=plan,
         plan=plan,
-        changes={"actions": [None, len(actions)], "indicators": [None, len(indicators)]},
+        changes={"actions": [None, len(parsed.actions)], "indicators": [None, len(indicators)]},
     )
     return plan
 
 
 # --- revising a plan from a new version of its document --------------------------------
-
-_KEY_DROP = re.compile(r"[\s\u3000、，,。．.；;：:！!？?“”\"'‘’（）()《》〈〉【】\[\]—\-－_·•]")
-_KEY_LABEL = re.compile(r"^(?:[（(]?[一二三四五六七八九十百\d]+[)）、.．]?)+")
-
-
-def title_key(title: str) -> str:
-    """A title folded for matching across versions of a document: width, spacing,
-    punctuation and a leading number do not make a task different."""
-    text = unicodedata.normalize("NFKC", title or "")
-    text = _KEY_LABEL.sub("", text.strip())
-    return _KEY_DROP.sub("", text)
-
-
-def indicator_key(name: str, unit: str) -> str:
-    return f"{title_key(name)}|{unicodedata.normalize('NFKC', unit or '').strip()}"
-
-
-def match_by_key(old_items, new_items, key_old, key_new):
-    """Pairs (old, new) matched by key in document order (a title that occurs twice is
-    matched occurrence by occurrence), then the unmatched old and new items."""
-    pool = {}
-    for item in old_items:
-        pool.setdefault(key_old(item), []).append(item)
-    pairs, added = [], []
-    for item in new_items:
-        bucket = pool.get(key_new(item))
-        if bucket:
-            pairs.append((bucket.pop(0), item))
-        else:
-            added.append(item)
-    removed = [item for bucket in pool.values() for item in bucket]
-    return pairs, removed, added
-
-
-def match_tasks(old_items, new_items, key_old, key_new, threshold: float = 0.7):
-    """match_by_key, then a second pass that pairs a leftover old title with the most
-    similar leftover new one (a reworded heading is still the same task, and keeps its
-    reports); below `threshold` they stay removed and added."""
-    import difflib
-
-    pairs, removed, added = match_by_key(old_items, new_items, key_old, key_new)
-    candidates = sorted(
-        (
-            (difflib.SequenceMatcher(None, key_old(old), key_new(new)).ratio(), i, j)
-            for i, old in enumerate(removed)
-            for j, new in enumerate(added)
-        ),
-        key=lambda c: (-c[0], c[1], c[2]),
-    )
-    used_old, used_new = set(), set()
-    for ratio, i, j in candidates:
-        if ratio < threshold:
-            break
-        if i in used_old or j in used_new:
-            continue
-        used_old.add(i)
-        used_new.add(j)
-        pairs.append((removed[i], added[j]))
-    return (
-        pairs,
-        [item for i, item in enumerate(removed) if i not in used_old],
-        [item for j, item in enumerate(added) if j not in used_new],
-    )
-
-
-def match_revision(old_tasks, new_items, key_new):
-    """How a revision meets a plan's tasks: (pairs of a task that stays and its new
-    data, tasks to archive, pairs of an archived task the revision brings back (same
-    folded title) and its data, new items to create)."""
-    active = [t for t in old_tasks if t.archived_at is None]
-    archived = [t for t in old_tasks if t.archived_at is not None]
-    pairs, removed, added = match_tasks(active, new_items, lambda t: title_key(t.title), key_new)
-    restored, _gone, created = match_by_key(archived, added, lambda t: title_key(t.title), key_new)
-    return pairs, removed, restored, created
 
 
 def _indicators_revise(*, plan, task, old, new_data, category=None) -> tuple[list, list, list]:
@@ -360,7 +290,7 @@ def _indicators_revise(*, plan, task, old, new_data, category=None) -> tuple[lis
         old,
         list(enumerate(new_data, start=1)),
         lambda ind: indicator_key(ind.name, ind.unit),
-        lambda pair: indicator_key(pair[1].get("name"), pair[1].get("unit")),
+        lambda pair: indicator_key(pair[1].name, pair[1].unit),
     )
     create, update = [], []
     for indicator, (seq, data) in pairs:
@@ -368,12 +298,12 @@ def _indicators_revise(*, plan, task, old, new_data, category=None) -> tuple[lis
             setattr(indicator, name, value)
         indicator.seq = seq
         if category:
-            indicator.category = data.get("category") or indicator.category
+            indicator.category = data.category or indicator.category
         update.append(indicator)
     for seq, data in added:
         fields = indicator_fields(data, plan.plan_year)
         if category:
-            fields["category"] = data.get("category") or category
+            fields["category"] = data.category or category
         create.append(Indicator(plan=plan, task=task, seq=seq, **fields))
     return create, update, removed
 
@@ -390,7 +320,7 @@ TASK_UPDATE_FIELDS = [
 
 @transaction.atomic
 def plan_revise_from_parsed(
-    *, plan: Plan, parsed: dict, by=None, source_text: str | None = None, source_name: str = ""
+    *, plan: Plan, parsed: ParsedPlan | dict, by=None, source_text: str | None = None, source_name: str = ""
 ) -> dict:
     """Bring `plan` in line with a revised version of its document, in place.
 
@@ -405,14 +335,12 @@ def plan_revise_from_parsed(
     from indicators.models import Indicator
     from tasks.models import ProgressReport, Task, TaskAssignment
 
-    actions_data = parsed.get("actions") or []
-    if not actions_data:
+    parsed = ParsedPlan.of(parsed)
+    if not parsed.actions:
         raise ValidationError("方案没有任何重点行动，无法导入。")
     region = plan.region
     before = {f: getattr(plan, f) for f in ("title", "doc_number", "issued_on", "is_draft", "plan_year")}
-    for name, value in _plan_fields(
-        parsed.get("plan") or {}, parsed, source_name or plan.source_name
-    ).items():
+    for name, value in _plan_fields(parsed, source_name or plan.source_name).items():
         setattr(plan, name, value)
     if source_text is not None:
         plan.source_text = source_text
@@ -429,26 +357,23 @@ def plan_revise_from_parsed(
     Task.objects.filter(action__plan=plan).active().update(seq=F("seq") + 100000)
 
     action_pairs, old_only_actions, _ = match_by_key(
-        old_actions, list(enumerate(actions_data, start=1)), lambda a: title_key(a.title),
-        lambda pair: title_key(pair[1].get("title")),
+        old_actions, list(enumerate(parsed.actions, start=1)), lambda a: title_key(a.title),
+        lambda pair: title_key(pair[1].title),
     )  # fmt: skip
-    action_for = {id(data): action for action, (_, data) in action_pairs}
-    new_tasks_data = []
-    for a_index, a_data in enumerate(actions_data, start=1):
-        fields = _action_fields(a_data, a_index)
-        action = action_for.get(id(a_data))
+    action_for = {a_index: action for action, (a_index, _data) in action_pairs}
+    actions = {}
+    for a_index, parsed_action in enumerate(parsed.actions, start=1):
+        fields = _action_fields(parsed_action, a_index)
+        action = action_for.get(a_index)
         if action is None:
             action = Action.objects.create(plan=plan, **fields)
         else:
             for name, value in fields.items():
                 setattr(action, name, value)
             action.save()
-        for t_index, t_data in enumerate(a_data.get("tasks") or [], start=1):
-            new_tasks_data.append((action, a_index, t_index, t_data))
+        actions[a_index] = action
 
-    task_pairs, removed_tasks, restored, added_tasks = match_revision(
-        old_tasks, new_tasks_data, lambda item: title_key(item[3].get("title") or item[0].title)
-    )
+    task_pairs, removed_tasks, restored, added_tasks = match_revision(old_tasks, list(parsed.iter_tasks()))
     indicators_by_task = {}
     for ind in old_indicators:
         indicators_by_task.setdefault(ind.task_id, []).append(ind)
@@ -456,14 +381,14 @@ def plan_revise_from_parsed(
     known_agencies = list(region.agencies.all())
     kept, tasks_by_pos, assignments = [], {}, []
     creates, updates, deletes = [], [], []
-    for task, (action, a_index, t_index, t_data) in task_pairs + restored:
-        task.action = action
+    for task, placed in task_pairs + restored:
+        task.action = actions[placed.action_index]
         task.duplicate_of = None
         task.archived_at = task.archived_by = None
-        for name, value in _task_fields(t_data, t_index, action.title).items():
+        for name, value in _task_fields(placed).items():
             setattr(task, name, value)
         kept.append(task)
-        tasks_by_pos[(a_index, t_index)] = task
+        tasks_by_pos[placed.ref] = task
     reports_archived = ProgressReport.objects.filter(task__in=[t.pk for t in removed_tasks]).count()
     now = timezone.now()
     for task in removed_tasks:
@@ -471,24 +396,24 @@ def plan_revise_from_parsed(
         task.archived_by = by if getattr(by, "is_authenticated", False) else None
     Task.objects.bulk_update(removed_tasks, ["seq", "archived_at", "archived_by"])
     Task.objects.bulk_update(kept, TASK_UPDATE_FIELDS)
-    for action, a_index, t_index, t_data in added_tasks:
-        task = Task.objects.create(action=action, **_task_fields(t_data, t_index, action.title))
-        tasks_by_pos[(a_index, t_index)] = task
+    for placed in added_tasks:
+        task = Task.objects.create(action=actions[placed.action_index], **_task_fields(placed))
+        tasks_by_pos[placed.ref] = task
     TaskAssignment.objects.filter(task__in=[t.pk for t in kept]).delete()
-    for (a_index, t_index), task in tasks_by_pos.items():
-        t_data = (actions_data[a_index - 1].get("tasks") or [])[t_index - 1]
-        assignments += _assignments(task, t_data, region=region, by=by, known_agencies=known_agencies)
+    for ref, task in tasks_by_pos.items():
+        parsed_task = parsed.task_at(ref).task
+        assignments += _assignments(task, parsed_task, region=region, by=by, known_agencies=known_agencies)
         c, u, d = _indicators_revise(
             plan=plan,
             task=task,
             old=indicators_by_task.get(task.pk, []),
-            new_data=t_data.get("indicators") or [],
+            new_data=parsed_task.indicators,
         )
         creates += c
         updates += u
         deletes += d
     c, u, d = _indicators_revise(
-        plan=plan, task=None, old=indicators_by_task.get(None, []), new_data=parsed.get("goals") or [],
+        plan=plan, task=None, old=indicators_by_task.get(None, []), new_data=parsed.goals,
         category=Indicator.Category.CONTROL,
     )  # fmt: skip
     creates += c

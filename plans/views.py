@@ -95,7 +95,8 @@ def import_list(request):
 
 
 def _review_context(request, plan_import, *, edits=None, commit_form=None, region_form=None):
-    parsed = plan_import.parsed or {}
+    """The review page, built from the parsed breakdown's records (plans.parsing.schema)."""
+    parsed = plan_import.parsed_plan
     is_open = plan_import.state == PlanImport.State.PARSED
     edits = edits or ReviewEdits(parsed)
     matching = review.agency_matching(parsed, plan_import.region)
@@ -104,38 +105,31 @@ def _review_context(request, plan_import, *, edits=None, commit_form=None, regio
     by_task = {}
     for warning in warnings:
         # Unknown agencies show as red chips in their rows, not as a line per task.
-        if warning.get("ref") and warning.get("code") != "agency_unknown":
+        if warning["ref"] and warning["code"] != "agency_unknown":
             by_task.setdefault(tuple(warning["ref"]), []).append(warning)
     actions = []
-    for a_index, (action, action_forms) in enumerate(
-        zip(parsed.get("actions") or [], edits.actions, strict=True)
-    ):
+    for a_index, (action, action_forms) in enumerate(zip(parsed.actions, edits.actions, strict=True)):
         tasks = []
-        for t_index, (task, task_forms) in enumerate(
-            zip(action.get("tasks") or [], action_forms["tasks"], strict=True)
-        ):
-            items = task.get("indicators") or []
+        for t_index, (task, task_forms) in enumerate(zip(action.tasks, action_forms["tasks"], strict=True)):
             tasks.append(
                 {
                     "index": t_index,
                     "data": task,
                     "form": task_forms["form"],
                     "new_indicator_form": task_forms["new_indicator_form"],
-                    "span": task.get("span") or [None, None],
+                    "span": task.span or [None, None],
                     "warnings": by_task.get((a_index + 1, t_index + 1), []),
                     "agencies": [
                         (name, role, matching.get(name, {}))
-                        for role, names in (
-                            ("lead", task.get("lead") or []),
-                            ("support", task.get("support") or []),
-                        )
+                        for role, names in (("lead", task.lead), ("support", task.support))
                         for name in names
                     ],
+                    # The prefix of each target's fields, the target as stored and its reading.
                     "indicators": [
-                        (f"a{a_index}-t{t_index}-i{k}-", ind, review.describe_indicator(ind))
-                        for k, ind in enumerate(items)
+                        (f"a{a_index}-t{t_index}-i{k}-", ind.to_dict(), review.describe_indicator(ind))
+                        for k, ind in enumerate(task.indicators)
                     ],
-                    "indicator_rows": indicator_rows(task_forms["indicator_forms"], items),
+                    "indicator_rows": indicator_rows(task_forms["indicator_forms"], task.indicators),
                 }
             )
         actions.append(
@@ -149,31 +143,30 @@ def _review_context(request, plan_import, *, edits=None, commit_form=None, regio
         )
     codes = {}
     for warning in warnings:
-        label = review.WARNING_LABELS.get(warning.get("code"), warning.get("code"))
+        label = review.WARNING_LABELS.get(warning["code"], warning["code"])
         codes[label] = codes.get(label, 0) + 1
     return {
         "imp": plan_import,
         "parsed": parsed,
-        "plan_info": parsed.get("plan") or {},
+        "plan_info": parsed.plan,
         "edits": edits,
         "goals": [
-            (f"gi{k}-", ind, review.describe_indicator(ind))
-            for k, ind in enumerate(parsed.get("goals") or [])
+            (f"gi{k}-", ind.to_dict(), review.describe_indicator(ind)) for k, ind in enumerate(parsed.goals)
         ],
-        "goal_rows": indicator_rows(edits.goal_forms, parsed.get("goals") or []),
+        "goal_rows": indicator_rows(edits.goal_forms, parsed.goals),
         "actions": actions,
         "warnings": warnings,
         "warning_groups": review.warning_groups(warnings, source_text),
         "warning_codes": codes,
         "is_partial": review.is_partial(parsed),
-        "task_count": sum(1 for _ in review.iter_tasks(parsed)),
+        "task_count": sum(1 for _ in parsed.iter_tasks()),
         "unknown_agencies": sorted(n for n, info in matching.items() if info["status"] == "unknown"),
         "alias_agencies": sorted(
             (n, info["agency"].name) for n, info in matching.items() if info["status"] == "alias"
         ),
         "source_text": source_text,
         "diff": review.plan_diff(plan_import.replaces, parsed)
-        if plan_import.replaces and is_open and parsed
+        if plan_import.replaces and is_open and plan_import.parsed
         else None,
         "errors": edits.errors() if edits.is_bound else [],
         "is_open": is_open,
@@ -187,7 +180,7 @@ def _review_context(request, plan_import, *, edits=None, commit_form=None, regio
 def import_review(request, pk):
     plan_import = get_import_for_user(request.user, pk)
     if request.method == "POST":
-        edits = ReviewEdits(plan_import.parsed, data=request.POST)
+        edits = ReviewEdits(plan_import.parsed_plan, data=request.POST)
         if edits.is_valid():
             try:
                 import_services.plan_import_update(
@@ -225,7 +218,7 @@ def import_region(request, pk):
 @require_POST
 def import_commit(request, pk):
     plan_import = get_import_for_user(request.user, pk)
-    matching = review.agency_matching(plan_import.parsed or {}, plan_import.region)
+    matching = review.agency_matching(plan_import.parsed_plan, plan_import.region)
     form = CommitForm(request.POST, matching=matching)
     if form.is_valid():
         try:

@@ -50,25 +50,27 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         from plans.importing import parse_file
         from plans.parsing import PlanParseError
+        from plans.parsing.schema import ParsedPlan
 
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"找不到文件：{path}")
         try:
-            parsed, text = parse_file(path)
+            raw, text = parse_file(path)
         except PlanParseError as exc:
             raise CommandError(f"无法导入 {path.name}：{exc}")
         except ValidationError as exc:
             raise CommandError(f"无法导入 {path.name}：{'；'.join(exc.messages)}")
+        parsed = ParsedPlan.from_dict(raw)
 
         if options["json_out"]:
-            payload = json.dumps(parsed, ensure_ascii=False, indent=2) + "\n"
+            payload = json.dumps(parsed.to_dict(), ensure_ascii=False, indent=2) + "\n"
             if options["json_out"] == "-":
                 self.stdout.write(payload, ending="")
             else:
                 Path(options["json_out"]).write_text(payload, encoding="utf-8")
-                for warning in parsed.get("warnings") or []:
-                    self.stderr.write(f"提示：{warning.get('message', '')}")
+                for warning in parsed.warnings:
+                    self.stderr.write(f"提示：{warning.message or ''}")
             return
 
         office = self._office(options)
@@ -114,8 +116,8 @@ class Command(BaseCommand):
             )
             self.stderr.write("，".join(f"{k}={v}" for k, v in counts.items()))
             return plan
-        info = parsed.get("plan") or {}
-        name = options["region"] or info.get("region")
+        info = parsed.plan
+        name = options["region"] or info.region
         if not name:
             raise CommandError("文件中没有写明地区，请用 --region 指定。")
         parent = None
@@ -129,9 +131,9 @@ class Command(BaseCommand):
         region = (
             matches[0]
             if matches
-            else region_get_or_create(name=name, level=info.get("level") or _level_of(name), parent=parent)
+            else region_get_or_create(name=name, level=info.level or _level_of(name), parent=parent)
         )
-        duplicates = plan_duplicates(region=region, title=info.get("title") or "", sha256=sha256)
+        duplicates = plan_duplicates(region=region, title=info.title or "", sha256=sha256)
         if duplicates and not options["new"]:
             raise CommandError(
                 duplicate_message(duplicates)
