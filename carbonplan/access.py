@@ -1,7 +1,10 @@
 """Who may see and change what.
 
 One place answers it for pages, the API, exports, file downloads and services. Outsiders
-get a 404 (the object might as well not exist), read-only users a 403 on writes.
+get a 404 (the object might as well not exist), read-only users a 403 on writes. The
+office's own pages (schedule, accounts, chases, 未报清单, the agency list, the review
+queue, imports) are outsiders' ground for agency staff too: they get the same 404,
+so a page's existence tells them nothing; the plan's leaders, who read it, get 403.
 
 This module sits above the apps: it reads their models and nothing else, and no model
 imports it. A page, a serializer or a service asks here (`visible_plans(user)`,
@@ -237,10 +240,15 @@ def office_plans(user):
 # --- one object, or 404 / 403 ------------------------------------------------------------
 def get_plan_for_user(user, pk, *, office=False):
     """The plan, if the user may see it (404 otherwise); office=True also requires the
-    office role for it (403 for a user who may only read)."""
+    office role for it: 403 for its leaders, who may only read, 404 for anyone else
+    (agency staff of the plan included)."""
     plan = get_object_or_404(visible_plans(user).select_related("region", "region__parent"), pk=pk)
-    if office and not Viewer.of(user).is_office_of(plan):
-        raise PermissionDenied
+    if office:
+        viewer = Viewer.of(user)
+        if not viewer.is_office_of(plan):
+            if viewer.is_leader_of(plan):
+                raise PermissionDenied
+            raise Http404
     return plan
 
 
@@ -255,7 +263,7 @@ def get_supervised_plan(user, pk) -> Plan:
 
 
 def get_office_plan(user, pk) -> Plan:
-    """404 for outsiders, 403 for those who may only read the plan."""
+    """404 for outsiders and agency staff, 403 for the plan's leaders (read-only)."""
     return get_plan_for_user(user, pk, office=True)
 
 
@@ -370,12 +378,16 @@ def imports_visible_to(user):
 
 
 def require_office(user):
-    if not Viewer.of(user).is_office:
-        raise PermissionDenied
+    """Office pages that name no plan: 403 for a leader (read-only), 404 for anyone else."""
+    viewer = Viewer.of(user)
+    if not viewer.is_office:
+        if viewer.is_leader:
+            raise PermissionDenied
+        raise Http404
 
 
 def get_import_for_user(user, pk) -> PlanImport:
-    """The import, for an office that may see it: 403 for users who are no office at
-    all, 404 for other offices."""
+    """The import, for an office that may see it: 403 for leaders, 404 for other
+    offices and everyone else."""
     require_office(user)
     return get_object_or_404(imports_visible_to(user), pk=pk)

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
@@ -188,11 +188,9 @@ def review(request):
         except ValueError:
             raise Http404
         if not viewer.supervises(plan):
-            raise PermissionDenied
+            raise Http404  # agency staff may see the plan, not the office's queue
     elif plans:
         plan = plans[0]
-    elif viewer.agency_ids:
-        raise PermissionDenied
     else:
         raise Http404
     periods = list(ReportingPeriod.objects.of_plan(plan).order_by("-year", "-quarter"))

@@ -57,16 +57,16 @@ agencies:plan-channels         login   403   403    200   404    403   200
 agencies:region-channels       login   404   404    404   404    404   200
 agencies:first-login           login   302   302    302   302    302   302
 home                           login   200   200    200   200    200   200
-plans:accounts                 login   403   403    200   404    403   200
-plans:breakdown_xlsx           login   403   403    200   404    403   200
+plans:accounts                 login   404   404    200   404    403   200
+plans:breakdown_xlsx           login   404   404    200   404    403   200
 plans:detail                   login   200   200    200   404    200   200
 plans:import_commit            login   405   405    405   405    405   405
 plans:import_discard           login   405   405    405   405    405   405
-plans:import_duplicate         login   403   403    302   404    403   302
-plans:import_list              login   403   403    200   200    403   200
+plans:import_duplicate         login   404   404    302   404    403   302
+plans:import_list              login   404   404    200   200    403   200
 plans:import_region            login   405   405    405   405    405   405
-plans:import_review            login   403   403    200   404    403   200
-plans:schedule                 login   403   403    200   404    403   200
+plans:import_review            login   404   404    200   404    403   200
+plans:schedule                 login   404   404    200   404    403   200
 plans:task_restore             login   405   405    405   405    405   405
 reports:briefing               login   404   404    200   404    200   200
 reports:bulletin-download      login   404   404    200   404    200   200
@@ -74,22 +74,22 @@ reports:bulletin-edit          login   404   404    200   404    403   200
 reports:bulletin-generate      login   405   405    405   405    405   405
 reports:bulletin-status        login   404   404    200   404    200   200
 reports:bulletins              login   200   200    200   200    200   200
-reports:chase                  login   403   403    200   404    403   200
+reports:chase                  login   404   404    200   404    403   200
 reports:dashboard              login   404   404    200   404    200   200
 reports:dashboard-task         login   404   404    200   404    200   200
 reports:leader                 login   404   404    200   404    200   200
-reports:missing                login   403   403    200   404    403   200
+reports:missing                login   404   404    200   404    403   200
 reports:missing-index          login   404   404    302   302    404   200
-reports:plan-agencies          login   403   403    200   404    403   200
+reports:plan-agencies          login   404   404    200   404    403   200
 reports:plan-bulletins         login   404   404    200   404    200   200
 reports:region                 login   404   404    404   404    404   200
-reports:warning-rule           login   403   403    200   404    403   200
+reports:warning-rule           login   404   404    200   404    403   200
 tasks:agency_home              login   200   200    302   302    302   302
 tasks:evidence_delete          login   405   405    405   405    405   405
 tasks:evidence_download        login   200   404    200   404    200   200
 tasks:evidence_upload          login   405   405    405   405    405   405
 tasks:notifications            login   200   200    200   200    200   200
-tasks:period_settings          login   403   403    200   404    403   200
+tasks:period_settings          login   404   404    200   404    403   200
 tasks:report_approve           login   405   405    405   405    405   405
 tasks:report_autosave          login   405   405    405   405    405   405
 tasks:report_detail            login   200   404    200   404    200   200
@@ -97,7 +97,7 @@ tasks:report_form              login   200   200    403   404    403   403
 tasks:report_history           login   200   404    200   404    200   200
 tasks:report_return            login   405   405    405   405    405   405
 tasks:report_return_input      login   405   405    405   405    405   405
-tasks:review                   login   403   403    200   200    200   200
+tasks:review                   login   404   404    200   200    200   200
 tasks:review_batch_approve     login   405   405    405   405    405   405
 tasks:workbook_download        login   200   200    403   404    403   403
 tasks:workbook_upload          login   200   200    403   404    403   403
@@ -293,6 +293,67 @@ def test_every_parameter_can_be_filled():
 
 def test_the_write_table_names_only_urls_in_the_matrix():
     assert set(WRITE_REFUSED) <= set(MATRIX)
+
+
+# The office's own pages. Agency staff get the 404 an outsider gets on each of them, on
+# GET and on POST, even for a plan they report on; the plan's leaders (read-only) 403.
+# (Approving or returning a report the agency itself wrote is an action on an object it
+# sees, refused with 403: not an office page.)
+OFFICE_PAGES = {
+    "plans:accounts",
+    "plans:breakdown_xlsx",
+    "plans:import_duplicate",
+    "plans:import_list",
+    "plans:import_review",
+    "plans:import_region",
+    "plans:import_commit",
+    "plans:import_discard",
+    "plans:schedule",
+    "plans:task_restore",
+    "reports:chase",
+    "reports:missing",
+    "reports:missing-index",
+    "reports:plan-agencies",
+    "reports:warning-rule",
+    "reports:bulletin-generate",
+    "reports:bulletin-edit",
+    "tasks:period_settings",
+    "tasks:review",
+    "tasks:review_batch_approve",
+}
+AGENCY_STAFF = ["owner", "other_agency"]
+
+
+def test_agency_staff_get_no_403_on_any_page():
+    """A 403 would tell agency staff the page exists and is someone else's: every URL
+    they may not open answers them 404 (or 405 where it only takes POST)."""
+    answers = {f"{name} {role}": MATRIX[name][role] for name in MATRIX for role in AGENCY_STAFF}
+    assert not [k for k, v in answers.items() if v == "403"]
+
+
+def test_every_office_page_is_listed_as_one():
+    """A page the office opens and its leaders may only read is an office page."""
+    office_like = {
+        name
+        for name, row in MATRIX.items()
+        if row["office"] in ("200", "302") and row["leader"] == "403" and ":" in name
+    }
+    assert office_like <= OFFICE_PAGES, sorted(office_like - OFFICE_PAGES)
+    assert OFFICE_PAGES <= set(MATRIX)
+
+
+@pytest.mark.parametrize("name", sorted(OFFICE_PAGES))
+def test_agency_staff_get_404_on_every_office_page(cast, client, name):
+    route, _name, params = next(u for u in URLS if u[1] == name)
+    url = url_for(cast, route, name, params)
+    for role in AGENCY_STAFF:
+        c = client_for(client, cast, role)
+        get = c.get(url)
+        assert get.status_code in (404, 405), f"GET {url} as {role}: {get.status_code}"
+        before = plan_a_footprint(cast)
+        post = c.post(url, {"comment": "越权", "plan": cast.plan_a.pk, "report": cast.objects["report"].pk})
+        assert post.status_code in (404, 405), f"POST {url} as {role}: {post.status_code}"
+        assert plan_a_footprint(cast) == before
 
 
 @pytest.fixture

@@ -123,7 +123,7 @@ def test_the_schedule_page_shows_a_bad_quarter_beside_the_field(world, login):
     assert labels(world.plan_a) == ["2026Q1"]
 
 
-@pytest.mark.parametrize("who,status", [("other_office", 404), ("owner", 403), ("leader", 403)])
+@pytest.mark.parametrize("who,status", [("other_office", 404), ("owner", 404), ("leader", 403)])
 def test_only_the_plans_office_reaches_the_schedule(world, login, who, status):
     client = login(getattr(world.users, who))
     url = reverse("plans:schedule", args=[world.plan_a.pk])

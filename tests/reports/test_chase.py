@@ -157,7 +157,7 @@ def test_the_buttons_are_on_the_list_the_task_page_and_the_agency_list(quarter, 
 
 @pytest.mark.parametrize(
     ("who", "status"),
-    [("office", 200), ("admin", 200), ("leader", 403), ("owner", 403), ("other_office", 404)],
+    [("office", 200), ("admin", 200), ("leader", 403), ("owner", 404), ("other_office", 404)],
 )
 @pytest.mark.parametrize("name", ["reports:chase", "reports:plan-agencies"])
 def test_only_the_plans_office_chases(quarter, login, who, status, name):

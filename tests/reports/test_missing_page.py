@@ -41,7 +41,7 @@ def test_the_list_exports_to_excel(quarter, login):
 
 @pytest.mark.parametrize(
     ("who", "status"),
-    [("office", 200), ("admin", 200), ("leader", 403), ("owner", 403), ("other_office", 404)],
+    [("office", 200), ("admin", 200), ("leader", 403), ("owner", 404), ("other_office", 404)],
 )
 def test_the_list_is_the_offices(quarter, login, who, status):
     q = quarter

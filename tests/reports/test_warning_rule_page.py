@@ -45,7 +45,7 @@ def test_a_yellow_threshold_above_the_red_one_is_refused_with_a_message(quarter,
     assert not WarningRule.objects.exists()
 
 
-@pytest.mark.parametrize(("who", "status"), [("leader", 403), ("owner", 403), ("other_office", 404)])
+@pytest.mark.parametrize(("who", "status"), [("leader", 403), ("owner", 404), ("other_office", 404)])
 def test_only_the_office_of_the_plan_changes_its_rule(quarter, login, who, status):
     q = quarter
     url = reverse("reports:warning-rule", args=[q.plan_a.pk])
