@@ -4,6 +4,12 @@ One account per agency of the plan that has none yet (its username is stable:
 ``agency<agency id>``), plus one per named person the office invites. The initial
 password is random, shown or downloaded once, and stored only as a hash; the account
 is flagged (PasswordChangeRequired) until its owner chooses a password.
+
+The plan's office also looks after those accounts: a forgotten password is replaced by
+a new one-time password (the same sheet, the same first-login rule), and the account of
+a person who left is deactivated (and can be reactivated). Only staff accounts of the
+plan's agencies are the office's to change: an account that also holds an office,
+leader or administrator role is left to the administrator.
 """
 
 from __future__ import annotations
@@ -57,7 +63,9 @@ def plan_agencies(plan):
 
 
 def agency_accounts(plan) -> list[dict]:
-    """Each agency of the plan with its staff accounts, for the office's page."""
+    """Each agency of the plan with its staff accounts, for the office's page: whether
+    each still holds its one-time password, is active, and when it last logged in
+    (None: never). Two queries however many agencies and accounts."""
     agencies = list(plan_agencies(plan))
     roles = (
         Role.objects.filter(kind=Role.Kind.STAFF, agency__in=agencies)
@@ -69,7 +77,15 @@ def agency_accounts(plan) -> list[dict]:
         user = role.user
         pending = hasattr(user, "password_change_required")
         by_agency.setdefault(role.agency_id, []).append(
-            {"username": user.username, "name": user.first_name, "pending": pending, "active": user.is_active}
+            {
+                "id": user.pk,
+                "username": user.username,
+                "name": user.first_name,
+                "pending": pending,
+                "active": user.is_active,
+                "last_login": user.last_login,
+                "never_logged_in": user.last_login is None,
+            }
         )
     return [{"agency": a, "accounts": by_agency.get(a.pk, [])} for a in agencies]
 
@@ -152,6 +168,82 @@ def accounts_sheet(*, plan, rows: list[AccountRow]) -> Export:
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return book.export(f"accounts-plan{plan.pk}-{stamp}.xlsx")
+
+
+# --- the office looks after its agencies' accounts -------------------------------------
+def plan_staff_account(*, plan, user_id):
+    """(user, agency): a staff account of one of the plan's agencies that the plan's
+    office may change, or None (the caller answers 404). An account holding any other
+    role (office, leader, administrator) or Django staff rights is the administrator's."""
+    User = get_user_model()
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or user.is_superuser or user.is_staff:
+        return None
+    roles = list(Role.objects.filter(user=user).select_related("agency"))
+    if not roles or any(r.kind != Role.Kind.STAFF for r in roles):
+        return None
+    agencies = {a.pk for a in plan_agencies(plan)}
+    agency = next((r.agency for r in roles if r.agency_id in agencies), None)
+    if agency is None:
+        return None
+    return user, agency
+
+
+def _drop_tokens(user):
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=user).delete()
+
+
+@transaction.atomic
+def account_password_reset(*, plan, user, agency, by) -> AccountRow:
+    """A new one-time password for a staff account (its owner forgot it, or it was
+    handed to the wrong person): the old password, API tokens and any login lockout go,
+    and the account opens only the first-login page until a password is chosen. The
+    row carries the password for the sheet; it is not kept."""
+    if not user.is_active:
+        raise ValidationError(
+            _("账号“%(username)s”已停用，请先启用再重置密码。") % {"username": user.username}
+        )
+    password = one_time_password()
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    PasswordChangeRequired.objects.update_or_create(
+        user=user, defaults={"created_by": by if by and by.is_authenticated else None}
+    )
+    _drop_tokens(user)
+    from axes.utils import reset as axes_reset
+
+    axes_reset(username=user.username)
+    audit_log(
+        actor=by,
+        action="account.password_reset",
+        target=user,
+        plan=plan,
+        changes={"username": user.username, "agency": agency.name},
+    )
+    return AccountRow(agency=agency.name, username=user.username, password=password, person=user.first_name)
+
+
+@transaction.atomic
+def account_set_active(*, plan, user, agency, active: bool, by) -> bool:
+    """Deactivate the account of a person who left (no login, no token, no notice) or
+    activate it again. Returns whether anything changed; a second click changes nothing."""
+    if user.is_active == active:
+        return False
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    if not active:
+        _drop_tokens(user)
+    audit_log(
+        actor=by,
+        action="account.activate" if active else "account.deactivate",
+        target=user,
+        plan=plan,
+        changes={"is_active": [not active, active], "username": user.username, "agency": agency.name},
+    )
+    return True
 
 
 # --- the one-time password ------------------------------------------------------------

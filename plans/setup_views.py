@@ -2,13 +2,26 @@
 reporting schedule, its agencies' accounts, and the choice offered when an upload
 repeats a plan already imported."""
 
+import base64
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from agencies.accounts import accounts_sheet, agency_accounts, agency_accounts_create, plan_agencies
+from agencies.accounts import (
+    account_password_reset,
+    account_set_active,
+    accounts_sheet,
+    agency_accounts,
+    agency_accounts_create,
+    plan_agencies,
+    plan_staff_account,
+)
 from carbonplan.access import get_import_for_user, get_plan_for_user
 from carbonplan.downloads import file_response
 from tasks.models import ReportingPeriod
@@ -114,12 +127,66 @@ def plan_accounts(request, pk):
                 return file_response(accounts_sheet(plan=plan, rows=rows))
             messages.info(request, _("所有单位都已有账号，没有新建账号。"))
             return redirect("plans:accounts", pk=plan.pk)
+    agencies = agency_accounts(plan)
+    accounts = [account for row in agencies for account in row["accounts"]]
     return render(
         request,
         "plans/accounts.html",
-        {"plan": plan, "form": form, "agencies": agency_accounts(plan)},
+        {
+            "plan": plan,
+            "form": form,
+            "agencies": agencies,
+            "never_logged_in": sum(1 for a in accounts if a["never_logged_in"] and a["active"]),
+            "active_accounts": sum(1 for a in accounts if a["active"]),
+        },
         status=400 if form.errors else 200,
     )
+
+
+def _staff_account(request, pk, user_id):
+    plan = get_plan_for_user(request.user, pk, office=True)
+    found = plan_staff_account(plan=plan, user_id=user_id)
+    if found is None:
+        raise Http404
+    return plan, *found
+
+
+@login_required
+@require_POST
+def plan_account_reset(request, pk, user_id):
+    """A new one-time password for an agency's account, shown once on this answer
+    (never stored, never cached) with the accounts sheet holding it."""
+    plan, user, agency = _staff_account(request, pk, user_id)
+    try:
+        row = account_password_reset(plan=plan, user=user, agency=agency, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("plans:accounts", pk=plan.pk)
+    sheet = accounts_sheet(plan=plan, rows=[row])
+    response = render(
+        request,
+        "plans/account_reset.html",
+        {
+            "plan": plan,
+            "row": row,
+            "sheet_name": sheet.filename,
+            "sheet_href": f"data:{sheet.content_type};base64,{base64.b64encode(sheet.content).decode()}",
+        },
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+@login_required
+@require_POST
+def plan_account_active(request, pk, user_id):
+    """停用 the account of a person who left (active=0), or 启用 it again (active=1)."""
+    plan, user, agency = _staff_account(request, pk, user_id)
+    active = request.POST.get("active") == "1"
+    if account_set_active(plan=plan, user=user, agency=agency, active=active, by=request.user):
+        done = _("已启用账号 %(username)s。") if active else _("已停用账号 %(username)s，该账号不能再登录。")
+        messages.success(request, done % {"username": user.username})
+    return redirect("plans:accounts", pk=plan.pk)
 
 
 @login_required

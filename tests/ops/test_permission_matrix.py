@@ -58,6 +58,8 @@ agencies:region-channels       login   404   404    404   404    404   200
 agencies:first-login           login   302   302    302   302    302   302
 home                           login   200   200    200   200    200   200
 plans:accounts                 login   404   404    200   404    403   200
+plans:account_active           login   405   405    405   405    405   405
+plans:account_reset            login   405   405    405   405    405   405
 plans:breakdown_xlsx           login   404   404    200   404    403   200
 plans:detail                   login   200   200    200   404    200   200
 plans:import_commit            login   405   405    405   405    405   405
@@ -147,6 +149,8 @@ FILL = {
     "plans:import_duplicate": {"pk": "plan_import"},
     "plans:schedule": {"pk": "plan"},
     "plans:accounts": {"pk": "plan"},
+    "plans:account_reset": {"pk": "plan", "user_id": "account"},
+    "plans:account_active": {"pk": "plan", "user_id": "account"},
     "plans:task_restore": {"pk": "plan"},
     "tasks:report_detail": {"pk": "report"},
     "tasks:report_history": {"pk": "report"},
@@ -192,6 +196,8 @@ WRITE_REFUSED = {
     "plans:import_duplicate": ["owner", "other_agency", "leader", *OUTSIDERS],
     "plans:schedule": ["owner", "other_agency", "leader", *OUTSIDERS],
     "plans:accounts": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "plans:account_reset": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "plans:account_active": ["owner", "other_agency", "leader", *OUTSIDERS],
     "plans:task_restore": ["owner", "other_agency", "leader", *OUTSIDERS],
     "tasks:report_approve": ["owner", "other_agency", "leader", *OUTSIDERS],
     "tasks:report_return": ["owner", "other_agency", "leader", *OUTSIDERS],
@@ -301,6 +307,8 @@ def test_the_write_table_names_only_urls_in_the_matrix():
 # sees, refused with 403: not an office page.)
 OFFICE_PAGES = {
     "plans:accounts",
+    "plans:account_reset",
+    "plans:account_active",
     "plans:breakdown_xlsx",
     "plans:import_duplicate",
     "plans:import_list",
@@ -422,6 +430,7 @@ def cast(world):
         "region": world.county_a,
         "channel": channel,
         "delivery": delivery,
+        "account": world.users.colleague,
     }
     return world
 
@@ -489,6 +498,12 @@ def plan_a_footprint(world):
         ),
         "deliveries": sorted(
             Delivery.objects.filter(channel__plan=plan).values_list("pk", "status", "attempts")
+        ),
+        "accounts": sorted(
+            type(world.users.owner)
+            .objects.filter(carbon_roles__agency__assignments__task__action__plan=plan)
+            .values_list("pk", "password", "is_active")
+            .distinct()
         ),
     }
 
