@@ -5,6 +5,23 @@ transaction; e-mail goes out only after it commits, so a rolled-back review neve
 anybody; and a notice about a plan whose kind is registered in
 `agencies/channels/events.py` is also written as a delivery to each group robot of the
 plan and of the regions above it (sent after commit, see `agencies/channels/outbox.py`).
+
+Event kinds (`Notification.kind`), what causes each and who hears of it:
+
+- ``report_submitted``: a report reaches the office's review queue — the plan's office.
+- ``input_submitted``: a supporting agency's input (配合单位材料) reaches its lead — the
+  lead agency's staff (in-app only).
+- ``report_returned`` / ``report_approved``: the office (or, for an input, the lead)
+  answered a report — the reporting agency's staff.
+- ``report.withdrawn`` (REPORT_WITHDRAWN): an agency took back a report the office was
+  to review (撤回); it left the review queue at once — the plan's office, and the plan's
+  group robots that carry the kind.
+- ``input.withdrawn`` (INPUT_WITHDRAWN): a supporting agency took back its input before
+  the lead gathered it — the lead agency's staff (in-app only: the office never
+  reviews inputs on their own).
+- ``chase``: the office's 催办 — the chased agency's staff.
+- ``bulletin_published``: a bulletin is issued — the plan's office and leaders.
+- ``reminder``: the automatic 提醒 / 催办 / 通报 (reports.reminders).
 """
 
 import logging
@@ -21,6 +38,9 @@ from django.utils.translation import gettext as _
 from .models import Notification, Role
 
 log = logging.getLogger(__name__)
+
+REPORT_WITHDRAWN = "report.withdrawn"
+INPUT_WITHDRAWN = "input.withdrawn"
 
 
 def _office_users(plan):
@@ -117,6 +137,34 @@ def notify_report_submitted(*, report, is_input=False):
         agency=report.agency,
         event_key=f"report:{report.pk}:v{report.version}:submitted",
     )
+
+
+def notify_report_withdrawn(*, report, is_input=False):
+    """An agency withdrew (撤回) a submitted report: the office hears that it left its
+    review queue; of a supporter's input, the lead's staff hear that it is not there to
+    gather any more. Worded in the site's language, like every notice sent to others."""
+    with translation.override(settings.LANGUAGE_CODE):
+        params = {"agency": report.agency.name, "period": report.period.label, "task": report.task.number}
+        body = report.task.title + "\n" + _("该材料已退回草稿状态，重新报送后会再次通知。")
+        if is_input:
+            return notify(
+                users=_lead_agency_users(report.task),
+                kind=INPUT_WITHDRAWN,
+                title=_("%(agency)s 撤回了 %(period)s 任务 %(task)s 的配合单位材料") % params,
+                body=body,
+                url=reverse("tasks:report_form", args=[report.task_id, report.period_id]),
+            )
+        plan = report.task.action.plan
+        return notify(
+            users=_office_users(plan),
+            kind=REPORT_WITHDRAWN,
+            title=_("%(agency)s 撤回了 %(period)s 任务 %(task)s 的进展，已移出待审核") % params,
+            body=report.task.title + "\n" + _("该填报已退回草稿状态，重新提交后会再次进入待审核。"),
+            url=reverse("tasks:report_detail", args=[report.pk]),
+            plan=plan,
+            agency=report.agency,
+            event_key=f"report:{report.pk}:v{report.version}:withdrawn",
+        )
 
 
 def notify_report_reviewed(*, report, by_lead=False):

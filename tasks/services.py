@@ -462,7 +462,9 @@ def report_withdraw(*, report: ProgressReport, by) -> ProgressReport:
         changes={"state": ["submitted", current.state]},
         plan=current.period.plan,
     )
+    from agencies.notifications import notify_report_withdrawn
     from reports.services import rollup_request
 
+    notify_report_withdrawn(report=current, is_input=report_is_input(current))
     rollup_request(plan_id=current.period.plan_id, period_id=current.period_id)
     return current

@@ -136,3 +136,64 @@ def test_a_refused_file_holds_the_submission_with_a_message_and_keeps_the_draft(
     assert "内容与扩展名不符" in response.content.decode()
     assert report.state == "draft" and report.progress_text == FORM["progress_text"]
     assert files == []
+
+
+# --- the withdrawal reaches whoever was to act on the report ------------------------------
+def _queue(client, world):
+    from django.urls import reverse
+
+    response = client.get(reverse("tasks:review") + f"?plan={world.plan_a.pk}&period=2026Q1")
+    return [r.pk for r in response.context["page"].object_list], response.context["counts"]
+
+
+@time_machine.travel(BEFORE_DEADLINE, tick=True)
+def test_a_withdrawal_tells_the_office_and_leaves_its_queue_at_once(world, submitted, login):
+    from agencies.models import Notification
+    from agencies.notifications import REPORT_WITHDRAWN
+
+    office = login(world.users.office)
+    queued, counts = _queue(office, world)
+    assert submitted.pk in queued and counts["submitted"] == 1
+    login(world.users.owner).post(f"/tasks/reports/{submitted.pk}/withdraw/")
+    office = login(world.users.office)
+    queued, counts = _queue(office, world)
+    assert submitted.pk not in queued and counts["submitted"] == 0 and counts["draft"] == 1
+    note = Notification.objects.get(kind=REPORT_WITHDRAWN)
+    assert note.user == world.users.office
+    assert "县发改局" in note.title and "撤回" in note.title and "1.1" in note.title
+    assert note.url == f"/tasks/reports/{submitted.pk}/"
+    # The office's notice list shows it; the agency hears nothing of its own withdrawal.
+    assert "撤回" in office.get("/tasks/notifications/").content.decode()
+    assert not Notification.objects.filter(kind=REPORT_WITHDRAWN, user=world.users.owner).exists()
+
+
+@time_machine.travel(BEFORE_DEADLINE, tick=True)
+def test_a_withdrawn_input_tells_the_lead_not_the_office(world):
+    from agencies.models import Notification
+    from agencies.notifications import INPUT_WITHDRAWN, REPORT_WITHDRAWN
+
+    report = report_get_or_create(
+        task=world.task_a1, agency=world.other, period=world.period_a, by=world.users.other_agency
+    )
+    report_save_draft(report=report, data={"progress_text": "配合完成选址2处。"}, by=world.users.other_agency)
+    report_submit(report=report, by=world.users.other_agency)
+    report_withdraw(report=report, by=world.users.other_agency)
+    notes = Notification.objects.filter(kind=INPUT_WITHDRAWN)
+    assert sorted(n.user.username for n in notes) == ["colleague", "owner"]  # the lead's staff
+    assert "配合单位材料" in notes[0].title and "县交通运输局" in notes[0].title
+    assert not Notification.objects.filter(kind=REPORT_WITHDRAWN).exists()
+    assert not Notification.objects.filter(user=world.users.office, kind__in=[INPUT_WITHDRAWN]).exists()
+
+
+@time_machine.travel(BEFORE_DEADLINE, tick=True)
+def test_a_withdrawal_through_the_api_tells_the_office_too(world, submitted):
+    from agencies.models import Notification
+    from agencies.notifications import REPORT_WITHDRAWN
+
+    api = token_client("owner")
+    response = api.post(f"/api/progress-reports/{submitted.pk}/withdraw/")
+    assert response.status_code == 200 and response.json()["state"] == "draft"
+    assert Notification.objects.filter(kind=REPORT_WITHDRAWN, user=world.users.office).count() == 1
+    # Withdrawing a draft is a no-op and tells nobody again.
+    api.post(f"/api/progress-reports/{submitted.pk}/withdraw/")
+    assert Notification.objects.filter(kind=REPORT_WITHDRAWN).count() == 1
