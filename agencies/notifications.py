@@ -200,7 +200,9 @@ def notify_chase(*, chase, plan):
             "plan": plan.title,
             "period": chase.period.label,
         }
-        body = chase.message + "\n\n" + _("未提交的任务：") + "\n" + "\n".join(chase.missing_tasks)
+        # Each line names what is owed: a task's progress, or an input for its lead
+        # (“…（配合单位材料，报送牵头单位）”).
+        body = chase.message + "\n\n" + _("尚未报送：") + "\n" + "\n".join(chase.missing_tasks)
     return notify(
         users=_agency_users(chase.agency),
         kind="chase",

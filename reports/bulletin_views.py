@@ -232,6 +232,8 @@ def missing_list(request, plan_id):
             "rows": rows,
             "counts": period_counts(plan, period) if period else None,
             "agencies": agencies,
+            "missing_reports": sum(1 for row in rows if not row["is_input"]),
+            "missing_inputs": sum(1 for row in rows if row["is_input"]),
             "logs": logs,
             "kind": kind,
             "kinds": MISSING_KINDS.items(),

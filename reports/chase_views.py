@@ -20,7 +20,7 @@ from tasks.models import ReportingPeriod, TaskAssignment
 from tasks.periods import choose_period
 
 from .chases import MESSAGE_MAX_LENGTH, chase_default_message, chase_send, late_rows_by_agency
-from .reminders import chase_counts
+from .reminders import chase_counts, missing_summary
 
 
 def _period(request, plan):
@@ -49,11 +49,7 @@ class ChaseForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["agencies"].queryset = Agency.objects.filter(pk__in=list(late)).order_by("name")
         self.fields["agencies"].label_from_instance = lambda a: (
-            _("%(name)s（%(n)s 项未提交）")
-            % {
-                "name": a.name,
-                "n": len(late[a.pk]),
-            }
+            _("%(name)s（%(what)s未报送）") % {"name": a.name, "what": missing_summary(late[a.pk])}
         )
 
 

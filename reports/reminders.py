@@ -97,6 +97,25 @@ def chase_counts(period) -> ChaseCounts:
 
 
 MISSING_KINDS = {"lead": gettext_lazy("牵头单位未报"), "support": gettext_lazy("配合单位未报送材料")}
+MISSING_ITEMS = {"report": gettext_lazy("进展报告"), "input": gettext_lazy("配合单位材料")}
+
+
+def _missing_state(state, is_input) -> str:
+    if is_input:
+        return _("材料草稿未报送") if state == ProgressReport.State.DRAFT else _("材料未报送")
+    return _("草稿未提交") if state == ProgressReport.State.DRAFT else _("未填报")
+
+
+def missing_summary(rows) -> str:
+    """How many of the rows are reports and how many inputs: “进展 2 项、配合单位材料 1 项”,
+    or “2 项” where none is an input."""
+    inputs = sum(1 for r in rows if r.get("is_input"))
+    reports = len(rows) - inputs
+    if not inputs:
+        return _("%(n)d 项") % {"n": reports}
+    parts = [_("进展 %(n)d 项") % {"n": reports}] if reports else []
+    parts.append(_("配合单位材料 %(n)d 项") % {"n": inputs})
+    return "、".join(parts)
 
 
 def missing_rows(*, plan, period, chased: ChaseCounts | None = None) -> list[dict]:
@@ -111,6 +130,9 @@ def missing_rows(*, plan, period, chased: ChaseCounts | None = None) -> list[dic
         )
     }
     chased = chase_counts(period) if chased is None else chased
+    # Where the leads consolidate, a supporter owes its lead an input (配合单位材料), not a
+    # report to the office: the list, the chases and the reminders name it so.
+    inputs = plan.lead_consolidates
     rows = []
     for a in (
         TaskAssignment.objects.filter(task__action__plan=plan, task__archived_at__isnull=True)
@@ -120,8 +142,15 @@ def missing_rows(*, plan, period, chased: ChaseCounts | None = None) -> list[dic
         state = states.get((a.task_id, a.agency_id))
         if state not in (None, ProgressReport.State.DRAFT):
             continue
+        is_input = inputs and a.role == TaskAssignment.Role.SUPPORT
+        number = f"{a.task.action.seq}.{a.task.seq}"
         rows.append(
             {
+                "is_input": is_input,
+                "item": MISSING_ITEMS["input" if is_input else "report"],
+                # How a chase or reminder lists it: an input says what it is and where it goes.
+                "line": f"{number} {a.task.title}"
+                + (_("（配合单位材料，报送牵头单位）") if is_input else ""),
                 "agency_id": a.agency_id,
                 "agency": a.agency.name,
                 "role": a.get_role_display(),
@@ -129,11 +158,11 @@ def missing_rows(*, plan, period, chased: ChaseCounts | None = None) -> list[dic
                 # review, the second on the lead's behalf.
                 "kind": "lead" if a.role == TaskAssignment.Role.LEAD else "support",
                 "kind_label": MISSING_KINDS["lead" if a.role == TaskAssignment.Role.LEAD else "support"],
-                "number": f"{a.task.action.seq}.{a.task.seq}",
+                "number": number,
                 "task": a.task.title,
                 "task_id": a.task_id,
                 "action": f"{a.task.action.label}{a.task.action.title}",
-                "state": _("草稿未提交") if state == ProgressReport.State.DRAFT else _("未填报"),
+                "state": _missing_state(state, is_input),
                 "chases": chased.get(a.agency_id, 0),
                 "last_chased": chased.last.get(a.agency_id),
                 "reminded": chased.text(a.agency_id),
@@ -179,7 +208,7 @@ def reminder_send(
                 period=period,
                 agency=agency,
                 stage=stage,
-                missing_tasks=[f"{r['number']} {r['task']}" for r in rows],
+                missing_tasks=[r["line"] for r in rows],
             )
     except IntegrityError:
         return None  # another run got there first
@@ -193,17 +222,17 @@ def reminder_send(
         lines = "\n".join(f"{r['number']} {r['task']}（{r['state']}）" for r in rows)
         body = (
             f"《{plan.title}》{period.label}季度进展填报截止日期为{deadline:%Y-%m-%d}。"
-            f"{agency.name}以下{len(rows)}项任务尚未提交：\n{lines}"
+            f"{agency.name}以下{missing_summary(rows)}尚未报送：\n{lines}"
         )
         url = "/tasks/"
     else:
         users = _office_users(plan)
-        by_agency = defaultdict(int)
+        by_agency = defaultdict(list)
         for r in rows:
-            by_agency[r["agency"]] += 1
+            by_agency[r["agency"]].append(r)
         body = (
             f"《{plan.title}》{period.label}季度已过截止日期{ESCALATE_DAYS_AFTER}天，以下单位仍未报送：\n"
-            + "\n".join(f"{name}：{count}项" for name, count in sorted(by_agency.items()))
+            + "\n".join(f"{name}：{missing_summary(items)}" for name, items in sorted(by_agency.items()))
         )
         url = f"/reports/plans/{plan.pk}/missing/?period={period.label}"
     log.recipients = [u.username for u in users]

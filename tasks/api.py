@@ -3,15 +3,23 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 
 from carbonplan.access import Viewer, get_report_for_user, visible_reports, visible_tasks
 from carbonplan.api_errors import refuses_fields
 from carbonplan.api_fields import IdFilter
 
-from .consolidation import CONSOLIDATED_INPUTS, consolidated_input_ids, report_role
+from .consolidation import (
+    CONSOLIDATED_INPUTS,
+    INPUT_FIELD_CODE,
+    InputFieldRefused,
+    consolidated_input_ids,
+    report_role,
+)
 from .models import ProgressReport, ReportingPeriod, Task, TaskAssignment
 from .period_api import PeriodCreateMixin
 from .selectors import writer_assignment
@@ -228,7 +236,8 @@ class ProgressReportSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="lead or support: the agency's part in the task. Where the plan's lead agencies "
         "consolidate (review_mode lead_consolidates), a support report is an input to the lead: it "
-        "needs only progress_text, the office neither approves nor returns it, and the lead may "
+        "needs only progress_text (a percent or status sent on it is refused: 400, code "
+        "not_for_input), the office neither approves nor returns it, and the lead may "
         "return it (POST …/return/).",
     )
     consolidated_inputs = InputIdsField(
@@ -302,6 +311,13 @@ class ProgressReportFilter(django_filters.FilterSet):
 
 
 def _as_drf(exc: DjangoValidationError):
+    if isinstance(exc, InputFieldRefused):
+        raise serializers.ValidationError(
+            {
+                name: [ErrorDetail(message, code=INPUT_FIELD_CODE) for message in messages]
+                for name, messages in exc.message_dict.items()
+            }
+        )
     if isinstance(exc, ReportConflict):
         raise Conflict(exc.messages[0])
     if isinstance(exc, ReportExists):
@@ -328,6 +344,14 @@ class AlreadyExists(exceptions.ValidationError):
         self.extra = {"id": report_id}
 
 
+INPUT_WRITES = ["create", "update", "partial_update"]
+
+
+# A supporter's input (role support, where the plan's leads consolidate) takes no
+# percent or status: one sent is a 400 naming it with code not_for_input, and nothing
+# is stored. Listed after the field's other codes: the last registration of a field wins.
+@extend_validation_errors(["invalid", INPUT_FIELD_CODE], field_name="percent", actions=INPUT_WRITES)
+@extend_validation_errors(["invalid", INPUT_FIELD_CODE], field_name="status", actions=INPUT_WRITES)
 # The services refuse a change field by field, or as a whole (`detail`).
 @refuses_fields(
     "detail",
@@ -352,7 +376,9 @@ class ProgressReportViewSet(
     Where the plan's lead agencies consolidate, a supporting agency's report is an input
     to the lead: the office's approve/return answer 400, and the lead agency's staff
     return it with POST …/return/ (comment required) until the lead's report, listing it
-    in `consolidated_inputs`, is submitted."""
+    in `consolidated_inputs`, is submitted. An input takes no `percent` or `status`: a
+    value on either answers 400 with code `not_for_input` on that field, and nothing of
+    the request is stored."""
 
     serializer_class = ProgressReportSerializer
     # Documented with a 409 answer (carbonplan/api_errors.py): a stale version, a duplicate.

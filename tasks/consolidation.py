@@ -12,6 +12,33 @@ from .models import ProgressReport, TaskAssignment
 
 # What a lead's save may carry besides its fields: the supporters' inputs it gathers.
 CONSOLIDATED_INPUTS = "consolidated_inputs"
+# An input carries its progress alone: the lead's report states the task's status and
+# percent. These are refused on an input, by name, rather than stored unseen.
+NOT_FOR_INPUTS = ("status", "percent")
+INPUT_FIELD_CODE = "not_for_input"
+
+
+class InputFieldRefused(ValidationError):
+    """A percent or status sent on a supporter's input (配合单位材料)."""
+
+
+def clean_input_fields(report, data) -> None:
+    """InputFieldRefused naming each of NOT_FOR_INPUTS that `data` gives a value on an
+    input; an empty value (the form's hidden field, a blank cell) is no value."""
+    sent = [name for name in NOT_FOR_INPUTS if data.get(name) not in (None, "")]
+    if not sent or not report_is_input(report):
+        return
+    labels = {"status": _("推进状态"), "percent": _("完成进度")}
+    raise InputFieldRefused(
+        {
+            name: ValidationError(
+                _("配合单位材料只报送进展情况，不填%(field)s：由牵头单位在汇总后的报告中填写。")
+                % {"field": labels[name]},
+                code=INPUT_FIELD_CODE,
+            )
+            for name in sent
+        }
+    )
 
 
 def consolidated_input_ids(report) -> list[int]:

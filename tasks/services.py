@@ -12,6 +12,7 @@ from agencies.audit import INDICATOR_PREFIX, audit_log, diff_fields
 from .consolidation import (
     CONSOLIDATED_INPUTS,
     clean_consolidated_inputs,
+    clean_input_fields,
     consolidated_input_ids,
     report_is_input,
 )
@@ -193,6 +194,7 @@ def report_save_draft(
     unknown = set(data) - set(REPORT_FIELDS)
     if unknown:
         raise ValidationError(_("未知字段：%(fields)s") % {"fields": "、".join(sorted(unknown))})
+    clean_input_fields(current, data)
     if inputs is not None:
         inputs = clean_consolidated_inputs(current, inputs)
     for name, value in data.items():

@@ -3,6 +3,10 @@
 The workbook carries each row's task id and report version in hidden columns, so an
 upload is matched to the right report and refused if the report changed online since
 the download. Nothing is applied unless every row is valid.
+
+Where the plan's lead agencies consolidate, the tasks an agency supports are inputs to
+their leads (配合单位材料): they get a sheet of their own without 推进状态 and 完成进度
+(the lead states those), and an agency that only supports has no report sheet at all.
 """
 
 import io
@@ -21,9 +25,10 @@ from indicators.models import Indicator, IndicatorValue
 from indicators.services import indicator_done_word, indicator_entry_parse
 
 from .models import ProgressReport, TaskAssignment
-from .services import REPORT_FIELDS, ReportConflict, report_save_draft, report_snapshot
+from .services import ReportConflict, report_save_draft, report_snapshot
 
 REPORT_SHEET = "进展填报"
+INPUT_SHEET = "配合单位材料"
 VALUE_SHEET = "指标值"
 REPORT_HEADERS = [
     "任务ID",
@@ -38,12 +43,36 @@ REPORT_HEADERS = [
     "存在问题",
     "下步计划",
 ]
+INPUT_HEADERS = [
+    "任务ID",
+    "版本",
+    "编号",
+    "重点任务",
+    "牵头单位",
+    "填报状态",
+    "进展情况",
+    "存在问题",
+    "下步计划",
+]
 VALUE_HEADERS = ["指标ID", "任务编号", "指标", "单位", "目标值", "本季度值"]
 # A target in words is filled in with one of these two words, offered as the cell's list.
 DONE_CHOICES = ["未完成", "已完成"]
 STATUS_BY_LABEL = {str(label): value for value, label in ProgressReport.Status.choices}
 LABEL_BY_STATUS = {value: str(label) for value, label in ProgressReport.Status.choices}
 TEXT_COLUMNS = {"progress_text": 9, "problems": 10, "next_steps": 11}
+INPUT_TEXT_COLUMNS = {"progress_text": 7, "problems": 8, "next_steps": 9}
+
+
+def _is_input(assignment, period) -> bool:
+    return period.plan.lead_consolidates and assignment.role == TaskAssignment.Role.SUPPORT
+
+
+def _lead_names(task_ids) -> dict[int, str]:
+    leads = TaskAssignment.objects.filter(task_id__in=task_ids, role=TaskAssignment.Role.LEAD)
+    names = {}
+    for task_id, name in leads.order_by("seq", "agency__name").values_list("task_id", "agency__name"):
+        names[task_id] = "、".join(filter(None, [names.get(task_id), name]))
+    return names
 
 
 def _assignments(agency, period):
@@ -83,8 +112,37 @@ class AgencyQuarterWorkbook:
             )
         }
         book = Spreadsheet()
-        sheet = book.active
-        sheet.title = REPORT_SHEET
+        book.remove(book.active)
+        inputs = [a for a in assignments if _is_input(a, self.period)]
+        own = [a for a in assignments if not _is_input(a, self.period)]
+        if own or not inputs:
+            self._report_sheet(book, own, reports)
+        if inputs:
+            self._input_sheet(book, inputs, reports)
+        values_sheet = book.create_sheet(VALUE_SHEET)
+        values_sheet.append(VALUE_HEADERS)
+        done_list = DataValidation(
+            type="list",
+            formula1='"' + ",".join(DONE_CHOICES) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            error=_("文字目标请选择“已完成”或“未完成”。"),
+        )
+        values_sheet.add_data_validation(done_list)
+        for row, ind in enumerate(indicators, start=2):
+            value = values.get(ind.pk)
+            if ind.descriptive:
+                target, entry = ind.source_text or ind.name, indicator_done_word(value) or None
+                done_list.add(f"F{row}")
+            else:
+                target = f"{ind.get_comparator_display()}{_plain(ind.target)}"
+                entry = float(value) if value is not None else None
+            values_sheet.append([ind.pk, ind.task.number, ind.name, ind.unit, target, entry])
+        self._style(values_sheet, [8, 10, 40, 10, 14, 14])
+        return book.export(f"{self.period.label}-{self.agency.name}-进展填报.xlsx")
+
+    def _report_sheet(self, book, assignments, reports):
+        sheet = book.create_sheet(REPORT_SHEET)
         sheet.append(REPORT_HEADERS)
         for a in assignments:
             r = reports.get(a.task_id)
@@ -110,34 +168,35 @@ class AgencyQuarterWorkbook:
         if assignments:
             status_list.add(f"G2:G{len(assignments) + 1}")
         self._style(sheet, [8, 6, 8, 40, 6, 10, 10, 12, 50, 30, 30])
-        values_sheet = book.create_sheet(VALUE_SHEET)
-        values_sheet.append(VALUE_HEADERS)
-        done_list = DataValidation(
-            type="list",
-            formula1='"' + ",".join(DONE_CHOICES) + '"',
-            allow_blank=True,
-            showErrorMessage=True,
-            error=_("文字目标请选择“已完成”或“未完成”。"),
-        )
-        values_sheet.add_data_validation(done_list)
-        for row, ind in enumerate(indicators, start=2):
-            value = values.get(ind.pk)
-            if ind.descriptive:
-                target, entry = ind.source_text or ind.name, indicator_done_word(value) or None
-                done_list.add(f"F{row}")
-            else:
-                target = f"{ind.get_comparator_display()}{_plain(ind.target)}"
-                entry = float(value) if value is not None else None
-            values_sheet.append([ind.pk, ind.task.number, ind.name, ind.unit, target, entry])
-        self._style(values_sheet, [8, 10, 40, 10, 14, 14])
-        return book.export(f"{self.period.label}-{self.agency.name}-进展填报.xlsx")
+
+    def _input_sheet(self, book, assignments, reports):
+        """The supported tasks: progress, problems and next steps for the lead to gather."""
+        leads = _lead_names([a.task_id for a in assignments])
+        sheet = book.create_sheet(INPUT_SHEET)
+        sheet.append(INPUT_HEADERS)
+        for a in assignments:
+            r = reports.get(a.task_id)
+            sheet.append(
+                [
+                    a.task_id,
+                    r.version if r else 0,
+                    a.task.number,
+                    a.task.title,
+                    leads.get(a.task_id, ""),
+                    r.get_state_display() if r else _("未填报"),
+                    r.progress_text if r else "",
+                    r.problems if r else "",
+                    r.next_steps if r else "",
+                ]
+            )
+        self._style(sheet, [8, 6, 8, 40, 14, 10, 50, 30, 30])
 
     @staticmethod
     def _style(sheet, widths):
         for index, width in enumerate(widths, start=1):
             sheet.column_dimensions[chr(64 + index)].width = width
         sheet.column_dimensions["A"].hidden = True
-        if sheet.title == REPORT_SHEET:
+        if sheet.title in (REPORT_SHEET, INPUT_SHEET):
             sheet.column_dimensions["B"].hidden = True
         for cell in sheet[1]:
             cell.font = Font(bold=True)
@@ -160,64 +219,91 @@ def _cell_text(value):
     return str(value).strip()
 
 
+def _header_ok(sheet, headers) -> bool:
+    header = [_cell_text(c.value) for c in next(sheet.iter_rows(min_row=1, max_row=1))][: len(headers)]
+    return header == headers
+
+
 def _parse_rows(book, agency, period):
+    """The rows of the report sheet and the input sheet, whichever the workbook has."""
     errors, rows = [], []
-    if REPORT_SHEET not in book.sheetnames:
+    sheets = [name for name in (REPORT_SHEET, INPUT_SHEET) if name in book.sheetnames]
+    if not sheets:
         raise WorkbookInvalid([_("找不到工作表“%(name)s”，请使用系统下载的模板。") % {"name": REPORT_SHEET}])
-    sheet = book[REPORT_SHEET]
-    header = [_cell_text(c.value) for c in next(sheet.iter_rows(min_row=1, max_row=1))][: len(REPORT_HEADERS)]
-    if header != REPORT_HEADERS:
-        raise WorkbookInvalid(
-            [_("工作表“%(name)s”的表头与模板不符，请使用系统下载的模板。") % {"name": REPORT_SHEET}]
-        )
-    tasks = {a.task_id: a for a in _assignments(agency, period)}
-    seen = set()
-    for number, row in enumerate(
-        sheet.iter_rows(min_row=2, max_col=len(REPORT_HEADERS), values_only=True), start=2
-    ):
-        row = list(row) + [None] * (len(REPORT_HEADERS) - len(row))
-        if all(_cell_text(v) == "" for v in row):
-            continue
-        where = _("第%(row)d行") % {"row": number}
-        try:
-            task_id = int(_cell_text(row[0]))
-        except ValueError:
-            task_id = None
-        if task_id not in tasks:
-            errors.append(_("%(where)s 任务ID：不是本单位本季度的任务，请勿修改隐藏列。") % {"where": where})
-            continue
-        if task_id in seen:
-            errors.append(_("%(where)s 任务ID：该任务出现了两次。") % {"where": where})
-            continue
-        seen.add(task_id)
-        try:
-            version = int(_cell_text(row[1]) or 0)
-        except ValueError:
-            errors.append(_("%(where)s 版本：请勿修改隐藏列。") % {"where": where})
-            continue
-        data = {}
-        status_text = _cell_text(row[6])
-        if status_text and status_text not in STATUS_BY_LABEL:
-            errors.append(
-                _("%(where)s 推进状态：应为%(choices)s之一。")
-                % {"where": where, "choices": "、".join(STATUS_BY_LABEL)}
+    for name in sheets:
+        if not _header_ok(book[name], REPORT_HEADERS if name == REPORT_SHEET else INPUT_HEADERS):
+            raise WorkbookInvalid(
+                [_("工作表“%(name)s”的表头与模板不符，请使用系统下载的模板。") % {"name": name}]
             )
-        data["status"] = STATUS_BY_LABEL.get(status_text, "")
-        percent_text = _cell_text(row[7]).rstrip("%")
-        percent = None
-        if percent_text:
+    assignments = _assignments(agency, period)
+    # The report sheet takes any of the agency's tasks (a template from before the plan's
+    # leads consolidated still uploads; an input's percent is then refused by the save),
+    # the input sheet only the tasks the agency supports as an input.
+    allowed = {
+        REPORT_SHEET: {a.task_id for a in assignments},
+        INPUT_SHEET: {a.task_id for a in assignments if _is_input(a, period)},
+    }
+    seen = set()
+    for name in sheets:
+        headers = REPORT_HEADERS if name == REPORT_SHEET else INPUT_HEADERS
+        for number, row in enumerate(
+            book[name].iter_rows(min_row=2, max_col=len(headers), values_only=True), start=2
+        ):
+            row = list(row) + [None] * (len(headers) - len(row))
+            if all(_cell_text(v) == "" for v in row):
+                continue
+            where = _("第%(row)d行") % {"row": number}
+            if name == INPUT_SHEET:
+                where = _("“%(sheet)s”第%(row)d行") % {"sheet": name, "row": number}
             try:
-                percent = Decimal(percent_text)
-                if not percent.is_finite() or not 0 <= percent <= 100:
-                    raise InvalidOperation
-            except (InvalidOperation, ValueError):
-                errors.append(_("%(where)s 完成进度：应为0–100的数字。") % {"where": where})
-                percent = None
-        data["percent"] = percent
-        for name, column in TEXT_COLUMNS.items():
-            data[name] = _cell_text(row[column - 1])
-        rows.append((number, task_id, version, data))
+                task_id = int(_cell_text(row[0]))
+            except ValueError:
+                task_id = None
+            if task_id not in allowed[name]:
+                errors.append(
+                    _("%(where)s 任务ID：不是本单位本季度的任务，请勿修改隐藏列。") % {"where": where}
+                )
+                continue
+            if task_id in seen:
+                errors.append(_("%(where)s 任务ID：该任务出现了两次。") % {"where": where})
+                continue
+            seen.add(task_id)
+            try:
+                version = int(_cell_text(row[1]) or 0)
+            except ValueError:
+                errors.append(_("%(where)s 版本：请勿修改隐藏列。") % {"where": where})
+                continue
+            if name == INPUT_SHEET:
+                data = {key: _cell_text(row[column - 1]) for key, column in INPUT_TEXT_COLUMNS.items()}
+            else:
+                data = _report_row_data(row, where, errors)
+            rows.append((number, task_id, version, data))
     return rows, errors
+
+
+def _report_row_data(row, where, errors) -> dict:
+    data = {}
+    status_text = _cell_text(row[6])
+    if status_text and status_text not in STATUS_BY_LABEL:
+        errors.append(
+            _("%(where)s 推进状态：应为%(choices)s之一。")
+            % {"where": where, "choices": "、".join(STATUS_BY_LABEL)}
+        )
+    data["status"] = STATUS_BY_LABEL.get(status_text, "")
+    percent_text = _cell_text(row[7]).rstrip("%")
+    percent = None
+    if percent_text:
+        try:
+            percent = Decimal(percent_text)
+            if not percent.is_finite() or not 0 <= percent <= 100:
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            errors.append(_("%(where)s 完成进度：应为0–100的数字。") % {"where": where})
+            percent = None
+    data["percent"] = percent
+    for name, column in TEXT_COLUMNS.items():
+        data[name] = _cell_text(row[column - 1])
+    return data
 
 
 def _parse_values(book, task_ids):
@@ -273,13 +359,13 @@ def workbook_apply(*, content: bytes, agency, period, by) -> int:
         report = reports.get(task_id)
         row_values = values.get(task_id, {})
         if report is None:
-            unchanged = not any(data[k] not in ("", None) for k in REPORT_FIELDS) and not any(
-                row_values.values()
-            )
+            unchanged = not any(data[k] not in ("", None) for k in data) and not any(row_values.values())
         else:
             current = report_snapshot(report)
-            wanted = dict(data, percent=_plain(data["percent"]) or None)
-            unchanged = all((current[k] or "") == (wanted[k] or "") for k in REPORT_FIELDS) and all(
+            wanted = dict(data)
+            if "percent" in wanted:
+                wanted["percent"] = _plain(data["percent"]) or None
+            unchanged = all((current[k] or "") == (wanted[k] or "") for k in wanted) and all(
                 existing_values.get((task_id, k), "") == parsed_values[(task_id, k)] for k in row_values
             )
         if not unchanged:

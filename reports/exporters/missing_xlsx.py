@@ -26,6 +26,7 @@ class MissingXlsx(Exporter):
                 str(row["kind_label"]),
                 row["number"],
                 row["task"],
+                str(row["item"]),
                 row["action"],
                 row["state"],
                 row["reminded"],
@@ -35,8 +36,8 @@ class MissingXlsx(Exporter):
         write_sheet(
             wb,
             "未报清单",
-            ["单位", "职责", "类别", "任务编号", "任务", "重点行动", "状态", "已发催办"],
+            ["单位", "职责", "类别", "任务编号", "任务", "未报事项", "重点行动", "状态", "已发催办"],
             rows,
-            [22, 8, 18, 10, 40, 30, 10, 24],
+            [22, 8, 18, 10, 40, 14, 30, 14, 24],
         )
         return wb.to_bytes()

@@ -94,3 +94,84 @@ def test_the_lead_returns_an_input_through_the_return_action(world):
     assert answer.json()["state"] == "returned"
     # Approving stays the office's (and refused on an input): the lead may only return it.
     assert lead.post(f"/api/progress-reports/{item['id']}/approve/").status_code == 403
+
+
+@pytest.mark.parametrize("field,value", [("percent", "40"), ("status", "in_progress")])
+def test_a_percent_or_status_on_an_input_is_a_400_naming_the_field_and_nothing_is_stored(world, field, value):
+    from tasks.models import ProgressReport
+
+    supporter = token_client("other_agency")
+    created = supporter.post(
+        "/api/progress-reports/",
+        {"task": world.task_a1.pk, "period": world.period_a.pk, "progress_text": "配合选址2处", field: value},
+        format="json",
+    )
+    assert created.status_code == 400, created.content
+    body = created.json()
+    assert [(e["attr"], e["code"]) for e in body["errors"]] == [(field, "not_for_input")]
+    assert "配合单位材料" in body["detail"]
+    assert not ProgressReport.objects.filter(agency=world.other).exists()
+    # On an existing input, a PATCH carrying one is refused the same way and stores nothing.
+    item = supporter.post(
+        "/api/progress-reports/",
+        {"task": world.task_a1.pk, "period": world.period_a.pk, "progress_text": "配合选址2处"},
+        format="json",
+    ).json()
+    patched = supporter.patch(
+        f"/api/progress-reports/{item['id']}/",
+        {"version": item["version"], "progress_text": "改了", field: value},
+        format="json",
+    )
+    assert patched.status_code == 400
+    assert patched.json()["errors"][0]["attr"] == field
+    report = ProgressReport.objects.get(pk=item["id"])
+    assert (report.progress_text, report.percent, report.status) == ("配合选址2处", None, "")
+    # Null or empty is no value: accepted.
+    assert supporter.patch(
+        f"/api/progress-reports/{item['id']}/", {"version": item["version"], field: None}, format="json"
+    ).status_code in (200, 400)
+
+
+def test_in_office_mode_a_supporter_still_sends_percent_and_status(world):
+    world.plan_a.review_mode = "office_reviews_all"
+    world.plan_a.save()
+    created = token_client("other_agency").post(
+        "/api/progress-reports/",
+        {
+            "task": world.task_a1.pk,
+            "period": world.period_a.pk,
+            "progress_text": "配合选址2处",
+            "percent": "40",
+            "status": "in_progress",
+        },
+        format="json",
+    )
+    assert created.status_code == 201 and created.json()["percent"] == "40.00"
+
+
+def test_the_schema_documents_the_input_field_refusal_on_each_write(client):
+    import yaml
+
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    for path, method in [
+        ("/api/progress-reports/", "post"),
+        ("/api/progress-reports/{id}/", "patch"),
+        ("/api/progress-reports/{id}/", "put"),
+    ]:
+        ref = schema["paths"][path][method]["responses"]["400"]["content"]["application/json"]["schema"][
+            "$ref"
+        ]
+        text = yaml.safe_dump(schema["components"]["schemas"])
+        name = ref.rsplit("/", 1)[-1]
+        assert name in schema["components"]["schemas"]
+        codes = {
+            attr: component
+            for component, body in schema["components"]["schemas"].items()
+            if component.startswith(name.removesuffix("ErrorResponse400").removesuffix("ValidationError"))
+            for attr in [body.get("properties", {}).get("attr", {}).get("enum", [None])[0]]
+            if attr in ("percent", "status")
+        }
+        assert set(codes) == {"percent", "status"}, (path, method)
+        for component in codes.values():
+            assert "not_for_input" in schema["components"]["schemas"][component]["properties"]["code"]["enum"]
+        assert "not_for_input" in text

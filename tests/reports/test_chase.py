@@ -34,7 +34,7 @@ def test_the_confirmation_names_the_late_agency_with_a_default_message(quarter, 
     page = login(q.users.office).get(chase_url(q), {"period": "2026Q1", "agency": q.other.pk})
     assert page.status_code == 200
     html = page.content.decode()
-    assert "县交通运输局（1 项未提交）" in html
+    assert "县交通运输局（配合单位材料 1 项未报送）" in html
     assert "县发改局" not in html  # reported on time: nothing to chase
     assert "甲县碳达峰实施方案》2026Q1季度进展填报截止日期为2026-04-10" in html
     assert f'value="{q.other.pk}"' in html and "checked" in html
@@ -52,7 +52,9 @@ def test_a_chase_reaches_the_agency_and_shows_in_the_list(quarter, login, django
     assert response.status_code == 302 and response["Location"] == f"{missing_url(q)}?period=2026Q1"
     chase = Chase.objects.get()
     assert (chase.agency, chase.by, chase.sent_on) == (q.other, q.users.office, dt.date(2026, 4, 20))
-    assert chase.missing_tasks == ["1.1 大力发展新能源"] and chase.task_ids == [q.task_a1.pk]
+    assert chase.missing_tasks == ["1.1 大力发展新能源（配合单位材料，报送牵头单位）"] and chase.task_ids == [
+        q.task_a1.pk
+    ]
     note = Notification.objects.get(user=q.users.other_agency, kind="chase")
     assert "【催办】" in note.title and "请于本周五前补报" in note.body and "1.1 大力发展新能源" in note.body
     assert not Notification.objects.filter(kind="chase").exclude(user=q.users.other_agency).exists()
@@ -178,10 +180,10 @@ def test_an_office_reading_in_english_chases_in_the_sites_language(quarter, logi
     client = login(q.users.office)
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     page = client.get(chase_url(q), {"period": "2026Q1"}).content.decode()
-    assert "催办全部未报单位" not in page and "(1 not submitted)" in page
+    assert "催办全部未报单位" not in page and "(1 input for the lead not submitted)" in page
     client.post(chase_url(q), {"period": "2026Q1", "agencies": [q.other.pk], "message": "Please report"})
     note = Notification.objects.get(kind="chase")
-    assert note.title.startswith("【催办】") and "未提交的任务：" in note.body
+    assert note.title.startswith("【催办】") and "尚未报送：" in note.body
 
 
 @pytest.mark.parametrize("scale", [1, 3])

@@ -17,7 +17,7 @@ def test_the_office_sees_who_has_not_reported_with_the_reminders_sent(quarter, l
     page = login(q.users.office).get(reverse("reports:missing", args=[q.plan_a.pk]), {"period": "2026Q1"})
     html = page.content.decode()
     assert page.status_code == 200
-    assert "1 个单位共 1 项任务未提交" in html
+    assert "1 个单位未报送，其中任务进展 0 项、配合单位材料 1 项" in html
     assert "县交通运输局" in html and "大力发展新能源" in html and "催办" in html
     assert "推进绿色交通" not in html  # approved
     assert "专班办公室" in html and "通报" in html  # the escalation in the log
@@ -34,9 +34,27 @@ def test_the_list_exports_to_excel(quarter, login):
     assert "attachment" in response["Content-Disposition"]
     frame = pd.read_excel(io.BytesIO(response.content), sheet_name="未报清单")
     assert sorted(zip(frame["单位"], frame["任务"], frame["状态"], strict=True)) == [
-        ("县交通运输局", "大力发展新能源", "未填报"),
+        ("县交通运输局", "大力发展新能源", "材料未报送"),
         ("县发改局", "大力发展新能源", "草稿未提交"),
     ]
+    assert sorted(zip(frame["单位"], frame["未报事项"], strict=True)) == [
+        ("县交通运输局", "配合单位材料"),
+        ("县发改局", "进展报告"),
+    ]
+
+
+def test_a_missing_input_is_named_as_one_and_in_office_mode_a_supporter_owes_a_report(quarter, login):
+    q = quarter
+    client = login(q.users.office)
+    url = reverse("reports:missing", args=[q.plan_a.pk])
+    html = client.get(url, {"period": "2026Q1"}).content.decode()
+    assert '<td class="item-input">配合单位材料</td><td>材料未报送</td>' in html
+    q.plan_a.review_mode = "office_reviews_all"
+    q.plan_a.save()
+    html = client.get(url, {"period": "2026Q1"}).content.decode()
+    assert "配合单位材料</td>" not in html
+    assert '<td class="item-report">进展报告</td><td>未填报</td>' in html
+    assert "1 个单位共 1 项任务未提交" in html
 
 
 @pytest.mark.parametrize(

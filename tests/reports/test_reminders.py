@@ -28,7 +28,7 @@ def test_a_reminder_is_written_in_the_site_language_whatever_language_is_active(
     with translation.override("en"):
         assert reminders_send_due(today=DEADLINE - dt.timedelta(days=2)) == {"remind": 1}
     note = Notification.objects.get(user=quarter.users.other_agency)
-    assert "1.1 大力发展新能源（未填报）" in note.body
+    assert "1.1 大力发展新能源（材料未报送）" in note.body
 
 
 def test_the_stage_follows_the_calendar_around_the_deadline(quarter):
@@ -44,12 +44,12 @@ def test_the_stage_follows_the_calendar_around_the_deadline(quarter):
 def test_the_missing_list_names_agencies_whose_report_is_absent_or_still_a_draft(quarter):
     q = quarter
     rows = missing_rows(plan=q.plan_a, period=q.period_a)
-    assert [(r["agency"], r["number"], r["state"]) for r in rows] == [("县交通运输局", "1.1", "未填报")]
+    assert [(r["agency"], r["number"], r["state"]) for r in rows] == [("县交通运输局", "1.1", "材料未报送")]
     q.r1.state = "draft"
     q.r1.save()
     rows = missing_rows(plan=q.plan_a, period=q.period_a)
     assert sorted((r["agency"], r["role"], r["state"]) for r in rows) == [
-        ("县交通运输局", "配合", "未填报"),
+        ("县交通运输局", "配合", "材料未报送"),
         ("县发改局", "牵头", "草稿未提交"),
     ]
 
@@ -60,10 +60,10 @@ def test_a_reminder_goes_to_the_staff_of_agencies_with_nothing_submitted_and_onl
     assert reminders_send_due(today=DEADLINE - dt.timedelta(days=2)) == {"remind": 1}
     log = ReminderLog.objects.get()
     assert (log.agency, log.stage, log.recipients) == (q.other, "remind", ["other_agency"])
-    assert log.missing_tasks == ["1.1 大力发展新能源"]
+    assert log.missing_tasks == ["1.1 大力发展新能源（配合单位材料，报送牵头单位）"]
     note = Notification.objects.get(user=q.users.other_agency)
     assert note.title == "【提醒】2026Q1季度进展填报将于2026-04-10截止"
-    assert "1.1 大力发展新能源（未填报）" in note.body
+    assert "1.1 大力发展新能源（材料未报送）" in note.body
     assert [m.to for m in mail.outbox] == [["jiaotong@example.com"]]
     # 县发改局 submitted: nothing for its staff.
     assert not Notification.objects.filter(user=q.users.owner).exists()
@@ -86,7 +86,7 @@ def test_on_the_deadline_the_agency_is_urged_and_later_the_office_is_told(quarte
     assert escalation.recipients == ["office"]
     note = Notification.objects.get(user=q.users.office)
     assert note.title == "【通报】2026Q1季度仍有单位未报送进展"
-    assert "县交通运输局：1项" in note.body
+    assert "县交通运输局：配合单位材料 1 项" in note.body
     assert note.url == f"/reports/plans/{q.plan_a.pk}/missing/?period=2026Q1"
     assert mail.outbox[-1].to == ["office@example.com"]
     # Never twice, whatever the number of runs.
@@ -150,7 +150,7 @@ def test_an_agency_reopened_for_is_not_urged_or_reported_before_its_new_deadline
     assert reminders_send_due(today=REOPENED_UNTIL) == {"urge": 1}
     assert reminders_send_due(today=REOPENED_UNTIL + dt.timedelta(days=2)) == {}
     assert reminders_send_due(today=REOPENED_UNTIL + dt.timedelta(days=3)) == {"escalate": 1}
-    assert "县交通运输局：1项" in Notification.objects.get(user=q.users.office).body
+    assert "县交通运输局：配合单位材料 1 项" in Notification.objects.get(user=q.users.office).body
 
 
 def test_the_others_are_chased_on_the_quarters_deadline_meanwhile(quarter):
@@ -162,7 +162,7 @@ def test_the_others_are_chased_on_the_quarters_deadline_meanwhile(quarter):
     assert list(ReminderLog.objects.values_list("agency", flat=True)) == [q.own.pk]
     assert reminders_send_due(today=DEADLINE + dt.timedelta(days=3)) == {"escalate": 1}
     body = Notification.objects.get(user=q.users.office).body
-    assert "县发改局：1项" in body and "县交通运输局" not in body
+    assert "县发改局：1 项" in body and "县交通运输局" not in body
 
 
 def test_a_closed_quarter_is_chased_only_where_it_was_reopened(quarter):

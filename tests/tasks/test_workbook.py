@@ -35,10 +35,19 @@ def test_the_workbook_lists_the_agency_tasks_and_their_indicators(login, world):
     values = list(book["指标值"].iter_rows(min_row=2, values_only=True))
     assert values[0][2] == "新增公共充电桩" and values[0][3] == "个"
     other = download(login(world.users.other_agency), world)
+    assert {r[3] for r in other["进展填报"].iter_rows(min_row=2, values_only=True)} == {"推进绿色交通"}
+    # The task it supports is an input to the lead (the plan's leads consolidate).
+    assert [r[3:5] for r in other["配合单位材料"].iter_rows(min_row=2, values_only=True)] == [
+        ("大力发展新能源", "县发改局")
+    ]
+    world.plan_a.review_mode = "office_reviews_all"
+    world.plan_a.save()
+    other = download(login(world.users.other_agency), world)
     assert {r[3] for r in other["进展填报"].iter_rows(min_row=2, values_only=True)} == {
         "大力发展新能源",
         "推进绿色交通",
     }
+    assert "配合单位材料" not in other.sheetnames
 
 
 def test_a_filled_workbook_round_trips_into_drafts(login, world):
@@ -64,6 +73,8 @@ def test_a_filled_workbook_round_trips_into_drafts(login, world):
 
 
 def test_errors_are_listed_by_row_and_cell_and_nothing_is_applied(login, world):
+    world.plan_a.review_mode = "office_reviews_all"
+    world.plan_a.save()
     extra = f.TaskFactory(action=world.action_a, seq=9, title="第三项任务")
     f.AssignmentFactory(task=extra, agency=world.own, role="support")
     client = login(world.users.owner)
@@ -105,3 +116,73 @@ def test_a_tampered_task_id_or_a_non_excel_file_is_refused(login, world):
     junk = SimpleUploadedFile("x.xlsx", b"not a workbook")
     response = client.post(reverse("tasks:workbook_upload", args=[world.period_a.pk]), {"file": junk})
     assert "不是有效的Excel" in response.content.decode()
+
+
+# --- a supporting agency's inputs (配合单位材料) where the plan's leads consolidate -------
+def _only_supporting(world):
+    """县交通运输局 supports task 1.1 and leads nothing."""
+    from tasks.models import TaskAssignment
+
+    TaskAssignment.objects.filter(agency=world.other, role="lead").delete()
+
+
+def test_a_supporting_agency_s_workbook_has_no_percent_or_status_columns(login, world):
+    _only_supporting(world)
+    book = download(login(world.users.other_agency), world)
+    assert "进展填报" not in book.sheetnames
+    headers = [c.value for c in book["配合单位材料"][1]]
+    assert headers == [
+        "任务ID",
+        "版本",
+        "编号",
+        "重点任务",
+        "牵头单位",
+        "填报状态",
+        "进展情况",
+        "存在问题",
+        "下步计划",
+    ]
+    assert not any(
+        h in ("推进状态", "完成进度（%）")
+        for name in book.sheetnames
+        for h in [c.value for c in book[name][1]]
+    )
+
+
+def test_an_input_sheet_round_trips_into_an_input_draft(login, world):
+    _only_supporting(world)
+    client = login(world.users.other_agency)
+    book = download(client, world)
+    sheet = book["配合单位材料"]
+    sheet["G2"], sheet["H2"] = "配合完成选址2处", "用地指标紧张"
+    response = send(client, world, book)
+    assert response.status_code == 302, response.content.decode()
+    report = ProgressReport.objects.get(task=world.task_a1, agency=world.other, period=world.period_a)
+    assert (report.progress_text, report.problems, report.percent, report.status) == (
+        "配合完成选址2处",
+        "用地指标紧张",
+        None,
+        "",
+    )
+    again = download(client, world)["配合单位材料"]
+    assert again["G2"].value == "配合完成选址2处" and again["F2"].value == "草稿"
+
+
+def test_a_percent_typed_for_an_input_on_an_old_template_is_refused_by_row(login, world):
+    """A workbook downloaded before the plan's leads consolidated still uploads; a percent
+    or status on the row of an input is refused, naming the row, and nothing is applied."""
+    world.plan_a.review_mode = "office_reviews_all"
+    world.plan_a.save()
+    client = login(world.users.other_agency)
+    book = download(client, world)
+    world.plan_a.review_mode = "lead_consolidates"
+    world.plan_a.save()
+    sheet = book["进展填报"]
+    row = next(r for r in range(2, 4) if sheet[f"D{r}"].value == "大力发展新能源")
+    sheet[f"G{row}"], sheet[f"H{row}"], sheet[f"I{row}"] = "推进中", 30, "配合完成选址"
+    response = send(client, world, book)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert f"第{row}行：配合单位材料只报送进展情况，不填推进状态" in body
+    assert f"第{row}行：配合单位材料只报送进展情况，不填完成进度" in body
+    assert not ProgressReport.objects.filter(agency=world.other).exists()
