@@ -135,6 +135,25 @@ def _plain(value):
     return format(value.normalize(), "f") if value is not None else ""
 
 
+def period_collect_refusal(period) -> str:
+    """Why the quarter takes no indicator values, or "" when it does: the plan's
+    schedule (填报安排) names the quarters that collect them; a plan without one collects
+    every quarter."""
+    from plans.models import PlanSchedule
+
+    schedule = PlanSchedule.objects.filter(plan_id=period.plan_id).first()
+    if schedule is None or schedule.needs_indicator_values(period.quarter):
+        return ""
+    quarter_names = [_("第一季度"), _("第二季度"), _("第三季度"), _("第四季度")]
+    names = [quarter_names[q - 1] for q in schedule.indicator_quarters if 1 <= q <= 4]
+    if names:
+        return _("按本方案的填报安排，%(period)s不报指标值（需报指标值的季度：%(quarters)s）。") % {
+            "period": period.display_name,
+            "quarters": "、".join(names),
+        }
+    return _("按本方案的填报安排，%(period)s不报指标值。") % {"period": period.display_name}
+
+
 @transaction.atomic
 def indicator_values_save(*, report, values: dict, by) -> tuple[dict, list[str]]:
     """Save this report's values for its task's indicators.
@@ -165,6 +184,16 @@ def indicator_values_save(*, report, values: dict, by) -> tuple[dict, list[str]]
             indicator_id__in=parsed, period_id=report.period_id, agency_id=report.agency_id
         )
     }
+    # A quarter the schedule does not collect takes no new or changed value; one kept
+    # from before the schedule changed may stay, or be removed.
+    changed = [
+        i
+        for i, value in parsed.items()
+        if value is not None and (i not in existing or existing[i].value != value)
+    ]
+    refusal = period_collect_refusal(report.period) if changed else ""
+    if refusal:
+        raise ValidationError({f"ind_{i}": refusal for i in changed})
     previous = indicator_previous_values([indicators[i] for i in parsed], report.period, report.agency)
     changes, warnings = {}, []
     for indicator_id, value in parsed.items():

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from carbonplan.access import get_report_for_user
+from indicators.services import period_collect_refusal
 
 from .. import selectors
 from ..consolidation import CONSOLIDATED_INPUTS, missing_inputs
@@ -55,6 +56,7 @@ def _form_context(request, task, period, assignment, report, form, indicators, *
         "report": report,
         "form": form,
         "indicators": indicators,
+        "values_refused": period_collect_refusal(period) if indicators else "",
         "evidence": selectors.report_evidence(report) if report else [],
         "editable": report is None or report.state in ("draft", "returned"),
         "writable": _period_writable(period, assignment.agency_id),
