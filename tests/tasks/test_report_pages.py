@@ -214,7 +214,7 @@ def test_the_lead_sees_supporters_reports_and_who_has_not_reported(login, world)
     supporter = report_get_or_create(task=world.task_a1, agency=world.other, period=world.period_a, by=None)
     report_save_draft(
         report=supporter,
-        data={"status": "in_progress", "percent": "30", "progress_text": "配合完成充电桩选址"},
+        data={"progress_text": "配合完成充电桩选址"},  # an input: progress alone
         by=world.users.other_agency,
         base_version=supporter.version,
     )
