@@ -6,8 +6,12 @@ RUN apt-get update \
       fonts-noto-cjk poppler-utils postgresql-client libreoffice-writer-nogui \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /srv/carbonplan/app
-COPY pyproject.toml ./
-RUN pip install --no-cache-dir uv && uv pip install --system --no-cache -r pyproject.toml
+# Exactly the packages of uv.lock (versions and hashes), with the uv bin/setup pins.
+COPY pyproject.toml uv.lock ./
+RUN pip install --no-cache-dir uv==0.13.9 \
+ && uv export --frozen --no-emit-project --format requirements-txt -o /tmp/requirements.txt \
+ && uv pip install --system --no-cache --require-hashes -r /tmp/requirements.txt \
+ && rm /tmp/requirements.txt
 COPY . .
 RUN DEBUG=false SECRET_KEY=build-only python manage.py collectstatic --noinput
 EXPOSE 8000
