@@ -117,7 +117,7 @@ def notify_report_submitted(*, report, is_input=False):
     """The office hears of a submission; of a supporter's input to its lead (lead
     consolidates), the lead agency's staff do, who gather it into their report."""
     plan = report.task.action.plan
-    params = {"agency": report.agency.name, "period": report.period.label, "task": report.task.number}
+    params = {"agency": report.agency.name, "period": report.period.display_name, "task": report.task.number}
     body = report.task.title + (_("（逾期报送）") if report.is_late else "")
     if is_input:
         return notify(
@@ -144,7 +144,11 @@ def notify_report_withdrawn(*, report, is_input=False):
     review queue; of a supporter's input, the lead's staff hear that it is not there to
     gather any more. Worded in the site's language, like every notice sent to others."""
     with translation.override(settings.LANGUAGE_CODE):
-        params = {"agency": report.agency.name, "period": report.period.label, "task": report.task.number}
+        params = {
+            "agency": report.agency.name,
+            "period": report.period.display_name,
+            "task": report.task.number,
+        }
         body = report.task.title + "\n" + _("该材料已退回草稿状态，重新报送后会再次通知。")
         if is_input:
             return notify(
@@ -175,7 +179,7 @@ def notify_report_reviewed(*, report, by_lead=False):
         title = _("%(period)s 任务 %(task)s 的进展被退回，请修改后重新提交")
     else:
         title = _("%(period)s 任务 %(task)s 的进展已通过审核")
-    title %= {"period": report.period.label, "task": report.task.number}
+    title %= {"period": report.period.display_name, "task": report.task.number}
     body = report.task.title
     if report.review_comment:
         body += "\n" + _("审核意见：%(comment)s") % {"comment": report.review_comment}
@@ -196,9 +200,9 @@ def notify_chase(*, chase, plan):
     """催办 from the office to the chased agency's staff, with its message and the tasks,
     in the site's language whatever the language of the office's page."""
     with translation.override(settings.LANGUAGE_CODE):
-        title = _("【催办】%(plan)s %(period)s季度进展尚未提交") % {
+        title = _("【催办】%(plan)s %(period)s进展尚未报送") % {
             "plan": plan.title,
-            "period": chase.period.label,
+            "period": chase.period.display_name,
         }
         # Each line names what is owed: a task's progress, or an input for its lead
         # (“…（配合单位材料，报送牵头单位）”).

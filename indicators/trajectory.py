@@ -254,7 +254,7 @@ def assess(
     note = ""
     if source == "first_value":
         fv, fy, fq = first_value
-        note = f"无基期值，以{fy}Q{fq}首次报送值{_d(fv).normalize():f}为起点"
+        note = f"无基期值，以{_quarter(fy, fq)}首次报送值{_d(fv).normalize():f}为起点"
     base = start[0] if start and not spec.is_change else None
     reached = _meets_target(spec, value)
     ratio = completion(spec, value, base)
@@ -305,7 +305,14 @@ def assess_series(
         (vy, vq), value = earlier[-1]
         result = assess(spec, value, year, quarter, first_value=first, tolerance=tolerance)
         if (vy, vq) != (year, quarter):
-            note = f"沿用{vy}Q{vq}报送值" + (f"；{result.note}" if result.note else "")
+            note = f"沿用{_quarter(vy, vq)}报送值" + (f"；{result.note}" if result.note else "")
             result = Assessment(**{**result.__dict__, "note": note})
         series.append((f"{year}Q{quarter}", result))
     return series
+
+
+def _quarter(year, quarter) -> str:
+    """The quarter in a note people read (2026年第一季度), not its code."""
+    from tasks.models import quarter_display  # tasks imports indicators; this is read at run time
+
+    return quarter_display(year, quarter)

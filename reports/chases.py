@@ -41,19 +41,19 @@ def late_rows_by_agency(*, plan, period, chased=None) -> dict[int, list[dict]]:
 
 
 def chase_default_message(*, plan, period) -> str:
-    params = {"plan": plan.title, "period": period.label, "deadline": f"{period.deadline:%Y-%m-%d}"}
+    params = {"plan": plan.title, "period": period.display_name, "deadline": f"{period.deadline:%Y-%m-%d}"}
     if plan.lead_consolidates:
         # A supporter owes its lead an input, not a report: the message says both.
         return (
             _(
-                "《%(plan)s》%(period)s季度进展填报截止日期为%(deadline)s，贵单位尚有任务进展或配合单位材料未报送，"
+                "《%(plan)s》%(period)s进展填报截止日期为%(deadline)s，贵单位尚有任务进展或配合单位材料未报送，"
                 "请尽快登录系统填报：牵头的任务提交进展，配合的任务向牵头单位报送配合单位材料。"
             )
             % params
         )
     return (
         _(
-            "《%(plan)s》%(period)s季度进展填报截止日期为%(deadline)s，贵单位尚有任务未提交进展，"
+            "《%(plan)s》%(period)s进展填报截止日期为%(deadline)s，贵单位尚有任务未提交进展，"
             "请尽快登录系统填报并提交。"
         )
         % params

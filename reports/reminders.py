@@ -43,9 +43,9 @@ ESCALATE_DAYS_AFTER = 3
 LOOKBACK_DAYS = 30
 
 STAGE_TITLES = {
-    ReminderLog.Stage.REMIND: "【提醒】{period}季度进展填报将于{deadline}截止",
-    ReminderLog.Stage.URGE: "【催办】{period}季度进展填报已到截止日期",
-    ReminderLog.Stage.ESCALATE: "【通报】{period}季度仍有单位未报送进展",
+    ReminderLog.Stage.REMIND: "【提醒】{period}进展填报将于{deadline}截止",
+    ReminderLog.Stage.URGE: "【催办】{period}进展填报已到截止日期",
+    ReminderLog.Stage.ESCALATE: "【通报】{period}仍有单位未报送进展",
 }
 
 
@@ -212,7 +212,7 @@ def reminder_send(
             )
     except IntegrityError:
         return None  # another run got there first
-    title = STAGE_TITLES[stage].format(period=period.label, deadline=f"{deadline:%Y-%m-%d}")
+    title = STAGE_TITLES[stage].format(period=period.display_name, deadline=f"{deadline:%Y-%m-%d}")
     if agency is not None:
         users = [
             role.user
@@ -221,7 +221,7 @@ def reminder_send(
         ]
         lines = "\n".join(f"{r['number']} {r['task']}（{r['state']}）" for r in rows)
         body = (
-            f"《{plan.title}》{period.label}季度进展填报截止日期为{deadline:%Y-%m-%d}。"
+            f"《{plan.title}》{period.display_name}进展填报截止日期为{deadline:%Y-%m-%d}。"
             f"{agency.name}以下{missing_summary(rows)}尚未报送：\n{lines}"
         )
         url = "/tasks/"
@@ -231,7 +231,7 @@ def reminder_send(
         for r in rows:
             by_agency[r["agency"]].append(r)
         body = (
-            f"《{plan.title}》{period.label}季度已过截止日期{ESCALATE_DAYS_AFTER}天，以下单位仍未报送：\n"
+            f"《{plan.title}》{period.display_name}已过截止日期{ESCALATE_DAYS_AFTER}天，以下单位仍未报送：\n"
             + "\n".join(f"{name}：{missing_summary(items)}" for name, items in sorted(by_agency.items()))
         )
         url = f"/reports/plans/{plan.pk}/missing/?period={period.label}"

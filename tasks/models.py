@@ -115,6 +115,15 @@ def quarter_display(year: int, quarter: int) -> str:
     return gettext("%(year)s年%(quarter_name)s") % {"year": year, "quarter_name": name}
 
 
+def label_display(label) -> str:
+    """A quarter code (2026Q3, as the API and URLs write it) as people write it; anything
+    that is no quarter code is returned as it is."""
+    import re
+
+    m = re.fullmatch(r"\s*(\d{4})\s*Q([1-4])\s*", str(label or ""))
+    return quarter_display(int(m.group(1)), int(m.group(2))) if m else str(label or "")
+
+
 class ReportingPeriodQuerySet(models.QuerySet):
     def of_plan(self, plan):
         return self.filter(plan=plan)

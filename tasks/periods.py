@@ -149,7 +149,7 @@ def period_check_writable(*, period: ReportingPeriod, agency_id, day: dt.date | 
     if period.is_closed and _active_reopening(period, agency_id, day) is None:
         raise ValidationError(
             _("%(label)s 填报已关闭，不能再修改。如需补报，请联系专班办公室开放补报。")
-            % {"label": period.label}
+            % {"label": period.display_name}
         )
 
 

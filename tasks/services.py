@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.audit import INDICATOR_PREFIX, audit_log, diff_fields
+from agencies.notifications import notify_report_reviewed, notify_report_submitted, notify_report_withdrawn
 
 from .consolidation import (
     CONSOLIDATED_INPUTS,
@@ -264,7 +265,7 @@ def report_submit(*, report: ProgressReport, by) -> ProgressReport:
     if today_local() < current.period.opens_on:
         raise ValidationError(
             _("%(label)s 的填报从 %(day)s 开始，目前还不能提交。")
-            % {"label": current.period.label, "day": current.period.opens_on.isoformat()}
+            % {"label": current.period.display_name, "day": current.period.opens_on.isoformat()}
         )
     is_input = report_is_input(current)
     missing = report_missing_fields(current, is_input=is_input)
@@ -290,7 +291,6 @@ def report_submit(*, report: ProgressReport, by) -> ProgressReport:
     )
     if not is_input:
         _consolidate_inputs(current, by=by)
-    from agencies.notifications import notify_report_submitted
     from reports.services import rollup_request
 
     notify_report_submitted(report=current, is_input=is_input)
@@ -384,7 +384,6 @@ def _review(report, *, by, state, event, comment, action, as_lead=False):
         changes={"state": ["submitted", state], "comment": comment},
         plan=current.period.plan,
     )
-    from agencies.notifications import notify_report_reviewed
     from reports.services import rollup_request
 
     notify_report_reviewed(report=current, by_lead=as_lead)
@@ -464,7 +463,6 @@ def report_withdraw(*, report: ProgressReport, by) -> ProgressReport:
         changes={"state": ["submitted", current.state]},
         plan=current.period.plan,
     )
-    from agencies.notifications import notify_report_withdrawn
     from reports.services import rollup_request
 
     notify_report_withdrawn(report=current, is_input=report_is_input(current))

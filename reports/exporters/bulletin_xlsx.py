@@ -4,6 +4,7 @@ from openpyxl.styles import PatternFill
 
 from carbonplan.downloads import XLSX_MIME
 from carbonplan.spreadsheets import Spreadsheet
+from tasks.models import label_display
 
 from .base import Exporter
 
@@ -73,7 +74,7 @@ class BulletinXlsx(Exporter):
             wb,
             "指标",
             ["指标", "单位", "任务", "目标", "目标年份", "当前值", "数值所属季度", "基期", "完成率（%）", "序时进度", "评估", "说明"],
-            [[i["name"], i["unit"], i["task"], i["target"], i["target_year"], _num(i["value"]), i["value_period"],
+            [[i["name"], i["unit"], i["task"], i["target"], i["target_year"], _num(i["value"]), label_display(i["value_period"]),
               i["baseline"], i["attainment"], i["expected"], i["status_label"], i["note"]] for i in context["indicators"]],
             [30, 8, 10, 14, 10, 12, 12, 16, 12, 30, 14, 40],
         )  # fmt: skip

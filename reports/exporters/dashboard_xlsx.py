@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from carbonplan.downloads import Export
 from carbonplan.spreadsheets import table_workbook
+from tasks.models import label_display
 
 from ..dashboards import LEVEL_CHOICES, PlanDashboard, RegionDashboard, TaskDrilldown
 
@@ -133,7 +134,7 @@ def dashboard_table(board: PlanDashboard, table: str) -> tuple[str, list[str], l
                     c.target_text,
                     c.indicator.target_year,
                     c.value_text if c.is_descriptive else c.value,
-                    c.value_period,
+                    label_display(c.value_period),
                     c.baseline_text,
                     _pct(c.attainment),
                     c.progress_text,

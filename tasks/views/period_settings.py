@@ -35,11 +35,11 @@ def period_settings(request, pk):
                     return redirect("tasks:period_settings", period.pk)
             elif action == "close":
                 period_close(period=period, by=request.user)
-                messages.success(request, _("%(label)s 已关闭填报。") % {"label": period.label})
+                messages.success(request, _("%(label)s 已关闭填报。") % {"label": period.display_name})
                 return redirect("tasks:period_settings", period.pk)
             elif action == "open":
                 period_open(period=period, by=request.user)
-                messages.success(request, _("%(label)s 已重新开放填报。") % {"label": period.label})
+                messages.success(request, _("%(label)s 已重新开放填报。") % {"label": period.display_name})
                 return redirect("tasks:period_settings", period.pk)
             elif action == "reopen":
                 reopen_form = ReopenForm(request.POST, agencies=agencies)

@@ -131,7 +131,7 @@ def test_without_a_baseline_the_first_reported_value_is_the_starting_point_and_t
     assert result.expected == D("16.67")
     assert (result.attainment, result.expected_pct, result.status) == (D("50.0"), D("33.3"), t.ON_TRACK)
     assert (result.baseline, result.baseline_source) == (D("10"), "first_value")
-    assert "以2026Q1首次报送值10为起点" in result.note
+    assert "以2026年第一季度首次报送值10为起点" in result.note
 
 
 def test_without_a_baseline_a_single_value_is_not_judged_against_time():
@@ -208,7 +208,7 @@ def test_a_series_assesses_every_quarter_and_says_when_a_value_is_carried_forwar
         ("2026Q3", t.BEHIND, D("60.00")),
         ("2026Q4", t.MISSED, D("60.00")),
     ]
-    assert series[1][1].note == "沿用2026Q1报送值"
+    assert series[1][1].note == "沿用2026年第一季度报送值"
     assert t.assess_series(spec, {}, [(2026, 1)])[0][1].status == t.NO_DATA
 
 

@@ -109,7 +109,7 @@ def test_the_office_sets_the_schedule_on_its_page(world, login):
         follow=True,
     )  # fmt: skip
     body = response.content.decode()
-    assert "新建 2 个季度" in body and "2027Q2" in body
+    assert "新建 2 个季度" in body and "2027年第二季度" in body
     assert labels(world.plan_a) == ["2027Q1", "2027Q2"]
 
 

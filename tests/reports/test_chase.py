@@ -36,7 +36,7 @@ def test_the_confirmation_names_the_late_agency_with_a_default_message(quarter, 
     html = page.content.decode()
     assert "县交通运输局（配合单位材料 1 项未报送）" in html
     assert "县发改局" not in html  # reported on time: nothing to chase
-    assert "甲县碳达峰实施方案》2026Q1季度进展填报截止日期为2026-04-10" in html
+    assert "甲县碳达峰实施方案》2026年第一季度进展填报截止日期为2026-04-10" in html
     assert f'value="{q.other.pk}"' in html and "checked" in html
 
 

@@ -62,7 +62,7 @@ def test_a_reminder_goes_to_the_staff_of_agencies_with_nothing_submitted_and_onl
     assert (log.agency, log.stage, log.recipients) == (q.other, "remind", ["other_agency"])
     assert log.missing_tasks == ["1.1 大力发展新能源（配合单位材料，报送牵头单位）"]
     note = Notification.objects.get(user=q.users.other_agency)
-    assert note.title == "【提醒】2026Q1季度进展填报将于2026-04-10截止"
+    assert note.title == "【提醒】2026年第一季度进展填报将于2026-04-10截止"
     assert "1.1 大力发展新能源（材料未报送）" in note.body
     assert [m.to for m in mail.outbox] == [["jiaotong@example.com"]]
     # 县发改局 submitted: nothing for its staff.
@@ -85,7 +85,7 @@ def test_on_the_deadline_the_agency_is_urged_and_later_the_office_is_told(quarte
     assert escalation.agency is None
     assert escalation.recipients == ["office"]
     note = Notification.objects.get(user=q.users.office)
-    assert note.title == "【通报】2026Q1季度仍有单位未报送进展"
+    assert note.title == "【通报】2026年第一季度仍有单位未报送进展"
     assert "县交通运输局：配合单位材料 1 项" in note.body
     assert note.url == f"/reports/plans/{q.plan_a.pk}/missing/?period=2026Q1"
     assert mail.outbox[-1].to == ["office@example.com"]
@@ -145,7 +145,7 @@ def test_an_agency_reopened_for_is_not_urged_or_reported_before_its_new_deadline
     # Chasing follows the reopened deadline: 提醒 three days before it, 催办 on it, then the office.
     assert reminders_send_due(today=REOPENED_UNTIL - dt.timedelta(days=2)) == {"remind": 1}
     note = Notification.objects.get(user=q.users.other_agency)
-    assert note.title == "【提醒】2026Q1季度进展填报将于2026-04-30截止"
+    assert note.title == "【提醒】2026年第一季度进展填报将于2026-04-30截止"
     assert "截止日期为2026-04-30" in note.body
     assert reminders_send_due(today=REOPENED_UNTIL) == {"urge": 1}
     assert reminders_send_due(today=REOPENED_UNTIL + dt.timedelta(days=2)) == {}

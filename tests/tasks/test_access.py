@@ -35,7 +35,7 @@ def reports(world):
     submitted = report_get_or_create(task=world.task_a1, agency=world.other, period=world.period_a, by=None)
     report_save_draft(
         report=submitted,
-        data={"status": "in_progress", "percent": "30", "progress_text": "配合进展"},
+        data={"progress_text": "配合进展"},  # an input to the lead: progress alone
         by=world.users.other_agency,
         base_version=submitted.version,
     )

@@ -45,7 +45,7 @@ def test_the_form_shows_indicator_unit_target_and_last_value(login, world):
     f.IndicatorValueFactory(indicator=world.indicator_a, period=earlier, agency=world.own, value=12)
     body = login(world.users.owner).get(form_url(world)).content.decode()
     assert "新增公共充电桩" in body and "个" in body and "≥ 30" in body
-    assert "12" in body and "2025Q4" in body
+    assert "12" in body and "2025年第四季度" in body
     assert f'name="ind_{world.indicator_a.pk}"' in body
 
 
