@@ -329,14 +329,15 @@ def get_office_region(user, pk) -> Region:
 
 
 def get_channel_for_user(user, pk) -> Channel:
-    """A channel for the office of its plan or region; 403 to those who may only see
-    the plan or region, 404 to everyone else."""
+    """A channel for the office of its plan or region; 403 to the leaders who read the
+    plan or region, 404 to everyone else (agency staff of the plan included: a channel
+    is the office's)."""
     channel = channels_visible_to(user).filter(pk=pk).first()
     if channel is not None:
         return channel
     channel = get_object_or_404(Channel.objects.select_related("plan", "region"), pk=pk)
     viewer = Viewer.of(user)
-    if channel.plan_id and visible_plans(user).filter(pk=channel.plan_id).exists():
+    if channel.plan_id and viewer.is_leader_of(channel.plan):
         raise PermissionDenied
     if channel.region_id and viewer.supervises_region(channel.region):
         raise PermissionDenied

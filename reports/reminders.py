@@ -208,7 +208,7 @@ def reminder_send(
                 period=period,
                 agency=agency,
                 stage=stage,
-                missing_tasks=[r["line"] for r in rows],
+                missing_tasks=[r.get("line") or f"{r['number']} {r['task']}" for r in rows],
             )
     except IntegrityError:
         return None  # another run got there first

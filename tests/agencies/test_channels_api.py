@@ -179,7 +179,7 @@ def test_only_the_office_reads_a_channel_and_its_deliveries(world, client, robot
     robot = robots()
     office = api(client, world.users.office)
     pk = create(office, plan=world.plan_a.pk, kind="dingtalk", webhook=robot.webhook()).json()["id"]
-    for role, status in [("owner", 403), ("leader", 403), ("other_office", 404)]:
+    for role, status in [("owner", 404), ("leader", 403), ("other_office", 404)]:
         other = api(type(client)(), getattr(world.users, role))
         assert other.get(f"/api/channels/{pk}/").status_code == status
         assert other.get(f"/api/channels/{pk}/deliveries/").status_code == status

@@ -50,10 +50,10 @@ GET_TABLE = """
 # URL name                      anon owner  o_ag office o_off leader admin
 agencies:audit                 login   404   404    200   200    404   200
 agencies:audit-export          login   404   404    200   200    404   200
-agencies:channel               login   403   403    200   404    403   200
+agencies:channel               login   404   404    200   404    403   200
 agencies:channel-action        login   405   405    405   405    405   405
 agencies:delivery-resend       login   405   405    405   405    405   405
-agencies:plan-channels         login   403   403    200   404    403   200
+agencies:plan-channels         login   404   404    200   404    403   200
 agencies:region-channels       login   404   404    404   404    404   200
 agencies:first-login           login   302   302    302   302    302   302
 home                           login   200   200    200   200    200   200
@@ -110,8 +110,8 @@ agency-detail                    401   200   200    200   404    200   200
 agency-list                      401   200   200    200   200    200   200
 bulletin-detail                  401   404   404    200   404    200   200
 bulletin-list                    401   200   200    200   200    200   200
-channel-deliveries               401   403   403    200   404    403   200
-channel-detail                   401   403   403    200   404    403   200
+channel-deliveries               401   404   404    200   404    403   200
+channel-detail                   401   404   404    200   404    403   200
 channel-list                     401   200   200    200   200    200   200
 channel-test                     401   405   405    405   405    405   405
 indicator-detail                 401   200   200    200   404    200   200
@@ -328,6 +328,9 @@ OFFICE_PAGES = {
     "tasks:period_settings",
     "tasks:review",
     "tasks:review_batch_approve",
+    "agencies:plan-channels",
+    "agencies:channel",
+    "agencies:channel-action",
 }
 AGENCY_STAFF = ["owner", "other_agency"]
 

@@ -197,3 +197,33 @@ def test_a_withdrawal_through_the_api_tells_the_office_too(world, submitted):
     # Withdrawing a draft is a no-op and tells nobody again.
     api.post(f"/api/progress-reports/{submitted.pk}/withdraw/")
     assert Notification.objects.filter(kind=REPORT_WITHDRAWN).count() == 1
+
+
+@time_machine.travel(BEFORE_DEADLINE, tick=True)
+def test_a_withdrawal_reaches_the_plans_group_robot_and_an_input_s_does_not(
+    world, submitted, robots, django_capture_on_commit_callbacks
+):
+    from agencies.channels.models import Delivery
+    from agencies.channels.services import channel_create
+    from agencies.notifications import REPORT_WITHDRAWN
+
+    robot = robots()
+    channel, _ = channel_create(
+        plan=world.plan_a, kind=robot.kind, webhook=robot.webhook(), secret="", keyword="", events_=None,
+        mention_contacts=False, by=world.users.office,
+    )  # fmt: skip
+    assert REPORT_WITHDRAWN in channel.events  # a new channel carries withdrawals
+    with django_capture_on_commit_callbacks(execute=True):
+        report_withdraw(report=submitted, by=world.users.owner)
+    delivery = Delivery.objects.get(channel=channel, event_kind=REPORT_WITHDRAWN)
+    assert "撤回" in delivery.title and delivery.agency == world.own
+    assert len(robot.requests) == 1 and "撤回" in str(robot.requests[0])
+    # A supporter's input withdrawn from its lead stays in-app.
+    report = report_get_or_create(
+        task=world.task_a1, agency=world.other, period=world.period_a, by=world.users.other_agency
+    )
+    report_save_draft(report=report, data={"progress_text": "配合完成选址2处。"}, by=world.users.other_agency)
+    report_submit(report=report, by=world.users.other_agency)
+    with django_capture_on_commit_callbacks(execute=True):
+        report_withdraw(report=report, by=world.users.other_agency)
+    assert Delivery.objects.filter(channel=channel).count() == 1
