@@ -58,7 +58,7 @@ def test_the_dashboard_missing_list_bulletin_and_briefing_give_the_same_counts(q
     assert "33.3 %" in dashboard
 
     missing = office.get(f"/reports/plans/{q.plan_a.pk}/missing/?period=2026Q1").content.decode()
-    assert "共 2 项任务未提交" in missing
+    assert "1 个单位未报送，其中任务进展 1 项、配合单位材料 1 项" in missing
     assert "本季度应报 3，已报 1，未报 2，按时报送率 33.3%" in missing
     # 县交通运输局 leads A2 (a draft) and supports A1 (nothing): one of each kind.
     assert (counts.missing_lead, counts.missing_support) == (1, 1)
