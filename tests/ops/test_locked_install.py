@@ -111,3 +111,11 @@ def test_the_bundle_lists_the_debian_packages_setup_installs():
 def test_setup_is_quiet_when_everything_is_there():
     result = run("bin/setup", "--test")
     assert result.returncode == 0 and result.stdout == "" and result.stderr == ""
+
+
+def test_an_offline_setup_refuses_a_bundle_of_another_lock(tmp_path):
+    (tmp_path / "wheels").mkdir()
+    (tmp_path / "requirements.txt").write_text("django==5.2.19\n")
+    (tmp_path / "uv.lock.sha256").write_text("0" * 64 + "\n")
+    result = run("bin/setup", "--offline", str(tmp_path))
+    assert result.returncode == 2 and "another uv.lock" in result.stderr
