@@ -143,10 +143,6 @@ class Plan(models.Model):
     def __str__(self):
         return self.title
 
-    @property
-    def lead_consolidates(self) -> bool:
-        return self.review_mode == ReviewMode.LEAD_CONSOLIDATES
-
     def clean(self):
         from django.core.exceptions import ValidationError
 

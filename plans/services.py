@@ -490,12 +490,13 @@ def plan_set_review_mode(*, plan, review_mode: str, by):
     and the office reviews the leads' reports, or the office reviews every report. The
     counts of reports awaiting review change with it, so the plan's rollups are redone."""
     from reports.services import rollup_request
+    from tasks.consolidation import ReviewPolicy
 
     if review_mode not in Plan.ReviewMode.values:
         raise ValidationError({"review_mode": _("请选择审核方式。")})
-    if plan.review_mode == review_mode:
+    before = ReviewPolicy.of(plan).mode
+    if before == review_mode:
         return plan
-    before = plan.review_mode
     plan.review_mode = review_mode
     plan.save(update_fields=["review_mode"])
     audit_log(

@@ -24,6 +24,7 @@ from agencies.accounts import (
 )
 from carbonplan.access import get_import_for_user, get_plan_for_user
 from carbonplan.downloads import file_response
+from tasks.consolidation import ReviewPolicy
 from tasks.models import ReportingPeriod
 from tasks.periods import period_label, quarter_of, today_local
 
@@ -87,7 +88,7 @@ def plan_schedule(request, pk):
             "form": form,
             "rows": rows,
             "schedule": schedule,
-            "mode_form": ReviewModeForm(initial={"review_mode": plan.review_mode}),
+            "mode_form": ReviewModeForm(initial={"review_mode": ReviewPolicy.of(plan).mode}),
         },
         status=400 if form.errors else 200,
     )
@@ -101,9 +102,7 @@ def _review_mode(request, plan):
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
         else:
-            messages.success(
-                request, _("审核方式已改为：%(mode)s") % {"mode": plan.get_review_mode_display()}
-            )
+            messages.success(request, _("审核方式已改为：%(mode)s") % {"mode": ReviewPolicy.of(plan).label})
     else:
         messages.error(request, _("请选择审核方式。"))
     return redirect("plans:schedule", pk=plan.pk)

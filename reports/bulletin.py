@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from indicators.assessment import BEHIND_STATUSES
+from tasks.consolidation import ReviewPolicy
 from tasks.models import ProgressReport, Task, TaskAssignment
 
 from .bulletin_sections import default_summary
@@ -166,7 +167,7 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
         )
 
     problem_reports = ProgressReport.objects.filter(period=period, task__action__plan=plan)
-    if plan.lead_consolidates:
+    if ReviewPolicy.of(plan).lead_consolidates:
         # A consolidated input's problems are in its lead's report already; an input not
         # (yet) consolidated still counts, so nothing an agency reported is dropped.
         problem_reports = problem_reports.exclude(consolidated_in__isnull=False)

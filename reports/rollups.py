@@ -47,6 +47,7 @@ from indicators.assessment import (
 from indicators.models import Indicator
 from plans.models import Region
 from plans.selectors import breakdown_actions
+from tasks.consolidation import ReviewPolicy
 from tasks.models import PeriodReopening, ProgressReport, Task, TaskAssignment
 
 from .lights import TaskFacts, rule_for_plan, task_light
@@ -228,7 +229,7 @@ def compute_plan_period(*, plan, period, today: dt.date | None = None, data: Pla
             plan_goals.append(item)
 
     # Where leads consolidate, the office reviews only the lead reports.
-    lead_consolidates = plan.lead_consolidates
+    policy = ReviewPolicy.of(plan)
     task_accs, action_accs = {}, {a: _Acc() for a in action_ids}
     agency_accs = defaultdict(_Acc)
     lights = []
@@ -265,7 +266,7 @@ def compute_plan_period(*, plan, period, today: dt.date | None = None, data: Pla
                 if is_lead:
                     counts["missing_lead"] += 1
                     agency_counts["missing_lead"] += 1
-            elif key == "submitted" and (is_lead or not lead_consolidates):
+            elif key == "submitted" and policy.office_reviews(role=role):
                 counts["to_review"] += 1
                 agency_counts["to_review"] += 1
             if report is not None:

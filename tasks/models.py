@@ -221,6 +221,18 @@ class ProgressReportQuerySet(models.QuerySet):
     def in_period(self, period):
         return self.filter(period=period)
 
+    def with_role(self):
+        """Each report with `role`: its agency's part in the task, lead before support
+        should an agency hold both (None for an agency no longer assigned)."""
+        role = (
+            TaskAssignment.objects.filter(
+                task=models.OuterRef("task_id"), agency=models.OuterRef("agency_id")
+            )
+            .order_by("role")
+            .values("role")[:1]
+        )
+        return self.annotate(role=models.Subquery(role))
+
 
 class ReportState(models.TextChoices):
     DRAFT = "draft", _("草稿")

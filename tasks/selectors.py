@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Indicator, IndicatorValue
 
+from .consolidation import ReviewPolicy
 from .models import Evidence, ProgressReport, ReportingPeriod, Task, TaskAssignment
 from .periods import today_local
 
@@ -41,7 +42,7 @@ class AgencyTaskRow:
 
     @property
     def awaits_submission(self):
-        return self.state_key in NOT_SUBMITTED
+        return self.state_key in AWAITING_SUBMISSION
 
     @property
     def days_left(self):
@@ -56,8 +57,10 @@ class AgencyTaskRow:
         return days if self.awaits_submission and days > 0 else None
 
 
-# A report not (yet) handed in: no report, a draft, or one returned for changes.
-NOT_SUBMITTED = ("none", "draft", "returned")
+# 待报送: what an agency still has to send — no report, a draft, or one returned for
+# changes. Not the 未报 of the counts (reports.counts: no report or a draft; a returned
+# report was reported) nor the review page's 未填报 (review_counts: no report at all).
+AWAITING_SUBMISSION = ("none", "draft", "returned")
 
 # The agency home's filters by where a task's report stands.
 HOME_FILTERS = {
@@ -80,13 +83,13 @@ def with_report_state(assignments, periods):
 
 def _overdue_q(periods):
     late_plans = [p.plan_id for p in periods if p.deadline < today_local()]
-    return Q(report_state__in=NOT_SUBMITTED, task__action__plan_id__in=late_plans)
+    return Q(report_state__in=AWAITING_SUBMISSION, task__action__plan_id__in=late_plans)
 
 
 def agency_home_filter(assignments, periods, status):
     """Assignments (annotated by with_report_state) whose report stands as `status` says."""
     if status == "due":
-        return assignments.filter(report_state__in=NOT_SUBMITTED)
+        return assignments.filter(report_state__in=AWAITING_SUBMISSION)
     if status == "overdue":
         return assignments.filter(_overdue_q(periods))
     if status in ("returned", "submitted", "approved"):
@@ -98,7 +101,7 @@ def agency_home_counts(assignments, periods) -> dict:
     """One query: how many tasks are still due, returned for changes, and overdue."""
     counts = {
         "total": Count("pk"),
-        "due": Count("pk", filter=Q(report_state__in=NOT_SUBMITTED)),
+        "due": Count("pk", filter=Q(report_state__in=AWAITING_SUBMISSION)),
         "returned": Count("pk", filter=Q(report_state="returned")),
     }
     # Before every deadline nothing is overdue (and an empty IN would void the whole count).
@@ -136,9 +139,8 @@ def agency_task_rows(assignments, periods) -> list[AgencyTaskRow]:
         agency_id__in={a.agency_id for a in assignments},
     )
     index = {(r.task_id, r.agency_id): r for r in reports}
-    gathering = [
-        a for a in assignments if a.role == TaskAssignment.Role.LEAD and a.task.action.plan.lead_consolidates
-    ]
+    policies = {p.plan_id: ReviewPolicy.of(p.plan) for p in periods}
+    gathering = [a for a in assignments if policies[a.task.action.plan_id].gathers_inputs(role=a.role)]
     supporters, handed_in = {}, set()
     if gathering:
         for s in TaskAssignment.objects.filter(
@@ -149,7 +151,7 @@ def agency_task_rows(assignments, periods) -> list[AgencyTaskRow]:
             ProgressReport.objects.filter(
                 period__in=list(by_plan.values()),
                 task_id__in=list(supporters),
-                state__in=[ProgressReport.State.SUBMITTED, ProgressReport.State.APPROVED],
+                state__in=ReviewPolicy.handed_in,
             ).values_list("task_id", "agency_id")
         )
     rows = []
@@ -157,7 +159,7 @@ def agency_task_rows(assignments, periods) -> list[AgencyTaskRow]:
         report = index.get((a.task_id, a.agency_id))
         plan = a.task.action.plan
         if report is not None:
-            report.is_input = plan.lead_consolidates and a.role == TaskAssignment.Role.SUPPORT
+            report.is_input = policies[plan.pk].is_input(role=a.role)
         row = AgencyTaskRow(assignment=a, period=by_plan[plan.pk], report=report)
         if a in gathering:
             row.supporters = supporters.get(a.task_id, [])
@@ -215,13 +217,13 @@ def supporter_reports(task, period, lead_report=None):
     gathered = set()
     if lead_report is not None and lead_report.pk:
         gathered = {r.pk for r in lead_report.consolidated_inputs.all()}
-    is_input = task.action.plan.lead_consolidates
+    policy = ReviewPolicy.of(task.action.plan)
     rows = [(s.agency, reports.get(s.agency_id)) for s in supporters]
-    reported = [(a, r) for a, r in rows if r and r.state in ("submitted", "approved")]
+    reported = [(a, r) for a, r in rows if r and r.state in policy.handed_in]
     for _agency, r in reported:
-        r.is_input = is_input
+        r.is_input = policy.is_input(role=TaskAssignment.Role.SUPPORT)
         r.consolidated = r.pk in gathered
-    missing = [a for a, r in rows if not (r and r.state in ("submitted", "approved"))]
+    missing = [a for a, r in rows if not (r and r.state in policy.handed_in)]
     return reported, missing
 
 
@@ -231,21 +233,16 @@ def report_evidence(report):
 
 def review_queryset(plan, period, *, state=None, agency_id=None):
     """A quarter's reports (every quarter's with period None) in queue order, each with
-    `role` (lead or support) of its agency. Where the plan's lead agencies consolidate,
-    only the lead reports: the supporters' inputs reach the office inside them."""
-    role = TaskAssignment.objects.filter(task=OuterRef("task_id"), agency=OuterRef("agency_id")).order_by(
-        "role"
-    )
+    `role` (lead or support) of its agency: the reports the office reviews by the plan's
+    ReviewPolicy (only the leads' where they gather their supporters' inputs)."""
     qs = ProgressReport.objects.of_plan(plan)
     if period is not None:
         qs = qs.in_period(period)
     qs = (
-        qs.select_related("task", "task__action", "agency", "period", "submitted_by")
-        .annotate(role=Subquery(role.values("role")[:1]))
+        ReviewPolicy.of(plan)
+        .office_queue(qs.select_related("task", "task__action", "agency", "period", "submitted_by"))
         .order_by("task__action__seq", "task__seq", "agency__name", "pk")
     )
-    if plan.lead_consolidates:
-        qs = qs.filter(role=TaskAssignment.Role.LEAD)
     if state:
         qs = qs.filter(state=state)
     if agency_id:
@@ -285,16 +282,13 @@ def review_neighbours(report):
 
 
 def review_counts(plan, period) -> dict:
-    """Reports of a plan's quarter by state, and the assignments that have no report yet;
-    only the lead agencies' where the leads consolidate their supporters' inputs."""
-    reports = ProgressReport.objects.of_plan(plan).in_period(period)
-    assignments = TaskAssignment.objects.filter(task__action__plan=plan, task__archived_at__isnull=True)
-    if plan.lead_consolidates:
-        leads = TaskAssignment.objects.filter(
-            task=OuterRef("task_id"), agency=OuterRef("agency_id"), role=TaskAssignment.Role.LEAD
-        )
-        reports = reports.filter(Exists(leads))
-        assignments = assignments.filter(role=TaskAssignment.Role.LEAD)
+    """The review page's counts of a quarter: the reports of its queue by state, and
+    `no_report` (未填报): the assignments of the plan's tasks whose agency has no report
+    at all, not even a draft — neither the 未报 of reports.counts (no report or a draft)
+    nor the 待报送 of AWAITING_SUBMISSION. Both follow the plan's ReviewPolicy (only the
+    lead agencies' where they gather their supporters' inputs). Two queries."""
+    policy = ReviewPolicy.of(plan)
+    reports = policy.office_queue(ProgressReport.objects.of_plan(plan).in_period(period))
     counts = reports.aggregate(
         draft=Count("pk", filter=Q(state="draft")),
         submitted=Count("pk", filter=Q(state="submitted")),
@@ -302,7 +296,18 @@ def review_counts(plan, period) -> dict:
         approved=Count("pk", filter=Q(state="approved")),
         total=Count("pk"),
     )
-    counts["missing"] = max(assignments.count() - counts["total"], 0)
+    reported = ProgressReport.objects.filter(
+        task=OuterRef("task_id"), agency=OuterRef("agency_id"), period=period
+    )
+    counts["no_report"] = (
+        policy.office_assignments(
+            TaskAssignment.objects.filter(task__action__plan=plan, task__archived_at__isnull=True)
+        )
+        .exclude(Exists(reported))
+        .count()
+    )
+    # The page's earlier name for no_report, kept for its readers.
+    counts["missing"] = counts["no_report"]
     return counts
 
 

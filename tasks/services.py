@@ -12,6 +12,7 @@ from agencies.notifications import notify_report_reviewed, notify_report_submitt
 
 from .consolidation import (
     CONSOLIDATED_INPUTS,
+    HANDED_IN,
     clean_consolidated_inputs,
     clean_input_fields,
     consolidated_input_ids,
@@ -259,7 +260,7 @@ def report_submit(*, report: ProgressReport, by) -> ProgressReport:
     """Submit for review. Submitting an already submitted (or approved) report is a no-op
     returning it unchanged, so a double click makes one submission."""
     current = report_for_update(report)
-    if current.state in (ProgressReport.State.SUBMITTED, ProgressReport.State.APPROVED):
+    if current.state in HANDED_IN:
         return current
     period_check_writable(period=current.period, agency_id=current.agency_id)
     if today_local() < current.period.opens_on:

@@ -16,7 +16,7 @@ from carbonplan.access import get_report_for_user
 from indicators.services import period_collect_refusal
 
 from .. import selectors
-from ..consolidation import CONSOLIDATED_INPUTS, missing_inputs
+from ..consolidation import CONSOLIDATED_INPUTS, ReviewPolicy, missing_inputs
 from ..evidence import evidence_add
 from ..forms import ReportForm, UploadForm
 from ..models import ProgressReport, TaskAssignment
@@ -26,11 +26,11 @@ from .access import task_for_writer
 
 
 def _is_input(task, assignment) -> bool:
-    return task.action.plan.lead_consolidates and assignment.role == TaskAssignment.Role.SUPPORT
+    return ReviewPolicy.of(task.action.plan).is_input(role=assignment.role)
 
 
 def _consolidates(task, assignment) -> bool:
-    return task.action.plan.lead_consolidates and assignment.role == TaskAssignment.Role.LEAD
+    return ReviewPolicy.of(task.action.plan).gathers_inputs(role=assignment.role)
 
 
 def _form_context(request, task, period, assignment, report, form, indicators, **extra):
@@ -42,7 +42,7 @@ def _form_context(request, task, period, assignment, report, form, indicators, *
         report.is_input = is_input
     return {
         "is_input": is_input,
-        "lead_mode": task.action.plan.lead_consolidates,
+        "lead_mode": ReviewPolicy.of(task.action.plan).lead_consolidates,
         "form_editable": (report is None or report.state in ("draft", "returned"))
         and _period_writable(period, assignment.agency_id),
         "consolidates": _consolidates(task, assignment),
@@ -110,7 +110,7 @@ def report_form(request, task_id, period_id):
     is_input = _is_input(task, assignment)
     form = ReportForm(request.POST, indicators=indicators, is_input=is_input)
     submit = request.POST.get("action") == "submit"
-    if submit and report is not None and report.state in ("submitted", "approved"):
+    if submit and report is not None and report.state in ReviewPolicy.handed_in:
         # A second click on 提交 (or a resent form) after the first went through.
         report_submit(report=report, by=request.user)
         messages.info(request, _("该填报已提交，无需重复提交。"))

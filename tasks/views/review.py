@@ -16,7 +16,7 @@ from agencies.models import Agency
 from carbonplan.access import Viewer, get_plan_for_user, get_report_for_user, supervised_plans
 
 from .. import selectors
-from ..consolidation import report_role
+from ..consolidation import ReviewPolicy, report_role
 from ..forms import ApproveForm, ReturnForm, return_comment
 from ..models import ProgressReport, ReportingPeriod, TaskAssignment
 from ..periods import choose_period, latest_open
@@ -30,9 +30,10 @@ def report_detail(request, pk):
     viewer = Viewer.of(request.user)
     reported, missing = [], []
     plan = report.task.action.plan
+    policy = ReviewPolicy.of(plan)
     role = report_role(report)
     is_lead = role == TaskAssignment.Role.LEAD
-    report.is_input = plan.lead_consolidates and role == TaskAssignment.Role.SUPPORT
+    report.is_input = policy.is_input(role=role)
     if is_lead:
         reported, missing = selectors.supporter_reports(report.task, report.period, lead_report=report)
     previous_id = next_id = queued = None
@@ -54,7 +55,7 @@ def report_detail(request, pk):
             and report.state == "submitted"
             and viewer.may_return_input(report),
             "may_chase": viewer.is_office_of(plan),
-            "lead_mode": plan.lead_consolidates,
+            "lead_mode": policy.lead_consolidates,
             "may_edit": viewer.may_edit_report(report),
             "is_lead": is_lead,
             "supporters_reported": reported,
