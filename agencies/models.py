@@ -5,9 +5,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tasks.figure_sources import FigureRule, FigureSource
 
-class Agency(models.Model):
+
+class Agency(FigureSource):
     """单位: an agency of a region (县发改局 = 县发展和改革局)."""
+
+    # Its name is in the reasons of the lights of the tasks it carries.
+    figure_rule = FigureRule(plan="assignments__task__action__plan", fields=("name",))
 
     class Kind(models.TextChoices):
         GOVERNMENT = "government", _("政府部门")

@@ -1,3 +1,4 @@
+import importlib
 import os
 
 from celery import Celery, signals
@@ -8,6 +9,14 @@ app = Celery("carbonplan")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Celery jobs live in each app's jobs.py: "tasks" means plan tasks in this codebase.
 app.autodiscover_tasks(related_name="jobs")
+
+
+def job(name: str):
+    """The job registered as `name` ("reports.jobs.generate_bulletin": its module and
+    function), for a service to queue it without importing the jobs module, which imports
+    the service back to run it."""
+    module, _, attr = name.rpartition(".")
+    return getattr(importlib.import_module(module), attr)
 
 
 def route_jobs_to(queue: str):

@@ -4,8 +4,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tasks.figure_sources import FigureRule, FigureSource, FigureSourceQuerySet
 
-class IndicatorQuerySet(models.QuerySet):
+
+class IndicatorQuerySet(FigureSourceQuerySet):
     def of_plan(self, plan):
         return self.filter(plan=plan)
 
@@ -26,8 +28,10 @@ class TargetChange(models.TextChoices):
     INCREASE = "increase", _("提高")
 
 
-class Indicator(models.Model):
+class Indicator(FigureSource):
     """指标: a quantitative target of a plan (主要目标, task=None) or of one task."""
+
+    figure_rule = FigureRule(plan="plan")
 
     Comparator = IndicatorComparator
     Change = TargetChange
@@ -117,8 +121,18 @@ class Indicator(models.Model):
             raise ValidationError(errors)
 
 
-class IndicatorValue(models.Model):
+class IndicatorValue(FigureSource):
     """指标值: the value an agency reports for an indicator in a quarter."""
+
+    # A quarter is assessed on the latest value up to it: a value counts in its quarter
+    # and every later one. (updated_at orders two agencies' values of one quarter; only a
+    # save, which reports itself, moves it.)
+    figure_rule = FigureRule(
+        plan="indicator__plan",
+        period="period",
+        onward=True,
+        fields=("indicator", "period", "agency", "value"),
+    )
 
     indicator = models.ForeignKey(
         Indicator, verbose_name=_("指标"), on_delete=models.CASCADE, related_name="values"

@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tasks.figure_sources import FigureRule, FigureSource, FigureSourceQuerySet
+
 
 class RegionLevel(models.TextChoices):
     PROVINCE = "province", _("省")
@@ -64,7 +66,7 @@ class Region(models.Model):
         )
 
 
-class PlanQuerySet(models.QuerySet):
+class PlanQuerySet(FigureSourceQuerySet):
     def with_counts(self):
         return self.annotate(
             action_count=models.Count("actions", distinct=True),
@@ -81,10 +83,15 @@ class ReviewMode(models.TextChoices):
     OFFICE_REVIEWS_ALL = "office_reviews_all", _("专班办公室审核每个单位的填报")
 
 
-class Plan(models.Model):
+class Plan(FigureSource):
     """实施方案 / 行动方案 of one region."""
 
     ReviewMode = ReviewMode
+    # Who reviews (the counts awaiting the office), the years the targets default to, and
+    # the region its figures add up in.
+    figure_rule = FigureRule(
+        plan="pk", fields=("review_mode", "start_year", "end_year", "plan_year", "region")
+    )
 
     region = models.ForeignKey(Region, verbose_name=_("地区"), on_delete=models.PROTECT, related_name="plans")
     title = models.CharField(_("标题"), max_length=200)
@@ -214,8 +221,11 @@ class PlanSchedule(models.Model):
 ARCHIVED_SEQ = 1_000_000_000
 
 
-class Action(models.Model):
+class Action(FigureSource):
     """重点行动 / 重点任务 (（一）…), in document order."""
+
+    # The figures keep a row per action the breakdown shows (seq: an archived one is out).
+    figure_rule = FigureRule(plan="plan", fields=("plan", "seq"))
 
     plan = models.ForeignKey(Plan, verbose_name=_("方案"), on_delete=models.CASCADE, related_name="actions")
     seq = models.PositiveIntegerField(_("序号"))

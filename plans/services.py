@@ -488,8 +488,8 @@ def task_restore(*, task, by):
 def plan_set_review_mode(*, plan, review_mode: str, by):
     """Who reviews the plan's quarters: the lead agencies gather their supporters' inputs
     and the office reviews the leads' reports, or the office reviews every report. The
-    counts of reports awaiting review change with it, so the plan's rollups are redone."""
-    from reports.services import rollup_request
+    counts of reports awaiting review change with it: the mode is a figure source, so
+    every quarter of the plan is marked stale with the change."""
     from tasks.consolidation import ReviewPolicy
 
     if review_mode not in Plan.ReviewMode.values:
@@ -506,6 +506,4 @@ def plan_set_review_mode(*, plan, review_mode: str, by):
         changes={"review_mode": [before, review_mode]},
         plan=plan,
     )
-    for period_id in plan.periods.values_list("pk", flat=True):
-        rollup_request(plan_id=plan.pk, period_id=period_id)
     return plan

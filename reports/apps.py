@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("统计、预警与通报")
+
+    def ready(self):
+        # Every write to what the rollups read marks them stale (tasks.figure_sources).
+        from tasks.figure_sources import register
+
+        from .marks import mark_stale
+
+        register(mark_stale)

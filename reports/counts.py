@@ -7,7 +7,9 @@ Definitions (one report is expected per task assignment, lead or supporting, and
 * submitted (已报): reports in any state but draft — 待审核, 被退回 or 已通过.
 * approved (已通过), returned (被退回): reports in that state now.
 * missing (未报): expected − submitted, i.e. no report at all or only a draft; the
-  未报清单 lists exactly these.
+  未报清单 lists exactly these. Not what an agency still has to send (待报送,
+  tasks.selectors.AWAITING_SUBMISSION: a returned report too), nor the review page's
+  未填报 (tasks.selectors.review_counts' no_report: no report at all, not even a draft).
 * missing_lead (牵头单位未报) / missing_support (配合单位未报送材料): the missing of
   lead and of supporting agencies; they add up to missing.
 * to_review (待审核): submitted reports awaiting the office — only the lead agencies'

@@ -76,19 +76,23 @@ def rollup_chord(periods, day, *, queue: str | None = None):
     """The bulk rollup of `periods` as one Celery chord: a job per plan (its quarters from
     one read), then the region pass over the pairs they return; None when empty. With
     `queue` every part goes there (the worker sends the region pass itself, by its own
-    routing otherwise)."""
+    routing otherwise). The stale marks the plans' jobs take are deleted by the region
+    pass, so a chord that dies halfway leaves them for the next run."""
     from celery import chord
 
+    from .marks import new_claim
+
+    claim = new_claim()
     by_plan = {}
     for period in periods:
         by_plan.setdefault(period.plan_id, []).append(period.pk)
     if not by_plan:
         return None
     header = [
-        recompute_plan_quarters.s(plan_id=plan_id, period_ids=ids, today=day.isoformat())
+        recompute_plan_quarters.s(plan_id=plan_id, period_ids=ids, today=day.isoformat(), claim=claim)
         for plan_id, ids in by_plan.items()
     ]
-    body = rollup_region_quarters.s()
+    body = rollup_region_quarters.s(claim=claim)
     if queue:
         header = [sig.set(queue=queue) for sig in header]
         body = body.set(queue=queue)
@@ -96,9 +100,11 @@ def rollup_chord(periods, day, *, queue: str | None = None):
 
 
 @shared_task(name="reports.jobs.recompute_plan_quarters", **RETRY)
-def recompute_plan_quarters(*, plan_id: int, period_ids: list, today: str | None = None):
+def recompute_plan_quarters(
+    *, plan_id: int, period_ids: list, today: str | None = None, claim: str | None = None
+):
     """One plan's quarters from one read of the plan; returns the [region id, label]
-    pairs above it for the region pass."""
+    pairs above it for the region pass (which deletes the marks taken under `claim`)."""
     import datetime as dt
 
     from plans.models import Plan
@@ -111,17 +117,18 @@ def recompute_plan_quarters(*, plan_id: int, period_ids: list, today: str | None
     if plan is None or not periods:
         return []
     day = dt.date.fromisoformat(today) if today else None
-    store_plan_periods(plan=plan, periods=periods, today=day)
+    store_plan_periods(plan=plan, periods=periods, today=day, claim=claim)
     return sorted(region_pairs(plan, {p.label for p in periods}))
 
 
 @shared_task(name="reports.jobs.rollup_region_quarters", **RETRY)
-def rollup_region_quarters(pair_lists):
-    """The region pass after the plans: each region and quarter once."""
+def rollup_region_quarters(pair_lists, claim: str | None = None):
+    """The region pass after the plans: each region and quarter once; then the stale
+    marks the plans' jobs took are done with."""
     from .rollups import rollup_regions
 
     pairs = {tuple(pair) for pairs in pair_lists for pair in pairs}
-    rollup_regions(pairs)
+    rollup_regions(pairs, release=claim)
     return {"regions": len(pairs)}
 
 
@@ -167,19 +174,19 @@ def generate_bulletin(self, *, bulletin_id: int):
 
 
 @shared_task(name="reports.jobs.recompute_stale_rollups", **RETRY)
-def recompute_stale_rollups():
-    """Catch up on rollup requests that never reached the broker (Redis was down when a
-    report was saved): recompute every plan and quarter whose reports, indicator values
-    reopenings or warning rule changed after its stored plan rollup was computed, and
-    those never computed. One query when nothing is stale; beat runs it every 10
-    minutes."""
-    from django.utils import timezone
+def recompute_stale_rollups(*, plan_ids: list | None = None):
+    """Work through the stale marks (reports.marks): every plan × quarter a committed
+    change has left behind, then the regions above them. Queued when a change commits
+    (with the plans it touched), and run by beat every minute for all of them, so marks
+    whose job never reached the broker (Redis down at commit) catch up; one indexed
+    query when nothing is marked."""
+    from .marks import clear_pending
+    from .rollups import recompute_marked
 
-    from .rollups import changed_periods, recompute_periods
-
-    stale = changed_periods(timezone.localdate(), by_date=False)
-    recompute_periods(stale)
-    done = [[period.plan_id, period.pk] for period in stale]
+    if plan_ids:
+        # Cleared before reading: a change committed from now on queues a new job.
+        clear_pending(plan_ids)
+    done = recompute_marked(plan_ids=plan_ids)
     if done:
-        logger.info("caught up on %s stale rollups", len(done))
+        logger.info("brought %s marked plan quarters up to date", len(done))
     return {"recomputed": done}

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tasks.figure_sources import FigureRule, FigureSource
+
 from .counts import PeriodCounts
 from .light_reasons import reason_texts
 
@@ -232,6 +234,7 @@ class IndicatorRollup(models.Model):
     note = models.TextField(blank=True)
     # The quarter the value comes from, when older than the one assessed.
     value_period = models.CharField(max_length=8, blank=True)
+
     computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
 
     class Meta:
@@ -246,8 +249,10 @@ class IndicatorRollup(models.Model):
         return f"{self.indicator_id} {self.period_label} {self.status}"
 
 
-class WarningRule(models.Model):
+class WarningRule(FigureSource):
     """红黄绿灯 thresholds a plan's office can adjust; defaults as agreed with offices."""
+
+    figure_rule = FigureRule(plan="plan")
 
     plan = models.OneToOneField("plans.Plan", on_delete=models.CASCADE, related_name="warning_rule")
     red_behind_pct = models.DecimalField(
@@ -286,6 +291,35 @@ class WarningRule(models.Model):
             raise ValidationError({"red_behind_pct": _("阈值应在 0–100 之间。")})
         if self.yellow_behind_pct is not None and self.yellow_behind_pct < 0:
             raise ValidationError({"yellow_behind_pct": _("阈值应在 0–100 之间。")})
+
+
+class FigureMark(models.Model):
+    """Stale figures: a change committed to what a plan's stored figures read (a report,
+    a value, a task, a rule…) that no computation has read yet. Written in the change's
+    own transaction by the figure-source hook (tasks.figure_sources, reports.marks), so
+    a change never commits without it; deleted by the computation that read after it.
+    Rows are only ever added, never updated, so writers of one quarter never wait for
+    each other on a mark."""
+
+    plan = models.ForeignKey("plans.Plan", on_delete=models.CASCADE, related_name="+")
+    # The quarter, or, empty, every quarter of the plan.
+    period = models.ForeignKey(
+        "tasks.ReportingPeriod", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # With a quarter: that quarter and every later one of the plan.
+    onward = models.BooleanField(default=False)
+    marked_at = models.DateTimeField(_("标记时间"), auto_now_add=True)
+    # The computation that has taken the mark (set before it reads, so a mark written
+    # later is left for the next one).
+    claim = models.CharField(max_length=32, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("待更新统计")
+        verbose_name_plural = _("待更新统计")
+        indexes = [models.Index(fields=["plan", "period"])]
+
+    def __str__(self):
+        return f"{self.plan_id} {self.period_id or '*'}{'+' if self.onward else ''}"
 
 
 class TaskLight(models.Model):

@@ -6,6 +6,10 @@ A plan and quarter is computed from a fixed handful of queries whatever its size
 Python, and written back with delete + bulk_create in one transaction, so running it
 twice gives the same rows.
 
+What to compute comes from the stale marks (reports.marks): every model read here is a
+figure source (tasks.figure_sources) whose writes mark their plan × quarters, and a
+computation takes the marks it covers before it reads and deletes them with its write.
+
 Definitions:
 * expected: one report per task assignment (lead or supporting) and quarter;
   missing + draft + submitted + returned + approved = expected.
@@ -26,12 +30,12 @@ Definitions:
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import transaction
+from django.db.models import OuterRef
 from django.utils import timezone
 
 from agencies.models import Agency
@@ -50,8 +54,10 @@ from plans.selectors import breakdown_actions
 from tasks.consolidation import ReviewPolicy
 from tasks.models import PeriodReopening, ProgressReport, Task, TaskAssignment
 
+from . import marks
+from .bulk_rows import insert_rows
 from .lights import TaskFacts, rule_for_plan, task_light
-from .models import IndicatorRollup, Rollup, TaskLight, WarningRule
+from .models import IndicatorRollup, Rollup, TaskLight
 
 HUNDRED = Decimal(100)
 COUNT_FIELDS = [
@@ -173,7 +179,6 @@ def read_plan(plan, periods) -> PlanData:
     indicators = list(
         Indicator.objects.filter(plan=plan)
         .exclude(task__archived_at__isnull=False)
-        .select_related("task", "task__action")
         .order_by("task__action__seq", "task__seq", "seq", "id")
     )
     last = max(periods, key=lambda p: (p.year, p.quarter))
@@ -337,14 +342,25 @@ def _indicator_rows(plan, period, results) -> list[dict]:
     ]
 
 
-def store_plan_periods(*, plan, periods, today: dt.date | None = None) -> dict:
+def store_plan_periods(
+    *, plan, periods, today: dt.date | None = None, claim=None, covers=None, then=None
+) -> dict:
     """Compute and store the plan's rollups, task lights and indicator assessments for
     every quarter of `periods` from one read of the plan (read_plan), in one
     transaction; returns {period id: plan-level row}. The regions above are left to
-    the caller (rollup_regions)."""
+    the caller (rollup_regions), who may pass `then` to run inside the same write
+    transaction (the plan is read and computed before it, never holding the database).
+
+    Stale marks (reports.marks): the ones these quarters cover (or `covers`, when some
+    are left out on purpose) are claimed before the read and deleted with the write. A
+    caller passing its own `claim` token deletes them itself, once it has written the
+    regions; claim=False: the caller read and settles the marks itself."""
     periods = list(periods)
     if not periods:
         return {}
+    token = claim or marks.new_claim()
+    if claim is not False:
+        marks.claim_marks(token, plan, covers or periods)
     data = read_plan(plan, periods)
     rollups, lights, indicator_rows = [], [], []
     for period in periods:
@@ -358,40 +374,12 @@ def store_plan_periods(*, plan, periods, today: dt.date | None = None) -> dict:
         IndicatorRollup.objects.filter(period__in=periods).delete()
         for model, rows in ((Rollup, rollups), (TaskLight, lights), (IndicatorRollup, indicator_rows)):
             insert_rows(model, rows)
+        if then is not None:
+            then()
+        if claim is None:
+            marks.release_marks(token)
         plan_rows = Rollup.objects.filter(plan=plan, period__in=periods, scope=Rollup.Scope.PLAN)
     return {row.period_id: row for row in plan_rows}
-
-
-def insert_rows(model, rows: list[dict]):
-    """Insert rows of one model given as {field attname: value} (absent fields take
-    their defaults): PostgreSQL's COPY there, since building model instances and the
-    ORM's per-value preparation would be most of a bulk rollup's time; bulk_create
-    elsewhere."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create([model(**row) for row in rows], batch_size=2000)
-        return
-    now = timezone.now()
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    defaults = {}
-    for f in fields:
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            defaults[f.attname] = now
-        elif f.has_default():
-            defaults[f.attname] = f.get_default()
-        else:
-            defaults[f.attname] = None
-    json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
-    names = [f.attname for f in fields]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            values = {**defaults, **row}
-            for name in json_fields:
-                values[name] = json.dumps(values[name])
-            copy.write_row([values[name] for name in names])
 
 
 def region_pairs(plan, labels) -> set:
@@ -407,11 +395,17 @@ def region_pairs(plan, labels) -> set:
 
 def rollup_plan_period(*, plan, period, today: dt.date | None = None) -> Rollup:
     """Compute and store the plan's rollups and task lights for the quarter; returns
-    the plan-level row. Also refreshes the rollups of the regions above the plan."""
-    with transaction.atomic():
-        row = store_plan_periods(plan=plan, periods=[period], today=today)[period.pk]
-        rollup_regions(region_pairs(plan, [period.label]))
-    return row
+    the plan-level row. Also refreshes the rollups of the regions above the plan, in
+    the same write transaction."""
+    token = marks.new_claim()
+    pairs = region_pairs(plan, [period.label])
+    return store_plan_periods(
+        plan=plan,
+        periods=[period],
+        today=today,
+        claim=token,
+        then=lambda: rollup_regions(pairs, release=token),
+    )[period.pk]
 
 
 def _add_plan_row(acc: _Acc, row: dict):
@@ -427,13 +421,17 @@ def _add_plan_row(acc: _Acc, row: dict):
         acc.attain_n += weight
 
 
-def rollup_regions(pairs) -> dict:
+def rollup_regions(pairs, *, release=None) -> dict:
     """Each region's figures for each quarter of `pairs` ({(region id, period label)}):
     the sum of the stored plan rollups of its plans and of the plans of the regions
     below it. Each pair once, from one read of the plan rows of those quarters however
-    many plans changed below; returns {(region id, label): Rollup}."""
+    many plans changed below; returns {(region id, label): Rollup}. The stale marks the
+    plans' computation took (`release`: its claim, or the marks' ids) are deleted with
+    the region rows."""
     pairs = set(pairs)
     if not pairs:
+        if release:
+            marks.release_marks(release)
         return {}
     labels = {label for _r, label in pairs}
     parent = dict(Region.objects.values_list("pk", "parent_id"))
@@ -462,6 +460,8 @@ def rollup_regions(pairs) -> dict:
                 for (r, label), acc in sorted(accs.items())
             ]
         )
+        if release:
+            marks.release_marks(release)
     return {(row.region_id, row.period_label): row for row in created}
 
 
@@ -479,11 +479,46 @@ def recompute_periods(periods, *, today: dt.date | None = None) -> int:
         by_plan[period.plan_id].append(period)
         plans[period.plan_id] = period.plan
     pairs = set()
+    # The marks go with the region pass: a failure before it leaves them for a retry.
+    token = marks.new_claim()
     for plan_id, plan_periods in by_plan.items():
-        store_plan_periods(plan=plans[plan_id], periods=plan_periods, today=today)
+        store_plan_periods(plan=plans[plan_id], periods=plan_periods, today=today, claim=token)
         pairs |= region_pairs(plans[plan_id], {p.label for p in plan_periods})
-    rollup_regions(pairs)
+    rollup_regions(pairs, release=token)
     return sum(len(p) for p in by_plan.values())
+
+
+def recompute_marked(*, plan_ids=None, today: dt.date | None = None) -> list:
+    """Work through the stale marks (of these plans): every quarter they cover that has
+    started or has stored figures, each plan from one read, and each region and quarter
+    above them; returns [[plan id, period id]] computed, in order. A quarter not yet
+    started and never computed is left for when it starts (its marks go). The marks read
+    here are deleted with the last write, so a failure leaves them for a retry. One
+    query when nothing is marked; one write transaction for one plan."""
+    today = today or timezone.localdate()
+    work, mark_ids = marks.marked_work(plan_ids)
+    if not mark_ids:
+        return []
+    stored = set(
+        Rollup.objects.filter(
+            scope=Rollup.Scope.PLAN, period__in=[p.pk for periods in work.values() for p in periods]
+        ).values_list("period_id", flat=True)
+    )
+    due = {}
+    for plan_id, periods in work.items():
+        chosen = [p for p in periods if p.starts_on <= today or p.pk in stored]
+        if chosen:
+            due[plan_id] = chosen
+    pairs = set()
+    for periods in due.values():
+        pairs |= region_pairs(periods[0].plan, {p.label for p in periods})
+    last = list(due)[-1] if due else None
+    for plan_id, periods in due.items():
+        regions = (lambda: rollup_regions(pairs, release=mark_ids)) if plan_id == last else None
+        store_plan_periods(plan=periods[0].plan, periods=periods, today=today, claim=False, then=regions)
+    if last is None:
+        marks.release_marks(mark_ids)
+    return [[p.plan_id, p.pk] for periods in due.values() for p in periods]
 
 
 def opened_periods(today: dt.date):
@@ -501,37 +536,28 @@ def recompute_all(*, today: dt.date | None = None, changed_only: bool = False) -
 
 
 def changed_periods(today: dt.date, *, by_date: bool = True) -> list:
-    """The opened quarters whose stored figures may differ from a computation now: never
-    computed (by_date; else only those with reports); or a report, indicator value, reopening or the warning rule changed
-    after the plan rollup was computed; or (by_date) computed on a day when the date
-    still mattered (before the deadline, the quarter's end or a reopening's end had
-    passed) and not yet today. One query."""
-    from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Subquery
-
-    from indicators.models import IndicatorValue
+    """The opened quarters whose stored figures may differ from a computation now: a
+    stale mark covers them (reports.marks: a change to what they read was committed
+    after they were computed); or, by_date, never computed, or computed on a day when
+    the date still mattered (before the deadline, the quarter's end or a reopening's end
+    had passed) and not yet today. Two queries."""
+    from django.db.models import Subquery
 
     computed_at = Rollup.objects.filter(
         scope=Rollup.Scope.PLAN, plan_id=OuterRef("plan_id"), period_id=OuterRef("pk")
     ).values("computed_at")[:1]
-    since = OuterRef("computed_at")
-    period_of = {"period_id": OuterRef("pk")}
-    touched = (
-        Q(computed_at__isnull=True, pk__in=ProgressReport.objects.values("period_id"))
-        | Exists(ProgressReport.objects.filter(**period_of, updated_at__gt=since))
-        | Exists(IndicatorValue.objects.filter(**period_of, updated_at__gt=since))
-        | Exists(PeriodReopening.objects.filter(**period_of, created_at__gt=since))
-        | Exists(WarningRule.objects.filter(plan_id=OuterRef("plan_id"), updated_at__gt=since))
+    last_reopening = (
+        PeriodReopening.objects.filter(period_id=OuterRef("pk")).order_by("-until").values("until")[:1]
     )
-    last_reopening = PeriodReopening.objects.filter(**period_of).order_by("-until").values("until")[:1]
-    periods = (
+    periods = list(
         opened_periods(today)
         .annotate(computed_at=Subquery(computed_at), reopened_until=Subquery(last_reopening))
-        .annotate(touched=ExpressionWrapper(touched, output_field=BooleanField()))
         .order_by("plan_id", "year", "quarter")
     )
+    marked = marks.marked_periods(periods)
     chosen = []
     for period in periods:
-        if period.touched:
+        if period.pk in marked:
             chosen.append(period)
         elif by_date and period.computed_at is None:
             chosen.append(period)

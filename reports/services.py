@@ -1,4 +1,8 @@
-"""Writes of the reports app: queuing rollups, warning rules, bulletins."""
+"""Writes of the reports app: warning rules, bulletins, and a recompute asked for by name.
+
+Figures are kept current by the figure-source hook and the stale marks (reports.marks):
+no write here or in the apps below asks for a recompute. rollup_request stays for an
+explicit recompute of one plan and quarter (an operator's, a test's)."""
 
 from __future__ import annotations
 
@@ -23,7 +27,8 @@ def rollup_pending_key(plan_id, period_id) -> str:
 
 def rollup_request(*, plan_id: int, period_id: int) -> None:
     """Ask for the rollups of a plan and quarter to be recomputed once the current
-    transaction commits. Safe to call many times: a burst produces one job.
+    transaction commits, whether or not anything is marked stale. Safe to call many
+    times: a burst produces one job.
 
     Two layers coalesce: within one transaction only the first call registers a
     commit hook (a rolled-back transaction drops it with the others); across
@@ -44,18 +49,17 @@ def rollup_request(*, plan_id: int, period_id: int) -> None:
         from kombu.exceptions import OperationalError as BrokerError
         from redis.exceptions import RedisError
 
-        from .jobs import recompute_plan_period
+        from carbonplan.celery import job
 
         # The report is committed by now: Redis being away must not turn the user's
-        # save into a server error. Nothing is lost: the changed rows are newer than the
-        # stored rollup, and reports.jobs.recompute_stale_rollups recomputes exactly those
-        # plans and quarters once Redis is back.
+        # save into a server error. Nothing is lost: the change's stale mark committed with
+        # it, and reports.jobs.recompute_stale_rollups recomputes it once Redis is back.
         unreachable = (RedisError, BrokerError, OSError)
         pending = rollup_pending_key(*key)
         try:
             if not cache.add(pending, 1, timeout=ROLLUP_PENDING_TTL):
                 return
-            recompute_plan_period.apply_async(
+            job("reports.jobs.recompute_plan_period").apply_async(
                 kwargs={"plan_id": key[0], "period_id": key[1]}, countdown=ROLLUP_COALESCE_SECONDS
             )
         except unreachable as exc:
@@ -76,7 +80,8 @@ def rollup_request(*, plan_id: int, period_id: int) -> None:
 
 @transaction.atomic
 def warning_rule_update(*, rule: WarningRule, data: dict, by) -> WarningRule:
-    """Change a plan's red/yellow/green thresholds; the plan's lights follow on the next recompute."""
+    """Change a plan's red/yellow/green thresholds; the plan's lights follow once the
+    change commits (the rule is a figure source: every quarter of the plan is marked)."""
     before = {name: getattr(rule, name) for name in data} if rule.pk else {}
     for name, value in data.items():
         setattr(rule, name, value)
@@ -91,8 +96,6 @@ def warning_rule_update(*, rule: WarningRule, data: dict, by) -> WarningRule:
         changes=diff_fields(before, {name: getattr(rule, name) for name in data}),
         plan=rule.plan,
     )
-    for period_id in rule.plan.periods.values_list("pk", flat=True):
-        rollup_request(plan_id=rule.plan_id, period_id=period_id)
     return rule
 
 
@@ -117,9 +120,9 @@ def bulletin_request(*, plan, period, by=None) -> Bulletin:
 
 def _queue_generation(bulletin_id: int) -> None:
     def _queue():
-        from .jobs import generate_bulletin
+        from carbonplan.celery import job
 
-        generate_bulletin.delay(bulletin_id=bulletin_id)
+        job("reports.jobs.generate_bulletin").delay(bulletin_id=bulletin_id)
 
     transaction.on_commit(_queue)
 

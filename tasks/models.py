@@ -8,8 +8,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .figure_sources import FigureRule, FigureSource, FigureSourceQuerySet
 
-class TaskQuerySet(models.QuerySet):
+
+class TaskQuerySet(FigureSourceQuerySet):
     def active(self):
         """Tasks the plan still has: lists, dashboards, rollups and reporting use these."""
         return self.filter(archived_at__isnull=True)
@@ -27,8 +29,10 @@ class TaskQuerySet(models.QuerySet):
         )
 
 
-class Task(models.Model):
+class Task(FigureSource):
     """任务 (1. 2. …) of an action, with the agencies that carry it."""
+
+    figure_rule = FigureRule(plan="action__plan")
 
     action = models.ForeignKey(
         "plans.Action", verbose_name=_("重点行动"), on_delete=models.CASCADE, related_name="tasks"
@@ -74,10 +78,11 @@ class AssignmentRole(models.TextChoices):
     SUPPORT = "support", _("配合")
 
 
-class TaskAssignment(models.Model):
+class TaskAssignment(FigureSource):
     """牵头单位 / 配合单位 of a task."""
 
     Role = AssignmentRole
+    figure_rule = FigureRule(plan="task__action__plan")
 
     task = models.ForeignKey(
         Task, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="assignments"
@@ -124,13 +129,20 @@ def label_display(label) -> str:
     return quarter_display(int(m.group(1)), int(m.group(2))) if m else str(label or "")
 
 
-class ReportingPeriodQuerySet(models.QuerySet):
+class ReportingPeriodQuerySet(FigureSourceQuerySet):
     def of_plan(self, plan):
         return self.filter(plan=plan)
 
 
-class ReportingPeriod(models.Model):
+class ReportingPeriod(FigureSource):
     """季度: one quarter of a plan's reporting, labelled 2026Q1."""
+
+    # Its dates decide its lights (deadline, end); closing it changes no figure.
+    figure_rule = FigureRule(
+        plan="plan",
+        period="pk",
+        fields=("plan", "year", "quarter", "label", "starts_on", "ends_on", "opens_on", "deadline"),
+    )
 
     plan = models.ForeignKey(
         "plans.Plan", verbose_name=_("方案"), on_delete=models.CASCADE, related_name="periods"
@@ -191,8 +203,10 @@ class ReportingPeriod(models.Model):
             raise ValidationError(errors)
 
 
-class PeriodReopening(models.Model):
+class PeriodReopening(FigureSource):
     """The office reopens a closed or past-deadline quarter for one agency."""
+
+    figure_rule = FigureRule(plan="period__plan", period="period")
 
     period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="reopenings")
     agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
@@ -214,7 +228,7 @@ class PeriodReopening(models.Model):
         return f"{self.period} · {self.agency} · {self.until}"
 
 
-class ProgressReportQuerySet(models.QuerySet):
+class ProgressReportQuerySet(FigureSourceQuerySet):
     def of_plan(self, plan):
         return self.filter(task__action__plan=plan)
 
@@ -248,11 +262,22 @@ class ReportStatus(models.TextChoices):
     LAGGING = "lagging", _("滞后")
 
 
-class ProgressReport(models.Model):
+class ProgressReport(FigureSource):
     """进展填报: one agency's progress on one task in one quarter."""
 
     State = ReportState
     Status = ReportStatus
+    # Its wording is not a figure: saving only the texts (an autosave) moves none.
+    figure_rule = FigureRule(
+        plan="period__plan",
+        period="period",
+        fields=("task", "agency", "period", "state", "status", "percent", "is_late", "return_count"),
+    )
+    # A draft counts as a draft until it is submitted: its status and percent are read only
+    # then, so an autosave of a draft's figures moves none either.
+    draft_figure_rule = FigureRule(
+        plan="period__plan", period="period", fields=("task", "agency", "period", "state", "return_count")
+    )
 
     task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="reports")
     agency = models.ForeignKey(
@@ -335,6 +360,11 @@ class ProgressReport(models.Model):
 
     def __str__(self):
         return f"{self.period} · {self.task} · {self.agency}"
+
+    def figure_rule_now(self):
+        if self.state == ReportState.DRAFT and not self._state.adding:
+            return self.draft_figure_rule
+        return self.figure_rule
 
 
 class ProgressReportVersion(models.Model):

@@ -220,7 +220,8 @@ def report_save_draft(
     if not changed and not value_changes:
         return current, warnings
     current.version += 1
-    current.save()
+    # Only what changed: a save of the wording alone moves no stored figure.
+    current.save(update_fields=[*(n for n in changed if n in REPORT_FIELDS), "version", "updated_at"])
     changes = diff_fields({k: before[k] for k in changed}, {k: after[k] for k in changed})
     changes.update({f"{INDICATOR_PREFIX}{k}": v for k, v in value_changes.items()})
     _record(
@@ -292,11 +293,7 @@ def report_submit(*, report: ProgressReport, by) -> ProgressReport:
     )
     if not is_input:
         _consolidate_inputs(current, by=by)
-    from reports.services import rollup_request
-
     notify_report_submitted(report=current, is_input=is_input)
-    # Timeliness and the lights change on submission, not only on review.
-    rollup_request(plan_id=current.period.plan_id, period_id=current.period_id)
     return current
 
 
@@ -385,10 +382,7 @@ def _review(report, *, by, state, event, comment, action, as_lead=False):
         changes={"state": ["submitted", state], "comment": comment},
         plan=current.period.plan,
     )
-    from reports.services import rollup_request
-
     notify_report_reviewed(report=current, by_lead=as_lead)
-    rollup_request(plan_id=current.period.plan_id, period_id=current.period_id)
     return current
 
 
@@ -464,8 +458,5 @@ def report_withdraw(*, report: ProgressReport, by) -> ProgressReport:
         changes={"state": ["submitted", current.state]},
         plan=current.period.plan,
     )
-    from reports.services import rollup_request
-
     notify_report_withdrawn(report=current, is_input=report_is_input(current))
-    rollup_request(plan_id=current.period.plan_id, period_id=current.period_id)
     return current

@@ -3,7 +3,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from plans.models import Plan
-from reports.rollups import recompute_all, rollup_plan_period
+from reports.rollups import recompute_all, recompute_marked, rollup_plan_period
 from tasks.models import ReportingPeriod
 
 
@@ -25,14 +25,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers", action="store_true", help="按方案分发给 Celery 工作进程，地区最后汇总"
         )
+        parser.add_argument(
+            "--stale",
+            action="store_true",
+            help="只计算标记为待更新的方案季度（有改动尚未计入统计的，与每分钟的补算任务相同）",
+        )
 
-    def handle(self, *args, plan=None, period=None, date=None, changed=False, workers=False, **options):
+    def handle(
+        self, *args, plan=None, period=None, date=None, changed=False, workers=False, stale=False, **options
+    ):
         try:
             today = dt.date.fromisoformat(date) if date else None
         except ValueError:
             raise CommandError(f"日期应写作 YYYY-MM-DD：{date}")
         if period and not plan:
             raise CommandError("指定 --period 时须同时指定 --plan。")
+        if stale:
+            done = recompute_marked(plan_ids=[plan] if plan else None, today=today)
+            self.stdout.write(f"已计算 {len(done)} 个待更新的方案季度。")
+            return
         if plan is None:
             if workers:
                 from reports.jobs import recompute_all_rollups

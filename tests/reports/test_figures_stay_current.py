@@ -1,0 +1,121 @@
+"""The office revises the demo's 岳阳县 plan with a document that drops a task, restores
+the task, and switches the review mode, each committed as in production (the embedded
+default runs the refresh at commit): after each step every stored figure — every plan
+rollup row, light and indicator assessment of every quarter, the next quarter (not open,
+so outside `recompute_rollups --all`) included, and every region row above — equals a
+computation from scratch."""
+
+import datetime as dt
+import io
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from plans.demo import DEMO_REGION, build_demo
+from plans.models import Plan
+from plans.services import plan_set_review_mode, task_restore
+from reports import rollups
+from reports.models import FigureMark, IndicatorRollup, Rollup, TaskLight
+from tasks.models import ProgressReport, ReportingPeriod, Task
+from tasks.periods import period_add
+
+pytestmark = pytest.mark.django_db(transaction=True)
+# 2026Q3's deadline has passed, 2026Q4 is under way; the office has added 2027Q1, whose
+# reporting has not opened, so `recompute_rollups --all` (opened quarters) leaves it out.
+DAY = dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC)
+DROPPED = "推动农业绿色低碳发展"
+
+
+def _rows(model):
+    return sorted(
+        tuple(sorted((k, str(v)) for k, v in model_to_dict(row, exclude=["id", "computed_at"]).items()))
+        for row in model.objects.all()
+    )
+
+
+def stored():
+    return {model.__name__: _rows(model) for model in (Rollup, TaskLight, IndicatorRollup)}
+
+
+def from_scratch(today):
+    """Every stored plan × quarter and region × quarter computed again from nothing."""
+    periods = ReportingPeriod.objects.filter(
+        pk__in=Rollup.objects.filter(scope="plan").values("period_id")
+    ).select_related("plan", "plan__region")
+    by_plan = {}
+    for period in periods:
+        by_plan.setdefault(period.plan_id, []).append(period)
+    region_pairs = set(Rollup.objects.filter(scope="region").values_list("region_id", "period_label"))
+    for model in (Rollup, TaskLight, IndicatorRollup):
+        model.objects.all().delete()
+    for plan_periods in by_plan.values():
+        rollups.store_plan_periods(plan=plan_periods[0].plan, periods=plan_periods, today=today)
+    rollups.rollup_regions(region_pairs)
+    return stored()
+
+
+def assert_current(today):
+    assert not FigureMark.objects.exists(), "a change is still waiting to be counted"
+    now = stored()
+    assert now == from_scratch(today)
+    return now
+
+
+def plan_row(plan, label):
+    return Rollup.objects.get(plan=plan, period__label=label, scope="plan")
+
+
+def test_every_stored_figure_equals_a_fresh_computation_after_a_revision_a_restore_and_a_new_review_mode(
+    tmp_path,
+):
+    with time_machine.travel(DAY, tick=False):
+        today = timezone.localdate()
+        build_demo(today=today)
+        plan = Plan.objects.get(region__name=DEMO_REGION)
+        # The next quarter, computed once by hand for the whole plan (as an operator's
+        # `recompute_rollups --plan` does): stored figures outside --all's quarters.
+        following = period_add(plan=plan, label="2027Q1", by=None)
+        assert following not in rollups.opened_periods(today)
+        call_command(
+            "recompute_rollups", "--plan", str(plan.pk), "--date", today.isoformat(), stdout=io.StringIO()
+        )
+        assert plan_row(plan, "2027Q1").expected > 0
+        before = assert_current(today)
+        expected_q3 = plan_row(plan, "2026Q3").expected
+        before_next = plan_row(plan, "2027Q1").expected
+
+        # A revision of the document without one task (import_plan … --revision-of).
+        text = plan.source_text
+        lines = [line for line in text.splitlines() if DROPPED not in line]
+        assert len(lines) == len(text.splitlines()) - 1
+        revised = tmp_path / "yueyang-revised.txt"
+        revised.write_text("\n".join(lines), encoding="utf-8")
+        call_command("import_plan", str(revised), "--revision-of", str(plan.pk), stdout=io.StringIO())
+        dropped = Task.objects.get(action__plan=plan, archived_at__isnull=False)
+        assert DROPPED in dropped.title
+        assert ProgressReport.objects.filter(task=dropped).exists()
+        after_revision = assert_current(today)
+        assert after_revision != before
+        lost = dropped.assignments.count()
+        assert plan_row(plan, "2026Q3").expected == expected_q3 - lost
+        assert plan_row(plan, "2027Q1").expected == before_next - lost
+
+        # The office restores the task: its reports count again.
+        task_restore(task=dropped, by=None)
+        assert_current(today)
+        assert plan_row(plan, "2026Q3").expected == expected_q3
+
+        # The office reviews every agency now: supporters' reports await it too.
+        waiting = ProgressReport.objects.filter(period__plan=plan, period__label="2026Q3", state="submitted")
+        leads_waiting = plan_row(plan, "2026Q3").to_review
+        assert leads_waiting < waiting.count()
+        plan.refresh_from_db()
+        plan_set_review_mode(plan=plan, review_mode=Plan.ReviewMode.OFFICE_REVIEWS_ALL, by=None)
+        assert_current(today)
+        assert plan_row(plan, "2026Q3").to_review == waiting.count()
+
+        # The nightly job finds nothing left to bring up to date but the dates.
+        assert rollups.changed_periods(today, by_date=False) == []
