@@ -49,6 +49,7 @@ class IndicatorAssessment:
     indicator: Indicator
     assessment: trajectory.Assessment
     value_period: str = ""  # the quarter the value comes from, when older than the one assessed
+    baseline_period: str = ""  # the quarter of the first value, when it stands in for the baseline
     # What `series` is drawn from, (spec, [((year, quarter), value)], first value): the
     # path's points are computed only when a page asks for them, never in the rollups.
     series_source: tuple | None = field(default=None, repr=False)
@@ -114,8 +115,8 @@ class IndicatorAssessment:
         if self.baseline is None:
             return ""
         ind = self.indicator
-        if self.assessment.baseline_source == "first_value" and self.series:
-            when = self.series[0]["period"]
+        when = self.baseline_period or (self.series[0]["period"] if self.series else "")
+        if self.assessment.baseline_source == "first_value" and when:
             return gettext("%(value)s%(unit)s（%(when)s首次报送）") % {
                 "value": _figure(self.baseline), "unit": ind.unit, "when": when,
             }  # fmt: skip
@@ -156,15 +157,24 @@ def values_by_quarter(value_filter: dict, year: int, quarter: int) -> dict:
     return grouped
 
 
+def series_source(indicator, by_quarter: dict, *, leads=(), default_target_year) -> tuple:
+    """(spec, [((year, quarter), value)], first value) of an indicator's value rows grouped
+    by quarter: what its assessment and its sparkline are drawn from."""
+    leads = set(leads)
+    spec = trajectory.Spec.of(indicator, default_target_year=default_target_year)
+    values = [(q, pick_value(by_quarter[q], leads)) for q in sorted(by_quarter)]
+    first = (values[0][1], *values[0][0]) if values else None
+    return spec, values, first
+
+
 def assess(
     indicator, by_quarter: dict, year: int, quarter: int, *, leads=(), tolerance, default_target_year
 ) -> IndicatorAssessment:
     """The indicator against its trajectory at the end of the quarter, from its value
     rows grouped by quarter (as values_by_quarter returns them)."""
-    leads = set(leads)
-    spec = trajectory.Spec.of(indicator, default_target_year=default_target_year)
-    values = [(q, pick_value(by_quarter[q], leads)) for q in sorted(by_quarter)]
-    first = (values[0][1], *values[0][0]) if values else None
+    spec, values, first = series_source(
+        indicator, by_quarter, leads=leads, default_target_year=default_target_year
+    )
     latest = values[-1] if values else None
     result = IndicatorAssessment(
         indicator=indicator,
@@ -179,6 +189,8 @@ def assess(
     )
     if latest and latest[0] != (year, quarter):
         result.value_period = f"{latest[0][0]}Q{latest[0][1]}"
+    if result.assessment.baseline_source == "first_value":
+        result.baseline_period = f"{first[1]}Q{first[2]}"
     result.series_source = (spec, values, first)
     return result
 

@@ -46,7 +46,7 @@ class BriefingExporter:
         return f"{self.plan.region.name}-{_('领导简报')}-{self.period.label}.pdf"
 
     def context(self) -> dict:
-        board = plan_dashboard(self.plan, self.period)
+        board = plan_dashboard(self.plan, self.period, series=False)
         summary = leader_summary(self.plan, self.period, board=board)
         overall = board.overall
         # Worst first: the agencies the meeting should talk about.

@@ -18,8 +18,9 @@ from tasks.models import ProgressReport, Task, TaskAssignment
 
 from .bulletin_sections import default_summary
 from .counts import ONE_DECIMAL
+from .dashboards.indicator_cards import indicator_cards
 from .models import Bulletin, Rollup, TaskLight
-from .rollups import assess_indicators, rollup_plan_period
+from .rollups import rollup_plan_period
 
 
 def _pct(value):
@@ -145,7 +146,8 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
         row["rank"] = rank
 
     indicators = []
-    for item in assess_indicators(plan, period):
+    # The stored assessments, as every page shows them (computed just above).
+    for item in indicator_cards(plan, period):
         ind, res = item.indicator, item.assessment
         indicators.append(
             {

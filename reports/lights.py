@@ -20,12 +20,28 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from indicators import trajectory
+from indicators.assessment import ON_TRACK_STATUSES
 from tasks.periods import agency_deadline
 
 from . import light_reasons as why
 from .models import TaskLight, WarningRule
 
 RED, YELLOW, GREEN = TaskLight.Level.RED, TaskLight.Level.YELLOW, TaskLight.Level.GREEN
+
+
+def indicator_level(status: str, behind_pct, rule: WarningRule) -> str:
+    """The colour of an indicator, the one rule the lights, the cards and the boards use:
+    red when it missed its target at the target year or is more than the rule's red
+    threshold behind 序时进度, yellow when more than its yellow one, green when on track;
+    "" when it cannot be assessed (no value, no baseline, no target year)."""
+    if status == trajectory.MISSED:
+        return RED
+    if status == trajectory.BEHIND and behind_pct is not None:
+        behind = Decimal(behind_pct)
+        if behind > Decimal(rule.red_behind_pct):
+            return RED
+        return YELLOW if behind > Decimal(rule.yellow_behind_pct) else GREEN
+    return GREEN if status in ON_TRACK_STATUSES else ""
 
 
 def rule_for_plan(plan_id) -> WarningRule:
@@ -96,24 +112,19 @@ def task_light(facts: TaskFacts, *, rule: WarningRule, period, today: dt.date, r
                 )
             )
 
-    red_pct, yellow_pct = Decimal(rule.red_behind_pct), Decimal(rule.yellow_behind_pct)
     for name, _unit, result in facts.indicators:
+        level = indicator_level(result.status, result.behind_pct, rule)
         if result.status == trajectory.MISSED:
             red.append(why.reason(why.INDICATOR_MISSED, name=name, completion=_fmt(result.attainment)))
-            continue
-        if result.status != trajectory.BEHIND or result.behind_pct is None:
-            continue
-        text = why.reason(
-            why.INDICATOR_LAG,
-            name=name,
-            expected=_fmt(result.expected_pct),
-            completion=_fmt(result.attainment),
-            behind=_fmt(result.behind_pct),
-        )
-        if result.behind_pct > red_pct:
-            red.append(text)
-        elif result.behind_pct > yellow_pct:
-            yellow.append(text)
+        elif level in (RED, YELLOW):
+            text = why.reason(
+                why.INDICATOR_LAG,
+                name=name,
+                expected=_fmt(result.expected_pct),
+                completion=_fmt(result.attainment),
+                behind=_fmt(result.behind_pct),
+            )
+            (red if level == RED else yellow).append(text)
 
     if red:
         return RED, red + yellow + notes

@@ -218,8 +218,12 @@ class IndicatorRollup(models.Model):
     the plan's rollup was computed, so region boards read rows instead of assessing
     every indicator of every plan below them."""
 
-    # The fields of indicators.trajectory.Assessment stored as they are.
-    ASSESSMENT_FIELDS = ("status", "value", "expected", "attainment", "behind_pct", "baseline_source", "note")
+    # The fields of indicators.trajectory.Assessment stored as they are: every page,
+    # export and document shows an indicator from these (reports.dashboards.indicator_cards).
+    ASSESSMENT_FIELDS = (
+        "status", "value", "expected", "attainment", "behind_pct", "expected_pct", "baseline", "baseline_source",
+        "note",
+    )  # fmt: skip
 
     indicator = models.ForeignKey("indicators.Indicator", on_delete=models.CASCADE, related_name="+")
     plan = models.ForeignKey("plans.Plan", on_delete=models.CASCADE, related_name="+")
@@ -230,11 +234,16 @@ class IndicatorRollup(models.Model):
     expected = models.DecimalField(_("序时进度值"), max_digits=24, decimal_places=6, null=True, blank=True)
     attainment = models.DecimalField(_("完成率（%）"), max_digits=12, decimal_places=4, null=True, blank=True)
     behind_pct = models.DecimalField(_("落后（%）"), max_digits=12, decimal_places=4, null=True, blank=True)
+    expected_pct = models.DecimalField(
+        _("序时进度（%）"), max_digits=12, decimal_places=4, null=True, blank=True
+    )
+    baseline = models.DecimalField(_("起点值"), max_digits=20, decimal_places=4, null=True, blank=True)
     baseline_source = models.CharField(max_length=16, blank=True)
     note = models.TextField(blank=True)
     # The quarter the value comes from, when older than the one assessed.
     value_period = models.CharField(max_length=8, blank=True)
-
+    # The quarter of the first value, when it stands in for a missing baseline.
+    baseline_period = models.CharField(max_length=8, blank=True)
     computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
 
     class Meta:

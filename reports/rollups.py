@@ -45,7 +45,6 @@ from indicators.assessment import (
     ON_TRACK_STATUSES,
     IndicatorAssessment,
     assess,
-    assess_plan,
     values_by_quarter,
 )
 from indicators.models import Indicator
@@ -113,25 +112,6 @@ class _Acc:
             "completion_count": self.percent_n,
             "attainment": round(self.attain_sum / self.attain_n, 2) if self.attain_n else None,
         }
-
-
-def plan_leads(plan) -> dict:
-    """{task id: {lead agency ids}} of the plan's tasks: one query."""
-    leads_by_task = defaultdict(set)
-    for task_id, agency_id in TaskAssignment.objects.filter(
-        task__action__plan=plan, task__archived_at__isnull=True, role=TaskAssignment.Role.LEAD
-    ).values_list("task_id", "agency_id"):
-        leads_by_task[task_id].add(agency_id)
-    return leads_by_task
-
-
-def assess_indicators(plan, period, *, tolerance=None, leads_by_task=None) -> list[IndicatorAssessment]:
-    """Every indicator of the plan at the quarter, by the plan's rule (indicators.assessment)."""
-    if tolerance is None:
-        tolerance = rule_for_plan(plan.pk).yellow_behind_pct
-    if leads_by_task is None:
-        leads_by_task = plan_leads(plan)
-    return assess_plan(plan, period, tolerance=tolerance, leads_by_task=leads_by_task)
 
 
 @dataclass
@@ -336,6 +316,7 @@ def _indicator_rows(plan, period, results) -> list[dict]:
             "period_id": period.pk,
             "period_label": period.label,
             "value_period": item.value_period,
+            "baseline_period": item.baseline_period,
             **{name: getattr(item.assessment, name) for name in fields},
         }
         for item in results

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from indicators.assessment import BEHIND_STATUSES
 from plans.models import Plan
 from tasks.models import ReportingPeriod
 
@@ -29,22 +28,25 @@ class LeaderSummary:
             "lights": light_totals(self.overall),
         }
 
+    # The counts the rollup stored with the plan's figures, not counted again here.
     @property
     def indicators_on_track(self):
-        return sum(1 for c in self.indicators if c.is_on_track)
+        return self.overall.indicators_on_track if self.overall else 0
 
     @property
     def indicators_behind(self):
-        return sum(1 for c in self.indicators if c.status in BEHIND_STATUSES)
+        return self.overall.indicators_behind if self.overall else 0
 
     @property
     def indicators_no_data(self):
-        return sum(1 for c in self.indicators if not c.is_on_track and c.status not in BEHIND_STATUSES)
+        """Not assessed: no value yet, no baseline or no target year."""
+        return self.overall.indicators_no_data + self.overall.indicators_no_baseline if self.overall else 0
 
 
 def leader_summary(plan, period, *, board: PlanDashboard | None = None) -> LeaderSummary:
-    """Big numbers, red list and indicator status: the dashboard's queries, nothing more."""
-    board = board or plan_dashboard(plan, period)
+    """Big numbers, red list and indicator status: the dashboard's queries, nothing more
+    (no sparkline is drawn here, so no values are read)."""
+    board = board or plan_dashboard(plan, period, series=False)
     return LeaderSummary(
         plan=plan,
         period=period,

@@ -155,10 +155,11 @@ class PlanDashboard:
         }
 
 
-def plan_dashboard(plan, period, filters: Filters | None = None) -> PlanDashboard:
-    """Everything the office dashboard shows, in eight queries whatever the plan's size:
-    rollups (1), actions (1), tasks with their agencies (2), lights (1), indicators with
-    values (2), and the plan's agencies for the filter (1)."""
+def plan_dashboard(plan, period, filters: Filters | None = None, *, series: bool = True) -> PlanDashboard:
+    """Everything the office dashboard shows, in a fixed number of queries whatever the
+    plan's size: rollups (1), actions (1), tasks with their agencies (2), lights (1), the
+    stored indicator assessments with their rule (2) and, for the cards' sparklines
+    (`series`), the values of every quarter so far (1)."""
     filters = filters or Filters()
     rollups = list(
         Rollup.objects.filter(
@@ -217,7 +218,7 @@ def plan_dashboard(plan, period, filters: Filters | None = None) -> PlanDashboar
         tasks=[row for row in rows if filters.keep(row)],
         task_count=len(rows),
         agencies_in_plan=sorted(agencies.values(), key=lambda a: a.name),
-        indicators=indicator_cards(plan, period, leads_by_task=leads_by_task),
+        indicators=indicator_cards(plan, period, leads_by_task=leads_by_task, series=series),
     )
     dashboard.all_tasks = rows
     return dashboard

@@ -20,15 +20,14 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from indicators import trajectory
-from indicators.assessment import BEHIND_STATUSES, ON_TRACK_STATUSES, IndicatorAssessment
+from indicators.assessment import BEHIND_STATUSES, ON_TRACK_STATUSES
 from indicators.models import Indicator
 from plans.models import Plan, Region
 from tasks.models import ReportingPeriod
 
 from ..models import IndicatorRollup, Rollup, WarningRule
 from .browser_charts import chart_labels, number_or_none
-from .indicator_cards import IndicatorCard
+from .indicator_cards import IndicatorCard, stored_assessment
 
 PLANS_PER_PAGE = 50
 # The fields of an indicator a city's cell shows (its target) or its light reads.
@@ -161,16 +160,6 @@ def region_periods(region) -> list:
     return sorted(periods, key=lambda p: (p.year, p.quarter))
 
 
-def stored_assessment(row: IndicatorRollup) -> IndicatorAssessment:
-    """An indicator's assessment as the rollup stored it (without the series of values)."""
-    fields = IndicatorRollup.ASSESSMENT_FIELDS
-    return IndicatorAssessment(
-        indicator=row.indicator,
-        assessment=trajectory.Assessment(**{name: getattr(row, name) for name in fields}),
-        value_period=row.value_period,
-    )
-
-
 def region_dashboard(region, period_label: str, *, page=1) -> RegionDashboard:
     """The regions or plans below `region` side by side, and the indicators they share
     compared with the region's own targets, from the stored rollups: six queries at a
@@ -259,6 +248,7 @@ def _by_plan(region, period_label, own_ids, below_ids) -> RegionDashboard:
             "plan",
             "indicator",
             "value_period",
+            "baseline_period",
             *IndicatorRollup.ASSESSMENT_FIELDS,
             *(f"indicator__{name}" for name in CELL_INDICATOR_FIELDS),
         )

@@ -8,7 +8,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
 from agencies.audit import change_label
-from tasks.models import ProgressReport, ProgressReportVersion, ReportingPeriod, Task, TaskAssignment
+from tasks.models import ProgressReport, ProgressReportVersion, ReportingPeriod, Task
 
 from ..light_reasons import RULE
 from ..models import Rollup, TaskLight
@@ -68,10 +68,5 @@ def task_drilldown(plan, task_pk, period) -> TaskDrilldown:
         rollup=Rollup.objects.filter(scope="task", task=task, period=period).first(),
         assignments=assignments,
         reports=pairs,
-        indicators=indicator_cards(
-            plan,
-            period,
-            task=task,
-            leads_by_task={task.pk: {a.agency_id for a in assignments if a.role == TaskAssignment.Role.LEAD}},
-        ),
+        indicators=indicator_cards(plan, period, task=task),
     )
