@@ -118,6 +118,21 @@ def _walk(instance, lookup: str):
 _MISSING = object()
 
 
+def _through_first_relation(instance, lookup: str):
+    """A lookup followed from the id the instance holds (a row bulk-created without its
+    id coming back); None for a relation a new row cannot have yet (a reverse one)."""
+    head, _, rest = lookup.partition("__")
+    field = instance._meta.get_field(head)
+    if not rest:
+        return getattr(instance, field.attname) if field.concrete else None
+    if not (field.many_to_one or field.one_to_one) or not field.concrete:
+        return None
+    key = getattr(instance, field.attname)
+    if key is None:
+        return None
+    return field.related_model._base_manager.filter(pk=key).values_list(rest, flat=True).first()
+
+
 def scopes_of_instances(model, instances) -> set[FigureScope]:
     """The scopes of saved (or about to be deleted) rows: read from what the instances
     hold where they can be, else one query by their ids."""
@@ -126,11 +141,12 @@ def scopes_of_instances(model, instances) -> set[FigureScope]:
     rows, unknown = set(), []
     for instance in instances:
         values = tuple(_walk(instance, lookup) for lookup in lookups)
-        if _MISSING in values:
-            if instance.pk is not None:
-                unknown.append(instance.pk)
-        else:
+        if _MISSING not in values:
             rows.add(values)
+        elif instance.pk is not None:
+            unknown.append(instance.pk)
+        else:
+            rows.add(tuple(_through_first_relation(instance, lookup) for lookup in lookups))
     if unknown:
         rows |= set(model._base_manager.filter(pk__in=unknown).values_list(*lookups).distinct())
     return _scopes(rule, rows)
@@ -169,10 +185,10 @@ class FigureSourceQuerySet(models.QuerySet):
     update.queryset_only = False
 
     def delete(self):
-        scopes = scopes_of_queryset(self)
-        result = super().delete()
-        figures_touched(scopes)
-        return result
+        # Reported before the rows go (as a model's delete is): what a consumer writes about
+        # a deleted plan or quarter goes with it, by cascade, instead of pointing at nothing.
+        figures_touched(scopes_of_queryset(self))
+        return super().delete()
 
     delete.alters_data = True
     delete.queryset_only = True
@@ -212,10 +228,8 @@ class FigureSource(models.Model):
     save.alters_data = True
 
     def delete(self, *args, **kwargs):
-        scopes = scopes_of_instances(type(self), [self])
-        result = super().delete(*args, **kwargs)
-        figures_touched(scopes)
-        return result
+        figures_touched(scopes_of_instances(type(self), [self]))
+        return super().delete(*args, **kwargs)
 
     delete.alters_data = True
 

@@ -261,3 +261,21 @@ def test_a_quarter_not_yet_started_is_left_until_it_starts(plan):
     Task.objects.filter(action__plan=plan.plan).update(title="改")
     done = rollups.recompute_marked(today=dt.date(2027, 1, 5))
     assert [plan.plan.pk, later.pk] in done and not FigureMark.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deleting_a_quarter_or_a_plan_commits_and_leaves_no_mark_behind():
+    data = build_plan(2)
+    empty = f.PeriodFactory(plan=data.plan, year=2026, quarter=3)
+    rollups.recompute_marked(today=TODAY)
+    with transaction.atomic():
+        empty.delete()
+        ReportingPeriod.objects.filter(plan=data.plan, year=2027).delete()
+    assert not FigureMark.objects.filter(period_id=empty.pk).exists()
+    # The plan's remaining quarter is marked by nothing it lost; a plan deleted takes its marks along.
+    other = f.PlanFactory(region=data.region, title="另一个方案")
+    f.PeriodFactory(plan=other, year=2026, quarter=1)
+    f.TaskFactory(action=f.ActionFactory(plan=other, seq=1), seq=1)
+    with transaction.atomic():
+        Plan.objects.filter(pk=other.pk).delete()
+    assert not FigureMark.objects.filter(plan_id=other.pk).exists()
