@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from agencies.audit import audit_log
 from agencies.notifications import notify_chase
+from tasks.consolidation import ReviewPolicy
 
 from .models import Chase, ReminderLog
 from .reminders import missing_rows
@@ -42,7 +43,7 @@ def late_rows_by_agency(*, plan, period, chased=None) -> dict[int, list[dict]]:
 
 def chase_default_message(*, plan, period) -> str:
     params = {"plan": plan.title, "period": period.display_name, "deadline": f"{period.deadline:%Y-%m-%d}"}
-    if plan.lead_consolidates:
+    if ReviewPolicy.of(plan).lead_consolidates:
         # A supporter owes its lead an input, not a report: the message says both.
         return (
             _(

@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy
 from agencies.audit import audit_log
 from agencies.models import Agency, Role
 from agencies.notifications import notify
+from tasks.consolidation import ReviewPolicy
 from tasks.models import ProgressReport, ReportingPeriod, TaskAssignment
 from tasks.periods import agency_deadline, reopened_until
 
@@ -132,7 +133,7 @@ def missing_rows(*, plan, period, chased: ChaseCounts | None = None) -> list[dic
     chased = chase_counts(period) if chased is None else chased
     # Where the leads consolidate, a supporter owes its lead an input (配合单位材料), not a
     # report to the office: the list, the chases and the reminders name it so.
-    inputs = plan.lead_consolidates
+    inputs = ReviewPolicy.of(plan).lead_consolidates
     rows = []
     for a in (
         TaskAssignment.objects.filter(task__action__plan=plan, task__archived_at__isnull=True)

@@ -24,6 +24,7 @@ from carbonplan.spreadsheets import Spreadsheet
 from indicators.models import Indicator, IndicatorValue
 from indicators.services import indicator_done_word, indicator_entry_parse
 
+from .consolidation import ReviewPolicy
 from .models import ProgressReport, TaskAssignment
 from .services import ReportConflict, report_save_draft, report_snapshot
 
@@ -64,7 +65,7 @@ INPUT_TEXT_COLUMNS = {"progress_text": 7, "problems": 8, "next_steps": 9}
 
 
 def _is_input(assignment, period) -> bool:
-    return period.plan.lead_consolidates and assignment.role == TaskAssignment.Role.SUPPORT
+    return ReviewPolicy.of(period.plan).lead_consolidates and assignment.role == TaskAssignment.Role.SUPPORT
 
 
 def _lead_names(task_ids) -> dict[int, str]:
