@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -108,6 +108,20 @@ def agency_home_counts(assignments, periods) -> dict:
     if any(p.deadline < today_local() for p in periods):
         counts["overdue"] = Count("pk", filter=_overdue_q(periods))
     return {"overdue": 0, **assignments.order_by().aggregate(**counts)}
+
+
+def due_first(assignments):
+    """Assignments (annotated by with_report_state) with what still needs the agency on
+    top: returned for changes, then not yet submitted, then awaiting review, then approved;
+    in plan order within each."""
+    rank = Case(
+        When(report_state="returned", then=Value(0)),
+        When(report_state__in=AWAITING_SUBMISSION, then=Value(1)),
+        When(report_state="submitted", then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
+    return assignments.order_by(rank, *assignments.query.order_by)
 
 
 def agency_periods(agency_ids):

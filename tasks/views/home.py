@@ -35,7 +35,7 @@ def agency_home(request):
     status = request.GET.get("status", "")
     if status not in selectors.HOME_FILTERS:
         status = ""
-    assignments = selectors.agency_home_filter(assignments, chosen, status)
+    assignments = selectors.due_first(selectors.agency_home_filter(assignments, chosen, status))
     page = Paginator(assignments, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = selectors.agency_task_rows(page.object_list, chosen)
     agencies = Agency.objects.filter(pk__in=viewer.agency_ids).order_by("name")

@@ -104,3 +104,39 @@ def test_the_home_with_a_filter_keeps_a_fixed_number_of_queries(login, world, dj
         response = client.get(url)
     assert response.context["counts"]["due"] == 28
     assert response.context["page"].paginator.count == 28
+
+
+@time_machine.travel(BEFORE_DEADLINE, tick=False)
+def test_the_quarters_due_tasks_come_first_returned_ones_on_top(login, world):
+    tasks = own_tasks(world)
+    # Done before the others in the plan's order: it still goes below everything due.
+    approved_first = f.TaskFactory(action=world.action_a, seq=0, title="最先的已通过任务")
+    f.AssignmentFactory(task=approved_first, agency=world.own, role="support")
+    ProgressReport.objects.create(
+        task=approved_first, agency=world.own, period=world.period_a, state="approved", progress_text="x"
+    )
+    response = login(world.users.owner).get(reverse("tasks:agency_home") + "?period=2026Q1")
+    rows = response.context["rows"]
+    assert [r.state_key for r in rows] == ["returned", "none", "draft", "submitted", "approved", "approved"]
+    # Within a group, the plan's order.
+    assert [r.task for r in rows[-2:]] == [approved_first, tasks["approved"]]
+    body = response.content.decode()
+    assert (
+        body.index(tasks["returned"].title) < body.index(world.task_a1.title) < body.index("最先的已通过任务")
+    )
+
+
+@time_machine.travel(BEFORE_DEADLINE, tick=False)
+def test_the_due_tasks_lead_every_page_of_a_long_quarter(login, world):
+    for i in range(25):
+        task = f.TaskFactory(action=world.action_a, seq=100 + i)
+        f.AssignmentFactory(task=task, agency=world.own, role="support")
+        ProgressReport.objects.create(
+            task=task, agency=world.own, period=world.period_a, state="approved", progress_text="x"
+        )
+    late_in_plan = f.TaskFactory(action=world.action_a, seq=999, title="方案末尾的待报送任务")
+    f.AssignmentFactory(task=late_in_plan, agency=world.own, role="support")
+    client = login(world.users.owner)
+    first = client.get(reverse("tasks:agency_home") + "?period=2026Q1").context["rows"]
+    assert [r.task for r in first[:2]] == [world.task_a1, late_in_plan]
+    assert {r.state_key for r in first[2:]} == {"approved"}
