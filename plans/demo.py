@@ -275,6 +275,33 @@ def _progress(plan, periods, today, users):
             )
     ProgressReportVersion.objects.bulk_create(versions, batch_size=500)
     _indicator_values(plan, periods, today, rng, lead_reports=ids)
+    _notices(plan, latest_past, [p for p in periods if p.deadline >= today])
+
+
+def _notices(plan, latest_past, current):
+    """The notices these quarters would have raised, worded as the pages word them: the
+    latest past quarter's returns to their agencies and its leads' submissions to the
+    office, and the current quarter's inputs to the leads who gather them."""
+    from agencies.notifications import notify_report_reviewed, notify_report_submitted
+
+    leads = set(
+        TaskAssignment.objects.filter(task__action__plan=plan, role=TaskAssignment.Role.LEAD).values_list(
+            "task_id", "agency_id"
+        )
+    )
+    reports = ProgressReport.objects.select_related("task__action__plan", "agency", "period").order_by(
+        "task__action__seq", "task__seq", "agency_id"
+    )
+    if latest_past is not None:
+        for report in reports.filter(period=latest_past, state__in=["submitted", "returned"]):
+            is_lead = (report.task_id, report.agency_id) in leads
+            if report.state == "returned":
+                notify_report_reviewed(report=report, by_lead=not is_lead)
+            elif is_lead:
+                notify_report_submitted(report=report)
+    for report in reports.filter(period__in=current, state="submitted"):
+        if (report.task_id, report.agency_id) not in leads:
+            notify_report_submitted(report=report, is_input=True)
 
 
 def _lead_report(
