@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
+    path("manifest.webmanifest", views.webmanifest, name="webmanifest"),
     path("admin/", admin.site.urls),
     path("plans/", include("plans.urls")),
     path("tasks/", include("tasks.urls")),

@@ -2,6 +2,12 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from .access import Viewer, visible_plans
 
@@ -25,3 +31,49 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"ok": True})
+
+
+THEME_COLOUR = "#0b6e4f"
+
+
+@require_GET
+def webmanifest(request):
+    """The web app manifest: added to a phone's home screen, the site opens on its own,
+    without the browser's bars. Public, as browsers fetch it without the session. No service
+    worker goes with it: a cached page could show a stale form."""
+    icons = [
+        {"src": static("icons/icon-192.png"), "sizes": "192x192", "type": "image/png", "purpose": "any"},
+        {"src": static("icons/icon-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "any"},
+        {
+            "src": static("icons/maskable-192.png"),
+            "sizes": "192x192",
+            "type": "image/png",
+            "purpose": "maskable",
+        },
+        {
+            "src": static("icons/maskable-512.png"),
+            "sizes": "512x512",
+            "type": "image/png",
+            "purpose": "maskable",
+        },
+    ]
+    start = reverse("home")
+    response = JsonResponse(
+        {
+            "id": start,
+            "name": _("碳达峰任务督办"),
+            "short_name": _("碳达峰督办"),
+            "description": _("碳达峰目标跟踪与任务督办"),
+            "lang": get_language(),
+            "start_url": start,
+            "scope": start,
+            "display": "standalone",
+            "background_color": "#f4f6f8",
+            "theme_color": THEME_COLOUR,
+            "icons": icons,
+        },
+        content_type="application/manifest+json",
+        json_dumps_params={"ensure_ascii": False},
+    )
+    patch_cache_control(response, public=True, max_age=24 * 3600)
+    return response

@@ -32,7 +32,9 @@ ROLES = ["anonymous", "owner", "other_agency", "office", "other_office", "leader
 # any other address under api/ (tested in tests/api).
 SKIP_PREFIXES = ("admin/", "static/", "media/", "i18n/", "accounts/", "api/schema/", "api/docs/", "api/auth/")
 SKIP_NAMES = {"api-root", "api-not-found"}
-PUBLIC = {"healthz"}  # liveness probe: {"ok": true}, no data
+# The liveness probe ({"ok": true}) and the web app manifest (names, colours and icons,
+# fetched by browsers without the session): no data.
+PUBLIC = {"healthz", "webmanifest"}
 
 # Strings that only plan A's objects carry; none may reach plan B's office.
 PLAN_A_MARKERS = [
