@@ -13,7 +13,6 @@ from carbonplan.access import Viewer, get_report_for_user
 from carbonplan.downloads import Export, file_response
 
 from ..evidence import evidence_add, evidence_remove
-from ..forms import UploadForm
 from ..models import Evidence
 from ..services import report_get_or_create
 from .access import task_for_writer
@@ -23,18 +22,27 @@ from .access import task_for_writer
 @require_POST
 def evidence_upload(request, task_id, period_id):
     task, period, assignment = task_for_writer(request.user, task_id, period_id)
-    form = UploadForm(request.POST, request.FILES)
-    if not form.is_valid():
+    chosen = request.FILES.getlist("file")
+    # An empty file is no evidence: named when others came with it, else nothing was chosen.
+    uploads = [upload for upload in chosen if upload.size]
+    if not uploads:
         messages.error(request, _("请选择要上传的文件。"))
         return redirect("tasks:report_form", task.pk, period.pk)
-    try:
-        with transaction.atomic():
-            report = report_get_or_create(task=task, agency=assignment.agency, period=period, by=request.user)
-            evidence = evidence_add(report=report, upload=form.cleaned_data["file"], by=request.user)
-        messages.success(request, _("已上传佐证材料“%(name)s”。") % {"name": evidence.original_name})
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+    for empty in (upload for upload in chosen if not upload.size):
+        messages.error(request, _("“%(name)s”是空文件，未上传。") % {"name": empty.name})
+    # Each file (a photo just taken, several picked at once) is kept or refused on its own:
+    # a refused one is named, the others are kept.
+    for upload in uploads:
+        try:
+            with transaction.atomic():
+                report = report_get_or_create(
+                    task=task, agency=assignment.agency, period=period, by=request.user
+                )
+                evidence = evidence_add(report=report, upload=upload, by=request.user)
+            messages.success(request, _("已上传佐证材料“%(name)s”。") % {"name": evidence.original_name})
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
     return redirect("tasks:report_form", task.pk, period.pk)
 
 

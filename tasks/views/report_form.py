@@ -133,9 +133,8 @@ def report_form(request, task_id, period_id):
             )
             for note in warnings:
                 messages.warning(request, note)
-            upload = request.FILES.get("file")
-            if upload is not None:
-                # A file chosen but not yet uploaded travels with the form: it is kept
+            for upload in request.FILES.getlist("file"):
+                # Files chosen but not yet uploaded travel with the form: they are kept
                 # before anything is submitted, and a refused file holds the submission.
                 evidence = evidence_add(report=report, upload=upload, by=request.user)
                 messages.success(request, _("已上传佐证材料“%(name)s”。") % {"name": evidence.original_name})

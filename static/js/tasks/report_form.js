@@ -21,19 +21,24 @@
       return;
     }
     form.dataset.sending = "1";
-    // A file chosen for upload but not yet uploaded goes with this form, so saving or
-    // submitting never drops it: the server stores it before it submits.
-    var chosen = document.getElementById("evidence-file");
-    if (chosen && chosen.files && chosen.files.length) {
-      chosen.setAttribute("form", form.id);
-      show("正在上传佐证材料并提交…");
-    }
+    // Files chosen for upload (a photo just taken, files picked) but not yet uploaded go
+    // with this form, so saving or submitting never drops them: the server stores them
+    // before it submits.
+    Array.prototype.forEach.call(document.querySelectorAll("#evidence-upload input[type=file]"), function (chosen) {
+      if (chosen.files && chosen.files.length) {
+        chosen.setAttribute("form", form.id);
+        show(msg("uploading"));
+      }
+    });
     if (clicked && clicked.name) {
       var hidden = document.createElement("input");
       hidden.type = "hidden"; hidden.name = clicked.name; hidden.value = clicked.value;
       form.appendChild(hidden);
     }
-    Array.prototype.forEach.call(form.querySelectorAll("button[type=submit]"), function (b) { b.disabled = true; });
+    // The buttons sit below the evidence, outside the form's markup (form="report-form").
+    Array.prototype.forEach.call(form.elements, function (b) {
+      if (b.type === "submit") b.disabled = true;
+    });
   });
   if (form.dataset.editable !== "1") return;
 
@@ -166,4 +171,19 @@
   });
   form.addEventListener("change", function () { store(); schedule(); });
   window.addEventListener("online", function () { if (!blocked) schedule(); });
+})();
+
+// The evidence pickers hide the browser's own file field: say which files are chosen.
+(function () {
+  "use strict";
+  var upload = document.getElementById("evidence-upload");
+  var picked = document.getElementById("evidence-picked");
+  if (!upload || !picked) return;
+  upload.addEventListener("change", function () {
+    var names = [];
+    Array.prototype.forEach.call(upload.querySelectorAll("input[type=file]"), function (input) {
+      Array.prototype.forEach.call(input.files || [], function (file) { names.push(file.name); });
+    });
+    picked.textContent = names.length ? upload.dataset.msgPicked + names.join(upload.dataset.msgSeparator) + upload.dataset.msgTravels : "";
+  });
 })();

@@ -1,0 +1,64 @@
+"""The top bar on a narrow screen: the menu button, which works without JavaScript, and
+the unread notices beside it, counted once per page."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from agencies.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+
+def top_bar(body):
+    return body[body.index('<header class="topbar">') : body.index("</header>")]
+
+
+def test_the_menu_button_works_without_javascript_and_names_the_panel(login, world):
+    bar = top_bar(login(world.users.owner).get(reverse("tasks:agency_home")).content.decode())
+    # A real checkbox with a label: it toggles the panel by CSS alone, by touch, click or Space.
+    assert (
+        '<input type="checkbox" id="nav-toggle" class="nav-toggle sr-only" aria-controls="site-menu">' in bar
+    )
+    assert '<label for="nav-toggle" class="nav-button">' in bar and "菜单" in bar
+    panel = bar[bar.index('id="site-menu"') :]
+    assert "本单位任务" in panel and "退出" in panel and 'name="language"' in panel
+
+
+def test_the_unread_notices_show_beside_the_menu_and_go_when_read(login, world):
+    for i in range(3):
+        Notification.objects.create(user=world.users.owner, kind="reminder", title=f"提醒{i}")
+    Notification.objects.create(user=world.users.colleague, kind="reminder", title="别人的")
+    client = login(world.users.owner)
+    bar = top_bar(client.get(reverse("tasks:agency_home")).content.decode())
+    beside = bar[: bar.index('id="nav-toggle"')]
+    assert 'class="navnotice"' in beside
+    assert re.search(
+        r'<span class="unread-count"><span aria-hidden="true">3</span><span class="sr-only">3 条未读', beside
+    )
+    client.post(reverse("tasks:notifications"))  # 全部标为已读
+    bar = top_bar(client.get(reverse("tasks:agency_home")).content.decode())
+    assert "unread-count" not in bar
+
+
+def test_a_long_unread_count_is_capped(login, world):
+    Notification.objects.bulk_create(
+        [Notification(user=world.users.owner, kind="reminder", title=f"提醒{i}") for i in range(120)]
+    )
+    bar = top_bar(login(world.users.owner).get(reverse("tasks:agency_home")).content.decode())
+    assert '<span aria-hidden="true">99+</span><span class="sr-only">120 条未读' in bar
+
+
+def test_the_unread_notices_cost_one_query_and_none_without_a_top_bar(
+    login, world, django_assert_num_queries, django_assert_max_num_queries
+):
+    Notification.objects.create(user=world.users.owner, kind="reminder", title="提醒")
+    client = login(world.users.owner)
+    client.get(reverse("tasks:notifications"))
+    # session, user, roles, the page's notices (count and rows), the bar's unread count.
+    with django_assert_num_queries(6):
+        client.get(reverse("tasks:notifications"))
+    with django_assert_max_num_queries(1) as queries:
+        client.get(reverse("webmanifest"))
+    assert not [q for q in queries.captured_queries if "notification" in q["sql"]]
