@@ -5,15 +5,18 @@ from carbonplan.access import Viewer
 
 
 class UnreadNotices:
-    """The signed-in user's unread notices as the top bar shows them: counted once, and
-    only on a page that shows the bar."""
+    """The signed-in user's unread notices as the top bar shows them. The viewer counted
+    them with its roles; only a user without roles costs a query of its own, and only on
+    a page that shows the bar."""
 
-    def __init__(self, user):
-        self.user = user
+    def __init__(self, viewer):
+        self.viewer = viewer
 
     @cached_property
     def count(self) -> int:
-        return Notification.objects.filter(user=self.user, read_at__isnull=True).count()
+        if self.viewer.unread_notices is not None:
+            return self.viewer.unread_notices
+        return Notification.objects.filter(user=self.viewer.user, read_at__isnull=True).count()
 
     @property
     def label(self) -> str:
@@ -27,4 +30,5 @@ def roles(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"viewer": Viewer.of(user), "unread_notices": UnreadNotices(user)}
+    viewer = Viewer.of(user)
+    return {"viewer": viewer, "unread_notices": UnreadNotices(viewer)}

@@ -16,11 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from agencies.models import Channel, Delivery, Role
+from agencies.models import Channel, Delivery, Notification, Role
 from indicators.models import Indicator, IndicatorValue
 from plans.models import Plan, PlanImport, Region
 from reports.models import Bulletin
@@ -36,6 +37,9 @@ class Viewer:
     office_region_ids: frozenset = field(default_factory=frozenset)
     leader_plan_ids: frozenset = field(default_factory=frozenset)
     leader_region_ids: frozenset = field(default_factory=frozenset)
+    # The user's unread notices, which every page's top bar shows: counted in the same
+    # query as the roles (None for a user without roles, whose count is asked apart).
+    unread_notices: int | None = None
 
     @classmethod
     def of(cls, user) -> Viewer:
@@ -46,8 +50,17 @@ class Viewer:
         if user is None or not user.is_authenticated:
             viewer = cls(user=user)
         else:
+            unread = (
+                Notification.objects.filter(user=user, read_at__isnull=True)
+                .order_by()
+                .values("user")
+                .annotate(n=Count("pk"))
+                .values("n")
+            )
             roles = list(
-                Role.objects.filter(user=user).values_list("kind", "agency_id", "plan_id", "region_id")
+                Role.objects.filter(user=user)
+                .annotate(unread=Coalesce(Subquery(unread), Value(0)))
+                .values_list("kind", "agency_id", "plan_id", "region_id", "unread")
             )
             by = lambda kind, col: frozenset(r[col] for r in roles if r[0] == kind and r[col])  # noqa: E731
             viewer = cls(
@@ -58,6 +71,7 @@ class Viewer:
                 office_region_ids=by(Role.Kind.OFFICE, 3),
                 leader_plan_ids=by(Role.Kind.LEADER, 2),
                 leader_region_ids=by(Role.Kind.LEADER, 3),
+                unread_notices=roles[0][4] if roles else None,
             )
         try:
             user._carbon_viewer = viewer

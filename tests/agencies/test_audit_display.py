@@ -121,8 +121,8 @@ def test_the_agency_filter_and_the_comparison_cost_the_same_queries_however_long
         save_entry(world, report, {"progress_text": [OLD, NEW + str(i)], "percent": [i, i + 1]})
     client = login(world.users.office)
     client.get(LIST)  # warm the session
-    # session, user, roles, action choices, the chosen agency, count, page, the plan,
-    # agency and actor options of the filter form, and the top bar's unread notices.
-    with django_assert_num_queries(11):
+    # session, user, roles, action choices, the chosen agency, count, page, and the plan,
+    # agency and actor options of the filter form.
+    with django_assert_num_queries(10):
         response = client.get(LIST, {"agency": world.own.pk})
     assert response.content.decode().count("<del>正在开展环评工作。</del>") == min(n, 50)

@@ -50,15 +50,35 @@ def test_a_long_unread_count_is_capped(login, world):
     assert '<span aria-hidden="true">99+</span><span class="sr-only">120 条未读' in bar
 
 
-def test_the_unread_notices_cost_one_query_and_none_without_a_top_bar(
+def test_the_unread_count_rides_on_the_roles_query(
     login, world, django_assert_num_queries, django_assert_max_num_queries
 ):
-    Notification.objects.create(user=world.users.owner, kind="reminder", title="提醒")
     client = login(world.users.owner)
-    client.get(reverse("tasks:notifications"))
-    # session, user, roles, the page's notices (count and rows), the bar's unread count.
-    with django_assert_num_queries(6):
-        client.get(reverse("tasks:notifications"))
+    client.get(reverse("tasks:agency_home"))
+    with django_assert_max_num_queries(50) as none_unread:
+        client.get(reverse("tasks:agency_home"))
+    Notification.objects.bulk_create(
+        [Notification(user=world.users.owner, kind="reminder", title=f"提醒{i}") for i in range(5)]
+    )
+    # The same queries with notices to count: one of them, the viewer's, counts them too.
+    with django_assert_num_queries(len(none_unread.captured_queries)) as queries:
+        body = client.get(reverse("tasks:agency_home")).content.decode()
+    assert '<span aria-hidden="true">5</span>' in top_bar(body)
+    counting = [q["sql"] for q in queries.captured_queries if "agencies_notification" in q["sql"]]
+    assert len(counting) == 1 and "agencies_role" in counting[0]
+
+
+def test_a_user_without_roles_still_sees_the_count(login, world):
+    from tests.factories import UserFactory
+
+    nobody = UserFactory(username="nobody")
+    Notification.objects.create(user=nobody, kind="reminder", title="账号已停用前的提醒")
+    bar = top_bar(login(nobody).get(reverse("home")).content.decode())
+    assert '<span aria-hidden="true">1</span>' in bar
+
+
+def test_a_page_without_the_top_bar_counts_nothing(login, world, django_assert_max_num_queries):
+    client = login(world.users.owner)
     with django_assert_max_num_queries(1) as queries:
         client.get(reverse("webmanifest"))
     assert not [q for q in queries.captured_queries if "notification" in q["sql"]]
