@@ -66,10 +66,11 @@ EXPECTED = {
     "owner": {"tasks:workbook_download"},
     "leader": {"reports:dashboard", "reports:dashboard-task", "reports:bulletin-download"},
 }
-# Not followed: leaving the session, the admin, the API, language switching, and the
-# briefing PDF (a minute of layout per role, and a PDF has no cells).
+# Not followed: leaving the session, the admin, the API, language switching, the
+# briefing PDF (a minute of layout per role, and a PDF has no cells) and the web app
+# manifest (JSON for the browser, not a download).
 SKIP_PATHS = ("/accounts/logout", "/admin/", "/api/", "/i18n/", "/static/")
-SKIP_NAMES = {"reports:briefing"}
+SKIP_NAMES = {"reports:briefing", "webmanifest"}
 PAGE_LIMIT = 250
 
 
