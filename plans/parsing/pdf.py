@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 from .errors import PlanParseError
 from .labels import LABEL
+from .pdf_chars import CJK, group_lines, join_chars, page_chars
+from .pdf_tables import DITTO, page_grids
 
 PDF_BROKEN = "无法打开该 PDF 文件（文件可能已损坏或不完整），请重新下载或另存后再导入。"
 PDF_ENCRYPTED = (
@@ -48,6 +50,9 @@ class _Line:
     cells: int = 1
     # The cells of a table row: (left, right, text) of each run of text set apart.
     cols: list[tuple[float, float, str]] | None = None
+    row: list[str] | None = None  # the cells of a row of a ruled table
+    page: int = 0
+    opens: bool = False  # the first row of a ruled table on its page
 
     @property
     def height(self) -> float:
@@ -70,7 +75,7 @@ def pdf_text(data: bytes) -> str:
         for index in range(len(document)):
             page = document[index]
             try:
-                pages.append(_page_lines(page.get_textpage()))
+                pages.append(_page_lines(page, index))
             finally:
                 page.close()
     except pdfium.PdfiumError:
@@ -80,56 +85,106 @@ def pdf_text(data: bytes) -> str:
     if not any(line.text.strip() for lines in pages for line in lines):
         raise PlanParseError(PDF_NO_TEXT)
     pages = _drop_furniture(pages)
+    _join_rows_over_pages(pages)
     return _paragraphs(pages)
 
 
-def _page_lines(textpage) -> list[_Line]:
-    segments = []
-    for i in range(textpage.count_rects()):
-        left, bottom, right, top = textpage.get_rect(i)
-        text = textpage.get_text_bounded(left, bottom, right, top)
-        text = text.replace("\r", "").replace("\n", "")
-        if text.strip():
-            segments.append(_Line(text, left, right, top, bottom))
-    # Segments of one line share their vertical middle; the page is read top down.
-    segments.sort(key=lambda s: (-(s.top + s.bottom) / 2, s.left))
-    lines: list[list[_Line]] = []
-    for seg in segments:
-        middle = (seg.top + seg.bottom) / 2
-        if lines:
-            last = lines[-1][0]
-            if abs((last.top + last.bottom) / 2 - middle) < 0.5 * min(last.height, seg.height):
-                lines[-1].append(seg)
-                continue
-        lines.append([seg])
+def _page_lines(page, index: int) -> list[_Line]:
+    textpage = page.get_textpage()
+    try:
+        chars = page_chars(textpage)
+    finally:
+        textpage.close()
+    grids, chars = page_grids(page, chars)
     out = []
-    for group in lines:
-        group.sort(key=lambda s: s.left)
-        text, cells = group[0].text, 1
-        cols = [[group[0].left, group[0].right, group[0].text]]
-        for before, seg in zip(group, group[1:], strict=False):
-            gap = seg.left - before.right
-            if gap > 1.5 * seg.height:
-                text, cells = text.rstrip() + "\t" + seg.text.lstrip(), cells + 1
-                cols.append([seg.left, seg.right, seg.text])
-                continue
-            # A space between Latin words; none in Chinese.
-            latin = re.match(r"[A-Za-z0-9]", seg.text) and re.search(r"[A-Za-z0-9]$", text)
-            piece = " " + seg.text if gap > 0.25 * seg.height and latin else seg.text
-            text += piece
-            cols[-1][1:] = [seg.right, cols[-1][2] + piece]
+    for line in group_lines(chars):
+        # Runs of text set far apart on one line are the cells of an unruled table.
+        runs: list[list] = [[line.chars[0]]]
+        before = None if line.chars[0].space else line.chars[0]
+        for c in line.chars[1:]:
+            if not c.space and before is not None and _gap(before, c, line.size) > 1.5 * line.size:
+                runs.append([c])
+            else:
+                runs[-1].append(c)
+            before = before if c.space else c
+        cols = []
+        for run in runs:
+            text = join_chars(run, line.size)
+            visible = [c for c in run if not c.space]
+            if text and visible:
+                cols.append((visible[0].left, max(c.right for c in visible), text))
+        if not cols:
+            continue
+        visible = [c for c in line.chars if not c.space]
         out.append(
             _Line(
-                text,
-                group[0].left,
-                max(s.right for s in group),
-                max(s.top for s in group),
-                min(s.bottom for s in group),
-                cells,
-                [(a, b, t.strip()) for a, b, t in cols],
+                "\t".join(t for _, _, t in cols),
+                cols[0][0],
+                max(b for _, b, _ in cols),
+                max(c.top for c in visible),
+                min(c.bottom for c in visible),
+                len(cols),
+                cols,
+                page=index,
             )
         )
+    for grid in grids:
+        for k, row in enumerate(grid.rows):
+            out.append(
+                _Line(
+                    "\t".join(row.cells),
+                    grid.left,
+                    grid.right,
+                    row.top,
+                    row.bottom,
+                    grid.columns,
+                    None,
+                    row=row.cells,
+                    page=index,
+                    opens=k == 0,
+                )
+            )
+    out.sort(key=lambda line: -line.top)
     return out
+
+
+def _gap(before, c, size: float) -> float:
+    """The blank between two characters of a line. A Chinese character or mark takes a
+    full em whatever its ink (a comma's box is a fifth of it), so the blank after one is
+    measured from the end of its em: justified lines then show small gaps only."""
+    end = before.right
+    if CJK.match(before.text):
+        end = max(end, before.x + size)
+    return c.left - end
+
+
+def _join_rows_over_pages(pages: list[list[_Line]]) -> None:
+    """A ruled table running over a page break: the header row repeated at the top of
+    the next page goes, and a row the break cut in two (its first cell empty on the new
+    page) is one row again."""
+    header: list[str] | None = None
+    previous: _Line | None = None
+    for lines in pages:
+        if lines and previous is not None and previous.row is not None:
+            first = lines[0]
+            if first.row is not None and header is not None and _bare(first.row) == _bare(header):
+                lines.pop(0)
+            if lines and lines[0].row is not None and len(lines[0].row) == len(previous.row):
+                first = lines[0]
+                if not first.row[0].strip():
+                    previous.row = [
+                        a + b if b != DITTO else a for a, b in zip(previous.row, first.row, strict=True)
+                    ]
+                    lines.pop(0)
+        for line in lines:
+            if line.row is not None and line.opens:
+                header = line.row
+        if lines:
+            previous = lines[-1]
+
+
+def _bare(cells: list[str]) -> str:
+    return re.sub(r"\s+", "", "".join(cells))
 
 
 def _where(line: _Line) -> tuple[str, int]:
@@ -177,14 +232,28 @@ def _paragraphs(pages: list[list[_Line]]) -> str:
     rights = sorted(line.right for line in body if line.cells == 1)
     right = rights[int(0.9 * (len(rights) - 1))] if rights else max(line.right for line in body)
     paras: list[str] = []
+    starts: list[int] = []  # the page each paragraph starts on
     previous: _Line | None = None
     table: _Table | None = None
+
+    def start(text: str, line: _Line) -> None:
+        paras.append(text)
+        starts.append(line.page)
+
     for line in body:
+        if line.row is not None:
+            filled = [c for c in line.row if c.strip() and c != DITTO]
+            if len(filled) == 1 and line.row[0] == filled[0] and not any(line.row[1:]):
+                start(filled[0], line)  # one cell across the table: an action's title
+            else:
+                start("\t".join(line.row), line)
+            previous, table = None, None
+            continue
         if line.cells >= 3 or (table is not None and table.fits(line)):
             if table is None or not table.fits(line):
                 table = _Table(line)
             if table.take(line):
-                paras.append("")
+                start("", line)
             paras[-1] = table.row_text()
             previous = None
             continue
@@ -193,9 +262,15 @@ def _paragraphs(pages: list[list[_Line]]) -> str:
         if previous is not None and _continues(previous, line, left, right, text, body_size):
             paras[-1] += text
         else:
-            paras.append(text)
+            start(text, line)
         previous = line
-    return "\n\n".join(paras) + "\n"
+    # A form feed before the first paragraph that starts on each new page, so a place
+    # in the text can be told its page (the parser reads it as a line break).
+    out, page = [], 0
+    for text, at in zip(paras, starts, strict=True):
+        out.append("\f" * (at - page) + text)
+        page = max(page, at)
+    return "\n\n".join(out) + "\n"
 
 
 def _title_lines(previous: _Line, line: _Line, left: float, right: float, body_size: float) -> bool:
