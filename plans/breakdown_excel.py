@@ -251,6 +251,23 @@ def _header_row(ws) -> int | None:
     return None
 
 
+def is_breakdown_workbook(data: bytes) -> bool:
+    """Whether `data` is a 任务分解表 as this system writes it (its header row whole),
+    rather than a sheet an office laid out its own way."""
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        return False
+    try:
+        ws = wb["任务分解表"] if "任务分解表" in wb.sheetnames else wb.worksheets[0]
+        for row in ws.iter_rows(min_row=1, max_row=6, max_col=len(HEADERS), values_only=True):
+            if [_cell(v) for v in row][:6] == HEADERS[:6]:
+                return True
+        return False
+    finally:
+        wb.close()
+
+
 def _read_goals(wb, errors) -> list[dict]:
     if "主要目标" not in wb.sheetnames:
         return []

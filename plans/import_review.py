@@ -145,6 +145,8 @@ WARNING_LABELS = {
     "standing_clause": gettext_lazy("统一配合条款"),
     "no_agency": gettext_lazy("缺少责任单位"),
     "agency_variant": gettext_lazy("单位写法不一"),
+    "table_disagrees": gettext_lazy("正文与分工表不一致"),
+    "sheet_unread": gettext_lazy("未读取的工作表"),
 }
 
 

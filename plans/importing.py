@@ -30,9 +30,11 @@ def document_parse(*, data: bytes, filename: str) -> tuple[dict, str]:
 
     suffix = suffix_of(filename)
     if suffix in WORKBOOK_SUFFIXES:
-        from .breakdown_excel import breakdown_read
+        from .breakdown_excel import breakdown_read, is_breakdown_workbook
 
-        return breakdown_read(data, filename=filename), ""
+        if is_breakdown_workbook(data):
+            return breakdown_read(data, filename=filename), ""
+        return _sheet_parse(data, filename)
     if suffix and suffix not in DOCUMENT_SUFFIXES:
         raise PlanParseError(
             _(
@@ -46,15 +48,58 @@ def document_parse(*, data: bytes, filename: str) -> tuple[dict, str]:
     return parsed, text
 
 
+def _sheet_parse(data: bytes, filename: str) -> tuple[dict, str]:
+    """An office's own sheet (not this system's 任务分解表): its task table through the
+    parser, columns known by their header words. A sheet without one is refused with
+    one message saying what the header should hold."""
+    from .parsing import PlanParseError, parse_plan_text
+    from .parsing.sheet import xlsx_text
+
+    text, others = xlsx_text(data)
+    try:
+        parsed = parse_plan_text(text, source_name=filename)
+    except PlanParseError:
+        raise PlanParseError(
+            _(
+                "未能在该 Excel 文件中找到任务分工表：表头一行应写明各列的内容，如“序号、重点任务（或工作任务）、"
+                "主要内容（或具体措施）、牵头单位、配合单位（或责任单位）、完成时限”，每项重点行动占一行。"
+            )
+        )
+    parsed.setdefault("source", filename)
+    for action in parsed.get("actions") or []:
+        for task in action.get("tasks") or []:
+            if task.get("source", {}).get("line"):
+                # One text line per sheet row: the row Excel shows is the line.
+                task["source"]["row"] = task["source"]["line"]
+    for name in others:
+        parsed.setdefault("warnings", []).append(
+            {
+                "code": "sheet_unread",
+                "message": _("工作表“%(name)s”不是任务分工表，未导入其内容，请核对。") % {"name": name},
+                "action": None,
+                "task": None,
+                "line": None,
+                "text": None,
+            }
+        )
+    return parsed, text
+
+
 def source_text_of(plan_import: PlanImport) -> str:
     """The decoded text the spans of the import point into."""
-    if suffix_of(plan_import.original_name) in WORKBOOK_SUFFIXES or not plan_import.file:
+    if not plan_import.file:
         return ""
     from .parsing import PlanParseError, decode_document
 
     try:
         with plan_import.file.open("rb") as fh:
-            return decode_document(fh.read(), plan_import.original_name)
+            data = fh.read()
+        if suffix_of(plan_import.original_name) in WORKBOOK_SUFFIXES:
+            from .breakdown_excel import is_breakdown_workbook
+            from .parsing.sheet import xlsx_text
+
+            return "" if is_breakdown_workbook(data) else xlsx_text(data)[0]
+        return decode_document(data, plan_import.original_name)
     except (OSError, PlanParseError):
         return ""
 

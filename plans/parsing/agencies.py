@@ -123,8 +123,15 @@ def _split_top(s: str) -> list[tuple[int, int]]:
     return parts
 
 
+# Marks set before a name in a list: ※县发改局, ★县财政局, +县统计局, ①县住建局, 1.县林业局.
+_LEAD_MARKS = re.compile(
+    r"^(?:[+＋※▲△★☆●○◆◇■□◎√✓*#·•▪►▶\-—]+|[①-⑳]|\(\s*\d{1,2}\s*\)|\d{1,2}\s*[.、)](?!\d))\s*"
+)
+
+
 def clean_name(name: str) -> str:
     name = name.strip(" \t\u3000\"“”'‘’。.，,；;：:")
+    name = _LEAD_MARKS.sub("", name)
     name = _TRIM_HEAD.sub("", name)
     name = _TRIM_TAIL.sub("", name).strip(" \t\u3000")
     name = name.rstrip("（([【 ").lstrip("）)]】 ")
@@ -248,6 +255,37 @@ def _agency_like(a: Assignment) -> bool:
     return hits * 2 >= len(names) and all(len(n) <= 40 for n in names)
 
 
+# What may follow a task's closing agency list: the end of the paragraph.
+_TRAILING = re.compile(r"[\s。.;；]*")
+# An administrative or organisational start that a name of an agency has and a noun
+# phrase in brackets (（含工业园区）, （试点示范区）) has not.
+_AGENCY_START = re.compile(
+    r"^(?:[县市区州省乡镇旗]|各|中共|共青团|国网|国家|中国|[\u4e00-\u9fff]{2,4}(?:县|市|区|镇|乡|街道))"
+)
+_NOT_A_NAME = re.compile(r"[的含如括或\d%％]|包括|其中|以上|以下|左右|详见|参见")
+
+
+def bare_list(inner: Text) -> Assignment | None:
+    """A bracketed list of agencies with no role word, closing a task: “（县政府办、县财政
+    局、县统计局）”. Read as a 责任单位 list: the first leads (inferred), the others
+    support. Anything else in brackets (an example, a scope, a note) is not a list."""
+    if any(not inner.s[a:b].strip() for a, b in _split_top(inner.s)):
+        return None
+    parts = split_names(inner.d, inner.s)
+    if not parts:
+        return None
+    for name in parts:
+        if (
+            len(name) < 3
+            or len(name) > 30
+            or not AGENCY_SUFFIX.search(name)
+            or _NOT_A_NAME.search(name)
+            or not _AGENCY_START.search(name)
+        ):
+            return None
+    return Assignment(parts[:1], parts[1:], explicit=False)
+
+
 _LABELLED = re.compile(r"(?:牵头|主办|主责|责任|配合|协办|参与)(?:单位|部门)\s*:")
 _SENTENCE_END = re.compile(r"[。!?！？]")
 
@@ -260,6 +298,10 @@ def find_clauses(para: Text) -> list[Clause]:
     for a, b in bracket_groups(s):
         inner = para[a + 1 : b - 1]
         if not _ROLE.search(inner.s) and not _STANDING.search(inner.s):
+            bare = bare_list(inner) if _TRAILING.fullmatch(s[b:]) else None
+            if bare:
+                clauses.append(Clause(a, b, bare))
+                taken.append((a, b))
             continue
         assignment = parse_clause(inner)
         if _agency_like(assignment) or (assignment.standing and not assignment):

@@ -1,7 +1,7 @@
 """Bytes to text, whatever form the plan arrived in.
 
 The format is read from the content, not the file name (a .wps that is really a
-.docx, a .doc that is really text): PDF (pdf), Word .docx (word), old Word / WPS /
+.docx, a .doc that is really text): PDF (pdf), Word .docx (word), an Excel sheet (sheet), old Word / WPS /
 OpenDocument / RTF through LibreOffice (word), a web page saved from a government site
 (webpage), or text in UTF-8 (with or without BOM), UTF-16 or GB18030/GBK.
 """
@@ -14,6 +14,7 @@ import zipfile
 
 from .errors import PlanParseError
 from .pdf import pdf_text
+from .sheet import xlsx_text
 from .webpage import page_text
 from .word import convert_to_docx, decode_docx
 
@@ -54,6 +55,8 @@ def decode_document(data: bytes, filename: str = "") -> str:
         return decode_docx(data)
     if kind in ("doc", "odt", "rtf"):
         return decode_docx(convert_to_docx(data, "." + kind))
+    if kind == "xlsx":
+        return xlsx_text(data)[0]
     if kind == "zip":
         raise PlanParseError(_ZIP_NOT_WORD)
     text = _decode_text(data, _declared_charset(data) if kind == "html" else None)
@@ -69,7 +72,7 @@ _HTML_START = re.compile(
 
 
 def sniff(data: bytes, filename: str = "") -> str:
-    """pdf, docx, zip (any other zip), doc (OLE2: Word 97 or WPS), odt, rtf, html or text,
+    """pdf, docx, xlsx, zip (any other zip), doc (OLE2: Word 97 or WPS), odt, rtf, html or text,
     from the bytes; the file name only tells a web page fragment from text."""
     if b"%PDF-" in data[:1024]:
         return "pdf"
@@ -79,6 +82,8 @@ def sniff(data: bytes, filename: str = "") -> str:
                 names = set(archive.namelist())
                 if "word/document.xml" in names:
                     return "docx"
+                if "xl/workbook.xml" in names:
+                    return "xlsx"
                 if "mimetype" in names and archive.read("mimetype").startswith(
                     b"application/vnd.oasis.opendocument.text"
                 ):

@@ -27,11 +27,11 @@ MEASURE_UNITS = [
     "吨标准煤/万元", "吨二氧化碳/万元", "千克标准煤/万元", "吨/年", "吨/日", "吨/天",
     "千瓦时", "兆瓦时", "千瓦", "兆瓦", "吉瓦", "千伏安",
     "吨标准煤", "吨标煤", "吨二氧化碳", "蒸吨", "吨", "千克", "公斤",
-    "kWh", "MWh", "kW", "MW", "GW",
+    "kWh", "MWh", "GWh", "kWp", "MWp", "kW", "MW", "GW", "km²", "km2", "m²", "m³", "km", "kt", "Mt", "t",
     "立方米", "平方米", "平方公里", "平方千米", "公顷", "亩", "公里", "千米", "米", "微克/立方米", "毫克/立方米",
 ]  # fmt: skip
 MONEY_UNITS = ["亿元", "万元"]
-_DISTANCE = {"公里", "千米", "米"}
+_DISTANCE = {"公里", "千米", "米", "km"}
 
 _NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
 # A number written in Chinese: 两座, 三个, 十万千瓦, 一百五十个. A lone 一 (一批, 一个,
@@ -61,8 +61,24 @@ _MARKERS = re.compile(
     r"力争|确保|争取|实现|达到|新增|新建|建成|建设|完成|培育|创建|创成|打造|招引|引进|累计|改造|推广|具备|"
     r"不低于|不少于|不超过|不高于|超过|突破|控制在|稳定在|保持在|维持在|目标|提高|提升|增长|增加|下降|降低|"
     r"减少|削减|压减|种植|植树|造林|治理|修复|整治|回收|处置|培训|认定|建立|形成|争创|覆盖|占比|比例|比重|率|"
-    r"年内|全年|每年|要求|实施|淘汰|关停|退出|更新|替代|置换|安装|配建|配置|举办|组织"
+    r"年内|全年|每年|要求|实施|淘汰|关停|退出|更新|替代|置换|安装|配建|配置|举办|组织|设立|设置|配备|布设|"
+    r"其中|总规模|总量|总计|合计|规模达|开展|至少"
 )
+# A target repeated per unit (每个乡镇建成1个, 每年新增20辆): the unit of repetition.
+PER = re.compile(
+    r"每(?:一)?(?:个|座|所|家|处)?(?:乡镇|乡|镇|街道|社区|行政村|村|县|市|区|园区|企业|学校|医院|小区|单位|部门|"
+    r"片区|网格|户|人|年度|年|季度|季|月|周)"
+)
+# A numeral that is part of a term, not a count: 一次能源, 二次污染, 三废, 四害, “三个一批”.
+_TERM_AFTER = re.compile(r"(?:能源|污染|供水|供电|开发|利用率|转化)")
+_ALONG = re.compile(r"(?:沿线|沿岸|两岸|两侧|周边|周围|半径|距离|范围)\s*(?:\([^()]*\))?\s*$")
+# Totals are targets, not thresholds: 总规模100万千瓦以上, 累计…以上.
+_TOTAL_BEFORE = re.compile(
+    r"(?:总规模|总量|总装机|总容量|总计|合计|累计)[\u4e00-\u9fff]{0,4}?(?:达到?|为|在)?\s*$"
+)
+# A measure followed by 以上的 / 以下的 and a noun qualifies who or what is meant:
+# 年综合能耗1万吨标准煤以上的重点用能单位, 日处理能力100吨以上的污水处理厂.
+_QUALIFYING = re.compile(r"\s*(?:及)?(?:以上|以下)的?\s*[\u4e00-\u9fff]")
 _TARGET_YEAR_PHRASE = re.compile(r"(?:到|至|截至)\s*20\d{2}\s*年|20\d{2}\s*年(?:底|末|前)")
 _IMMEDIATE_MARKER = re.compile(r"(?:达|到|至|为)\s*$")
 _SUFFIX_CMP = re.compile(r"\s*(?:及)?(以上|以下|以内|左右|上下)")
@@ -129,7 +145,8 @@ _TAIL = re.compile(
     r"下降|降低|减少|增长|增加|累计|约|共|实现|基本具备|具备|分别|均|的|在)+$"
 )
 _VERB_ONLY = re.compile(
-    r"^(?:新增|新建|建成|建设|推进|推动|培育|创建|打造|招引|引进|完成|改造|推广|发展|形成|争创|认定|种植|治理|修复|力争|争取)*$"
+    r"^(?:(?:新增|新建|建成|建设|推进|推动|培育|创建|打造|招引|引进|完成|改造|推广|发展|形成|争创|认定|种植|治理|修复|"
+    r"力争|争取|完善|设立|设置|配备|布设|开展|至少|累计|实施|组织|举办)(?:和|及|与|并|、)?)*$"
 )
 
 
@@ -194,7 +211,8 @@ def _name(chunk: str, after_noun: str) -> str:
 def _noun_after(s: str, at: int) -> str:
     m = re.match(r"\s*(?:及以上|以上|以下|以内|左右)?\s*([^,;:，；。、!?！？\s" + MASK + r"]{0,30})", s[at:])
     noun = m.group(1) if m else ""
-    noun = re.split(r"和|及其|与|等|落地|建设$", noun)[0]
+    # Up to the next target ("5家绿色工厂和3家…") or a trailing 等 / 落地 / 建设.
+    noun = re.split(r"(?:和|及其|与)(?=[\d两二三四五六七八九十])|及其|等|落地|建设$", noun)[0]
     return noun
 
 
@@ -204,12 +222,21 @@ def extract(
     plan_year: int | None,
     strict: bool = False,
     target_column: bool = False,
+    shared_year: int | None = None,
 ) -> list[dict]:
     """Indicators in one paragraph. `masked` is `para.s` with agency clauses and book
     titles replaced by MASK; `strict` (专栏 lines) keeps only numbers phrased as
     targets; `target_column` (the 量化目标 cell of a task table) holds only targets, so
-    a bare "135.5万千瓦" there counts."""
+    a bare "135.5万千瓦" there counts. `shared_year` is the year a list of targets
+    was introduced with (到2025年，实现以下目标：), for targets that state none.
+
+    Besides the rules above: a Chinese numeral that is part of a term (一次能源, 二次污染,
+    a slogan in quotes such as “三个一批”) is no count; a total (总规模…以上, 累计…以上)
+    is a target although it ends like a threshold; a measure followed by 以上的 / 以下的
+    and a noun qualifies whom a task is for (年综合能耗1万吨标准煤以上的重点用能单位); a
+    target repeated per unit (每个乡镇, 每年) keeps that unit in `per` and in its name."""
     s = masked
+    lead_year = _PARAGRAPH_YEAR.match(s)
     found: list[dict] = []
     prev_end = 0
     for m in _MATCH.finditer(s):
@@ -223,18 +250,30 @@ def extract(
 
         if start and s[start - 1] in "第前":
             continue
+        if not m.group("n1")[:1].isdigit() and (
+            _TERM_AFTER.match(s, m.end("unit")) or _TERM_AFTER.match(s, m.end("n1")) or _quoted(s, start)
+        ):
+            continue
         if base in COUNT_UNITS and _COUNT_NOT_UNIT.match(after):
             continue
         if re.match(r"\s*[0-9A-Za-z]|/\s*\d", after):
             continue  # "2台35t/h锅炉", "100MW/200MWh": the spec of one installation
         measure = base not in COUNT_UNITS
-        if measure and (
-            (_THRESHOLD_BEFORE.search(before) and re.match(r"\s*(?:及)?(?:以上|以下)", after))
-            or _THRESHOLD_AFTER.match(after)
+        total = _TOTAL_BEFORE.search(before)
+        if (
+            measure
+            and not total
+            and (
+                (_THRESHOLD_BEFORE.search(before) and re.match(r"\s*(?:及)?(?:以上|以下)", after))
+                or _THRESHOLD_AFTER.match(after)
+                or (_QUALIFYING.match(after) and not _MARKERS.search(before))
+            )
         ):
             continue
         if _SPEC_BEFORE.search(before):
             continue
+        if base in _DISTANCE and _ALONG.search(before):
+            continue  # 长江沿线1公里: a distance that draws an area, not a length to build
         if measure and unit != "%" and _SPEC_AFTER.match(after) and not _TARGET_VERB_NEAR.search(before):
             continue
         if unit in MONEY_UNITS and (not _MONEY_OK.search(before) or _MONEY_BUDGET.search(before)):
@@ -252,6 +291,7 @@ def extract(
             or _IMMEDIATE_MARKER.search(before)
             or _TARGET_YEAR_PHRASE.search(sentence_before)
             or (suffix and not _THRESHOLD_AFTER.match(after))
+            or PER.search(before)
         )
         if not has_marker:
             continue
@@ -271,8 +311,14 @@ def extract(
                 change = "increase"
         if change is None:
             baseline = None
+        if year is None and lead_year and sentence > 0:
+            year = int(lead_year.group(1))  # "到2025年，A达到X。B达到Y。"
+        if year is None and shared_year:
+            year = shared_year
         if year is None and plan_year:
             year = plan_year
+        found_per = list(PER.finditer(before))
+        per = found_per[-1].group() if found_per else None
 
         # The verbatim fragment: from the clause (or a lead-in "到2025年," before it,
         # or the previous target in the same clause) to the end of this target.
@@ -305,9 +351,12 @@ def extract(
         n2 = _number(m.group("n2")) if m.group("n2") else None
         doubtful = unit in MONEY_UNITS or base in _DISTANCE or strict
         review = doubtful or year is None or (change is not None and baseline is None)
+        chunk = s[max(clause, frag_start) : start]
+        name = _name(PER.sub("", chunk), _noun_after(s, end)) or para.d[frag_start:start][-20:]
+        if per and per not in name and not per.endswith(("年", "年度", "季度", "季", "月", "周")):
+            name = (per + name)[:60]  # the unit of repetition is part of what is counted
         indicator = {
-            "name": _name(s[max(clause, frag_start) : start], _noun_after(s, end))
-            or para.d[frag_start:start][-20:],
+            "name": name,
             "target": n1,
             "target_max": n2,
             "unit": unit,  # folded: "％" and "%" are one unit
@@ -320,9 +369,25 @@ def extract(
             "span": list(para.span(frag_start, frag_end)),
             "review": bool(review),
         }
+        if per:
+            indicator["per"] = per
         if not any(i["text"] == indicator["text"] and i["target"] == n1 for i in found):
             found.append(indicator)
     return found
+
+
+# A paragraph that opens with its target year: 到2025年，… / 力争到2030年，…
+_PARAGRAPH_YEAR = re.compile(r"\s*(?:力争|确保|争取)?\s*(?:到|至)\s*(20\d{2})\s*年(?:底|末)?\s*[,，:：]")
+# A line that introduces a list of targets for one year: 到2025年，实现以下目标：
+LIST_YEAR = re.compile(r"(?:到|至)\s*(20\d{2})\s*年(?:底|末)?[^。;；]{0,30}[:：]\s*$")
+
+
+def _quoted(s: str, at: int) -> bool:
+    """Whether `at` lies inside a pair of quotation marks of its sentence: “三个一批”."""
+    sentence = _last_stop(s, at, _SENTENCE_STOP)
+    opened = s.count("“", sentence, at) + s.count("「", sentence, at)
+    closed = s.count("”", sentence, at) + s.count("」", sentence, at)
+    return opened > closed
 
 
 def mask(para: Text, ranges: list[tuple[int, int]]) -> str:

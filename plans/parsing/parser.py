@@ -93,7 +93,24 @@ def _task_tables(
         if row is not None and tb.assignment_of(row):
             rows[task.first] = row
     if unassigned and len(rows) >= max(2, 0.5 * len(unassigned)):
+        # The annex repeats most tasks: its agencies stand for every task it repeats,
+        # those the text names too (a difference is shown to the office).
+        for task in text_tasks:
+            if task.first not in rows:
+                row = _same_task(task.title, table_tasks)
+                if row is not None and tb.assignment_of(row):
+                    rows[task.first] = row
         return [], rows
+    if not unassigned and table_led:
+        # Every task names its agencies in the text and an annex table repeats them:
+        # the table is the office's division of labour and wins.
+        for task in text_tasks:
+            row = _same_task(task.title, table_tasks)
+            if row is not None and tb.assignment_of(row):
+                rows[task.first] = row
+        if len(rows) >= max(2, 0.5 * len(text_tasks)):
+            return [], rows
+        rows = {}
     return (tables, {}) if table_led > text_led else ([], {})
 
 
@@ -137,6 +154,9 @@ class _Assembler:
         self.headings = {n.para: n for n in ol.root.walk() if n.label is not None}
         self.warnings: list[dict] = []
         self.issued_year: int | None = None
+        self.disagreements: list[tuple] = []
+        # The header row of the table each table task was read from.
+        self.table_of = {id(task): table.header for table in self.tables for task in table.tasks}
 
     def run(self) -> dict:
         # Agencies first: the plan's level is read partly from them, and indicators
@@ -170,6 +190,7 @@ class _Assembler:
             raise PlanParseError(_NO_TASKS)
 
         self._duplicates(actions)
+        self._disagreement_warnings(actions)
         self._task_warnings(actions, goals)
         self._unplaced()
         return {
@@ -231,7 +252,10 @@ class _Assembler:
         row = self.rows.get(tp.first)
         if row is not None:
             # The task table (附件) says who does this task.
-            assignment = tb.assignment_of(row)
+            table_assignment = tb.assignment_of(row)
+            if any(own) and _differs(assignment, table_assignment):
+                self.disagreements.append((tp, assignment, table_assignment))
+            assignment = table_assignment
             standing.append((tp.first, list(assignment.standing)))
         projects = [self.paras[i].d for i in range(tp.first, tp.end) if i in self.ol.box_paras]
         return self._task_dict(t_seq, tp, assignment, projects)
@@ -241,7 +265,9 @@ class _Assembler:
     ) -> dict:
         """A task in the output shape; its indicators are filled in later."""
         span = self._span(tp.first, tp.end)
+        source = self._source(tp)
         return {
+            **({"source": source} if source else {}),
             "seq": t_seq,
             "label": tp.label,
             "title": tp.title,
@@ -254,6 +280,21 @@ class _Assembler:
             "projects": projects,
             "duplicate_of": None,
         }
+
+    def _source(self, tp: TaskPart | tb.TableTask) -> dict | None:
+        """Where a task stands in the document: its line, its page (a PDF) and, for a
+        task read from a table, its row in that table counted from the header row."""
+        at = self.paras[tp.first].span()[0]
+        source: dict = {}
+        header = self.table_of.get(id(tp))
+        if header is not None:
+            source["row"] = tp.first - header + 1
+        elif "\f" not in self.text:
+            return None
+        source["line"] = self.text.count("\n", 0, at) + 1
+        if "\f" in self.text:
+            source["page"] = self.text.count("\f", 0, at) + 1
+        return source
 
     def _table_actions(self) -> tuple[list[dict], list[list]]:
         actions, readers = [], []
@@ -390,9 +431,22 @@ class _Assembler:
 
     def _indicators(self, first: int, end: int, plan_year: int | None) -> list[dict]:
         out: list[dict] = []
+        shared = None  # "到2025年，实现以下目标：" gives its year to the list below it
         for i in range(first, end):
             strict = i in self.ol.box_paras
-            for item in ind.extract(self.paras[i], self._masked(i), plan_year, strict=strict):
+            masked = self._masked(i)
+            items = ind.extract(self.paras[i], masked, plan_year, strict=strict, shared_year=shared)
+            m = ind.LIST_YEAR.search(masked)
+            if m and not items:
+                shared = int(m.group(1))
+            elif i in self.headings and self.headings[i].kind not in (
+                "num",
+                "num_paren",
+                "circled",
+                "num_half",
+            ):
+                shared = None
+            for item in items:
                 if self.issued_year and item["year"] and item["year"] < self.issued_year:
                     continue  # a year before the plan was issued: a fact about the past
                 if not any(o["text"] == item["text"] and o["target"] == item["target"] for o in out):
@@ -490,6 +544,21 @@ class _Assembler:
                     at=task["span"][0],
                 )
 
+    def _disagreement_warnings(self, actions: list[dict]) -> None:
+        """A task whose text names other agencies than the annex table gives it."""
+        where = {t["span"][0]: (a["seq"], t["seq"], t["title"]) for a in actions for t in a["tasks"]}
+        for tp, text, table in self.disagreements:
+            at = self.paras[tp.first].span()[0]
+            a_seq, t_seq, title = where.get(at, (None, None, tp.title))
+            self._warn(
+                "table_disagrees",
+                f"第{a_seq}项行动第{t_seq}项任务“{title}”：正文写明{_roles(text)}，附件分工表为{_roles(table)}；"
+                "已按分工表导入，请核对。",
+                a_seq,
+                t_seq,
+                at=at,
+            )
+
     def _task_warnings(self, actions: list[dict], goals: list[dict]) -> None:
         for action in actions:
             for task in action["tasks"]:
@@ -522,6 +591,17 @@ class _Assembler:
                     f"主要目标中的指标“{item['text']}”{_review_reason(item)}，请人工核对。",
                     at=item["span"][0],
                 )
+
+
+def _differs(a: ag.Assignment, b: ag.Assignment) -> bool:
+    return {_compact(n) for n in a.lead} != {_compact(n) for n in b.lead} or {
+        _compact(n) for n in a.support
+    } != {_compact(n) for n in b.support}
+
+
+def _roles(a: ag.Assignment) -> str:
+    text = f"牵头单位“{'、'.join(a.lead) or '无'}”"
+    return text + (f"、配合单位“{'、'.join(a.support)}”" if a.support else "、无配合单位")
 
 
 def _review_reason(item: dict) -> str:

@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from .corpus import _BOLD, _doc_number, _issuer, fixture_text, soffice
+from plans import bench_docs
+
+from .corpus import _doc_number, _issuer, fixture_text
 from .docs import expected_structure
 
 _CHAPTER = re.compile(r"^\s*[一二三四五六七八九十]{1,3}、")
@@ -31,106 +30,14 @@ _ACTION = re.compile(r"^\s*[（(][一二三四五六七八九十]{1,3}[)）]")
 _TASK = re.compile(r"^\s*\d{1,2}\s*[.．、]")
 
 
-def _runs(paragraph, line: str) -> None:
-    for n, piece in enumerate(_BOLD.split(line)):
-        if piece:
-            paragraph.add_run(piece).bold = n % 2 == 1
-
-
-def _page_field(paragraph) -> None:
-    """A PAGE field as Word writes it: fldChar begin, instrText, separate, result, end."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    paragraph.add_run("— ")
-    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
-        run = paragraph.add_run()
-        if kind:
-            element = OxmlElement("w:fldChar")
-            element.set(qn("w:fldCharType"), kind)
-        elif text == "1":
-            element = OxmlElement("w:t")
-            element.text = text
-        else:
-            element = OxmlElement("w:instrText")
-            element.set(qn("xml:space"), "preserve")
-            element.text = text
-        run._r.append(element)
-    paragraph.add_run(" —")
-
-
-def _cjk_fonts(document, size_pt: float = 12) -> None:
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    for name in ("Normal", "Title", "Heading 1", "Heading 2", "Header", "Footer"):
-        style = document.styles[name]
-        style.font.name = "Noto Serif CJK SC"
-        rpr = style.element.get_or_add_rPr()
-        rpr.get_or_add_rFonts().set(qn("w:eastAsia"), "Noto Serif CJK SC")
-    document.styles["Normal"].font.size = Pt(size_pt)
-
-
-def _header_footer(document, text: str) -> None:
-    section = document.sections[0]
-    section.header.paragraphs[0].text = f"{_issuer(text)}　　{_doc_number(text)}"
-    _page_field(section.footer.paragraphs[0])
-
-
 def office_docx(text: str, size_pt: float = 12) -> bytes:
-    """The plan as an office writes it in Word (see the module docstring)."""
-    import docx
-    from docx.shared import Pt
-
-    document = docx.Document()
-    _cjk_fonts(document, size_pt)
-    _header_footer(document, text)
-    titled = False
-    for line in text.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        if not titled and re.search(r"方案$", line) and len(line) <= 40:
-            document.add_paragraph(line, style="Title")
-            titled = True
-        elif _CHAPTER.match(line) and len(line) <= 40:
-            document.add_paragraph(line, style="Heading 1")
-        elif _ACTION.match(line) and len(line) <= 40:
-            document.add_paragraph(line, style="Heading 2")
-        else:
-            paragraph = document.add_paragraph()
-            paragraph.paragraph_format.first_line_indent = Pt(2 * size_pt)
-            _runs(paragraph, line)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
-def soffice_convert(data: bytes, suffix: str, target: str = "pdf") -> bytes:
-    """A file converted by LibreOffice (`soffice --headless --convert-to`)."""
-    with tempfile.TemporaryDirectory() as folder:
-        source = Path(folder) / f"plan{suffix}"
-        source.write_bytes(data)
-        subprocess.run(
-            [
-                soffice(),
-                f"-env:UserInstallation=file://{folder}/profile",
-                "--headless",
-                "--convert-to",
-                target,
-                "--outdir",
-                folder,
-                str(source),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=180,
-        )
-        return (Path(folder) / f"plan.{target.split(':')[0]}").read_bytes()
+    """The plan as an office writes it in Word (see plans/bench_docs.py)."""
+    return bench_docs.office_docx(text, f"{_issuer(text)}　　{_doc_number(text)}", size_pt)
 
 
 def soffice_pdf(docx_bytes: bytes) -> bytes:
-    return soffice_convert(docx_bytes, ".docx", "pdf")
+    """The PDF LibreOffice's export makes of a .docx."""
+    return bench_docs.soffice_pdf(docx_bytes)
 
 
 # --- the task-division table ---------------------------------------------------------------
@@ -308,60 +215,19 @@ def _section_text(section: Section) -> str:
 def division_table_docx(name: str, rendering: str = "standard") -> bytes:
     """The plan as a .docx: its title and an annex task-division table whose header row
     repeats on every page."""
-    import docx
-    from docx.enum.section import WD_ORIENT
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Mm, Pt
-
     spec = RENDERINGS[rendering]
     columns = spec["columns"]
     words = {**HEADER_WORDS, **spec["words"]}
-    document = docx.Document()
-    _cjk_fonts(document, 10.5)
-    section = document.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = Mm(297), Mm(210)
-    section.left_margin = section.right_margin = Mm(20)
-    _header_footer(document, fixture_text(name))
-    for line in _title_lines(name):
-        document.add_paragraph(line)
-    sections = division_sections(name)
-    rows = 1 + sum(1 + len(s.rows) for s in sections)
-    table = document.add_table(rows=rows, cols=len(columns))
-    table.style = "Table Grid"
-    widths = {"seq": 12, "task": 40, "content": 110, "lead": 35, "support": 45, "both": 70, "deadline": 22}
-    for j, role in enumerate(columns):
-        for cell in table.columns[j].cells:
-            cell.width = Mm(widths[role])
-    head = table.rows[0]
-    for j, role in enumerate(columns):
-        head.cells[j].text = words[role]
-        head.cells[j].paragraphs[0].runs[0].bold = True
-    trpr = head._tr.get_or_add_trPr()
-    repeat = OxmlElement("w:tblHeader")
-    repeat.set(qn("w:val"), "true")
-    trpr.append(repeat)
-    r = 1
-    number = 0
-    for sec in sections:
-        merged = table.rows[r].cells[0].merge(table.rows[r].cells[len(columns) - 1])
-        merged.text = _section_text(sec)
-        merged.paragraphs[0].runs[0].bold = True
-        r += 1
+    sections, number = [], 0
+    for sec in division_sections(name):
+        rows = []
         for row in sec.rows:
             number += 1
-            for j, role in enumerate(columns):
-                table.rows[r].cells[j].text = _cell(role, row, number, name)
-            r += 1
-    for row in table.rows:
-        for cell in row.cells:
-            for p in cell.paragraphs:
-                for run in p.runs:
-                    run.font.size = Pt(10)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+            rows.append([_cell(role, row, number, name) for role in columns])
+        sections.append((_section_text(sec), rows))
+    text = fixture_text(name)
+    running = f"{_issuer(text)}　　{_doc_number(text)}"
+    return bench_docs.division_docx(_title_lines(name), [words[r] for r in columns], sections, running)
 
 
 def division_table_xlsx(name: str, rendering: str = "standard") -> bytes:

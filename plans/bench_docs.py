@@ -1,0 +1,177 @@
+"""Plan documents as offices' word processors make them, for the import benchmark
+(`manage.py bench_import --office-pdf / --table-pdf`) and the import tests: a .docx
+written the usual way (Title, Heading 1 chapters, Heading 2 actions, body-paragraph
+tasks, a running header line and a PAGE field in the footer), a task-division table
+(附件：重点任务分工表) as a .docx table with merged action rows and a header row
+repeated on every page, and their PDF through LibreOffice."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_CHAPTER = re.compile(r"^\s*[一二三四五六七八九十]{1,3}、")
+_ACTION = re.compile(r"^\s*[（(][一二三四五六七八九十]{1,3}[)）]")
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def _runs(paragraph, line: str) -> None:
+    for n, piece in enumerate(_BOLD.split(line)):
+        if piece:
+            paragraph.add_run(piece).bold = n % 2 == 1
+
+
+def _page_field(paragraph) -> None:
+    """A PAGE field as Word writes it: fldChar begin, instrText, separate, result, end."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    paragraph.add_run("— ")
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
+        run = paragraph.add_run()
+        if kind:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        elif text == "1":
+            element = OxmlElement("w:t")
+            element.text = text
+        else:
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = text
+        run._r.append(element)
+    paragraph.add_run(" —")
+
+
+def _cjk_fonts(document, size_pt: float = 12) -> None:
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    for name in ("Normal", "Title", "Heading 1", "Heading 2", "Header", "Footer"):
+        style = document.styles[name]
+        style.font.name = "Noto Serif CJK SC"
+        rpr = style.element.get_or_add_rPr()
+        rpr.get_or_add_rFonts().set(qn("w:eastAsia"), "Noto Serif CJK SC")
+    document.styles["Normal"].font.size = Pt(size_pt)
+
+
+def _header_footer(document, header: str) -> None:
+    section = document.sections[0]
+    section.header.paragraphs[0].text = header
+    _page_field(section.footer.paragraphs[0])
+
+
+def office_docx(text: str, header: str, size_pt: float = 12) -> bytes:
+    """The plan as an office writes it in Word (see the module docstring)."""
+    import docx
+    from docx.shared import Pt
+
+    document = docx.Document()
+    _cjk_fonts(document, size_pt)
+    _header_footer(document, header)
+    titled = False
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if not titled and re.search(r"方案$", line) and len(line) <= 40:
+            document.add_paragraph(line, style="Title")
+            titled = True
+        elif _CHAPTER.match(line) and len(line) <= 40:
+            document.add_paragraph(line, style="Heading 1")
+        elif _ACTION.match(line) and len(line) <= 40:
+            document.add_paragraph(line, style="Heading 2")
+        else:
+            paragraph = document.add_paragraph()
+            paragraph.paragraph_format.first_line_indent = Pt(2 * size_pt)
+            _runs(paragraph, line)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def soffice_convert(data: bytes, suffix: str, target: str = "pdf") -> bytes:
+    """A file converted by LibreOffice (`soffice --headless --convert-to`)."""
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / f"plan{suffix}"
+        source.write_bytes(data)
+        subprocess.run(
+            [
+                soffice(),
+                f"-env:UserInstallation=file://{folder}/profile",
+                "--headless",
+                "--convert-to",
+                target,
+                "--outdir",
+                folder,
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+        return (Path(folder) / f"plan.{target.split(':')[0]}").read_bytes()
+
+
+def soffice_pdf(docx_bytes: bytes) -> bytes:
+    return soffice_convert(docx_bytes, ".docx", "pdf")
+
+
+def division_docx(
+    title_lines: list[str], header: list[str], sections: list[tuple[str, list[list[str]]]], running: str = ""
+) -> bytes:
+    """A task-division table as a .docx on landscape pages: the lines above it, the
+    header row (repeated on every page), and per action a row merged across the table
+    followed by its task rows."""
+    import docx
+    from docx.enum.section import WD_ORIENT
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    document = docx.Document()
+    _cjk_fonts(document, 10.5)
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Mm(297), Mm(210)
+    section.left_margin = section.right_margin = Mm(20)
+    if running:
+        _header_footer(document, running)
+    for line in title_lines:
+        document.add_paragraph(line)
+    columns = len(header)
+    table = document.add_table(rows=1 + sum(1 + len(rows) for _, rows in sections), cols=columns)
+    table.style = "Table Grid"
+    head = table.rows[0]
+    for j, word in enumerate(header):
+        head.cells[j].text = word
+        head.cells[j].paragraphs[0].runs[0].bold = True
+    repeat = OxmlElement("w:tblHeader")
+    repeat.set(qn("w:val"), "true")
+    head._tr.get_or_add_trPr().append(repeat)
+    r = 1
+    for title, rows in sections:
+        merged = table.rows[r].cells[0].merge(table.rows[r].cells[columns - 1])
+        merged.text = title
+        merged.paragraphs[0].runs[0].bold = True
+        r += 1
+        for values in rows:
+            for j, value in enumerate(values):
+                table.rows[r].cells[j].text = value
+            r += 1
+    for row in table.rows:
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                for run in p.runs:
+                    run.font.size = Pt(10)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
