@@ -66,3 +66,61 @@ def benchmark_import(path, repeat: int = 5, stdout=None) -> float:
     else:
         print(line)
     return median
+
+
+def office_pdf(pages: int) -> tuple[bytes, int]:
+    """A plan of about `pages` A4 pages as a word processor exports it (Heading styles,
+    running header, page-number footer; LibreOffice), and its page count."""
+    from .bench_docs import office_docx, soffice_pdf
+
+    kb = max(4, int(pages * 2.6))
+    while True:
+        data = soffice_pdf(office_docx(synthetic_plan(kb), "某县人民政府办公室　　某政办发〔2026〕1号"))
+        count = _pages(data)
+        if count >= pages or kb > 40 * pages:
+            return data, count
+        kb = int(kb * pages / max(count, 1)) + 2
+
+
+def table_pdf(pages: int) -> tuple[bytes, int]:
+    """A task-division table (附件：重点任务分工表) of about `pages` landscape pages,
+    exported by LibreOffice from a .docx, and its page count."""
+    from .bench_docs import division_docx, soffice_pdf
+    from .parsing import parse_plan_text
+
+    kb = max(4, int(pages * 0.7))
+    while True:
+        parsed = parse_plan_text(synthetic_plan(kb))
+        sections, number = [], 0
+        for action in parsed["actions"]:
+            rows = []
+            for task in action["tasks"]:
+                number += 1
+                content = task["text"].split("。", 1)[-1]
+                rows.append(
+                    [
+                        str(number),
+                        task["title"],
+                        content,
+                        "、".join(task["lead"]),
+                        "、".join(task["support"]),
+                        "2026年底前",
+                    ]
+                )
+            sections.append((f"{action['label'] or ''}{action['title']}", rows))
+        header = ["序号", "重点任务", "主要内容", "牵头单位", "配合单位", "完成时限"]
+        data = soffice_pdf(division_docx(["某县碳达峰实施方案", "附件：重点任务分工表"], header, sections))
+        count = _pages(data)
+        if count >= pages or kb > 40 * pages:
+            return data, count
+        kb = int(kb * pages / max(count, 1)) + 2
+
+
+def _pages(data: bytes) -> int:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(data)
+    try:
+        return len(document)
+    finally:
+        document.close()

@@ -134,7 +134,7 @@ def join_chars(chars: list[Char], size: float) -> str:
         out.append(c.text)
         previous = c
         pending_space = False
-    if spaced and (typed_cjk_spaces >= 3 or typed_cjk_spaces > 0.1 * max(pairs, 1)):
+    if spaced and typed_cjk_spaces >= 3 and typed_cjk_spaces > 0.25 * pairs:
         # Spaces between every few characters are the exporter's, not the writer's.
         for at in spaced:
             out[at] = ""

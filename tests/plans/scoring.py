@@ -41,6 +41,18 @@ THRESHOLDS = {
     "comparator": 0.90,
     "plan": 0.8,
 }
+# What an import must reach on every form of a plan (text, Word, web page, PDF, task
+# table in .docx / .xlsx / PDF): tests/plans/test_import_scores.py.
+IMPORT_THRESHOLDS = {
+    "task_f1": 0.97,
+    "lead": 0.97,
+    "support": 0.95,
+    "indicator_f1": 0.90,
+    "indicator_r": 0.90,
+    "indicator_p": 0.95,
+    "year": 0.95,
+    "comparator": 0.95,
+}
 PLAN_FACTS = ("region", "level", "draft", "doc_number", "plan_year")
 ACTION_TITLE_SIMILARITY = 0.8
 TASK_TITLE_SIMILARITY = 0.7
