@@ -212,8 +212,8 @@ def _noun_after(s: str, at: int) -> str:
     m = re.match(r"\s*(?:及以上|以上|以下|以内|左右)?\s*([^,;:，；。、!?！？\s" + MASK + r"]{0,30})", s[at:])
     noun = m.group(1) if m else ""
     # Up to the next target ("5家绿色工厂和3家…") or a trailing 等 / 落地 / 建设.
-    noun = re.split(r"(?:和|及其|与)(?=[\d两二三四五六七八九十])|及其|等|落地|建设$", noun)[0]
-    return noun
+    noun = re.split(r"(?:和|及其|与)(?=\s*[\d两二三四五六七八九十])|及其|等|落地|建设$", noun)[0]
+    return re.sub(r"(?:和|与|及)$", "", noun)
 
 
 def extract(
@@ -256,7 +256,7 @@ def extract(
             continue
         if base in COUNT_UNITS and _COUNT_NOT_UNIT.match(after):
             continue
-        if re.match(r"\s*[0-9A-Za-z]|/\s*\d", after):
+        if re.match(r"\s*[0-9A-Za-z]|\s*/", after):
             continue  # "2台35t/h锅炉", "100MW/200MWh": the spec of one installation
         measure = base not in COUNT_UNITS
         total = _TOTAL_BEFORE.search(before)
