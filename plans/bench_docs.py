@@ -126,11 +126,19 @@ def soffice_pdf(docx_bytes: bytes) -> bytes:
 
 
 def division_docx(
-    title_lines: list[str], header: list[str], sections: list[tuple[str, list[list[str]]]], running: str = ""
+    title_lines: list[str],
+    header: list[str],
+    sections: list[tuple[str, list[list[str]]]],
+    running: str = "",
+    group: tuple[str, int, int] | None = None,
+    merge_column: int | None = None,
 ) -> bytes:
     """A task-division table as a .docx on landscape pages: the lines above it, the
     header row (repeated on every page), and per action a row merged across the table
-    followed by its task rows."""
+    followed by its task rows. `group` = (words, first, last column) sets a header cell
+    over those columns (责任单位 over 牵头单位 | 配合单位), the other header cells merged
+    over both header rows; `merge_column` merges equal cells of that column down within
+    an action (one 牵头单位 for several tasks)."""
     import docx
     from docx.enum.section import WD_ORIENT
     from docx.oxml import OxmlElement
@@ -148,25 +156,45 @@ def division_docx(
     for line in title_lines:
         document.add_paragraph(line)
     columns = len(header)
-    table = document.add_table(rows=1 + sum(1 + len(rows) for _, rows in sections), cols=columns)
+    heads = 2 if group else 1
+    table = document.add_table(rows=heads + sum(1 + len(rows) for _, rows in sections), cols=columns)
     table.style = "Table Grid"
-    head = table.rows[0]
-    for j, word in enumerate(header):
-        head.cells[j].text = word
-        head.cells[j].paragraphs[0].runs[0].bold = True
-    repeat = OxmlElement("w:tblHeader")
-    repeat.set(qn("w:val"), "true")
-    head._tr.get_or_add_trPr().append(repeat)
-    r = 1
+    for k in range(heads):
+        repeat = OxmlElement("w:tblHeader")
+        repeat.set(qn("w:val"), "true")
+        table.rows[k]._tr.get_or_add_trPr().append(repeat)
+    if group:
+        words, first, last = group
+        for j, word in enumerate(header):
+            if first <= j <= last:
+                table.rows[1].cells[j].text = word
+            else:
+                table.rows[0].cells[j].merge(table.rows[1].cells[j]).text = word
+        table.rows[0].cells[first].merge(table.rows[0].cells[last]).text = words
+    else:
+        for j, word in enumerate(header):
+            table.rows[0].cells[j].text = word
+    r = heads
     for title, rows in sections:
         merged = table.rows[r].cells[0].merge(table.rows[r].cells[columns - 1])
         merged.text = title
         merged.paragraphs[0].runs[0].bold = True
         r += 1
+        first_row = r
         for values in rows:
             for j, value in enumerate(values):
                 table.rows[r].cells[j].text = value
             r += 1
+        if merge_column is not None:
+            start = first_row
+            for k in range(first_row + 1, r + 1):
+                same = k < r and rows[k - first_row][merge_column] == rows[start - first_row][merge_column]
+                if not same:
+                    if k - 1 > start:
+                        value = rows[start - first_row][merge_column]
+                        top = table.rows[start].cells[merge_column]
+                        top.merge(table.rows[k - 1].cells[merge_column]).text = value
+                    start = k
     for row in table.rows:
         for cell in row.cells:
             for p in cell.paragraphs:

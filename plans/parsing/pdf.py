@@ -162,12 +162,11 @@ def _join_rows_over_pages(pages: list[list[_Line]]) -> None:
     """A ruled table running over a page break: the header row repeated at the top of
     the next page goes, and a row the break cut in two (its first cell empty on the new
     page) is one row again."""
-    header: list[str] | None = None
+    header: set[str] = set()  # the first rows of the table: a header of one or two rows
     previous: _Line | None = None
     for lines in pages:
         if lines and previous is not None and previous.row is not None:
-            first = lines[0]
-            if first.row is not None and header is not None and _bare(first.row) == _bare(header):
+            while lines and lines[0].row is not None and _bare(lines[0].row) in header:
                 lines.pop(0)
             if lines and lines[0].row is not None and len(lines[0].row) == len(previous.row):
                 first = lines[0]
@@ -176,9 +175,10 @@ def _join_rows_over_pages(pages: list[list[_Line]]) -> None:
                         a + b if b != DITTO else a for a, b in zip(previous.row, first.row, strict=True)
                     ]
                     lines.pop(0)
-        for line in lines:
+        for k, line in enumerate(lines):
             if line.row is not None and line.opens:
-                header = line.row
+                following = [x.row for x in lines[k : k + 2] if x.row is not None]
+                header = {_bare(row) for row in following}
         if lines:
             previous = lines[-1]
 
@@ -230,6 +230,10 @@ def _paragraphs(pages: list[list[_Line]]) -> str:
     left = Counter(round(line.left) for line in body).most_common(1)[0][0]
     body_size = sorted(line.height for line in body)[len(body) // 2]
     rights = sorted(line.right for line in body if line.cells == 1)
+    if len(rights) < 8:
+        # Hardly any lines of prose (a table document): the text block is as wide as
+        # its widest line, tables included, and a short title line does not fill it.
+        rights = sorted(line.right for line in body)
     right = rights[int(0.9 * (len(rights) - 1))] if rights else max(line.right for line in body)
     paras: list[str] = []
     starts: list[int] = []  # the page each paragraph starts on
@@ -335,4 +339,5 @@ def _continues(previous: _Line, line: _Line, left: float, right: float, text: st
         return False
     if LABEL.match(text) and previous.text.rstrip()[-1:] in _SENTENCE_END:
         return False
-    return True
+    # An annex caption (附件：…) starts a part of its own, never the tail of a line.
+    return not re.match(r"附件\s*[\d一二三四五六七八九十]*\s*[:：]?", text)

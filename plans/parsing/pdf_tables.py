@@ -147,8 +147,10 @@ def _grid(hs: list[Rule], vs: list[Rule], chars: list[Char]) -> tuple[Grid | Non
     for c in chars:
         cx, cy = (c.left + c.right) / 2, c.y + 0.3 * (c.size or 0)
         (inside if left < cx < right and bottom < cy < top else outside).append(c)
-    if len(xs) < 3 and not inside:
-        return None, chars  # a box or a rule under a heading, not a table
+    if len(xs) < 3:
+        # One column: a box (专栏) or a frame around text, read as text; its lines keep
+        # their own paragraphs.
+        return None, chars
     rows: list[Row] = []
     columns = len(xs) - 1
     for k in range(len(ys) - 1):

@@ -170,6 +170,12 @@ RENDERINGS = {
         "columns": ["task", "content", "both", "deadline"],
         "words": {"content": "具体措施", "both": "责任单位"},
     },
+    "two-row header, merged lead cells": {
+        "columns": ["seq", "task", "content", "lead", "support", "deadline"],
+        "words": {"content": "具体内容"},
+        "group": "责任单位",
+        "merge_lead": True,
+    },
     "support before lead, 工作任务": {
         "columns": ["seq", "task", "content", "deadline", "support", "lead"],
         "words": {"task": "工作任务", "content": "工作内容", "lead": "牵头部门", "support": "协办单位"},
@@ -227,7 +233,13 @@ def division_table_docx(name: str, rendering: str = "standard") -> bytes:
         sections.append((_section_text(sec), rows))
     text = fixture_text(name)
     running = f"{_issuer(text)}　　{_doc_number(text)}"
-    return bench_docs.division_docx(_title_lines(name), [words[r] for r in columns], sections, running)
+    group = None
+    if spec.get("group"):
+        group = (spec["group"], columns.index("lead"), columns.index("support"))
+    merge = columns.index("lead") if spec.get("merge_lead") else None
+    return bench_docs.division_docx(
+        _title_lines(name), [words[r] for r in columns], sections, running, group=group, merge_column=merge
+    )
 
 
 def division_table_xlsx(name: str, rendering: str = "standard") -> bytes:
@@ -247,15 +259,46 @@ def division_table_xlsx(name: str, rendering: str = "standard") -> bytes:
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
     ws.append([f"{lines[-2]}重点任务分工表"] if len(lines) > 1 else [""])
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(columns))
-    ws.append([words[role] for role in columns])
+    if spec.get("group"):
+        # 责任单位 over 牵头单位 | 配合单位; the other header cells merged over both rows.
+        first, last = columns.index("lead") + 1, columns.index("support") + 1
+        top = ws.max_row + 1
+        ws.append(
+            [
+                spec["group"] if j == first else ("" if first <= j <= last else words[role])
+                for j, role in enumerate(columns, start=1)
+            ]
+        )
+        ws.append([words[role] if first <= j <= last else None for j, role in enumerate(columns, start=1)])
+        ws.merge_cells(start_row=top, start_column=first, end_row=top, end_column=last)
+        for j in range(1, len(columns) + 1):
+            if not first <= j <= last:
+                ws.merge_cells(start_row=top, start_column=j, end_row=top + 1, end_column=j)
+    else:
+        ws.append([words[role] for role in columns])
     number = 0
+    lead_column = columns.index("lead") + 1 if "lead" in columns else None
     for sec in division_sections(name):
         ws.append([_section_text(sec)])
         ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=len(columns))
+        first_row = ws.max_row + 1
         for row in sec.rows:
             number += 1
             values = [_cell(role, row, number, name) for role in columns]
             ws.append([int(v) if role == "seq" else v for role, v in zip(columns, values, strict=True)])
+        if spec.get("merge_lead") and lead_column:
+            # One 牵头单位 cell for consecutive tasks with the same lead.
+            start = first_row
+            for r in range(first_row + 1, ws.max_row + 2):
+                if r <= ws.max_row and ws.cell(r, lead_column).value == ws.cell(start, lead_column).value:
+                    continue
+                if r - 1 > start:
+                    for k in range(start + 1, r):
+                        ws.cell(k, lead_column).value = None
+                    ws.merge_cells(
+                        start_row=start, start_column=lead_column, end_row=r - 1, end_column=lead_column
+                    )
+                start = r
     for row in ws.iter_rows():
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")

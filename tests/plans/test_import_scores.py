@@ -3,9 +3,10 @@
 The three fixture plans are rendered at test time as plain text, .docx, .doc (through
 LibreOffice), a saved web page, a typeset PDF (WeasyPrint), the PDF LibreOffice exports
 from a .docx written with Heading styles, a running header and a PAGE footer, and as a
-task-division table (附件：重点任务分工表) in .docx, .xlsx and PDF. The table renderings
-differ from plan to plan (column order, 具体措施 for 主要内容, one 责任单位 column
-holding “X牵头，Y配合”, no 序号 column) so that no single layout is fitted. The table of
+task-division table (附件：重点任务分工表) in .docx, .xlsx and PDF, each in four
+renderings (column order, 具体措施 / 具体内容 for 主要内容, one 责任单位 column holding
+“X牵头，Y配合”, no 序号 column, a two-row header with 责任单位 over 牵头单位 | 配合单位,
+lead cells merged over several tasks) so that no single layout is fitted. The table of
 scores is printed; every figure must reach IMPORT_THRESHOLDS."""
 
 import pytest
@@ -23,24 +24,23 @@ pytestmark = [
 RENDERINGS = list(corpus_office.RENDERINGS)
 
 
-def _rendering(name: str, shift: int = 0) -> str:
-    return RENDERINGS[(NAMES.index(name) + shift) % len(RENDERINGS)]
-
-
 def _variants(name: str) -> dict[str, tuple[bytes, str]]:
+    """The nine forms; the task-division table in each of its renderings."""
     text = corpus.fixture_text(name)
-    table_docx = corpus_office.division_table_docx(name, _rendering(name))
-    return {
+    variants = {
         "text": (text.encode("utf-8"), "方案.txt"),
         ".docx": (corpus.to_docx(text), "方案.docx"),
         ".doc": (corpus.to_doc(text), "方案.doc"),
         "web page": (corpus.web_page(text, "gbk"), "方案.html"),
         "WeasyPrint PDF": (corpus.render_pdf(text), "方案.pdf"),
         "LibreOffice PDF": (corpus_office.soffice_pdf(corpus_office.office_docx(text)), "方案.pdf"),
-        ".docx table": (table_docx, "分工表.docx"),
-        ".xlsx table": (corpus_office.division_table_xlsx(name, _rendering(name, 1)), "分工表.xlsx"),
-        "PDF table": (corpus_office.soffice_pdf(table_docx), "分工表.pdf"),
     }
+    for k, rendering in enumerate(RENDERINGS, start=1):
+        table_docx = corpus_office.division_table_docx(name, rendering)
+        variants[f".docx table {k}"] = (table_docx, "分工表.docx")
+        variants[f".xlsx table {k}"] = (corpus_office.division_table_xlsx(name, rendering), "分工表.xlsx")
+        variants[f"PDF table {k}"] = (corpus_office.soffice_pdf(table_docx), "分工表.pdf")
+    return variants
 
 
 COLUMNS = ["task_f1", "lead", "support", "indicator_p", "indicator_r", "indicator_f1", "year", "comparator"]
@@ -60,7 +60,8 @@ def test_every_variant_of_every_plan_meets_the_import_thresholds(capsys):
     lines = [f"{'plan':24}{'variant':18}" + "".join(f"{c:>13}" for c in COLUMNS)]
     for name, variant, figures in rows:
         lines.append(f"{name:24}{variant:18}" + "".join(f"{figures[c]:>13.3f}" for c in COLUMNS))
+    lines += [f"table {k}: {rendering}" for k, rendering in enumerate(RENDERINGS, start=1)]
     with capsys.disabled():
         print("\n" + "\n".join(lines))
-    assert len(rows) == 9 * len(NAMES)
+    assert len(rows) == (6 + 3 * len(RENDERINGS)) * len(NAMES)
     assert failures == {}
