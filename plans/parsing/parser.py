@@ -421,7 +421,17 @@ class _Assembler:
 
     def _unplaced(self) -> None:
         """Paragraphs between the first action and the end of the last one that belong to
-        no action: a heading the numbering could not place, text cut off from its task."""
+        no action: a heading the numbering could not place, text cut off from its task;
+        rows of a task table that hold no task."""
+        for table in self.tables:
+            for i in table.skipped:
+                para = self.paras[i]
+                snippet = re.sub(r"\s+", " ", para.d.strip())[:60]
+                self._warn(
+                    "unplaced_line",
+                    f"表格中这一行未能归入任何任务：“{snippet}”。请在审核时把它并入相应任务，或确认可以忽略。",
+                    at=para.span()[0],
+                )
         if self.tables or not self.ol.actions:
             return
         covered: set[int] = set()

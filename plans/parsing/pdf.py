@@ -339,5 +339,5 @@ def _continues(previous: _Line, line: _Line, left: float, right: float, text: st
         return False
     if LABEL.match(text) and previous.text.rstrip()[-1:] in _SENTENCE_END:
         return False
-    # An annex caption (附件：…) starts a part of its own, never the tail of a line.
-    return not re.match(r"附件\s*[\d一二三四五六七八九十]*\s*[:：]?", text)
+    # An annex caption (附件：…) or a box (专栏) starts a part of its own.
+    return not re.match(r"附件\s*[\d一二三四五六七八九十]*\s*[:：]?|[\[【(（]?\s*专栏", text)

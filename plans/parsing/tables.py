@@ -82,6 +82,7 @@ class Table:
     actions: list[TableAction]
 
     projects: bool = False  # a list of projects (项目名称 | 建设内容 | …), not of tasks
+    skipped: list[int] = field(default_factory=list)  # rows that could not be placed
 
     @property
     def tasks(self) -> list[TableTask]:
@@ -265,6 +266,7 @@ def _read_table(paras: list[Text], header: int, roles: list[str | None]) -> tupl
     task: TableTask | None = None
     carried: dict[str, Text] = {}
     header_key = _compact(paras[header].s)
+    skipped: list[int] = []
 
     i = header + 1
     sub = split_row(paras[i]) if i < len(paras) else None
@@ -357,6 +359,8 @@ def _read_table(paras: list[Text], header: int, roles: list[str | None]) -> tupl
         else:
             new = True
         if task is None and not (task_cell or content):
+            if filled:
+                skipped.append(i)  # text in a row before any task: shown, not placed
             i += 1
             continue
 
@@ -369,7 +373,8 @@ def _read_table(paras: list[Text], header: int, roles: list[str | None]) -> tupl
         if new:
             source = task_cell or content
             if not source:
-                i += 1  # a row with a number and agencies but no task: nothing to place
+                skipped.append(i)  # a row with a number and agencies but no task: shown
+                i += 1
                 continue
             label, title = _title(source)
             if seq is not None:
@@ -401,7 +406,7 @@ def _read_table(paras: list[Text], header: int, roles: list[str | None]) -> tupl
         head_cells[k].s for k, r in enumerate(roles) if r in ("task", "action") and k < len(head_cells)
     ]
     projects = any("项目" in h for h in task_heads)
-    return Table(header, header + 1, i, actions, projects=projects), i
+    return Table(header, header + 1, i, actions, projects=projects, skipped=skipped), i
 
 
 def assignment_of(task: TableTask) -> ag.Assignment:

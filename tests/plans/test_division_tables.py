@@ -170,3 +170,37 @@ def _chars(spec):
 )
 def test_a_pdf_line_keeps_only_the_spaces_its_words_need(spec, text):
     assert join_chars(_chars(spec), 12.0) == text
+
+
+def test_a_table_row_that_holds_no_task_is_shown_as_a_warning_not_dropped():
+    text = (
+        "甲县重点任务清单\n序号\t重点任务\t牵头单位\t配合单位\n（一）能源绿色低碳转型行动\n"
+        "1\t推进光伏建设\t县发改局\t县财政局\n2\t\t县财政局\t\n3\t推进节能改造\t县工信局\t\n"
+    )
+    parsed = parse_plan_text(text)
+    assert [t["title"] for a in parsed["actions"] for t in a["tasks"]] == ["推进光伏建设", "推进节能改造"]
+    unplaced = [w for w in parsed["warnings"] if w["code"] == "unplaced_line"]
+    assert len(unplaced) == 1 and "2 县财政局" in unplaced[0]["message"] and unplaced[0]["line"] == 5
+
+
+def test_a_box_drawn_round_text_in_a_pdf_is_read_as_its_lines():
+    from weasyprint import HTML
+
+    from plans.parsing import decode_document
+
+    page = (
+        "<style>@page { size: A5; margin: 20mm; } body { font-family: 'Noto Serif CJK SC'; font-size: 10.5pt; }"
+        "td { border: 0.75pt solid #000; padding: 4pt; }</style>"
+        "<p>1.推进光伏建设。加快分布式光伏发展，推动屋顶光伏整县开发。（县发改局牵头）</p>"
+        "<table style='border-collapse: collapse; width: 100%'><tr><td><p>专栏1 重点工程</p>"
+        "<p>1.某光伏电站项目：装机10万千瓦。</p><p>2.某储能项目：规模5万千瓦。</p></td></tr></table>"
+        "<p>2.推进节能改造。（县工信局牵头）</p>"
+    )
+    lines = [line for line in decode_document(HTML(string=page).write_pdf(), "方案.pdf").splitlines() if line]
+    assert lines == [
+        "1.推进光伏建设。加快分布式光伏发展，推动屋顶光伏整县开发。（县发改局牵头）",
+        "专栏1重点工程",
+        "1.某光伏电站项目：装机10万千瓦。",
+        "2.某储能项目：规模5万千瓦。",
+        "2.推进节能改造。（县工信局牵头）",
+    ]
