@@ -22,6 +22,10 @@ SHEET_BROKEN = (
 )
 SHEET_EMPTY = "该 Excel 文件中没有任何内容。"
 DITTO = "〃"
+# A sheet's recorded size may reach far beyond its content (a column formatted to the
+# last row): reading stops after this many empty rows, and at this many columns.
+MAX_BLANK_RUN = 500
+MAX_COLUMNS = 60
 
 
 def _value(value) -> str:
@@ -48,9 +52,12 @@ def sheet_lines(ws) -> list[str]:
                 if (row, col) != (rng.min_row, rng.min_col):
                     # Below the first row of a merged cell: the value above; beside it: nothing.
                     covered[row, col] = DITTO if row > rng.min_row and col == rng.min_col else ""
-    lines = []
-    width = ws.max_column or 1
+    lines: list[str] = []
+    width = min(ws.max_column or 1, MAX_COLUMNS)
+    last_filled = 0
     for r, row in enumerate(ws.iter_rows(min_row=1, max_row=ws.max_row, values_only=True), start=1):
+        if r - last_filled > MAX_BLANK_RUN:
+            break  # formatting reaching far below the table: nothing more to read
         cells = []
         for c in range(1, width + 1):
             if (r, c) in covered:
@@ -58,6 +65,8 @@ def sheet_lines(ws) -> list[str]:
             else:
                 cells.append(_value(row[c - 1] if c - 1 < len(row) else None))
         filled = [x for x in cells if x and x != DITTO]
+        if filled:
+            last_filled = r
         if not filled:
             lines.append("")
         elif len(filled) == 1 and (cells[0] == filled[0] or (r, _first(cells)) in top_left):
@@ -67,7 +76,7 @@ def sheet_lines(ws) -> list[str]:
             while cells and not cells[-1]:
                 cells.pop()
             lines.append("\t".join(cells))
-    return lines
+    return lines[:last_filled]
 
 
 def _first(cells: list[str]) -> int:
