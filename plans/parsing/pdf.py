@@ -1,7 +1,10 @@
 """A published PDF to plan text.
 
-PDFium (pypdfium2) gives the text of each page as segments with their position. The
-page is rebuilt line by line, then:
+PDFium (pypdfium2) gives every character of a page with its baseline, box and size
+(pdf_chars): a line is the characters on one baseline, read left to right, with only the
+spaces Chinese needs (a word processor's export puts spaces between CJK characters and
+around digits). Tables drawn with ruling lines are rebuilt from their lines and cell
+boxes (pdf_tables). Then:
 
 - running headers and footers (the issuing office, the document number, page numbers
   such as "— 3 —" or "第3页 共12页") are the lines at the top or bottom of a page that
@@ -10,8 +13,12 @@ page is rebuilt line by line, then:
   starts at the left edge (no first-line indent, no new number) continues the same
   paragraph, across a page break too; this joins paragraphs wrapped at every line and
   headings set over two lines;
-- cells of a table row (segments far apart on one line) are separated by tabs, so a
-  task table keeps its columns, on every page it runs over.
+- a ruled table's header rows repeated at the top of a page go, and a row a page break
+  cut in two is one row again; each row is a line of tab-separated cells;
+- cells of an unruled table row (runs of text far apart on one line) are separated by
+  tabs, so a task table keeps its columns, on every page it runs over;
+- a form feed marks the first paragraph of each page, so a place in the text can be
+  told its page.
 """
 
 from __future__ import annotations
