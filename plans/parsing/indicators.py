@@ -20,7 +20,7 @@ MASK = "\x1f"  # stands in for text that must not yield indicators (agency claus
 # Units after a number, without the 万 / 亿 a number may carry (万千瓦, 1.2万辆, 亿吨).
 COUNT_UNITS = [
     "人次", "个", "家", "座", "辆", "台", "套", "艘", "处", "条", "项", "所", "户", "根", "栋",
-    "批次", "批", "名", "人", "宗", "只", "场次", "场", "次", "株", "棵",
+    "批次", "批", "名", "人", "宗", "只", "场次", "场", "次", "株", "棵", "盏", "块", "部", "幢", "架", "眼",
 ]  # fmt: skip
 MEASURE_UNITS = [
     "%", "个百分点", "百分点",
@@ -64,6 +64,8 @@ _MARKERS = re.compile(
     r"年内|全年|每年|要求|实施|淘汰|关停|退出|更新|替代|置换|安装|配建|配置|举办|组织|设立|设置|配备|布设|"
     r"其中|总规模|总量|总计|合计|规模达|开展|至少"
 )
+# Verbs that make a count of places or bodies a target: 推动30家企业…, 支持20家….
+_COUNT_MARKERS = re.compile(r"推动|支持|引导|带动|督促|指导|帮扶|扶持|鼓励|惠及|服务|吸纳|储备|谋划|遴选|评选|评定")
 # A target repeated per unit (每个乡镇建成1个, 每年新增20辆): the unit of repetition.
 PER = re.compile(
     r"每(?:一)?(?:个|座|所|家|处)?(?:乡镇|乡|镇|街道|社区|行政村|村|县|市|区|园区|企业|学校|医院|小区|单位|部门|"
@@ -146,7 +148,8 @@ _TAIL = re.compile(
 )
 _VERB_ONLY = re.compile(
     r"^(?:(?:新增|新建|建成|建设|推进|推动|培育|创建|打造|招引|引进|完成|改造|推广|发展|形成|争创|认定|种植|治理|修复|"
-    r"力争|争取|完善|设立|设置|配备|布设|开展|至少|累计|实施|组织|举办)(?:和|及|与|并|、)?)*$"
+    r"力争|争取|完善|设立|设置|配备|布设|开展|至少|累计|实施|组织|举办|推动|支持|引导|带动|鼓励|督促|指导)"
+    r"(?:和|及|与|并|、)?)*$"
 )
 
 
@@ -287,6 +290,7 @@ def extract(
         suffix = _SUFFIX_CMP.match(after)
         has_marker = (
             target_column
+            or (not measure and (suffix or _COUNT_MARKERS.search(before)))
             or _MARKERS.search(before)
             or _IMMEDIATE_MARKER.search(before)
             or _TARGET_YEAR_PHRASE.search(sentence_before)

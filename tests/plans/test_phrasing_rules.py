@@ -111,6 +111,12 @@ def _targets(sentence, plan_year=None):
         # A count before a long noun phrase.
         ("建设和完善20个农村电商物流配送和便民生活服务站点。", [(20, None, "个", None, None)]),
         ("新建和改造城乡社区综合服务设施35个。", [(35, None, "个", None, None)]),
+        ("推动30家以上规模工业企业开展清洁生产审核。", [(30, None, "家", None, None)]),
+        ("支持20家企业实施节能降碳改造。", [(20, None, "家", None, None)]),
+        (
+            "推广节能灯具5000盏、高效电机200台。",
+            [(5000, None, "盏", None, None), (200, None, "台", None, None)],
+        ),
         # Totals and 累计.
         ("全县光伏发电总规模100万千瓦以上。", [(100, None, "万千瓦", None, None)]),
         ("累计完成既有建筑节能改造120万平方米以上。", [(120, None, "万平方米", None, None)]),
@@ -163,8 +169,10 @@ def test_targets_phrased_these_ways_are_read(sentence, targets):
         "持续开展干流沿岸(城区段)1公里化工地块风险管控。",
         # The specification of one installation.
         "推动2台35t/h燃煤锅炉改造。",
-        # A fact about today.
+        # A fact about today, a phase of a project.
         "全县现有充电桩120个。",
+        "全县共有规模以上工业企业120家。",
+        "推动二期工程建设。",
     ],
 )
 def test_numbers_phrased_these_ways_are_not_targets(sentence):
