@@ -69,8 +69,13 @@ def _header_footer(document, header: str) -> None:
     _page_field(section.footer.paragraphs[0])
 
 
-def office_docx(text: str, header: str, size_pt: float = 12) -> bytes:
-    """The plan as an office writes it in Word (see the module docstring)."""
+_ITEM = re.compile(r"^\s*\d{1,2}\s*[.．、]\s*")
+
+
+def office_docx(text: str, header: str, size_pt: float = 12, list_numbers: bool = False) -> bytes:
+    """The plan as an office writes it in Word (see the module docstring). With
+    `list_numbers`, numbered tasks are Word's own numbered list (List Number: the number
+    drawn by Word, a tab, a hanging indent) rather than typed numbers."""
     import docx
     from docx.shared import Pt
 
@@ -89,6 +94,8 @@ def office_docx(text: str, header: str, size_pt: float = 12) -> bytes:
             document.add_paragraph(line, style="Heading 1")
         elif _ACTION.match(line) and len(line) <= 40:
             document.add_paragraph(line, style="Heading 2")
+        elif list_numbers and _ITEM.match(line):
+            _runs(document.add_paragraph(style="List Number"), line[_ITEM.match(line).end() :])
         else:
             paragraph = document.add_paragraph()
             paragraph.paragraph_format.first_line_indent = Pt(2 * size_pt)

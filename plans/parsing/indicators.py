@@ -65,7 +65,9 @@ _MARKERS = re.compile(
     r"其中|总规模|总量|总计|合计|规模达|开展|至少"
 )
 # Verbs that make a count of places or bodies a target: 推动30家企业…, 支持20家….
-_COUNT_MARKERS = re.compile(r"推动|支持|引导|带动|督促|指导|帮扶|扶持|鼓励|惠及|服务|吸纳|储备|谋划|遴选|评选|评定")
+_COUNT_MARKERS = re.compile(
+    r"推动|支持|引导|带动|督促|指导|帮扶|扶持|鼓励|惠及|服务|吸纳|储备|谋划|遴选|评选|评定"
+)
 # A target repeated per unit (每个乡镇建成1个, 每年新增20辆): the unit of repetition.
 PER = re.compile(
     r"每(?:一)?(?:个|座|所|家|处)?(?:乡镇|乡|镇|街道|社区|行政村|村|县|市|区|园区|企业|学校|医院|小区|单位|部门|"

@@ -122,6 +122,9 @@ def _page_lines(page, index: int) -> list[_Line]:
                 cols.append((visible[0].left, max(c.right for c in visible), text))
         if not cols:
             continue
+        if len(cols) >= 2 and _LABEL_ONLY.fullmatch(cols[0][2]):
+            # A list number set apart by a tab ("1.⇥推进……"): one line, not two cells.
+            cols[:2] = [(cols[0][0], cols[1][1], cols[0][2] + cols[1][2])]
         visible = [c for c in line.chars if not c.space]
         out.append(
             _Line(
@@ -153,6 +156,12 @@ def _page_lines(page, index: int) -> list[_Line]:
             )
     out.sort(key=lambda line: -line.top)
     return out
+
+
+_LABEL_ONLY = re.compile(
+    r"\s*(?:[(（]\s*[一二三四五六七八九十\d]{1,3}\s*[)）]|[一二三四五六七八九十]{1,3}\s*[、.．]|\d{1,2}\s*[.．、)）]|[①-⑳]"
+    r"|第[一二三四五六七八九十\d]{1,3}[章节条])\s*"
+)
 
 
 def _gap(before, c, size: float) -> float:
@@ -234,7 +243,11 @@ def _paragraphs(pages: list[list[_Line]]) -> str:
         return ""
     # The text block: the most common left edge, and the right edge that wrapped lines
     # reach (most lines of a plan are wrapped lines).
-    left = Counter(round(line.left) for line in body).most_common(1)[0][0]
+    lefts = Counter(round(line.left) for line in body)
+    left = lefts.most_common(1)[0][0]
+    # The left edges many lines start at: the margin, and the indent of list items with a
+    # hanging number (a paragraph may continue at either).
+    edges = [x for x, n in lefts.items() if n >= max(3, 0.05 * len(body))]
     body_size = sorted(line.height for line in body)[len(body) // 2]
     rights = sorted(line.right for line in body if line.cells == 1)
     if len(rights) < 8:
@@ -270,7 +283,7 @@ def _paragraphs(pages: list[list[_Line]]) -> str:
             continue
         table = None
         text = line.text.strip()
-        if previous is not None and _continues(previous, line, left, right, text, body_size):
+        if previous is not None and _continues(previous, line, (left, edges), right, text, body_size):
             paras[-1] += text
         else:
             start(text, line)
@@ -332,19 +345,30 @@ class _Table:
         return "\t".join(self.cells)
 
 
-def _continues(previous: _Line, line: _Line, left: float, right: float, text: str, body_size: float) -> bool:
+def _continues(
+    previous: _Line, line: _Line, lefts: tuple[float, list], right: float, text: str, body_size: float
+) -> bool:
     if previous.cells > 1 or line.cells > 1:
         return False
+    left, edges = lefts
     size = line.height
     if _title_lines(previous, line, left, right, body_size) and not LABEL.match(text):
         return previous.text.rstrip()[-1:] not in _SENTENCE_END
     # Chinese text is rarely justified to the last point: line-breaking rules (no line
     # starts with "，" or "。") leave a wrapped line up to a few characters short.
     full = previous.right >= right - 3.2 * size
-    flush_left = abs(line.left - left) < 0.8 * size
+    # A wrapped line starts at the margin, or at a frequent left edge no further right
+    # than the line it continues (the indent of a numbered item's hanging text); a
+    # first-line indent starts a new paragraph.
+    flush_left = abs(line.left - left) < 0.8 * size or (
+        line.left <= previous.left + 0.8 * size and any(abs(line.left - e) < 0.8 * size for e in edges)
+    )
     if not (full and flush_left):
         return False
-    if LABEL.match(text) and previous.text.rstrip()[-1:] in _SENTENCE_END:
+    if LABEL.match(text) and (
+        previous.text.rstrip()[-1:] in _SENTENCE_END + ")）"
+        or line.left < previous.left - 0.5 * size  # a hanging number: a new item
+    ):
         return False
     # An annex caption (附件：…) or a box (专栏) starts a part of its own.
     return not re.match(r"附件\s*[\d一二三四五六七八九十]*\s*[:：]?|[\[【(（]?\s*专栏", text)

@@ -30,9 +30,9 @@ _ACTION = re.compile(r"^\s*[（(][一二三四五六七八九十]{1,3}[)）]")
 _TASK = re.compile(r"^\s*\d{1,2}\s*[.．、]")
 
 
-def office_docx(text: str, size_pt: float = 12) -> bytes:
+def office_docx(text: str, size_pt: float = 12, list_numbers: bool = False) -> bytes:
     """The plan as an office writes it in Word (see plans/bench_docs.py)."""
-    return bench_docs.office_docx(text, f"{_issuer(text)}　　{_doc_number(text)}", size_pt)
+    return bench_docs.office_docx(text, f"{_issuer(text)}　　{_doc_number(text)}", size_pt, list_numbers)
 
 
 def soffice_pdf(docx_bytes: bytes) -> bytes:

@@ -34,6 +34,11 @@ def _variants(name: str) -> dict[str, tuple[bytes, str]]:
         "web page": (corpus.web_page(text, "gbk"), "方案.html"),
         "WeasyPrint PDF": (corpus.render_pdf(text), "方案.pdf"),
         "LibreOffice PDF": (corpus_office.soffice_pdf(corpus_office.office_docx(text)), "方案.pdf"),
+        # Tasks as Word's own numbered list: the number, a tab, a hanging indent.
+        "LibreOffice PDF, lists": (
+            corpus_office.soffice_pdf(corpus_office.office_docx(text, 10.5, list_numbers=True)),
+            "方案.pdf",
+        ),
     }
     for k, rendering in enumerate(RENDERINGS, start=1):
         table_docx = corpus_office.division_table_docx(name, rendering)
@@ -57,11 +62,11 @@ def test_every_variant_of_every_plan_meets_the_import_thresholds(capsys):
             low = below_thresholds(figures, IMPORT_THRESHOLDS)
             if low:
                 failures[name, variant] = low
-    lines = [f"{'plan':24}{'variant':18}" + "".join(f"{c:>13}" for c in COLUMNS)]
+    lines = [f"{'plan':24}{'variant':24}" + "".join(f"{c:>13}" for c in COLUMNS)]
     for name, variant, figures in rows:
-        lines.append(f"{name:24}{variant:18}" + "".join(f"{figures[c]:>13.3f}" for c in COLUMNS))
+        lines.append(f"{name:24}{variant:24}" + "".join(f"{figures[c]:>13.3f}" for c in COLUMNS))
     lines += [f"table {k}: {rendering}" for k, rendering in enumerate(RENDERINGS, start=1)]
     with capsys.disabled():
         print("\n" + "\n".join(lines))
-    assert len(rows) == (6 + 3 * len(RENDERINGS)) * len(NAMES)
+    assert len(rows) == (7 + 3 * len(RENDERINGS)) * len(NAMES)
     assert failures == {}
