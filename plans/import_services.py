@@ -71,6 +71,13 @@ def plan_import_create(*, data: bytes, filename: str, by, region=None, replaces=
         if replaces is not None and suffix_of(filename) in WORKBOOK_SUFFIXES:
             from .breakdown_excel import with_plan_facts
 
+            if parsed.text_length is not None:
+                # An office's own sheet, read by the parser: what it does not state (a
+                # 文号, a date) is not there, not cleared.
+                from .parsing.schema import PlanInfo
+
+                stated = {key: value for key, value in parsed.plan.to_dict().items() if value is not None}
+                parsed.plan = PlanInfo.from_dict(stated)
             with_plan_facts(parsed, replaces)
         plan_import.region = _region_for(parsed, region, allowed)
         plan_import.parsed = parsed.to_dict()

@@ -152,10 +152,17 @@ def find_title(paras: list[Text], first_heading: int, raw: str) -> tuple[str, in
     return "", None
 
 
+# The caption of a plan's annex table after the plan's title: 《X方案》重点任务分工表.
+_TABLE_CAPTION = re.compile(
+    r"(?<=方案|计划|要点|意见|措施)》?\s*(?:的)?(?:重点)?(?:工作)?(?:任务|责任)(?:分工|分解|清单)(?:表|方案)?\s*$"
+)
+
+
 def _tidy_title(title: str) -> str:
     title = title.strip().strip("《》〈〉")
     title = _DRAFT_MARK.sub("", title)
-    return title.strip()
+    title = _TABLE_CAPTION.sub("", title)
+    return title.strip().strip("《》")
 
 
 def find_draft(title_para: Text | None, preamble: list[Text]) -> bool:

@@ -204,3 +204,20 @@ def test_a_box_drawn_round_text_in_a_pdf_is_read_as_its_lines():
         "2.某储能项目：规模5万千瓦。",
         "2.推进节能改造。（县工信局牵头）",
     ]
+
+
+@pytest.mark.django_db
+def test_an_office_sheet_as_a_revision_keeps_the_facts_it_does_not_state(world):
+    from plans.import_services import plan_import_create
+    from plans.services import plan_create_from_parsed
+    from tests import factories as f
+    from tests.plans.docs import YUEYANG
+
+    text = YUEYANG.read_text(encoding="utf-8")
+    plan = plan_create_from_parsed(parsed=parse_plan_text(text, YUEYANG.name), region=world.county_a)
+    f.role(world.users.office, "office", plan=plan)
+    sheet = corpus_office.division_table_xlsx("yueyang-county-2024")  # no 文号 in it
+    plan_import = plan_import_create(data=sheet, filename="分工表.xlsx", by=world.users.office, replaces=plan)
+    assert plan_import.state == "parsed", plan_import.error
+    assert plan_import.parsed["plan"]["doc_number"] == plan.doc_number == "岳县政发〔2024〕2号"
+    assert plan_import.parsed["plan"]["title"] == "岳阳县碳达峰实施方案"
