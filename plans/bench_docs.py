@@ -72,10 +72,18 @@ def _header_footer(document, header: str) -> None:
 _ITEM = re.compile(r"^\s*\d{1,2}\s*[.．、]\s*")
 
 
-def office_docx(text: str, header: str, size_pt: float = 12, list_numbers: bool = False) -> bytes:
+def office_docx(
+    text: str,
+    header: str,
+    size_pt: float = 12,
+    list_numbers: bool = False,
+    annex: tuple[list[str], list[tuple[str, list[list[str]]]]] | None = None,
+) -> bytes:
     """The plan as an office writes it in Word (see the module docstring). With
     `list_numbers`, numbered tasks are Word's own numbered list (List Number: the number
-    drawn by Word, a tab, a hanging indent) rather than typed numbers."""
+    drawn by Word, a tab, a hanging indent) rather than typed numbers; with `annex`
+    (header words, sections as for division_docx), a 附件：重点任务分工表 follows the text
+    on a new page."""
     import docx
     from docx.shared import Pt
 
@@ -100,6 +108,12 @@ def office_docx(text: str, header: str, size_pt: float = 12, list_numbers: bool 
             paragraph = document.add_paragraph()
             paragraph.paragraph_format.first_line_indent = Pt(2 * size_pt)
             _runs(paragraph, line)
+    if annex is not None:
+        from docx.enum.text import WD_BREAK
+
+        document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        document.add_paragraph("附件：重点任务分工表")
+        _division_table(document, *annex)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -148,9 +162,7 @@ def division_docx(
     an action (one 牵头单位 for several tasks)."""
     import docx
     from docx.enum.section import WD_ORIENT
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Mm, Pt
+    from docx.shared import Mm
 
     document = docx.Document()
     _cjk_fonts(document, 10.5)
@@ -162,6 +174,18 @@ def division_docx(
         _header_footer(document, running)
     for line in title_lines:
         document.add_paragraph(line)
+    _division_table(document, header, sections, group, merge_column)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _division_table(document, header, sections, group=None, merge_column=None) -> None:
+    """Append the task-division table to `document` (see division_docx)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
     columns = len(header)
     heads = 2 if group else 1
     table = document.add_table(rows=heads + sum(1 + len(rows) for _, rows in sections), cols=columns)
@@ -207,6 +231,3 @@ def division_docx(
             for p in cell.paragraphs:
                 for run in p.runs:
                     run.font.size = Pt(10)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()

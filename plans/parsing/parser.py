@@ -175,8 +175,14 @@ class _Assembler:
         if row is not None:
             # The task table (附件) says who does this task.
             table_assignment = tb.assignment_of(row)
-            if any(own) and _differs(assignment, table_assignment):
-                self.disagreements.append((tp, assignment, table_assignment))
+            # The text's agencies include those a standing clause adds to every task.
+            added = [n for i, names in standing if i < tp.end for n in names]
+            text_assignment = ag.Assignment(
+                assignment.lead,
+                ag._unique(assignment.support + [n for n in added if n not in assignment.lead]),
+            )
+            if any(own) and _differs(text_assignment, table_assignment):
+                self.disagreements.append((tp, text_assignment, table_assignment))
             assignment = table_assignment
             standing.append((tp.first, list(assignment.standing)))
         projects = [self.paras[i].d for i in range(tp.first, tp.end) if i in self.ol.box_paras]

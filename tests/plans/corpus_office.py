@@ -30,9 +30,26 @@ _ACTION = re.compile(r"^\s*[（(][一二三四五六七八九十]{1,3}[)）]")
 _TASK = re.compile(r"^\s*\d{1,2}\s*[.．、]")
 
 
-def office_docx(text: str, size_pt: float = 12, list_numbers: bool = False) -> bytes:
-    """The plan as an office writes it in Word (see plans/bench_docs.py)."""
-    return bench_docs.office_docx(text, f"{_issuer(text)}　　{_doc_number(text)}", size_pt, list_numbers)
+def office_docx(
+    text: str, size_pt: float = 12, list_numbers: bool = False, annex_of: str | None = None
+) -> bytes:
+    """The plan as an office writes it in Word (see plans/bench_docs.py); with
+    `annex_of` (a fixture name), followed by its task-division table as an annex that
+    names each task's agencies as the hand-checked structure does."""
+    annex = None
+    if annex_of:
+        sections, number = [], 0
+        for sec in division_sections(annex_of):
+            rows = []
+            for row in sec.rows:
+                number += 1
+                rows.append(
+                    [str(number), row.title, "、".join(row.lead), "、".join(row.support), _deadline(annex_of)]
+                )
+            sections.append((_section_text(sec), rows))
+        annex = (["序号", "重点任务", "牵头单位", "配合单位", "完成时限"], sections)
+    running = f"{_issuer(text)}　　{_doc_number(text)}"
+    return bench_docs.office_docx(text, running, size_pt, list_numbers, annex=annex)
 
 
 def soffice_pdf(docx_bytes: bytes) -> bytes:

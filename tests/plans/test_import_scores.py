@@ -39,6 +39,11 @@ def _variants(name: str) -> dict[str, tuple[bytes, str]]:
             corpus_office.soffice_pdf(corpus_office.office_docx(text, 10.5, list_numbers=True)),
             "方案.pdf",
         ),
+        # The text followed by its annex table: the table's agencies stand.
+        "LibreOffice PDF + annex": (
+            corpus_office.soffice_pdf(corpus_office.office_docx(text, annex_of=name)),
+            "方案.pdf",
+        ),
     }
     for k, rendering in enumerate(RENDERINGS, start=1):
         table_docx = corpus_office.division_table_docx(name, rendering)
@@ -68,5 +73,5 @@ def test_every_variant_of_every_plan_meets_the_import_thresholds(capsys):
     lines += [f"table {k}: {rendering}" for k, rendering in enumerate(RENDERINGS, start=1)]
     with capsys.disabled():
         print("\n" + "\n".join(lines))
-    assert len(rows) == (7 + 3 * len(RENDERINGS)) * len(NAMES)
+    assert len(rows) == (8 + 3 * len(RENDERINGS)) * len(NAMES)
     assert failures == {}
