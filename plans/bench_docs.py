@@ -184,12 +184,22 @@ def _division_table(document, header, sections, group=None, merge_column=None) -
     """Append the task-division table to `document` (see division_docx)."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Pt
+    from docx.shared import Mm, Pt
 
     columns = len(header)
     heads = 2 if group else 1
     table = document.add_table(rows=heads + sum(1 + len(rows) for _, rows in sections), cols=columns)
     table.style = "Table Grid"
+    # Column widths as offices set them: a narrow 序号, a wide 主要内容 / 具体措施.
+    section = document.sections[-1]
+    usable = (section.page_width - section.left_margin - section.right_margin) / Mm(1)
+    weights = [0.5 if w in ("序号", "编号") else 4 if re.search("内容|措施|举措", w) else 1.4 for w in header]
+    table.autofit = False
+    for j, weight in enumerate(weights):
+        width = Mm(usable * weight / sum(weights))
+        table.columns[j].width = width
+        for cell in table.columns[j].cells:
+            cell.width = width
     for k in range(heads):
         repeat = OxmlElement("w:tblHeader")
         repeat.set(qn("w:val"), "true")

@@ -47,26 +47,43 @@ class Grid:
 
 def page_rules(page) -> tuple[list[Rule], list[Rule]]:
     """(horizontal, vertical) ruling lines of a page: thin paths, and the edges of
-    stroked rectangles."""
+    stroked rectangles. Read through PDFium's own calls: a page has thousands of text
+    objects, and only its paths matter here."""
     import ctypes
 
     import pypdfium2.raw as pdfium_c
 
-    horizontal, vertical = [], []
+    horizontal: list[Rule] = []
+    vertical: list[Rule] = []
     fill, stroke = ctypes.c_int(), ctypes.c_int()
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=4):
-        left, bottom, right, top = obj.get_bounds()
-        width, height = right - left, top - bottom
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+
+    def visit(obj) -> None:
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+            for k in range(pdfium_c.FPDFFormObj_CountObjects(obj)):
+                visit(pdfium_c.FPDFFormObj_GetObject(obj, k))
+            return
+        if kind != pdfium_c.FPDF_PAGEOBJ_PATH:
+            return
+        if not pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+            return
+        x0, y0, x1, y1 = left.value, bottom.value, right.value, top.value
+        width, height = x1 - x0, y1 - y0
         if height <= _THIN and width > 3 * _THIN:
-            horizontal.append(Rule((top + bottom) / 2, left, right))
+            horizontal.append(Rule((y0 + y1) / 2, x0, x1))
         elif width <= _THIN and height > 3 * _THIN:
-            vertical.append(Rule((left + right) / 2, bottom, top))
+            vertical.append(Rule((x0 + x1) / 2, y0, y1))
         elif width > 3 * _THIN and height > 3 * _THIN:
-            pdfium_c.FPDFPath_GetDrawMode(obj.raw, ctypes.byref(fill), ctypes.byref(stroke))
-            if stroke.value and not fill.value and pdfium_c.FPDFPath_CountSegments(obj.raw) in (4, 5):
+            pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke))
+            if stroke.value and not fill.value and pdfium_c.FPDFPath_CountSegments(obj) in (4, 5):
                 # A cell drawn as a stroked rectangle: its four edges.
-                horizontal += [Rule(top, left, right), Rule(bottom, left, right)]
-                vertical += [Rule(left, bottom, top), Rule(right, bottom, top)]
+                horizontal.extend([Rule(y1, x0, x1), Rule(y0, x0, x1)])
+                vertical.extend([Rule(x0, y0, y1), Rule(x1, y0, y1)])
+
+    raw = page.raw
+    for k in range(pdfium_c.FPDFPage_CountObjects(raw)):
+        visit(pdfium_c.FPDFPage_GetObject(raw, k))
     return _merge(horizontal), _merge(vertical)
 
 
