@@ -260,7 +260,8 @@ _TRAILING = re.compile(r"[\s。.;；]*")
 # An administrative or organisational start that a name of an agency has and a noun
 # phrase in brackets (（含工业园区）, （试点示范区）) has not.
 _AGENCY_START = re.compile(
-    r"^(?:[县市区州省乡镇旗]|各|中共|共青团|国网|国家|中国|[\u4e00-\u9fff]{2,4}(?:县|市|区|镇|乡|街道))"
+    r"^(?:[县市区州省乡镇旗]|各|中共|共青团|国网|国家|中国"
+    r"|[\u4e00-\u9fff]{2,4}(?:县|市|镇|乡|街道|(?<![园社小景城片厂校矿山库林郊])区))"
 )
 _NOT_A_NAME = re.compile(r"[的含如括或\d%％]|包括|其中|以上|以下|左右|详见|参见")
 
@@ -275,14 +276,10 @@ def bare_list(inner: Text) -> Assignment | None:
     if not parts:
         return None
     for name in parts:
-        if (
-            len(name) < 3
-            or len(name) > 30
-            or not AGENCY_SUFFIX.search(name)
-            or _NOT_A_NAME.search(name)
-            or not _AGENCY_START.search(name)
-        ):
+        if len(name) < 3 or len(name) > 30 or not AGENCY_SUFFIX.search(name) or _NOT_A_NAME.search(name):
             return None
+    if not any(_AGENCY_START.search(name) for name in parts):
+        return None  # not one name of an office of a region: a list of things
     return Assignment(parts[:1], parts[1:], explicit=False)
 
 
