@@ -50,14 +50,10 @@ def _sniff(upload, ext) -> bool:
     return True
 
 
-@transaction.atomic
-def evidence_add(*, report: ProgressReport, upload, by) -> Evidence:
-    current = report_for_update(report)
-    if current.state not in EDITABLE_STATES:
-        raise ValidationError(
-            _("该填报%(state)s，不能再添加佐证材料。") % {"state": current.get_state_display()}
-        )
-    period_check_writable(period=current.period, agency_id=current.agency_id)
+def upload_check(upload) -> tuple[str, str, str]:
+    """(file name, content type, SHA-256) of an evidence file whose type, size and content
+    are acceptable; ValidationError saying what is wrong otherwise. The same checks for
+    every evidence file the system keeps (a report's, an assessment item's)."""
     name = Path(upload.name or "").name[:200]
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext not in EVIDENCE_TYPES:
@@ -79,15 +75,32 @@ def evidence_add(*, report: ProgressReport, upload, by) -> Evidence:
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
+    return name, EVIDENCE_TYPES[ext][0], digest.hexdigest()
+
+
+def stored_name(original: str) -> str:
+    """A random name on disk keeping the checked extension: never a path a user typed."""
+    return f"{uuid.uuid4().hex}.{original.rsplit('.', 1)[-1].lower()}"
+
+
+@transaction.atomic
+def evidence_add(*, report: ProgressReport, upload, by) -> Evidence:
+    current = report_for_update(report)
+    if current.state not in EDITABLE_STATES:
+        raise ValidationError(
+            _("该填报%(state)s，不能再添加佐证材料。") % {"state": current.get_state_display()}
+        )
+    period_check_writable(period=current.period, agency_id=current.agency_id)
+    name, content_type, sha256 = upload_check(upload)
     evidence = Evidence(
         report=current,
         original_name=name,
-        content_type=EVIDENCE_TYPES[ext][0],
+        content_type=content_type,
         size=upload.size,
-        sha256=digest.hexdigest(),
+        sha256=sha256,
         uploaded_by=by if getattr(by, "is_authenticated", False) else None,
     )
-    evidence.file.save(f"{uuid.uuid4().hex}.{ext}", upload, save=False)
+    evidence.file.save(stored_name(name), upload, save=False)
     # The file is on disk now: if the row cannot be written it must not stay orphaned.
     stored = evidence.file.name
     try:
