@@ -57,6 +57,11 @@ def office_users_of(*, plan=None, region=None):
     return get_user_model().objects.filter(pk__in=roles.values("user_id"), is_active=True).order_by("pk")
 
 
+def agency_users_of(agency):
+    """The active staff accounts of an agency."""
+    return _agency_users(agency)
+
+
 def _agency_users(agency):
     roles = Role.objects.filter(kind=Role.Kind.STAFF, agency=agency)
     return get_user_model().objects.filter(pk__in=roles.values("user_id"), is_active=True).order_by("pk")

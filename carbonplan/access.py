@@ -24,7 +24,14 @@ from django.shortcuts import get_object_or_404
 from agencies.models import Channel, Delivery, Notification, Role
 from indicators.models import Indicator, IndicatorValue
 from plans.models import Plan, PlanImport, Region
-from reports.models import Bulletin
+from reports.models import (
+    Assessment,
+    AssessmentAdjustment,
+    AssessmentNotice,
+    AssessmentObjection,
+    AssessmentScore,
+    Bulletin,
+)
 from tasks.models import ProgressReport, Task, TaskAssignment
 
 
@@ -406,3 +413,102 @@ def get_import_for_user(user, pk) -> PlanImport:
     offices and everyone else."""
     require_office(user)
     return get_object_or_404(imports_visible_to(user), pk=pk)
+
+
+# --- year-end assessment ---------------------------------------------------------------------
+# The office and the leaders of a plan see every agency's score of every round; agency
+# staff see their own agency's row of a round once the office has opened it for
+# objections (公示, from its first day) or published it, and nothing before: a draft is
+# the office's working copy.
+def _rounds_shown_to_agencies():
+    from django.utils import timezone
+
+    return Q(state=Assessment.State.PUBLISHED) | Q(
+        state=Assessment.State.OBJECTION, objection_opens_on__lte=timezone.localdate()
+    )
+
+
+def assessment_agency_ids(user, assessment):
+    """The agencies whose rows the user may read in the round: None for all of them."""
+    viewer = Viewer.of(user)
+    if viewer.is_admin or viewer.supervises(assessment.plan):
+        return None
+    if not viewer.agency_ids:
+        return frozenset()
+    shown = Assessment.objects.filter(_rounds_shown_to_agencies(), pk=assessment.pk).exists()
+    return viewer.agency_ids if shown else frozenset()
+
+
+def get_assessment_for_user(user, pk, *, office=False) -> Assessment:
+    """A round for the office and leaders of its plan (office=True: its office only, 403
+    to the leaders, who may only read), for staff of an agency scored in it once it is
+    shown to agencies; 404 to everyone else (agency staff asking for the office's pages
+    included)."""
+    assessment = get_object_or_404(
+        Assessment.objects.select_related("plan", "plan__region", "plan__region__parent", "scheme"), pk=pk
+    )
+    viewer = Viewer.of(user)
+    if viewer.is_admin or viewer.supervises(assessment.plan):
+        if office and not viewer.is_office_of(assessment.plan):
+            raise PermissionDenied
+        return assessment
+    agencies = assessment_agency_ids(user, assessment)
+    if office or not agencies or not assessment.scores.filter(agency_id__in=agencies).exists():
+        raise Http404
+    return assessment
+
+
+def visible_assessment_scores(user):
+    """Score rows of the current round of each plan and year the user may read: the
+    latest round for the office and leaders; for agency staff their own rows of the
+    latest round shown to agencies."""
+    from django.db.models import OuterRef, Subquery
+
+    viewer = Viewer.of(user)
+    scores = AssessmentScore.objects.all()
+    rounds = Assessment.objects.all()
+    if not viewer.is_admin:
+        if not getattr(user, "is_authenticated", False):
+            return scores.none()
+        supervised = Plan.objects.filter(viewer.supervised_plans_q()).values("pk")
+        mine = Q(
+            pk__in=AssessmentScore.objects.filter(agency_id__in=viewer.agency_ids).values("assessment_id")
+        )
+        rounds = rounds.filter(Q(plan__in=supervised) | (_rounds_shown_to_agencies() & mine))
+        scores = scores.filter(Q(assessment__plan__in=supervised) | Q(agency_id__in=viewer.agency_ids))
+    latest = (
+        rounds.filter(plan_id=OuterRef("plan_id"), year=OuterRef("year")).order_by("-round").values("pk")[:1]
+    )
+    current = rounds.filter(pk=Subquery(latest))
+    return scores.filter(assessment__in=current.values("pk"))
+
+
+def get_adjustment_for_user(user, pk, *, office=False) -> AssessmentAdjustment:
+    """An item entered by hand, for whoever may read its agency's row of the round."""
+    adjustment = get_object_or_404(AssessmentAdjustment.objects.select_related("agency", "assessment"), pk=pk)
+    assessment = get_assessment_for_user(user, adjustment.assessment_id, office=office)
+    agencies = assessment_agency_ids(user, assessment)
+    if agencies is not None and adjustment.agency_id not in agencies:
+        raise Http404
+    return adjustment
+
+
+def get_objection_for_user(user, pk, *, office=False) -> AssessmentObjection:
+    objection = get_object_or_404(AssessmentObjection.objects.select_related("agency"), pk=pk)
+    assessment = get_assessment_for_user(user, objection.assessment_id, office=office)
+    agencies = assessment_agency_ids(user, assessment)
+    if agencies is not None and objection.agency_id not in agencies:
+        raise Http404
+    objection.assessment = assessment
+    return objection
+
+
+def get_assessment_notice_for_user(user, pk, *, office=False) -> AssessmentNotice:
+    """A result notice for the office and leaders of its plan; an issued one also for
+    the staff of the agencies of its (published) round."""
+    notice = get_object_or_404(AssessmentNotice.objects.select_related("assessment"), pk=pk)
+    assessment = get_assessment_for_user(user, notice.assessment_id, office=office)
+    if assessment_agency_ids(user, assessment) is not None and not notice.is_published:
+        raise Http404
+    notice.assessment = assessment
+    return notice

@@ -8,6 +8,7 @@ from agencies.channels.api import ChannelViewSet
 from indicators.api import IndicatorValueViewSet, IndicatorViewSet
 from plans.api import ActionViewSet, PlanViewSet
 from reports.api import BulletinViewSet
+from reports.assessment.api import AssessmentViewSet
 from tasks.api import PeriodViewSet, ProgressReportViewSet, TaskViewSet
 
 router = DefaultRouter()
@@ -21,6 +22,7 @@ router.register("progress-reports", ProgressReportViewSet, basename="progressrep
 router.register("indicator-values", IndicatorValueViewSet, basename="indicatorvalue")
 router.register("bulletins", BulletinViewSet, basename="bulletin")
 router.register("channels", ChannelViewSet, basename="channel")
+router.register("assessments", AssessmentViewSet, basename="assessment")
 
 
 class NotFoundView(APIView):

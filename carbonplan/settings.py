@@ -122,6 +122,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.jobs.recompute_stale_rollups",
         "schedule": timedelta(minutes=1),
     },
+    # Draft assessment scores whose figures moved (or whose day passed) are computed again.
+    "refresh-stale-assessments": {
+        "task": "reports.assessment.jobs.refresh_stale_assessments",
+        "schedule": timedelta(minutes=1),
+    },
     "daily-reminders": {
         "task": "reports.jobs.send_due_reminders",
         "schedule": crontab(hour=8, minute=30),

@@ -141,6 +141,8 @@ def build_demo(*, today: dt.date | None = None, stdout=None) -> dict:
         # Every row written above marked its plan's figures stale: the dashboards read
         # stored rollups, so work through the marks now, as of the demo's day.
         call_command("recompute_rollups", "--stale", "--date", today.isoformat(), stdout=io.StringIO())
+        # The year-end assessments read them in turn (reports.assessment.demo).
+        call_command("demo_assessments", "--date", today.isoformat(), stdout=io.StringIO())
     return {"plans": plans, "users": users}
 
 

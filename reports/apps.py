@@ -13,3 +13,7 @@ class ReportsConfig(AppConfig):
         from .marks import mark_stale
 
         register(mark_stale)
+
+        # The assessment's jobs live beside it (reports/assessment/jobs.py), where Celery's
+        # autodiscovery of each app's jobs.py does not look.
+        from .assessment import jobs  # noqa: F401

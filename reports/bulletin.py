@@ -16,6 +16,7 @@ from indicators.assessment import BEHIND_STATUSES
 from tasks.consolidation import ReviewPolicy
 from tasks.models import ProgressReport, Task, TaskAssignment
 
+from .assessment.selectors import bulletin_ranking
 from .bulletin_sections import default_summary
 from .counts import ONE_DECIMAL
 from .dashboards.indicator_cards import indicator_cards
@@ -207,6 +208,7 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
     next_steps.append("各单位要严格按照时间节点报送季度进展，专班办公室将持续跟踪督办。")
 
     return {
+        "assessment": bulletin_ranking(plan, period),
         "title": bulletin_title(plan, period),
         "plan": {"title": plan.title, "doc_number": plan.doc_number, "region": plan.region.name},
         "period": {

@@ -32,6 +32,8 @@ ANNEXES = [
     ("problems", "附件5", "各单位反映问题清单"),
 ]
 ANNEX = {key: number for key, number, _title in ANNEXES}
+# The year-end bulletin's extra annex, when the year's assessment is published.
+ASSESSMENT_ANNEX = ("assessment", "附件6", "{year}年度考核得分排名表")
 
 
 def _pct(value) -> str:
@@ -129,7 +131,20 @@ def _agencies_section(context) -> list[str]:
         lines.append(f"尚有{len(missing)}家单位未报送全部进展：{_names(missing, 8)}。")
     if returned:
         lines.append(f"进展被退回的单位：{_names(returned, 8)}。")
-    return lines
+    return lines + _assessment_lines(context.get("assessment"))
+
+
+def _assessment_lines(assessment) -> list[str]:
+    """The year's assessment in the year-end bulletin: its grades and where the ranking is."""
+    if not assessment:
+        return []
+    year = assessment["year"]
+    if not assessment["published"]:
+        return [f"{year}年度考核结果经公示、复核后另行通报。"]
+    grades = "；".join(
+        f"{label}{len(names)}家（{_names(names, 6)}）" for label, names in assessment["grades"]
+    )
+    return [f"{year}年度考核结果已发布：{grades}。得分排名详见{ASSESSMENT_ANNEX[1]}。"]
 
 
 def _indicators_section(context) -> list[str]:
@@ -197,8 +212,13 @@ def bulletin_header(context: dict) -> dict:
     }
 
 
-def annexes() -> list[dict]:
-    return [{"key": key, "number": number, "title": title} for key, number, title in ANNEXES]
+def annexes(context: dict | None = None) -> list[dict]:
+    made = [{"key": key, "number": number, "title": title} for key, number, title in ANNEXES]
+    assessment = (context or {}).get("assessment")
+    if assessment and assessment["published"]:
+        key, number, title = ASSESSMENT_ANNEX
+        made.append({"key": key, "number": number, "title": title.format(year=assessment["year"])})
+    return made
 
 
 def bulletin_document(context: dict) -> dict:
@@ -207,5 +227,5 @@ def bulletin_document(context: dict) -> dict:
     document["summary"] = (context.get("summary") or "").strip() or default_summary(context)
     document["sections"] = bulletin_sections(document)
     document["header"] = bulletin_header(document)
-    document["annexes"] = annexes()
+    document["annexes"] = annexes(document)
     return document

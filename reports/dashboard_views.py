@@ -15,6 +15,7 @@ from carbonplan.downloads import file_response
 from tasks.periods import choose_period, choose_plan_period
 
 from . import dashboards
+from .assessment.selectors import assessment_ranking, region_assessments
 from .briefing import BriefingExporter
 from .dashboards import Filters
 from .exporters import dashboard_xlsx
@@ -122,6 +123,9 @@ def region_dashboard(request, pk):
             "board": board,
             "chart_data": board.chart_data() if board else None,
             "region_office": Viewer.of(request.user).is_office_of_region(region),
+            "assessments": region_assessments([p for p, _r in board.own_plans + board.plans])
+            if board
+            else [],
         },
     )
 
@@ -140,6 +144,7 @@ def leader_view(request, pk):
             "period": choice.period,
             "summary": summary,
             "chart_data": summary.chart_data() if summary else None,
+            "ranking": assessment_ranking(plan),
         },
     )
 

@@ -464,3 +464,15 @@ class Chase(models.Model):
 
     def __str__(self):
         return f"{self.period} {self.agency} {self.sent_on:%Y-%m-%d}"
+
+
+# 年度考核: its models live beside its rules (reports/assessment/) and belong to this app.
+from .assessment.models import (  # noqa: E402, F401
+    Assessment,
+    AssessmentAdjustment,
+    AssessmentItem,
+    AssessmentNotice,
+    AssessmentObjection,
+    AssessmentScheme,
+    AssessmentScore,
+)

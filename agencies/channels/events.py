@@ -34,6 +34,7 @@ register("chase", _("专班办公室催办"))
 register("report_returned", _("进展被退回"))
 register("report_approved", _("进展审核通过"))
 register("bulletin_published", _("督查通报印发"))
+register("assessment", _("年度考核：结果发布、申诉答复"))
 register("report_submitted", _("进展提交（每次提交一条）"), default=False)
 # A report the office was to review leaves its queue (撤回); an input withdrawn from its
 # lead (input.withdrawn) stays in-app, like the input's submission.

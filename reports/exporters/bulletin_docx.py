@@ -133,6 +133,11 @@ class BulletinDocx(Exporter):
         header = ["指标", "目标", "当前值", "完成率", "序时进度", "评估"]
         return header, [5, 5, 2.5, 2.5, 4.5, 4], rows, "本方案未设置量化指标。"
 
+    def annex_assessment(self, d):
+        rows = [[r["rank"] or "—", r["name"], r["score"] if r["score"] is not None else "—", r["grade"]]
+                for r in d["assessment"]["rows"]]  # fmt: skip
+        return ["排名", "单位", "得分", "等次"], [1.8, 9, 2.4, 2.4], rows, "本年度没有参加考核的单位。"
+
     def annex_problems(self, d):
         rows = [[p["task"], p["task_title"], p["agency"], p["text"]] for p in d["problems"]]
         return ["编号", "任务", "单位", "存在问题"], [2, 6, 4.5, 10], rows, "各单位本季度未反映问题。"

@@ -88,6 +88,14 @@ class BulletinXlsx(Exporter):
             ],
             [8, 30, 18, 60, 50],
         )
+        if context.get("assessment") and context["assessment"]["published"]:
+            write_sheet(
+                wb,
+                f"{context['assessment']['year']}年度考核",
+                ["排名", "单位", "得分", "等次"],
+                [[r["rank"], r["name"], r["score"], r["grade"]] for r in context["assessment"]["rows"]],
+                [6, 28, 10, 10],
+            )
         write_sheet(
             wb, "下步工作", ["序号", "内容"], list(enumerate(context["next_steps"], start=1)), [6, 100]
         )

@@ -61,6 +61,15 @@ def api_world(world, robots):
         plan=world.plan_a, kind="dingtalk", webhook=robot.webhook(), by=world.users.office
     )
     world.robot = robot
+    from reports.assessment import services
+
+    # A computed round of each plan, so the assessment list and detail have rows.
+    for plan, office in ((world.plan_a, world.users.office), (world.plan_b, world.users.other_office)):
+        services.scheme_publish(
+            scheme=services.scheme_save(plan=plan, year=2026, data={}, by=office), by=office
+        )
+        assessment = services.assessment_start(plan=plan, year=2026, by=office)
+        services.assessment_compute(assessment_id=assessment.pk, today=dt.date(2026, 5, 1))
     return world
 
 
@@ -92,7 +101,7 @@ def known_ids(api_world):
     from agencies.models import Agency
     from indicators.models import Indicator, IndicatorValue
     from plans.models import Action, Plan
-    from reports.models import Bulletin
+    from reports.models import AssessmentScore, Bulletin
     from tasks.models import ProgressReport, ReportingPeriod, Task
 
     models = {
@@ -106,6 +115,7 @@ def known_ids(api_world):
         "indicator-values": IndicatorValue,
         "bulletins": Bulletin,
         "channels": Channel,
+        "assessments": AssessmentScore,
     }
     return {
         name: list(model.objects.values_list("pk", flat=True)) + [987654] for name, model in models.items()
@@ -160,6 +170,7 @@ def test_the_schema_lists_every_documented_collection():
         "progress-reports",
         "indicator-values",
         "bulletins",
+        "assessments",
     ):
         assert f"/api/{collection}/" in paths
         assert f"/api/{collection}/{{id}}/" in paths

@@ -72,6 +72,24 @@ plans:import_region            login   405   405    405   405    405   405
 plans:import_review            login   404   404    200   404    403   200
 plans:schedule                 login   404   404    200   404    403   200
 plans:task_restore             login   405   405    405   405    405   405
+reports:adjustment-add         login   405   405    405   405    405   405
+reports:adjustment-evidence    login   200   404    200   404    200   200
+reports:adjustment-remove      login   405   405    405   405    405   405
+reports:assessment             login   200   200    200   404    200   200
+reports:assessment-action      login   405   405    405   405    405   405
+reports:assessment-agency      login   200   404    200   404    200   200
+reports:assessment-scheme      login   200   200    200   404    200   200
+reports:assessment-start       login   405   405    405   405    405   405
+reports:assessment-status      login   200   200    200   404    200   200
+reports:assessment-xlsx        login   404   404    200   404    200   200
+reports:assessments            login   200   200    200   200    200   200
+reports:notice-download        login   404   404    200   404    200   200
+reports:notice-edit            login   404   404    200   404    403   200
+reports:notice-generate        login   405   405    405   405    405   405
+reports:notice-status          login   404   404    200   404    200   200
+reports:objection-answer       login   405   405    405   405    405   405
+reports:objection-raise        login   405   405    405   405    405   405
+reports:plan-assessments       login   200   200    200   404    200   200
 reports:briefing               login   404   404    200   404    200   200
 reports:bulletin-download      login   404   404    200   404    200   200
 reports:bulletin-edit          login   404   404    200   404    403   200
@@ -109,6 +127,8 @@ tasks:report_withdraw          login   405   405    405   405    405   405
 action-detail                    401   200   200    200   404    200   200
 action-list                      401   200   200    200   200    200   200
 agency-detail                    401   200   200    200   404    200   200
+assessment-detail                401   200   404    200   404    200   200
+assessment-list                  401   200   200    200   200    200   200
 agency-list                      401   200   200    200   200    200   200
 bulletin-detail                  401   404   404    200   404    200   200
 bulletin-list                    401   200   200    200   200    200   200
@@ -185,6 +205,7 @@ FILL = {
     "channel-detail": {"pk": "channel"},
     "channel-deliveries": {"pk": "channel"},
     "channel-test": {"pk": "channel"},
+    "assessment-detail": {"pk": "score"},
 }
 
 # Writes: who must be refused (403/404, or 401 for the API without a token) and leave
@@ -227,6 +248,15 @@ WRITE_REFUSED = {
     "progressreport-approve": ["owner", "other_agency", "leader", *OUTSIDERS],
     "progressreport-return-": ["owner", "other_agency", "leader", *OUTSIDERS],
     "progressreport-withdraw": ["office", "other_agency", "leader", *OUTSIDERS],
+    "reports:assessment-start": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "reports:assessment-scheme": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "reports:assessment-action": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "reports:objection-raise": ["office", "leader", *OUTSIDERS],
+    "reports:objection-answer": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "reports:adjustment-add": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "reports:adjustment-remove": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "reports:notice-generate": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "reports:notice-edit": ["owner", "other_agency", "leader", *OUTSIDERS],
 }
 
 # URL names that exist but whose row is still being written; each is still held to the
@@ -247,8 +277,13 @@ PARAM_OBJECT = {
     "import_id": "plan_import",
     "channel_id": "channel",
     "delivery_id": "delivery",
+    "assessment_id": "assessment",
+    "agency_id": "agency",
+    "objection_id": "objection",
+    "adjustment_id": "adjustment",
+    "notice_id": "notice",
 }
-LITERALS = {"fmt": "pdf", "format": "json"}
+LITERALS = {"fmt": "pdf", "format": "json", "year": "2026", "action": "recompute"}
 
 
 def walk(patterns, prefix="", namespace=None):
@@ -327,6 +362,7 @@ OFFICE_PAGES = {
     "reports:warning-rule",
     "reports:bulletin-generate",
     "reports:bulletin-edit",
+    "reports:notice-edit",
     "tasks:period_settings",
     "tasks:review",
     "tasks:review_batch_approve",
@@ -420,6 +456,7 @@ def cast(world):
         title="甲县机密进展被退回",
         status="failed",
     )
+    assessment = _assessment(world)
     world.objects = {
         "plan": world.plan_a,
         "action": world.action_a,
@@ -436,8 +473,45 @@ def cast(world):
         "channel": channel,
         "delivery": delivery,
         "account": world.users.colleague,
+        **assessment,
     }
     return world
+
+
+def _assessment(world):
+    """Plan A's 2026 round open for objections (公示 since 2026-01-01), with a bonus item
+    and its evidence, an objection and a generated result notice."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from reports.assessment import services
+    from reports.models import AssessmentNotice
+
+    office = world.users.office
+    scheme = services.scheme_save(plan=world.plan_a, year=2026, data={}, by=office)
+    services.scheme_publish(scheme=scheme, by=office)
+    assessment = services.assessment_start(plan=world.plan_a, year=2026, by=office)
+    services.assessment_compute(assessment_id=assessment.pk, today=dt.date(2026, 5, 1))
+    adjustment = services.adjustment_add(
+        assessment=assessment, agency=world.own, kind="bonus", points=Decimal(1), reason="省级表彰",
+        upload=SimpleUploadedFile("表彰.pdf", b"%PDF-1.4 commendation"), by=office,
+    )  # fmt: skip
+    services.assessment_compute(assessment_id=assessment.pk, today=dt.date(2026, 5, 1))
+    assessment.refresh_from_db()
+    services.assessment_open_objections(
+        assessment=assessment, opens_on=dt.date(2026, 1, 1), closes_on=dt.date(2099, 12, 31), by=office
+    )
+    objection = services.objection_raise(
+        assessment=assessment,
+        agency=world.own,
+        comment="申诉理由",
+        by=world.users.owner,
+        today=dt.date(2026, 5, 2),
+    )
+    notice = AssessmentNotice.objects.create(assessment=assessment, version=1, state="done")
+    notice.docx.save("通报.docx", ContentFile(b"PK docx"), save=True)
+    score = assessment.scores.get(agency=world.own)
+    return {"assessment": assessment, "adjustment": adjustment, "objection": objection, "notice": notice,
+            "score": score}  # fmt: skip
 
 
 def url_for(world, route, name, params):

@@ -342,8 +342,9 @@ PAGES = {
     "filtered": ("dashboard/?period=2026Q1&level=red&agency={agency}", 13),
     "xlsx": ("dashboard/?period=2026Q1&table=tasks&format=xlsx", 13),
     # The leader page and the drill-down read the stored indicator assessments and draw no
-    # sparkline: no values are read (one query fewer than the dashboard).
-    "leader": ("leader/?period=2026Q1", 12),
+    # sparkline: no values are read (one query fewer than the dashboard); the leader page
+    # reads the plan's published year-end assessment (one query, none here; two with one).
+    "leader": ("leader/?period=2026Q1", 13),
     "task": ("dashboard/tasks/{task}/?period=2026Q1", 12),
 }
 

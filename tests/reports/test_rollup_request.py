@@ -150,5 +150,6 @@ def test_every_beat_entry_names_a_registered_job(settings):
         "reports.jobs.send_due_reminders",
         "reports.jobs.generate_due_bulletins",
         "agencies.jobs.send_due_deliveries",
+        "reports.assessment.jobs.refresh_stale_assessments",
     }
     assert names <= set(app.tasks)
