@@ -68,11 +68,13 @@ def _job():
     return current_app.tasks[COMPUTE_JOB]
 
 
-def queue_compute(assessment_ids, *, countdown: int = COALESCE_SECONDS) -> list:
+def queue_compute(assessment_ids, *, countdown: int = COALESCE_SECONDS, queue: str | None = None) -> list:
     """Queue the computation of these rounds once the current transaction commits, each
     once however often it is asked (a cache flag per round, cleared by the job before it
-    reads). Redis away: logged, and the catch-up job computes them later."""
+    reads); `queue`: where to send it (default: the jobs' routing). Redis away: logged,
+    and the catch-up job computes them later."""
     ids = sorted(set(assessment_ids))
+    options = {"countdown": countdown, **({"queue": queue} if queue else {})}
 
     def _queue():
         from kombu.exceptions import OperationalError as BrokerError
@@ -83,7 +85,7 @@ def queue_compute(assessment_ids, *, countdown: int = COALESCE_SECONDS) -> list:
         try:
             queued = [pk for pk in ids if cache.add(pending_key(pk), 1, timeout=PENDING_TTL)]
             for pk in queued:
-                _job().apply_async(kwargs={"assessment_id": pk}, countdown=countdown)
+                _job().apply_async(kwargs={"assessment_id": pk}, **options)
         except unreachable as exc:
             logger.warning("assessments %s not queued (%s); the catch-up job will compute them", ids, exc)
             try:
@@ -104,8 +106,19 @@ def mark_inputs_changed(assessment_ids) -> None:
 
 
 def queue_for_plans(plan_ids, years=None) -> list:
-    """After a rollup refresh of these plans (of these years): their unpublished rounds."""
+    """After a rollup refresh of these plans (of these years): their unpublished rounds,
+    sent to the queue the refresh came from, so a pool of workers on its own queue keeps
+    its follow-up work."""
     rounds = unpublished().filter(plan_id__in=list(plan_ids))
     if years:
         rounds = rounds.filter(year__in=list(years))
-    return queue_compute(rounds.values_list("pk", flat=True))
+    return queue_compute(rounds.values_list("pk", flat=True), queue=_current_queue())
+
+
+def _current_queue() -> str | None:
+    from celery import current_task
+
+    request = getattr(current_task, "request", None)
+    if request is None or getattr(request, "is_eager", False):
+        return None
+    return (getattr(request, "delivery_info", None) or {}).get("routing_key") or None

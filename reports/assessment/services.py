@@ -307,9 +307,16 @@ def store_scores(assessment, results, scheme) -> None:
         AssessmentItem,
         [
             {
-                "score_id": row.pk, "seq": seq, "component": line.component, "rule": line.rule,
-                "points": cents(line.points), "task_id": line.task_id, "report_id": line.report_id,
-                "period_id": line.period_id, "indicator_id": line.indicator_id, "params": line.params,
+                "score_id": row.pk,
+                "seq": seq,
+                "component": line.component,
+                "rule": line.rule,
+                "points": cents(line.points),
+                "task_id": line.task_id,
+                "report_id": line.report_id,
+                "period_id": line.period_id,
+                "indicator_id": line.indicator_id,
+                "params": line.params,
             }  # fmt: skip
             for row, result in zip(scores, results, strict=True)
             for seq, line in enumerate(result.lines)
