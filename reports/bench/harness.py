@@ -103,6 +103,24 @@ def _plan_url(name):
     return lambda province: url_or_none(name, pk=province.plans[-1])
 
 
+def _assessment_url(kind):
+    """The last plan's latest year-end round page ("round"), or its API list ("api");
+    None while none exists."""
+
+    def url(province):
+        from reports.models import Assessment
+
+        assessment = Assessment.objects.filter(plan_id=province.plans[-1]).order_by("-year", "-round").first()
+        if assessment is None:
+            return None
+        if kind == "round":
+            return url_or_none("reports:assessment", assessment_id=assessment.pk)
+        base = url_or_none("assessment-list")
+        return f"{base}?plan={assessment.plan_id}&year={assessment.year}" if base else None
+
+    return url
+
+
 def _with_query(base, query):
     return lambda province: (lambda url: f"{url}{query(province)}" if url else None)(base(province))
 
@@ -132,6 +150,7 @@ PAGES = [
         lambda province: url_or_none("reports:missing", plan_id=province.plans[-1]),
         100,
     ),
+    Page("年度考核（一个方案一轮）/reports/assessments/<id>/", "office", _assessment_url("round"), 100),
     Page("API /api/plans/", "office", lambda province: url_or_none("plan-list"), 100, "api"),
     Page("API /api/tasks/", "office", lambda province: url_or_none("task-list"), 100, "api"),
     Page(
@@ -148,6 +167,7 @@ PAGES = [
         100,
         "api",
     ),
+    Page("API /api/assessments/?plan=&year=", "office", _assessment_url("api"), 100, "api"),
 ]
 
 

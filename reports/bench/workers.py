@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -63,12 +64,34 @@ def _wait_ready(app, queue, process, log_path):
     raise RuntimeError(f"Celery worker did not answer within {READY_TIMEOUT} s")
 
 
-def full_rollup_on_workers(province, *, processes: int = 2, log=lambda msg: None) -> harness.Result:
-    """Every plan and quarter of the province from scratch through the chord on a worker
-    with `processes` processes; the time runs from dispatch to the region pass's end."""
+@contextmanager
+def worker_queue(processes: int, log=lambda msg: None):
+    """A Celery worker with `processes` processes listening on a queue of its own, this
+    process's jobs routed there (not run in-process) while inside; yields the queue. The
+    worker is stopped by its process id afterwards."""
     import tempfile
 
     from carbonplan.celery import app, route_jobs_to
+
+    queue = f"carbonplan-bench-{uuid.uuid4().hex[:8]}"
+    with tempfile.TemporaryDirectory(prefix="carbonplan-worker-") as scratch:
+        log_path = Path(scratch) / "worker.log"
+        process = _start_worker(processes, queue, log_path)
+        saved = app.conf.task_always_eager, app.conf.task_default_queue
+        try:
+            _wait_ready(app, queue, process, log_path)
+            app.conf.task_always_eager = False
+            route_jobs_to(queue)
+            yield queue
+        finally:
+            app.conf.task_always_eager = saved[0]
+            route_jobs_to(saved[1])
+            serve.stop(process)
+
+
+def full_rollup_on_workers(province, *, processes: int = 2, log=lambda msg: None) -> harness.Result:
+    """Every plan and quarter of the province from scratch through the chord on a worker
+    with `processes` processes; the time runs from dispatch to the region pass's end."""
     from reports.jobs import rollup_chord
     from reports.models import IndicatorRollup, Rollup, TaskLight
     from tasks.models import ReportingPeriod
@@ -87,23 +110,28 @@ def full_rollup_on_workers(province, *, processes: int = 2, log=lambda msg: None
         (TaskLight, "period__in", periods),
     ):
         model.objects.filter(**{key: ids}).delete()
-    queue = f"carbonplan-bench-{uuid.uuid4().hex[:8]}"
-    with tempfile.TemporaryDirectory(prefix="carbonplan-worker-") as scratch:
-        log_path = Path(scratch) / "worker.log"
-        process = _start_worker(processes, queue, log_path)
-        saved = app.conf.task_always_eager, app.conf.task_default_queue
-        try:
-            _wait_ready(app, queue, process, log_path)
-            app.conf.task_always_eager = False
-            route_jobs_to(queue)
-            started = time.perf_counter()
-            result = rollup_chord(periods, timezone.localdate(), queue=queue).apply_async()
-            regions = result.get(timeout=1800)
-            took = (time.perf_counter() - started) * 1000
-        finally:
-            app.conf.task_always_eager = saved[0]
-            route_jobs_to(saved[1])
-            serve.stop(process)
+    with worker_queue(processes, log) as queue:
+        started = time.perf_counter()
+        result = rollup_chord(periods, timezone.localdate(), queue=queue).apply_async()
+        regions = result.get(timeout=1800)
+        took = (time.perf_counter() - started) * 1000
     log(f"    {name}: {took:.0f} ms")
     note = f"{len(periods)} 个方案×季度，从零开始，{len({p.plan_id for p in periods})} 个方案任务＋地区汇总 {regions['regions']} 项"
     return harness._job_result(name, target, [took], note)
+
+
+def assessments_on_workers(province, *, processes: int = 2, log=lambda msg: None) -> harness.Result:
+    """Every plan's year-end round computed by a worker with `processes` processes, one
+    job per round, timed from dispatch to the last job's end."""
+    from . import assessments
+
+    name = f"全省年度考核计算（Celery {processes} 进程）"
+    why = unavailable()
+    if why:
+        return harness.Result("job", name, target_ms=assessments.TARGET_MS, missing=True, note=why)
+    with worker_queue(processes, log) as queue:
+        result = assessments.province_assessments(
+            province, compute=lambda ids: assessments.compute_all(ids, queue=queue), name=name
+        )
+    log(f"    {name}: {result.p50_ms or 0:.0f} ms")
+    return result

@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test.utils import override_settings
 
-from reports.bench import grouping, harness, replay, serve, workers
+from reports.bench import assessments, grouping, harness, replay, serve, workers
 from reports.bench.generate import FULL_CITIES, FULL_COUNTIES, build_province, delete_province, plan_count
 
 CHECK_PROVINCE = "基准省（查询数检查）"
@@ -175,6 +175,11 @@ class Command(BaseCommand):
         if o.rollup_workers and not o.no_full_rollup:
             self.log("  full_rollup on workers …")
             rollups.append(workers.full_rollup_on_workers(province, processes=o.rollup_workers, log=self.log))
+        # The year-end scores read the stored figures, and the assessment pages the scores.
+        self.log("  province assessments …")
+        rollups.append(assessments.province_assessments(province))
+        if o.rollup_workers:
+            rollups.append(workers.assessments_on_workers(province, processes=o.rollup_workers, log=self.log))
         rows = (
             harness.time_pages(province, requests=o.requests, gc_freeze=o.gc_freeze, log=self.log) + rollups
         )
@@ -236,6 +241,7 @@ class Command(BaseCommand):
             log=self.log,
         )
         harness.rollup_all(small)
+        assessments.compute_all(assessments.prepare(small))
         before = harness.page_query_counts(small)
         big = build_province(
             name=CHECK_PROVINCE,
@@ -245,6 +251,7 @@ class Command(BaseCommand):
             log=self.log,
         )
         harness.rollup_all(big)
+        assessments.compute_all(assessments.prepare(big))
         after = harness.page_query_counts(big)
         return {
             "small": small.counts,
