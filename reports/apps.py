@@ -10,9 +10,13 @@ class ReportsConfig(AppConfig):
         # Every write to what the rollups read marks them stale (tasks.figure_sources).
         from tasks.figure_sources import register
 
-        from .marks import mark_stale
+        from .assessment.freshness import figures_caught_up
+        from .marks import mark_stale, when_current
 
         register(mark_stale)
+        # The draft year-end scores read the stored figures: computed again once they
+        # have caught up with a change, never before.
+        when_current(figures_caught_up)
 
         # The assessment's jobs live beside it (reports/assessment/jobs.py), where Celery's
         # autodiscovery of each app's jobs.py does not look.

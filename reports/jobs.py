@@ -49,7 +49,6 @@ def recompute_plan_period(*, plan_id: int, period_id: int):
         logger.info("rollup skipped: plan %s period %s no longer exists", plan_id, period_id)
         return None
     row = rollup_plan_period(plan=period.plan, period=period)
-    _assessments_follow({plan_id}, {period.year})
     return {"plan_id": plan_id, "period_id": period_id, "expected": row.expected, "approved": row.approved}
 
 
@@ -119,7 +118,6 @@ def recompute_plan_quarters(
         return []
     day = dt.date.fromisoformat(today) if today else None
     store_plan_periods(plan=plan, periods=periods, today=day, claim=claim)
-    _assessments_follow({plan_id}, {p.year for p in periods})
     return sorted(region_pairs(plan, {p.label for p in periods}))
 
 
@@ -132,15 +130,6 @@ def rollup_region_quarters(pair_lists, claim: str | None = None):
     pairs = {tuple(pair) for pairs in pair_lists for pair in pairs}
     rollup_regions(pairs, release=claim)
     return {"regions": len(pairs)}
-
-
-def _assessments_follow(plan_ids, years):
-    """The draft assessment scores of these plans' years are computed again now that
-    their rollups are fresh (never before: they read them)."""
-    from .assessment.freshness import queue_for_plans
-
-    if plan_ids:
-        queue_for_plans(plan_ids, years)
 
 
 @shared_task(name="reports.jobs.send_due_reminders", **RETRY)
@@ -198,7 +187,6 @@ def recompute_stale_rollups(*, plan_ids: list | None = None):
         # Cleared before reading: a change committed from now on queues a new job.
         clear_pending(plan_ids)
     done = recompute_marked(plan_ids=plan_ids)
-    _assessments_follow({p for p, _q in done}, None)
     if done:
         logger.info("brought %s marked plan quarters up to date", len(done))
     return {"recomputed": done}

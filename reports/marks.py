@@ -20,7 +20,8 @@ import uuid
 from collections import defaultdict
 
 from django.core.cache import cache
-from django.db import transaction
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, transaction
 from django.db.models import Exists, Min, OuterRef, Q
 
 from tasks.models import ReportingPeriod
@@ -231,8 +232,54 @@ def claim_marks(token: str, plan, periods) -> None:
 
 def release_marks(taken) -> None:
     """Delete the marks a computation took — its claim token, or the ids it read before
-    reading anything else — in the transaction that writes its figures."""
+    reading anything else — in the transaction that writes its figures; once it commits,
+    the readers (when_current) hear which plans' figures have just caught up."""
     if isinstance(taken, str):
-        FigureMark.objects.filter(claim=taken).delete()
+        released = FigureMark.objects.filter(claim=taken)
     else:
-        FigureMark.objects.filter(pk__in=list(taken)).delete()
+        released = FigureMark.objects.filter(pk__in=list(taken))
+    if not _readers:
+        released.delete()
+        return
+    plan_ids = _delete_returning_plans(released)
+    if plan_ids:
+        # robust: the figures are committed; a reader that fails is logged, and its own
+        # catch-up finds what it missed.
+        transaction.on_commit(_Caught(plan_ids), robust=True)
+
+
+def _delete_returning_plans(marks) -> set:
+    """Delete the marks and say whose they were in the one statement the deletion costs
+    anyway (DELETE … RETURNING: PostgreSQL, and SQLite from 3.35)."""
+    query = marks.values("pk").query
+    try:
+        where, params = query.where.as_sql(query.get_compiler(using=marks.db), connection)
+    except EmptyResultSet:  # no ids were taken
+        return set()
+    table = connection.ops.quote_name(FigureMark._meta.db_table)
+    plan = connection.ops.quote_name(FigureMark._meta.get_field("plan").column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE {where} RETURNING {plan}", params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+# --- what is computed from the stored figures ---------------------------------------------------
+# Figures computed in turn from the stored ones (the year-end scores) must wait for them:
+# such a reader registers here (from ReportsConfig.ready()) and is called, once a release
+# of marks commits, with the ids of the plans whose marked changes have just been counted.
+
+_readers: list = []
+
+
+def when_current(reader) -> None:
+    if reader not in _readers:
+        _readers.append(reader)
+
+
+class _Caught:
+    def __init__(self, plan_ids):
+        self.plan_ids = frozenset(plan_ids)
+
+    def __call__(self):
+        for reader in list(_readers):
+            reader(self.plan_ids)

@@ -1,16 +1,20 @@
-"""Draft scores never go stale: which unpublished rounds must be computed again, and the
-queueing of that computation.
+"""Draft scores never go stale, and never run ahead of the figures they read: which
+unpublished rounds must be computed again, which must wait, and the queueing of that
+computation.
 
-A round's scores are computed from the stored figures of its plan's year. They are
-computed again, by a job, when
-* the stored rollups of one of the year's quarters were written after the scores (a
-  report, value, reopening, task … changed and the rollup refresh has run: the scores
-  follow the rollups, never run ahead of them);
+A round's scores are computed from its plan's year: the reports, reopenings and gathered
+inputs, and the indicator assessments the rollups stored. Every write to those marks the
+plan's figures stale (reports.marks); while a mark of the plan is there, its rounds wait
+(`waiting_for_figures`): the one figures job counts the change, and once its release of
+the marks commits it tells this module (figures_caught_up, registered with
+marks.when_current), which queues the plan's draft rounds. A round is also computed again
+when
 * the office changed what only the assessment reads (its items, the scheme);
-* the day moved on (a quarter's deadline or a reopening may have passed).
-The refresh of a plan's rollups queues its rounds straight away (queue_for_plans); the
-catch-up job (reports.assessment.jobs.refresh_stale_assessments, every minute) finds
-whatever a lost job or a date left behind. Published rounds are never touched.
+* the day moved on (a quarter's deadline or a reopening may have passed);
+* a rollup of its year was stored after its scores without a mark (the nightly run).
+The catch-up job (reports.assessment.jobs.refresh_stale_assessments, every minute) finds
+what a lost job or a date left behind; the figures' own catch-up covers a lost figures
+job, and tells this module in turn. Published rounds are never touched.
 """
 
 from __future__ import annotations
@@ -22,13 +26,13 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from ..models import Rollup
+from ..models import FigureMark, Rollup
 from .models import Assessment, AssessmentState
 
 logger = logging.getLogger(__name__)
 
 COMPUTE_JOB = "reports.assessment.jobs.compute_assessment"
-# A burst of changes (an office approving a page of reports) is computed once.
+# A burst of changes (an office entering a page of items) is computed once.
 COALESCE_SECONDS = 3
 PENDING_TTL = 120
 
@@ -41,8 +45,19 @@ def unpublished():
     return Assessment.objects.exclude(state=AssessmentState.PUBLISHED)
 
 
+def _marked():
+    return FigureMark.objects.filter(plan_id=OuterRef("plan_id"))
+
+
+def waiting_for_figures(assessment) -> bool:
+    """A change to the plan is not yet counted in its stored figures: the scores would
+    read figures about to change, so they wait for the figures job (one query)."""
+    return FigureMark.objects.filter(plan_id=assessment.plan_id).exists()
+
+
 def stale_rounds(today=None):
-    """Unpublished rounds whose scores are older than what they are computed from."""
+    """Unpublished rounds whose scores are older than what they are computed from,
+    waiting or not."""
     today = today or timezone.localdate()
     newer_rollup = Rollup.objects.filter(
         scope=Rollup.Scope.PLAN,
@@ -56,6 +71,12 @@ def stale_rounds(today=None):
         | Q(inputs_changed_at__gt=F("computed_at"))
         | Exists(newer_rollup)
     )
+
+
+def due_rounds(today=None):
+    """The stale rounds that may be computed now: those whose plan has no figure waiting
+    (the others are queued when their figures catch up)."""
+    return stale_rounds(today).filter(~Exists(_marked()))
 
 
 def is_stale(assessment, today=None) -> bool:
@@ -105,14 +126,13 @@ def mark_inputs_changed(assessment_ids) -> None:
     queue_compute(ids)
 
 
-def queue_for_plans(plan_ids, years=None) -> list:
-    """After a rollup refresh of these plans (of these years): their unpublished rounds,
-    sent to the queue the refresh came from, so a pool of workers on its own queue keeps
-    its follow-up work."""
-    rounds = unpublished().filter(plan_id__in=list(plan_ids))
-    if years:
-        rounds = rounds.filter(year__in=list(years))
-    return queue_compute(rounds.values_list("pk", flat=True), queue=_current_queue())
+def figures_caught_up(plan_ids) -> list:
+    """The marks reader (reports.marks.when_current): the figures of these plans have just
+    counted every change marked so far; their draft rounds are computed from them now, on
+    the queue the figures job came from, so a pool of workers on its own queue keeps its
+    follow-up work."""
+    rounds = unpublished().filter(plan_id__in=list(plan_ids)).values_list("pk", flat=True)
+    return queue_compute(rounds, queue=_current_queue())
 
 
 def _current_queue() -> str | None:

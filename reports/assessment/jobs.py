@@ -26,18 +26,19 @@ def compute_assessment(*, assessment_id: int, today: str | None = None):
     day = dt.date.fromisoformat(today) if today else None
     done = assessment_compute(assessment_id=assessment_id, today=day)
     if done is None:
-        return {"assessment_id": assessment_id, "state": "waiting for rollups"}
+        return {"assessment_id": assessment_id, "state": "waiting for figures"}
     return {"assessment_id": assessment_id, "state": done.compute_state}
 
 
 @shared_task(name="reports.assessment.jobs.refresh_stale_assessments", **RETRY)
 def refresh_stale_assessments():
     """Every minute: queue the unpublished rounds whose scores are older than their
-    figures (a lost job, a rollup refreshed by the nightly run, a new day). One query
-    when nothing is stale."""
-    from .freshness import queue_compute, stale_rounds
+    figures (a lost job, a rollup refreshed by the nightly run, a new day), unless their
+    figures are waiting for a change to be counted (the figures job queues those). One
+    query when nothing is stale."""
+    from .freshness import due_rounds, queue_compute
 
-    queued = queue_compute(stale_rounds().values_list("pk", flat=True), countdown=0)
+    queued = queue_compute(due_rounds().values_list("pk", flat=True), countdown=0)
     if queued:
         logger.info("queued %s stale assessments", len(queued))
     return {"queued": queued}

@@ -14,9 +14,11 @@ from django.utils.translation import gettext as _
 
 from agencies.audit import audit_log, diff_fields
 from tasks.evidence import stored_name, upload_check
+from tasks.figure_sources import FigureScope
 
+from ..marks import mark_stale
 from ..models import Rollup
-from ..rollups import insert_rows, recompute_periods
+from ..rollups import insert_rows
 from . import freshness
 from .facts import counted_quarters, read_facts
 from .models import (
@@ -214,24 +216,30 @@ def assessment_revise(*, assessment: Assessment, by) -> Assessment:
 # --- computing the scores ---------------------------------------------------------------------
 
 
-def _figures_ready(plan, quarters) -> bool:
-    """The stored rollups of the counted quarters exist: quarters never computed are
-    computed now, so no score runs ahead of its figures."""
+def _figures_ready(assessment, quarters) -> bool:
+    """Whether the stored figures the scores read are current: no change to the plan
+    waits to be counted (reports.marks), and every counted quarter has been computed. A
+    quarter never computed is marked stale, so the one figures job computes it; either
+    way the scores are computed when that job tells freshness.figures_caught_up."""
+    if freshness.waiting_for_figures(assessment):
+        return False
     stored = set(
-        Rollup.objects.filter(scope=Rollup.Scope.PLAN, plan=plan, period__in=quarters).values_list(
-            "period_id", flat=True
-        )
+        Rollup.objects.filter(
+            scope=Rollup.Scope.PLAN, plan_id=assessment.plan_id, period__in=quarters
+        ).values_list("period_id", flat=True)
     )
     missing = [q for q in quarters if q.pk not in stored]
     if missing:
-        recompute_periods(missing)
+        with transaction.atomic():
+            mark_stale({FigureScope(q.plan_id, q.pk) for q in missing})
+        return False
     return True
 
 
 def assessment_compute(*, assessment_id: int, today: dt.date | None = None) -> Assessment | None:
     """Compute and store a round's scores from the stored figures; a published round is
-    left alone. Returns None when the figures are being refreshed (the refresh queues
-    this again) or the round is gone."""
+    left alone. Returns None when the figures are waiting for a change to be counted (the
+    figures job queues this again once it has) or the round is gone."""
     today = today or timezone.localdate()
     assessment = Assessment.objects.select_related("plan", "plan__region").filter(pk=assessment_id).first()
     if assessment is None or assessment.state == AssessmentState.PUBLISHED:
@@ -244,7 +252,7 @@ def assessment_compute(*, assessment_id: int, today: dt.date | None = None) -> A
         )
         return assessment
     quarters = counted_quarters(plan, assessment.year, today)
-    if not _figures_ready(plan, quarters):
+    if not _figures_ready(assessment, quarters):
         return None
     # Before the read: a figure stored after this moment marks the scores stale again.
     started = timezone.now()
@@ -428,8 +436,11 @@ def assessment_publish(*, assessment, by, today: dt.date | None = None) -> Asses
         raise ValidationError(
             _("申诉期至 %(day)s，期满后方可发布。") % {"day": assessment.objection_closes_on.isoformat()}
         )
+    if freshness.waiting_for_figures(assessment):
+        # What is published must be computed from today's figures: the figures job is
+        # counting a change, and the scores follow it.
+        raise ValidationError(_("统计数据正在更新，得分随后重新计算，请稍后再发布。"))
     if assessment.compute_state != ComputeState.DONE or freshness.is_stale(assessment, today):
-        # What is published must be computed from today's figures: the job runs now.
         freshness.queue_compute([assessment.pk], countdown=0)
         raise ValidationError(_("考核得分正在按最新数据重新计算，请稍后再发布。"))
     assessment.state = AssessmentState.PUBLISHED

@@ -28,6 +28,7 @@ from carbonplan.access import (
 from carbonplan.downloads import Export, file_response
 
 from ..exporters.assessment_xlsx import AssessmentXlsx
+from ..marks import figures_pending
 from . import services
 from .forms import AdjustmentForm, AnswerForm, ObjectionForm, SchemeForm, WindowForm, YearForm
 from .models import (
@@ -221,6 +222,10 @@ def assessment_detail(request, assessment_id):
         if not own
         else [],
         "pending": assessment.compute_state in (Assessment.Compute.QUEUED, Assessment.Compute.RUNNING),
+        # Since when a change to the plan waits to be counted in the figures the scores read.
+        "figures_pending": figures_pending(assessment.plan)
+        if assessment.state != AssessmentState.PUBLISHED
+        else None,
         **page,
     }
     if own and len(page["scores"]) == 1:

@@ -30,9 +30,12 @@ def assessment_year(province) -> int:
 
 def prepare(province) -> list[int]:
     """A published scheme (the county defaults) and a first round per plan of the year,
-    not yet computed: ids of the rounds."""
+    not yet computed, over figures with no change waiting: ids of the rounds."""
     from reports.models import Assessment, AssessmentScheme
+    from reports.rollups import recompute_marked
 
+    # As at year end, the stored figures have counted every change: a round never waits.
+    recompute_marked(plan_ids=province.plans)
     year = assessment_year(province)
     now = timezone.now()
     ids = []

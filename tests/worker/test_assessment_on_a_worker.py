@@ -1,5 +1,6 @@
 """The year-end scores computed by a real worker (PostgreSQL + Redis only): the round the
-office starts, and the refresh a submitted report queues after its rollup."""
+office starts, once the figures have counted the plan's rows, and the refresh the figures
+job queues after it has counted a submitted report."""
 
 import datetime as dt
 from decimal import Decimal
@@ -7,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from reports.assessment import services
-from reports.models import Assessment
+from reports.jobs import recompute_stale_rollups
+from reports.models import Assessment, FigureMark
 from tasks.services import report_save_draft, report_submit
 from tests import factories as f
 from tests.worker.conftest import wait_for
@@ -39,6 +41,16 @@ def test_a_round_is_computed_by_the_worker_and_follows_a_submitted_report(worker
     f.role(staff, "staff", agency=lead)
     services.scheme_publish(scheme=services.scheme_save(plan=plan, year=2025, data={}, by=office), by=office)
     assessment = services.assessment_start(plan=plan, year=2025, by=office)
+    # The rows above were written outside a transaction, so their marks wait for the
+    # figures' catch-up (beat runs it every minute): the round waits for it too, and
+    # follows once the figures job has counted them.
+    waiting = wait_for(
+        lambda: "'state': 'waiting for figures'" in worker.log.read_text(),
+        worker=worker,
+        what="the first job",
+    )
+    assert waiting and Assessment.objects.get(pk=assessment.pk).computed_at is None
+    recompute_stale_rollups.delay()
     done = wait_for(
         lambda: Assessment.objects.filter(pk=assessment.pk, compute_state="done").first(),
         worker=worker,
@@ -49,7 +61,10 @@ def test_a_round_is_computed_by_the_worker_and_follows_a_submitted_report(worker
     assert lead_row.items.filter(rule="missing", params__period="2025Q4").exists()
     assert "reports.assessment.jobs.compute_assessment" in worker.log.read_text()
 
-    # The lead hands in its Q4 report: the rollup job runs, then the scores follow.
+    assert not FigureMark.objects.filter(plan=plan).exists()
+
+    # The lead hands in its Q4 report (committed): its mark queues the figures job, whose
+    # release of the mark then queues the scores.
     computed = done.computed_at
     report, _ = report_save_draft(
         data={"status": "in_progress", "percent": "95", "progress_text": "第四季度补报"},

@@ -19,6 +19,7 @@ import pytest
 from django.utils import timezone
 
 from reports.assessment import services
+from reports.rollups import recompute_marked
 from tests import factories as f
 
 AS_OF = dt.date(2026, 2, 1)
@@ -61,10 +62,24 @@ def year(world):
     return SimpleNamespace(**vars(w), quarters=quarters, lead=lead, inputs=inputs, scheme=scheme, as_of=AS_OF)
 
 
+def figures_current(today=AS_OF):
+    """What the figures job does once the writes commit (a test's writes never commit):
+    count every marked change in the stored figures."""
+    recompute_marked(today=today)
+
+
 def compute(year_world, *, today=AS_OF):
-    """Start (or take) the plan's 2025 round and compute it as of `today`."""
+    """Start (or take) the plan's 2025 round and compute it as of `today`, from figures
+    that have counted every change so far (as they have at year end)."""
     assessment = services.assessment_start(plan=year_world.plan_a, year=2025, by=year_world.users.office)
+    figures_current(today)
     return services.assessment_compute(assessment_id=assessment.pk, today=today)
+
+
+def compute_again(*, assessment_id, today=None):
+    """Compute a round again once the figures have counted the changes made since."""
+    figures_current(today)
+    return services.assessment_compute(assessment_id=assessment_id, today=today)
 
 
 def scores(assessment) -> dict:

@@ -14,6 +14,7 @@ from reports.bench.generate import build_province
 from reports.models import Assessment
 from tasks.models import PeriodReopening, ProgressReport
 
+from .conftest import figures_current
 from .rebuild import rebuild, stored
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +61,7 @@ def test_a_generated_plan_scores_equal_a_plain_rebuild():
     )
     services.scheme_publish(scheme=services.scheme_save(plan=plan, year=2025, data={}, by=office), by=office)
     assessment = services.assessment_start(plan=plan, year=2025, by=office)
+    figures_current(dt.date(2026, 1, 25))
     services.assessment_compute(assessment_id=assessment.pk, today=dt.date(2026, 1, 25))
     agencies = [s.agency for s in assessment.scores.select_related("agency").order_by("agency_id")[:2]]
     services.adjustment_add(
@@ -70,6 +72,7 @@ def test_a_generated_plan_scores_equal_a_plain_rebuild():
         assessment=assessment, agency=agencies[1], kind="correction", component="reporting",
         points=Decimal("2"), reason="复核恢复", by=office,
     )  # fmt: skip
+    figures_current(dt.date(2026, 1, 25))
     services.assessment_compute(assessment_id=assessment.pk, today=dt.date(2026, 1, 25))
     assessment.refresh_from_db()
     assert assessment.quarters == ["2025Q1", "2025Q2", "2025Q3", "2025Q4"]

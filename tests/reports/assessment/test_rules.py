@@ -12,7 +12,7 @@ from reports.assessment.scoring import AgencyScore, rank_scores
 from tasks.models import PeriodReopening
 from tests import factories as f
 
-from .conftest import compute, parts, scores
+from .conftest import compute, compute_again, parts, scores
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n%evidence\n"
@@ -72,13 +72,13 @@ def test_an_agency_with_no_task_gets_no_score_rather_than_full_marks(year):
     idle = f.AgencyFactory(region=year.county_a, name="县统计局")
     # It is in the round through an item entered by hand, but carries no task.
     f.AssignmentFactory(task=year.task_a2, agency=idle, role="support")
-    assessment = services.assessment_compute(assessment_id=assessment.pk, today=year.as_of)
+    assessment = compute_again(assessment_id=assessment.pk, today=year.as_of)
     services.adjustment_add(
         assessment=assessment, agency=idle, kind="bonus", points=Decimal(1), reason="省级表彰",
         upload=SimpleUploadedFile("表彰.pdf", PDF), by=year.users.office,
     )  # fmt: skip
     year.task_a2.assignments.filter(agency=idle).delete()
-    assessment = services.assessment_compute(assessment_id=assessment.pk, today=year.as_of)
+    assessment = compute_again(assessment_id=assessment.pk, today=year.as_of)
     row = scores(assessment)["县统计局"]
     assert row.score is None and row.rank is None and row.grade == ""
     assert all(part["points"] is None for part in row.components if part["code"] != "adjustments")
@@ -124,7 +124,7 @@ def test_bonuses_and_deductions_entered_by_hand_are_capped(year):
         assessment=assessment, agency=year.own, kind="deduction", points=Decimal(2), reason="被约谈",
         upload=SimpleUploadedFile("约谈.pdf", PDF), by=office,
     )  # fmt: skip
-    assessment = services.assessment_compute(assessment_id=assessment.pk, today=year.as_of)
+    assessment = compute_again(assessment_id=assessment.pk, today=year.as_of)
     rows = scores(assessment)
     assert rows["县交通运输局"].adjustment == Decimal("5.00")  # 3 + 3, capped at 5
     assert rows["县交通运输局"].score == Decimal("98.78")
@@ -159,7 +159,7 @@ def test_a_correction_moves_one_component_within_its_range(year):
         assessment=assessment, agency=year.own, kind="correction", component="quality", points=Decimal(5),
         reason="退回系系统原因", by=year.users.office,
     )  # fmt: skip
-    own = scores(services.assessment_compute(assessment_id=assessment.pk, today=year.as_of))["县发改局"]
+    own = scores(compute_again(assessment_id=assessment.pk, today=year.as_of))["县发改局"]
     assert parts(own)["quality"] == 10.0  # 8 + 5, held at the maximum
     assert own.items.filter(rule="clamped", points=Decimal("-3.00")).exists()
     assert own.score == Decimal("61.00") and own.grade == "fair"

@@ -14,7 +14,7 @@ from agencies.models import AuditEntry, Notification
 from reports.assessment import services
 from reports.models import Assessment, AssessmentScheme
 
-from .conftest import compute, scores
+from .conftest import compute, compute_again, scores
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n%evidence\n"
@@ -67,7 +67,7 @@ def test_changing_a_scheme_used_by_published_results_makes_a_new_version(year):
     assert assessment.scheme_id == year.scheme.pk
     services.scheme_publish(scheme=changed, by=office)
     revised = services.assessment_revise(assessment=assessment, by=office)
-    revised = services.assessment_compute(assessment_id=revised.pk, today=year.as_of)
+    revised = compute_again(assessment_id=revised.pk, today=year.as_of)
     assert revised.round == 2 and revised.scheme_id == changed.pk
     assert scores(revised)["县发改局"].score == Decimal("58.00")  # the Q2 late report now costs 2
     assert scores(assessment)["县发改局"].score == Decimal("59.00")
@@ -164,7 +164,7 @@ def test_publication_waits_for_the_answers_and_the_window_then_freezes_the_score
     # Computed on an earlier day: it is computed again before it can be published.
     with pytest.raises(ValidationError, match="重新计算"):
         services.assessment_publish(assessment=assessment, by=office)
-    services.assessment_compute(assessment_id=assessment.pk)
+    compute_again(assessment_id=assessment.pk)
     client = login(office)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("reports:assessment-action", args=[assessment.pk, "publish"]))
@@ -174,7 +174,7 @@ def test_publication_waits_for_the_answers_and_the_window_then_freezes_the_score
     assert Notification.objects.filter(user=year.users.owner, kind="assessment").exists()
     frozen = {s.agency_id: (s.score, s.components) for s in assessment.scores.all()}
     # Nothing moves a published round: not a recompute, not new data, not an item.
-    services.assessment_compute(assessment_id=assessment.pk, today=dt.date(2026, 6, 1))
+    compute_again(assessment_id=assessment.pk, today=dt.date(2026, 6, 1))
     year.lead[2].is_late = False
     year.lead[2].save()
     with pytest.raises(ValidationError, match="已发布"):
@@ -235,7 +235,7 @@ def test_the_round_page_and_the_list_keep_a_fixed_number_of_queries(
     for i in range(12):
         agency = f.AgencyFactory(region=year.county_a, name=f"县单位{i}")
         f.AssignmentFactory(task=year.task_a1 if i % 2 else year.task_a2, agency=agency, role="support")
-    assessment = services.assessment_compute(assessment_id=assessment.pk, today=year.as_of)
+    assessment = compute_again(assessment_id=assessment.pk, today=year.as_of)
     assert assessment.scores.count() == 14
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(url)
