@@ -20,7 +20,7 @@ from agencies.names import clean_name
 from indicators.trajectory import is_descriptive_text
 
 from .import_review import COMPARATOR_SIGNS, describe_indicator, number_of
-from .parsing.schema import ParsedAction, ParsedIndicator, ParsedPlan, ParsedTask
+from .parsing.schema import ParsedAction, ParsedIndicator, ParsedPlan, ParsedProject, ParsedTask
 from .services import COMPARATORS
 
 
@@ -228,6 +228,53 @@ class NewIndicatorForm(IndicatorForm):
     delete = None
 
 
+class ProjectForm(RowForm):
+    """A key project of a task's 专栏, as read from the document or added by the office."""
+
+    name = forms.CharField(label=_("项目名称"), max_length=200, widget=_text_input("project-name"))
+    location = forms.CharField(
+        label=_("建设地点"), max_length=100, required=False, widget=_text_input("project-place")
+    )
+    capacity = NumberField(
+        label=_("建设规模"), max_digits=20, decimal_places=4, required=False, widget=_text_input("ind-num")
+    )
+    unit = forms.CharField(label=_("规模单位"), max_length=32, required=False, widget=_text_input("ind-unit"))
+    start_year = YearField(label=_("计划开工年份"), widget=_text_input("ind-year", placeholder=_("开工")))
+    year = YearField(label=_("计划建成年份"), widget=_text_input("ind-year", placeholder=_("建成")))
+    investment = NumberField(
+        label=_("计划投资（万元）"),
+        max_digits=20,
+        decimal_places=2,
+        required=False,
+        min_value=0,
+        widget=_text_input("ind-num"),
+    )
+    delete = forms.BooleanField(label=_("删除"), required=False)
+
+    EDITED = ("name", "location", "capacity", "unit", "start_year", "year", "investment")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("capacity") is not None and not data.get("unit"):
+            self.add_error("unit", gettext("填写了规模时须写明单位"))
+        if data.get("start_year") and data.get("year") and data["start_year"] > data["year"]:
+            self.add_error("year", gettext("不能早于开工年份"))
+        return data
+
+    def apply(self, item: ParsedProject) -> ParsedProject:
+        item = copy.deepcopy(item)
+        for key in self.EDITED:
+            value = self.cleaned_data.get(key)
+            if key in ("capacity", "investment"):
+                value = number_of(value)
+            setattr(item, key, None if value in ("", None) else value)
+        return item
+
+
+class NewProjectForm(ProjectForm):
+    delete = None
+
+
 def _as_data(prefix: str, form_class, initial: dict, submitted) -> dict:
     """The submitted values of a row's fields; a field the page did not send keeps the
     row's value (a box not ticked is a box not sent)."""
@@ -276,6 +323,20 @@ class ReviewEdits:
                         ],
                         "new_indicator_form": self._new(
                             NewIndicatorForm, f"a{a}-t{t}-i-new", f"{where} " + gettext("新增指标")
+                        ),
+                        # Projects kept as plain 专栏 text (an older import) have no form.
+                        "project_forms": [
+                            self._form(
+                                ProjectForm,
+                                f"a{a}-t{t}-p{k}",
+                                project,
+                                f"{where} " + gettext("项目%(n)d") % {"n": k + 1},
+                            )
+                            for k, project in enumerate(task.projects)
+                            if isinstance(project, ParsedProject)
+                        ],
+                        "new_project_form": self._new(
+                            NewProjectForm, f"a{a}-t{t}-p-new", f"{where} " + gettext("新增项目")
                         ),
                     }
                 )
@@ -335,6 +396,20 @@ class ReviewEdits:
             kept.append(added)
         return kept
 
+    def _projects(self, items, forms_, new_form) -> list:
+        records = [item for item in items if isinstance(item, ParsedProject)]
+        kept = [item for item in items if not isinstance(item, ParsedProject)]
+        kept += [
+            form.apply(item)
+            for item, form in zip(records, forms_, strict=True)
+            if not form.cleaned_data["delete"]
+        ]
+        if self._added(new_form):
+            added = new_form.apply(ParsedProject())
+            added.extra["added_by_hand"] = True
+            kept.append(added)
+        return kept
+
     def edited(self) -> ParsedPlan:
         """The parsed breakdown with every valid form applied (call after is_valid)."""
         edited = copy.deepcopy(self.parsed)
@@ -354,6 +429,9 @@ class ReviewEdits:
                 task.title, task.lead, task.support = data["title"], data["lead"], data["support"]
                 task.indicators = self._indicators(
                     task.indicators, task_row["indicator_forms"], task_row["new_indicator_form"]
+                )
+                task.projects = self._projects(
+                    task.projects, task_row["project_forms"], task_row["new_project_form"]
                 )
                 tasks.append(task)
             if self._added(row["new_task_form"]):
@@ -388,6 +466,12 @@ def _task_by_hand(data: dict) -> ParsedTask:
         support=data["support"],
         added_by_hand=True,
     )
+
+
+def project_rows(forms_, items) -> list[dict]:
+    """What the template shows of each project: its form and its record."""
+    records = [item for item in items if isinstance(item, ParsedProject)]
+    return [{"form": form, "project": item} for form, item in zip(forms_, records, strict=True)]
 
 
 def indicator_rows(forms_, items) -> list[dict]:

@@ -147,6 +147,7 @@ WARNING_LABELS = {
     "agency_variant": gettext_lazy("单位写法不一"),
     "table_disagrees": gettext_lazy("正文与分工表不一致"),
     "sheet_unread": gettext_lazy("未读取的工作表"),
+    "box_without_projects": gettext_lazy("专栏未识别出项目"),
 }
 
 

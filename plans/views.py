@@ -22,7 +22,7 @@ from . import import_services, services
 from .breakdown_excel import BreakdownExporter
 from .duplicates import import_duplicates
 from .forms import CommitForm, PlanUploadForm, RegionForm
-from .import_forms import ReviewEdits, indicator_rows
+from .import_forms import ReviewEdits, indicator_rows, project_rows
 from .importing import source_text_of
 from .models import PlanImport
 from .selectors import archived_tasks, plan_breakdown
@@ -130,6 +130,9 @@ def _review_context(request, plan_import, *, edits=None, commit_form=None, regio
                         for k, ind in enumerate(task.indicators)
                     ],
                     "indicator_rows": indicator_rows(task_forms["indicator_forms"], task.indicators),
+                    "project_rows": project_rows(task_forms["project_forms"], task.projects),
+                    "new_project_form": task_forms["new_project_form"],
+                    "project_texts": [p for p in task.projects if isinstance(p, str)],
                 }
             )
         actions.append(

@@ -8,6 +8,7 @@ import re
 import plans.parsing.agencies as ag
 import plans.parsing.facts as facts
 import plans.parsing.indicators as ind
+import plans.parsing.projects as pj
 import plans.parsing.tables as tb
 
 from .annex import task_tables
@@ -147,7 +148,7 @@ class _Assembler:
             # "一是……；二是……。（X牵头，Y配合）": the closing clause is for every part.
             closing = [c.assignment for _, c in self._clauses_in(node.para, node.end)]
             intro = closing[-1] if closing else intro
-        intro_projects = [self.paras[i].d for i in range(node.para, intro_end) if i in self.ol.box_paras]
+        intro_projects = self._projects(node.para + 1, intro_end, text=False)
         if node.children:
             standing += [(i, c.assignment.standing) for i, c in self._clauses_in(node.para, intro_end)]
         tasks, ranges = [], []
@@ -185,8 +186,24 @@ class _Assembler:
                 self.disagreements.append((tp, text_assignment, table_assignment))
             assignment = table_assignment
             standing.append((tp.first, list(assignment.standing)))
-        projects = [self.paras[i].d for i in range(tp.first, tp.end) if i in self.ol.box_paras]
-        return self._task_dict(t_seq, tp, assignment, projects)
+        return self._task_dict(t_seq, tp, assignment, self._projects(tp.first, tp.end))
+
+    def _projects(self, first: int, end: int, text: bool = True) -> list[dict]:
+        """The projects of the 专栏 boxes in [first, end), then those named in the text.
+        A box from which no project could be read is said, so the office adds them."""
+        box_lines = [self.paras[i].d for i in range(first, end) if i in self.ol.box_paras]
+        found = pj.box_projects(box_lines)
+        if box_lines and not found:
+            self._warn(
+                "box_without_projects",
+                "专栏中未识别出具体项目，请在审核时补充。",
+                at=self.paras[min(i for i in range(first, end) if i in self.ol.box_paras)].span()[0],
+            )
+        if text:
+            for i in range(first, end):
+                if i not in self.ol.box_paras:
+                    found += pj.text_projects(self.paras[i].d)
+        return pj.unique(found)
 
     def _task_dict(
         self, t_seq: int, tp: TaskPart | tb.TableTask, assignment: ag.Assignment, projects: list
@@ -242,7 +259,10 @@ class _Assembler:
                 for name in standing:
                     if name not in assignment.lead and name not in assignment.support:
                         assignment.support.append(name)
-                tasks.append(self._task_dict(t_seq, tp, assignment, []))
+                projects = pj.unique(
+                    [p for i in range(tp.first, tp.end) for p in pj.text_projects(self.paras[i].d)]
+                )
+                tasks.append(self._task_dict(t_seq, tp, assignment, projects))
                 action_readers.append(lambda year, tp=tp: self._table_indicators(tp, year))
             span = self._span(part.first, part.end)
             actions.append(

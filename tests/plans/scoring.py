@@ -25,6 +25,11 @@ for assertion messages. The metrics:
   marked borderline is neither required nor counted against: a parsed indicator that
   matches it is dropped from both sides.
 - year, comparator: share of matched indicators whose year (comparator) agrees.
+- project_p / project_r / project_f1: key projects matched within their task by name
+  (similarity ≥ 0.8, best first) over parsed / expected projects (a task's 专栏 lines kept
+  as plain text are not projects).
+- project_fields: share of the fields of matched projects (location, capacity, unit,
+  year, investment) that agree.
 """
 
 import difflib
@@ -40,6 +45,8 @@ THRESHOLDS = {
     "year": 0.90,
     "comparator": 0.90,
     "plan": 0.8,
+    "project_f1": 0.85,
+    "project_fields": 0.9,
 }
 # What an import must reach on every form of a plan (text, Word, web page, PDF, task
 # table in .docx / .xlsx / PDF): tests/plans/test_import_scores.py.
@@ -56,6 +63,8 @@ IMPORT_THRESHOLDS = {
 PLAN_FACTS = ("region", "level", "draft", "doc_number", "plan_year")
 ACTION_TITLE_SIMILARITY = 0.8
 TASK_TITLE_SIMILARITY = 0.7
+PROJECT_NAME_SIMILARITY = 0.8
+PROJECT_FIELDS = ("location", "capacity", "unit", "year", "investment")
 
 _IGNORED = re.compile(r"[\s，,。．.、；;：:“”\"'（）()\[\]【】《》〈〉〔〕—\-]")
 
@@ -174,6 +183,33 @@ class _Comparer:
             if not ok
         ]
         self.indicators(got.get("indicators", []), want.get("indicators", []), where)
+        self.projects(got.get("projects") or [], want.get("projects") or [], where)
+
+    def projects(self, parsed: list, expected: list, where: str):
+        unused = [p for p in parsed if isinstance(p, dict)]
+        self.counts["projects_parsed"] += len(unused)
+        for want in expected:
+            self.counts["projects_expected"] += 1
+            ranked = sorted(unused, key=lambda p: -similarity(p.get("name"), want.get("name")))
+            if not ranked or similarity(ranked[0].get("name"), want.get("name")) < PROJECT_NAME_SIMILARITY:
+                self.misses.append(f"{where}: missing project «{want.get('name')}»")
+                continue
+            got = ranked[0]
+            unused.remove(got)
+            self.counts["projects_matched"] += 1
+            for key in PROJECT_FIELDS:
+                self.counts["project_fields"] += 1
+                same = (
+                    _number(got.get(key)) == _number(want.get(key))
+                    if key in ("capacity", "year", "investment")
+                    else bare(got.get(key)) == bare(want.get(key))
+                )
+                self.counts["project_fields_agree"] += same
+                if not same:
+                    self.misses.append(
+                        f"{where}: project «{want.get('name')}» {key} {got.get(key)!r}, expected {want.get(key)!r}"
+                    )
+        self.misses += [f"{where}: unexpected project «{p.get('name')}»" for p in unused]
 
     def figures(self) -> dict[str, float]:
         c = self.counts
@@ -196,7 +232,11 @@ class _Comparer:
             "indicator_f1": _f1(ind_p, ind_r),
             "year": _ratio(c["year_agrees"], c["indicators_matched"]),
             "comparator": _ratio(c["comparator_agrees"], c["indicators_matched"]),
+            "project_p": _ratio(c["projects_matched"], c["projects_parsed"]),
+            "project_r": _ratio(c["projects_matched"], c["projects_expected"]),
+            "project_fields": _ratio(c["project_fields_agree"], c["project_fields"]),
         }
+        figures["project_f1"] = _f1(figures["project_p"], figures["project_r"])
         return {name: round(value, 3) for name, value in figures.items()}
 
 

@@ -266,10 +266,10 @@ def test_table_cells_are_read_in_order_and_a_boxed_column_stays_with_its_task():
     document.save(out)
     parsed = parse_document(out.getvalue(), "plan.docx")
     first, second = parsed["actions"][0]["tasks"]
-    assert first["projects"] == [
-        "专栏1 新能源重点项目",
-        "1.白沙镇100兆瓦农光互补光伏电站项目",
-        "2.青山风电场项目",
+    # The box's title names a kind of project; its items are the projects.
+    assert [(p["name"], p.get("capacity"), p.get("unit")) for p in first["projects"]] == [
+        ("白沙镇100兆瓦农光互补光伏电站项目", 100, "兆瓦"),
+        ("青山风电场项目", None, None),
     ]
     assert [i["target"] for i in first["indicators"]] == [50]  # not the 100兆瓦 of one project
     assert second["label"] == "2" and second["lead"] == ["县发改局"] and second["support"] == ["县工信局"]
@@ -497,10 +497,9 @@ def test_numbers_that_are_not_targets_are_left_out(annual):
 
 
 def test_a_project_box_stays_with_its_task(annual):
-    assert _task(annual, 1, 3)["projects"] == [
-        "专栏1  能源重点项目",
-        "1.白沙镇100兆瓦农光互补光伏电站项目",
-        "2.青山县抽水蓄能电站前期工作",
+    assert [(p["name"], p.get("location")) for p in _task(annual, 1, 3)["projects"]] == [
+        ("白沙镇100兆瓦农光互补光伏电站项目", "白沙镇"),
+        ("青山县抽水蓄能电站", "青山县"),  # 前期工作 is its stage, not its name
     ]
     assert "抽水蓄能" in _task(annual, 1, 3)["text"]
     assert len(annual["actions"][0]["tasks"]) == 3  # the box's "1." and "2." are not tasks

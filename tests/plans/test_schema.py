@@ -147,7 +147,7 @@ def test_the_review_shows_and_keeps_a_tasks_source_and_projects_through_an_edit(
     plan_import.save()
     url = reverse("plans:import_review", args=[plan_import.pk])
     page = client.get(url).content.decode()
-    assert "石门镇分布式光伏发电项目" in page and "专栏 1 项" in page
+    assert 'value="石门镇分布式光伏发电项目"' in page and "重点项目" in page
     assert client.post(url, {"a0-t0-title": "大力发展新能源和储能"}).status_code == 302
     plan_import.refresh_from_db()
     kept = plan_import.parsed["actions"][0]["tasks"][0]
