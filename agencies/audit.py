@@ -8,6 +8,7 @@ from .models import AuditEntry
 
 # A changed indicator value is recorded under this prefix and the indicator's name.
 INDICATOR_PREFIX = "indicator:"
+PROJECT_PREFIX = "project:"  # a project's quarter written in a report, by project id
 
 
 def audit_log(*, actor, action: str, target, changes: dict | None = None, plan=None) -> AuditEntry:
@@ -42,6 +43,8 @@ def change_label(model, name: str) -> str:
     verbose name, "指标：<name>" for an indicator value, else the recorded name."""
     if name.startswith(INDICATOR_PREFIX):
         return _("指标：%(name)s") % {"name": name.removeprefix(INDICATOR_PREFIX)}
+    if name.startswith(PROJECT_PREFIX):
+        return _("重点项目：%(name)s") % {"name": name.removeprefix(PROJECT_PREFIX)}
     try:
         return str(model._meta.get_field(name).verbose_name)
     except (AttributeError, FieldDoesNotExist):

@@ -32,7 +32,7 @@ from reports.models import (
     AssessmentScore,
     Bulletin,
 )
-from tasks.models import ProgressReport, Task, TaskAssignment
+from tasks.models import ProgressReport, Project, ProjectUpdate, Task, TaskAssignment
 
 
 @dataclass
@@ -236,6 +236,17 @@ def visible_tasks(user):
 
 def visible_reports(user):
     return Viewer.of(user).filter_reports(ProgressReport.objects.all())
+
+
+def visible_projects(user):
+    """Key projects of the tasks the user may see."""
+    return Project.objects.filter(task__in=visible_tasks(user).values("pk"))
+
+
+def visible_project_updates(user):
+    """Project quarters of the reports the user may read (an agency's own and, for a task
+    it leads, its supporters')."""
+    return ProjectUpdate.objects.filter(report__in=visible_reports(user).values("pk"))
 
 
 def visible_indicators(user):

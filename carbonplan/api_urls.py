@@ -10,6 +10,7 @@ from plans.api import ActionViewSet, PlanViewSet
 from reports.api import BulletinViewSet
 from reports.assessment.api import AssessmentViewSet
 from tasks.api import PeriodViewSet, ProgressReportViewSet, TaskViewSet
+from tasks.project_api import ProjectUpdateViewSet, ProjectViewSet
 
 router = DefaultRouter()
 router.register("plans", PlanViewSet, basename="plan")
@@ -21,6 +22,8 @@ router.register("periods", PeriodViewSet, basename="period")
 router.register("progress-reports", ProgressReportViewSet, basename="progressreport")
 router.register("indicator-values", IndicatorValueViewSet, basename="indicatorvalue")
 router.register("bulletins", BulletinViewSet, basename="bulletin")
+router.register("projects", ProjectViewSet, basename="project")
+router.register("project-updates", ProjectUpdateViewSet, basename="projectupdate")
 router.register("channels", ChannelViewSet, basename="channel")
 router.register("assessments", AssessmentViewSet, basename="assessment")
 

@@ -268,6 +268,9 @@ def plan_create_from_parsed(
         indicator.full_clean(exclude=["plan", "task"])
     Indicator.objects.bulk_create(indicators)
     _duplicate_links(parsed, tasks_by_pos)
+    from tasks.projects import projects_sync
+
+    projects_sync(plan=plan, by=by)
     audit_log(
         actor=by,
         action="plan.create",
@@ -443,6 +446,9 @@ def plan_revise_from_parsed(
         "indicators_removed": len(deletes),
         "indicators_kept": len(updates),
     }
+    from tasks.projects import projects_sync
+
+    counts["projects"] = projects_sync(plan=plan, by=by)
     after = {f: getattr(plan, f) for f in before}
     from agencies.audit import diff_fields
 

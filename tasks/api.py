@@ -22,6 +22,7 @@ from .consolidation import (
 )
 from .models import ProgressReport, ReportingPeriod, Task, TaskAssignment
 from .period_api import PeriodCreateMixin
+from .project_api import ProjectEntriesField
 from .selectors import writer_assignment
 from .services import (
     REPORT_FIELDS,
@@ -231,6 +232,14 @@ class ProgressReportSerializer(serializers.ModelSerializer):
             '{"indicator": id, "done": true} for a descriptive one (a target in words).'
         ),
     )
+    projects = ProjectEntriesField(
+        required=False,
+        help_text="The quarter of each key project the report's agency answers for on this task "
+        '(owner, or the task\'s lead): [{"project": id, "stage": "preparing|building|operating", '
+        '"investment_quarter": "1200", "capacity_operating": "5", "problems": "…", "evidence": "…"}]; '
+        "the cumulative investment is the previous quarter's plus this one's unless given. "
+        "Saved, submitted, returned and approved with the report; approval sets the project's stage.",
+    )
     role = RoleField(
         choices=TaskAssignment.Role.choices,
         read_only=True,
@@ -262,6 +271,7 @@ class ProgressReportSerializer(serializers.ModelSerializer):
             "problems",
             "next_steps",
             "indicators",
+            "projects",
             "role",
             "consolidated_inputs",
             "version",
@@ -362,6 +372,7 @@ INPUT_WRITES = ["create", "update", "partial_update"]
     "version",
     "comment",
     "indicators",
+    "projects",
     CONSOLIDATED_INPUTS,
     *REPORT_FIELDS,
 )
@@ -395,7 +406,9 @@ class ProgressReportViewSet(
             visible_reports(self.request.user)
             .select_related("period")
             .annotate(role=Subquery(role.values("role")[:1]))
-            .prefetch_related(Prefetch("consolidated_inputs", queryset=ProgressReport.objects.only("pk")))
+            .prefetch_related(
+                Prefetch("consolidated_inputs", queryset=ProgressReport.objects.only("pk")), "project_updates"
+            )
             .order_by("-id")
         )
 
@@ -425,6 +438,7 @@ class ProgressReportViewSet(
                 by=self.request.user,
                 create_only=True,
                 indicator_values=indicator_entries(serializer.validated_data.get("indicators")),
+                project_updates=serializer.validated_data.get("projects"),
             )
         except DjangoValidationError as exc:
             _as_drf(exc)
@@ -444,6 +458,7 @@ class ProgressReportViewSet(
                 by=request.user,
                 base_version=serializer.validated_data["version"],
                 indicator_values=indicator_entries(serializer.validated_data.get("indicators")),
+                project_updates=serializer.validated_data.get("projects"),
             )
         except DjangoValidationError as exc:
             _as_drf(exc)

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from indicators.services import DONE_FIELD_CHOICES
 
-from .models import ProgressReport
+from .models import ProgressReport, ProjectStage
 from .services import REVIEW_COMMENT_MAX_LENGTH
 
 
@@ -28,9 +28,33 @@ class ReportForm(forms.Form):
         label=_("下步计划"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, indicators=(), is_input=False, **kwargs):
+    PROJECT_FIELDS = ("stage", "investment_quarter", "capacity_operating", "problems", "evidence")
+
+    def __init__(self, *args, indicators=(), is_input=False, projects=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.indicators = list(indicators)
+        self.projects = list(projects)
+        for project in self.projects:
+            # The quarter of each project the agency answers for, written with the report.
+            prefix = f"proj_{project.pk}_"
+            self.fields[prefix + "stage"] = forms.ChoiceField(
+                label=_("项目阶段"), required=False, choices=[("", "—")] + list(ProjectStage.choices)
+            )
+            self.fields[prefix + "investment_quarter"] = forms.CharField(
+                label=_("本季度完成投资（万元）"), required=False, max_length=20,
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 10}),
+            )  # fmt: skip
+            self.fields[prefix + "capacity_operating"] = forms.CharField(
+                label=_("已投产规模"), required=False, max_length=20,
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 10}),
+            )  # fmt: skip
+            self.fields[prefix + "problems"] = forms.CharField(
+                label=_("存在问题"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+            )
+            self.fields[prefix + "evidence"] = forms.CharField(
+                label=_("佐证说明"), required=False, max_length=2000
+            )
+            project.form_fields = [self[prefix + name] for name in self.PROJECT_FIELDS]
         # A supporter's input to its lead carries its progress alone.
         self.is_input = is_input
         if is_input:
@@ -60,6 +84,20 @@ class ReportForm(forms.Form):
 
     def indicator_data(self):
         return {str(i.pk): self.cleaned_data.get(f"ind_{i.pk}", "") for i in self.indicators}
+
+    def project_data(self) -> list[dict]:
+        """One update per project with anything filled in; a blank stage keeps the project's."""
+        updates = []
+        for project in self.projects:
+            values = {
+                name: self.cleaned_data.get(f"proj_{project.pk}_{name}", "") for name in self.PROJECT_FIELDS
+            }
+            if not any(values.values()):
+                continue
+            if not values["stage"]:
+                del values["stage"]
+            updates.append({"project": project.pk, **values})
+        return updates
 
 
 # The reasons the office most often gives for returning a report, offered beside free text.

@@ -425,3 +425,155 @@ class Evidence(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+class ProjectStage(models.TextChoices):
+    """重点项目 stages, in the order a project goes through them."""
+
+    PREPARING = "preparing", _("前期工作")
+    BUILDING = "building", _("开工建设")
+    OPERATING = "operating", _("建成投产")
+
+
+class ProjectQuerySet(models.QuerySet):
+    def of_plan(self, plan):
+        return self.filter(task__action__plan=plan)
+
+    def active(self):
+        return self.filter(archived_at__isnull=True, task__archived_at__isnull=True)
+
+    def for_ledger(self):
+        """What a ledger row shows: task, owner (or the task's lead) and the quarters."""
+        return self.select_related("task__action", "agency").prefetch_related(
+            models.Prefetch(
+                "task__assignments",
+                queryset=TaskAssignment.objects.filter(role=AssignmentRole.LEAD).select_related("agency"),
+                to_attr="lead_assignments",
+            )
+        )
+
+
+_AMOUNT = {"max_digits": 16, "decimal_places": 4, "null": True, "blank": True}
+
+
+class Project(models.Model):
+    """重点项目: a named project under a task (from its 专栏 or its text), with what it is
+    to build and when; its quarters are ProjectUpdates written in the owner's reports."""
+
+    Stage = ProjectStage
+
+    task = models.ForeignKey(
+        Task, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="key_projects"
+    )
+    seq = models.PositiveIntegerField(_("序号"), default=0)
+    name = models.CharField(_("项目名称"), max_length=200, validators=[ProhibitNullCharactersValidator()])
+    location = models.CharField(_("建设地点"), max_length=100, blank=True)
+    agency = models.ForeignKey(
+        "agencies.Agency", verbose_name=_("责任单位"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="key_projects", help_text=_("不填则为任务的牵头单位"),
+    )  # fmt: skip
+    capacity = models.DecimalField(_("建设规模"), validators=[MinValueValidator(0)], **_AMOUNT)
+    unit = models.CharField(_("规模单位"), max_length=32, blank=True)
+    capacity_text = models.CharField(_("规模（原文）"), max_length=100, blank=True)
+    investment_planned = models.DecimalField(
+        _("计划投资（万元）"), validators=[MinValueValidator(0)], **_AMOUNT
+    )
+    planned_start = models.DateField(_("计划开工"), null=True, blank=True)
+    planned_finish = models.DateField(_("计划建成"), null=True, blank=True)
+    stage = models.CharField(
+        _("项目阶段"), max_length=16, choices=ProjectStage.choices, default=ProjectStage.PREPARING
+    )
+    source_text = models.TextField(_("原文"), blank=True)
+    added_by_hand = models.BooleanField(_("手工添加"), default=False)
+    archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("重点项目")
+        verbose_name_plural = _("重点项目")
+        ordering = ["task_id", "seq", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "name"],
+                name="project_unique_name_per_task",
+                violation_error_message=_("该任务下已有同名项目。"),
+            ),  # fmt: skip
+            models.CheckConstraint(
+                condition=Q(stage__in=ProjectStage.values),
+                name="project_stage_valid",
+                violation_error_message=_("项目阶段无效。"),
+            ),  # fmt: skip
+            models.CheckConstraint(
+                condition=Q(planned_start__isnull=True)
+                | Q(planned_finish__isnull=True)
+                | Q(planned_start__lte=models.F("planned_finish")),
+                name="project_start_before_finish",
+                violation_error_message=_("计划开工不能晚于计划建成。"),
+            ),  # fmt: skip
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.capacity is not None and not self.unit:
+            raise ValidationError({"unit": _("填写了规模时须写明单位")})
+
+    @property
+    def owner(self):
+        """The agency answering for the project: its own, else the task's (first) lead."""
+        if self.agency_id:
+            return self.agency
+        leads = getattr(self.task, "lead_assignments", None)
+        if leads is None:
+            leads = list(self.task.assignments.filter(role=AssignmentRole.LEAD).select_related("agency"))
+        return leads[0].agency if leads else None
+
+
+class ProjectUpdate(models.Model):
+    """A project's quarter, written by its owner agency inside its progress report on the
+    project's task: the report's draft/submit/return/approve workflow and history hold it."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("重点项目"), on_delete=models.CASCADE, related_name="updates"
+    )
+    period = models.ForeignKey(
+        ReportingPeriod, verbose_name=_("季度"), on_delete=models.CASCADE, related_name="+"
+    )
+    report = models.ForeignKey(
+        ProgressReport, verbose_name=_("进展填报"), on_delete=models.CASCADE, related_name="project_updates"
+    )
+    stage = models.CharField(_("项目阶段"), max_length=16, choices=ProjectStage.choices)
+    investment_quarter = models.DecimalField(
+        _("本季度完成投资（万元）"), validators=[MinValueValidator(0)], **_AMOUNT
+    )
+    investment_cumulative = models.DecimalField(
+        _("累计完成投资（万元）"), validators=[MinValueValidator(0)], **_AMOUNT
+    )
+    capacity_operating = models.DecimalField(_("已投产规模"), validators=[MinValueValidator(0)], **_AMOUNT)
+    problems = models.TextField(_("存在问题"), blank=True, validators=[ProhibitNullCharactersValidator()])
+    evidence = models.TextField(_("佐证说明"), blank=True, validators=[ProhibitNullCharactersValidator()])
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("项目季度进展")
+        verbose_name_plural = _("项目季度进展")
+        ordering = ["project_id", "period__starts_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "period"],
+                name="project_update_once_per_quarter",
+                violation_error_message=_("该项目本季度已有进展。"),
+            ),  # fmt: skip
+            models.CheckConstraint(
+                condition=Q(stage__in=ProjectStage.values),
+                name="project_update_stage_valid",
+                violation_error_message=_("项目阶段无效。"),
+            ),  # fmt: skip
+        ]
+
+    def __str__(self):
+        return f"{self.project} {self.period}"

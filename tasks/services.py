@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies.audit import INDICATOR_PREFIX, audit_log, diff_fields
+from agencies.audit import INDICATOR_PREFIX, PROJECT_PREFIX, audit_log, diff_fields
 from agencies.notifications import notify_report_reviewed, notify_report_submitted, notify_report_withdrawn
 
 from .consolidation import (
@@ -20,6 +20,7 @@ from .consolidation import (
 )
 from .models import ProgressReport, ProgressReportVersion, TaskAssignment
 from .periods import period_check_writable, period_is_late, today_local
+from .projects import project_updates_approve, project_updates_of, project_updates_save
 
 # --- progress reports -----------------------------------------------------------------
 
@@ -165,6 +166,7 @@ def report_save_draft(
     period=None,
     base_version: int | None = None,
     indicator_values=None,
+    project_updates=None,
     create_only: bool = False,
 ):
     """Save the fields in `data` (a subset of REPORT_FIELDS) on a draft or returned report:
@@ -214,22 +216,30 @@ def report_save_draft(
         getattr(current, "_prefetched_objects_cache", {}).pop(CONSOLIDATED_INPUTS, None)
     after = report_snapshot(current)
     changed = [name for name in (*REPORT_FIELDS, CONSOLIDATED_INPUTS) if before[name] != after[name]]
-    warnings, value_changes = [], {}
+    warnings, value_changes, project_changes = [], {}, {}
     if indicator_values is not None:
         value_changes, warnings = indicator_values_save(report=current, values=indicator_values, by=by)
-    if not changed and not value_changes:
+    if project_updates is not None:
+        project_changes = project_updates_save(report=current, updates=project_updates, by=by)
+    if not changed and not value_changes and not project_changes:
         return current, warnings
     current.version += 1
     # Only what changed: a save of the wording alone moves no stored figure.
     current.save(update_fields=[*(n for n in changed if n in REPORT_FIELDS), "version", "updated_at"])
     changes = diff_fields({k: before[k] for k in changed}, {k: after[k] for k in changed})
     changes.update({f"{INDICATOR_PREFIX}{k}": v for k, v in value_changes.items()})
+    changes.update({f"{PROJECT_PREFIX}{k}": v for k, v in project_changes.items()})
+    extra = {"indicators": _indicator_snapshot(current)} if value_changes else {}
+    if project_changes:
+        extra["projects"] = project_updates_of(current)
     _record(
         current,
         event=ProgressReportVersion.Event.SAVED,
         by=by,
-        changed_fields=changed + [f"{INDICATOR_PREFIX}{k}" for k in value_changes],
-        extra={"indicators": _indicator_snapshot(current)} if value_changes else None,
+        changed_fields=changed
+        + [f"{INDICATOR_PREFIX}{k}" for k in value_changes]
+        + [f"{PROJECT_PREFIX}{k}" for k in project_changes],
+        extra=extra or None,
     )
     audit_log(actor=by, action="report.save", target=current, changes=changes, plan=current.period.plan)
     report.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
@@ -388,7 +398,7 @@ def _review(report, *, by, state, event, comment, action, as_lead=False):
 
 @transaction.atomic
 def report_approve(*, report: ProgressReport, by, comment: str = "") -> ProgressReport:
-    return _review(
+    approved = _review(
         report,
         by=by,
         state=ProgressReport.State.APPROVED,
@@ -396,6 +406,9 @@ def report_approve(*, report: ProgressReport, by, comment: str = "") -> Progress
         comment=_review_comment(comment),
         action="report.approve",
     )
+    # The ledger's stage is the one the office accepted.
+    project_updates_approve(report=approved)
+    return approved
 
 
 def _return(report, *, by, comment, action, as_lead=False):

@@ -21,6 +21,7 @@ from ..evidence import evidence_add
 from ..forms import ReportForm, UploadForm
 from ..models import ProgressReport, TaskAssignment
 from ..periods import period_check_writable, today_local
+from ..projects import projects_owned, updates_for_form
 from ..services import ReportConflict, report_save_draft, report_snapshot, report_submit, report_withdraw
 from .access import task_for_writer
 
@@ -77,8 +78,25 @@ def _period_writable(period, agency_id) -> bool:
     return True
 
 
-def _initial(report, indicators):
+def _projects(task, agency, period):
+    """The projects whose quarter the agency writes here, each with this quarter's update
+    and the one before (for the cumulative investment)."""
+    projects = projects_owned(task=task, agency_id=agency.pk)
+    updates = updates_for_form(projects=projects, period=period)
+    for project in projects:
+        project.current, project.previous = updates[project.pk]
+    return projects
+
+
+def _initial(report, indicators, projects=()):
     initial = {"version": report.version if report else 0}
+    for project in projects:
+        if project.current is not None:
+            for name in ReportForm.PROJECT_FIELDS:
+                value = getattr(project.current, name)
+                initial[f"proj_{project.pk}_{name}"] = (
+                    format(value.normalize(), "f") if hasattr(value, "normalize") else (value or "")
+                )
     if report:
         snap = report_snapshot(report)
         initial.update({k: v or "" for k, v in snap.items()})
@@ -98,17 +116,21 @@ def report_form(request, task_id, period_id):
     agency = assignment.agency
     report = ProgressReport.objects.filter(task=task, agency=agency, period=period).first()
     indicators = selectors.task_indicators_with_values(task, period, agency)
+    projects = _projects(task, agency, period)
     if request.method != "POST":
         form = ReportForm(
-            initial=_initial(report, indicators), indicators=indicators, is_input=_is_input(task, assignment)
+            initial=_initial(report, indicators, projects),
+            indicators=indicators,
+            is_input=_is_input(task, assignment),
+            projects=projects,
         )
         return render(
             request,
             "tasks/report_form.html",
-            _form_context(request, task, period, assignment, report, form, indicators),
+            _form_context(request, task, period, assignment, report, form, indicators, projects=projects),
         )
     is_input = _is_input(task, assignment)
-    form = ReportForm(request.POST, indicators=indicators, is_input=is_input)
+    form = ReportForm(request.POST, indicators=indicators, is_input=is_input, projects=projects)
     submit = request.POST.get("action") == "submit"
     if submit and report is not None and report.state in ReviewPolicy.handed_in:
         # A second click on 提交 (or a resent form) after the first went through.
@@ -130,6 +152,7 @@ def report_form(request, task_id, period_id):
                 by=request.user,
                 base_version=form.cleaned_data.get("version"),
                 indicator_values=form.indicator_data() if indicators else None,
+                project_updates=form.project_data() if projects else None,
             )
             for note in warnings:
                 messages.warning(request, note)
@@ -160,7 +183,7 @@ def report_form(request, task_id, period_id):
             # again (after merging) is a deliberate overwrite of the current version.
             data = request.POST.copy()
             data["version"] = conflict.version
-            form = ReportForm(data, indicators=indicators, is_input=is_input)
+            form = ReportForm(data, indicators=indicators, is_input=is_input, projects=projects)
             form.is_valid()
             form.add_error(None, exc.messages[0])
             report = conflict
@@ -179,7 +202,16 @@ def report_form(request, task_id, period_id):
         mine = {k: request.POST.get(k, "") for k in ("percent", "progress_text", "problems", "next_steps")}
         mine["status"] = statuses.get(request.POST.get("status", ""), "")
     context = _form_context(
-        request, task, period, assignment, report, form, indicators, conflict=conflict, mine=mine
+        request,
+        task,
+        period,
+        assignment,
+        report,
+        form,
+        indicators,
+        conflict=conflict,
+        mine=mine,
+        projects=projects,
     )
     return render(request, "tasks/report_form.html", context, status=409 if conflict else 400)
 
@@ -224,6 +256,9 @@ def report_autosave(request, task_id, period_id):
     values = payload.get("indicators")
     if values is not None and not isinstance(values, dict):
         return JsonResponse({"error": _("数据格式有误。")}, status=400)
+    project_updates = payload.get("projects")
+    if project_updates is not None and not isinstance(project_updates, list):
+        return JsonResponse({"error": _("数据格式有误。")}, status=400)
     try:
         report, warnings = report_save_draft(
             task=task,
@@ -233,6 +268,7 @@ def report_autosave(request, task_id, period_id):
             by=request.user,
             base_version=payload.get("version"),
             indicator_values=values or None,
+            project_updates=project_updates or None,
         )
     except ReportConflict as exc:
         current = exc.report

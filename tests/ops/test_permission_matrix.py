@@ -150,6 +150,10 @@ progressreport-list              401   200   200    200   200    200   200
 progressreport-return-           401   405   405    405   405    405   405
 progressreport-submit            401   405   405    405   405    405   405
 progressreport-withdraw          401   405   405    405   405    405   405
+project-detail                   401   200   200    200   404    200   200
+project-list                     401   200   200    200   200    200   200
+projectupdate-detail             401   200   404    200   404    200   200
+projectupdate-list               401   200   200    200   200    200   200
 task-detail                      401   200   200    200   404    200   200
 task-list                        401   200   200    200   200    200   200
 """
@@ -200,6 +204,8 @@ FILL = {
     "progressreport-approve": {"pk": "report"},
     "progressreport-return-": {"pk": "report"},
     "progressreport-withdraw": {"pk": "report"},
+    "project-detail": {"pk": "project"},
+    "projectupdate-detail": {"pk": "project_update"},
     "indicatorvalue-detail": {"pk": "indicator_value"},
     "bulletin-detail": {"pk": "bulletin"},
     "channel-detail": {"pk": "channel"},
@@ -457,7 +463,15 @@ def cast(world):
         status="failed",
     )
     assessment = _assessment(world)
+    from tasks.models import Project, ProjectUpdate
+
+    project = Project.objects.create(task=world.task_a1, name="甲县机密风电场", capacity=5, unit="万千瓦")
+    project_update = ProjectUpdate.objects.create(
+        project=project, period=world.period_a, report=report, stage="building", problems="甲县机密进展：征地"
+    )
     world.objects = {
+        "project": project,
+        "project_update": project_update,
         "plan": world.plan_a,
         "action": world.action_a,
         "task": world.task_a1,
