@@ -20,6 +20,7 @@ from .assessment.selectors import bulletin_ranking
 from .bulletin_sections import default_summary
 from .counts import ONE_DECIMAL
 from .dashboards.indicator_cards import indicator_cards
+from .dashboards.projects import project_panel
 from .models import Bulletin, Rollup, TaskLight
 from .rollups import rollup_plan_period
 
@@ -188,6 +189,7 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
         .order_by("task__action__seq", "task__seq", "agency__name")
     ]
 
+    projects = project_panel(plan, period, today=today).as_data()
     missing_agencies = sorted({a["name"] for a in agencies if a["missing"]})
     next_steps = []
     if missing_agencies:
@@ -205,6 +207,11 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
         )
     if overview["yellow"]:
         next_steps.append(f"对{overview['yellow']}项黄灯任务，牵头单位要加强调度，防止转为红灯。")
+    late_projects = [r for r in projects["behind"] if r["light"] == "red"]
+    if late_projects:
+        next_steps.append(
+            f"对{len(late_projects)}个逾期未建成投产的重点项目，责任单位要倒排工期、挂图作战，下季度调度前报送推进情况。"
+        )
     next_steps.append("各单位要严格按照时间节点报送季度进展，专班办公室将持续跟踪督办。")
 
     return {
@@ -225,6 +232,7 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
         "agencies": agencies,
         "indicators": indicators,
         "problems": problems,
+        "projects": projects,
         "next_steps": next_steps,
     }
 

@@ -30,10 +30,16 @@ ANNEXES = [
     ("agencies", "附件3", "各单位报送情况表"),
     ("indicators", "附件4", "主要指标完成情况表"),
     ("problems", "附件5", "各单位反映问题清单"),
+    ("projects", "附件6", "重点项目推进情况表"),  # only when the plan has key projects
 ]
 ANNEX = {key: number for key, number, _title in ANNEXES}
-# The year-end bulletin's extra annex, when the year's assessment is published.
-ASSESSMENT_ANNEX = ("assessment", "附件6", "{year}年度考核得分排名表")
+# The year-end bulletin's extra annex, when the year's assessment is published: the
+# next number after the last annex the bulletin has (附件6, or 附件7 after the projects').
+ASSESSMENT_ANNEX = ("assessment", "{year}年度考核得分排名表")
+
+
+def assessment_annex_number(context: dict) -> str:
+    return "附件7" if has_projects(context) else "附件6"
 
 
 def _pct(value) -> str:
@@ -131,10 +137,10 @@ def _agencies_section(context) -> list[str]:
         lines.append(f"尚有{len(missing)}家单位未报送全部进展：{_names(missing, 8)}。")
     if returned:
         lines.append(f"进展被退回的单位：{_names(returned, 8)}。")
-    return lines + _assessment_lines(context.get("assessment"))
+    return lines + _assessment_lines(context.get("assessment"), assessment_annex_number(context))
 
 
-def _assessment_lines(assessment) -> list[str]:
+def _assessment_lines(assessment, annex: str) -> list[str]:
     """The year's assessment in the year-end bulletin: its grades and where the ranking is."""
     if not assessment:
         return []
@@ -144,7 +150,7 @@ def _assessment_lines(assessment) -> list[str]:
     grades = "；".join(
         f"{label}{len(names)}家（{_names(names, 6)}）" for label, names in assessment["grades"]
     )
-    return [f"{year}年度考核结果已发布：{grades}。得分排名详见{ASSESSMENT_ANNEX[1]}。"]
+    return [f"{year}年度考核结果已发布：{grades}。得分排名详见{annex}。"]
 
 
 def _indicators_section(context) -> list[str]:
@@ -182,18 +188,64 @@ def _problems_section(context) -> tuple[list[str], list[str]]:
     return [lead], items
 
 
+def _figure(value) -> str:
+    return "—" if value is None else f"{value:g}"
+
+
+def _projects_section(context) -> list[str]:
+    p = context["projects"]
+    stages = "、".join(f"{s['label']}{s['count']}个" for s in p["stages"] if s["count"])
+    lines = [f"纳入调度的重点项目{p['count']}个，其中{stages}。"]
+    if p["investment_planned"]:
+        lines.append(
+            f"计划总投资{_figure(p['investment_planned'])}万元，累计完成投资{_figure(p['investment_done'])}万元，"
+            f"完成{_pct(p['investment_rate'])}（序时进度{_pct(p['expected_rate'])}）。"
+        )
+    for c in p["capacity"]:
+        lines.append(
+            f"建设规模：已投产{_figure(c['operating'])}{c['unit']}，计划{_figure(c['planned'])}{c['unit']}。"
+        )
+    behind = p["behind"]
+    if behind:
+        lines.append(
+            f"滞后项目{len(behind)}个："
+            + "；".join(
+                f"{r['name']}（{r['agency']}，{r['light_label']}：{r['reason']}）" for r in behind[:8]
+            )
+            + f"，详见{ANNEX['projects']}。"
+        )
+    else:
+        lines.append(f"各项目均按计划推进，详见{ANNEX['projects']}。")
+    return lines
+
+
+CN_NUMBERS = "一二三四五六七八九十"
+
+
+def has_projects(context: dict) -> bool:
+    return bool((context.get("projects") or {}).get("count"))
+
+
 def bulletin_sections(context: dict) -> list[dict]:
-    """The body: [{heading, paragraphs, numbered, chart}] in the order of the document."""
+    """The body: [{heading, paragraphs, numbered, chart}] in the order of the document;
+    the key-project section only for a plan that has key projects."""
     problems_lead, problems_items = _problems_section(context)
-    return [
-        {"heading": "一、总体情况", "paragraphs": [context["summary"]], "chart": "overview"},
-        {"heading": "二、各重点行动推进情况", "paragraphs": _actions_section(context)},
-        {"heading": "三、红灯、黄灯任务", "paragraphs": _warnings_section(context)},
-        {"heading": "四、各单位报送情况", "paragraphs": _agencies_section(context)},
-        {"heading": "五、主要指标完成情况", "paragraphs": _indicators_section(context)},
-        {"heading": "六、存在的主要问题", "paragraphs": problems_lead, "numbered": problems_items},
-        {"heading": "七、下步工作", "numbered": context["next_steps"]},
+    sections = [
+        {"heading": "总体情况", "paragraphs": [context["summary"]], "chart": "overview"},
+        {"heading": "各重点行动推进情况", "paragraphs": _actions_section(context)},
+        {"heading": "红灯、黄灯任务", "paragraphs": _warnings_section(context)},
+        {"heading": "各单位报送情况", "paragraphs": _agencies_section(context)},
+        {"heading": "主要指标完成情况", "paragraphs": _indicators_section(context)},
     ]
+    if has_projects(context):
+        sections.append({"heading": "重点项目推进情况", "paragraphs": _projects_section(context)})
+    sections += [
+        {"heading": "存在的主要问题", "paragraphs": problems_lead, "numbered": problems_items},
+        {"heading": "下步工作", "numbered": context["next_steps"]},
+    ]
+    for number, section in zip(CN_NUMBERS, sections, strict=False):
+        section["heading"] = f"{number}、{section['heading']}"
+    return sections
 
 
 def bulletin_header(context: dict) -> dict:
@@ -213,11 +265,22 @@ def bulletin_header(context: dict) -> dict:
 
 
 def annexes(context: dict | None = None) -> list[dict]:
-    made = [{"key": key, "number": number, "title": title} for key, number, title in ANNEXES]
-    assessment = (context or {}).get("assessment")
+    context = context or {}
+    made = [
+        {"key": key, "number": number, "title": title}
+        for key, number, title in ANNEXES
+        if key != "projects" or has_projects(context)
+    ]
+    assessment = context.get("assessment")
     if assessment and assessment["published"]:
-        key, number, title = ASSESSMENT_ANNEX
-        made.append({"key": key, "number": number, "title": title.format(year=assessment["year"])})
+        key, title = ASSESSMENT_ANNEX
+        made.append(
+            {
+                "key": key,
+                "number": assessment_annex_number(context),
+                "title": title.format(year=assessment["year"]),
+            }
+        )
     return made
 
 

@@ -18,6 +18,7 @@ from . import dashboards
 from .assessment.selectors import assessment_ranking, region_assessments
 from .briefing import BriefingExporter
 from .dashboards import Filters
+from .dashboards.projects import ledger_table, project_panel
 from .exporters import dashboard_xlsx
 
 
@@ -71,7 +72,24 @@ def plan_dashboard(request, pk):
             "level_choices": dashboards.LEVEL_CHOICES,
             "chart_data": board.chart_data() if board and board.has_rollups else None,
             "is_office": Viewer.of(request.user).is_office_of(plan),
+            "projects": project_panel(plan, choice.period) if board else None,
         },
+    )
+
+
+@login_required
+def project_ledger(request, pk):
+    """重点项目台账 of a plan's quarter, for its office and leaders, and its Excel export."""
+    plan = get_supervised_plan(request.user, pk)
+    choice = _period_or_message(request, plan)
+    panel = project_panel(plan, choice.period) if choice.period else None
+    if panel is not None and _wants_xlsx(request):
+        title, headers, rows = ledger_table(panel)
+        return _xlsx(request, title, headers, rows, f"{plan.region.name}-{choice.period.label}")
+    return render(
+        request,
+        "reports/projects.html",
+        {"plan": plan, "choice": choice, "period": choice.period, "projects": panel},
     )
 
 
@@ -145,6 +163,7 @@ def leader_view(request, pk):
             "summary": summary,
             "chart_data": summary.chart_data() if summary else None,
             "ranking": assessment_ranking(plan),
+            "projects": project_panel(plan, choice.period) if summary else None,
         },
     )
 

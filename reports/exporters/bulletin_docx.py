@@ -142,6 +142,29 @@ class BulletinDocx(Exporter):
         rows = [[p["task"], p["task_title"], p["agency"], p["text"]] for p in d["problems"]]
         return ["编号", "任务", "单位", "存在问题"], [2, 6, 4.5, 10], rows, "各单位本季度未反映问题。"
 
+    def annex_projects(self, d):
+        rows = [
+            [r["number"], r["name"], r["agency"],
+             f"{r['capacity']:g}{r['unit']}" if r["capacity"] is not None else "—",
+             "—" if r["investment_planned"] is None else f"{r['investment_planned']:g}",
+             "—" if r["investment_done"] is None else f"{r['investment_done']:g}",
+             r["planned_finish"] or "—", r["stage_label"],
+             r["light_label"] + (f"：{r['reason']}" if r["reason"] else "")]
+            for r in d["projects"]["rows"]
+        ]  # fmt: skip
+        header = [
+            "任务",
+            "项目",
+            "责任单位",
+            "规模",
+            "计划投资（万元）",
+            "累计完成（万元）",
+            "计划建成",
+            "阶段",
+            "预警",
+        ]
+        return header, [1.5, 5, 3.5, 2.5, 2.5, 2.5, 2.6, 2.2, 4], rows, "本方案没有重点项目。"
+
     def centered(self, doc, text, font=BODY_FONT, size=16):
         p = doc.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER

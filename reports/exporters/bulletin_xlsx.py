@@ -96,6 +96,17 @@ class BulletinXlsx(Exporter):
                 [[r["rank"], r["name"], r["score"], r["grade"]] for r in context["assessment"]["rows"]],
                 [6, 28, 10, 10],
             )
+        if context.get("projects", {}).get("count"):
+            write_sheet(
+                wb,
+                "重点项目",
+                ["任务", "项目", "责任单位", "建设规模", "规模单位", "计划投资（万元）", "累计完成投资（万元）",
+                 "计划开工", "计划建成", "项目阶段", "预警", "预警原因", "存在问题"],
+                [[r["number"], r["name"], r["agency"], r["capacity"], r["unit"], r["investment_planned"],
+                  r["investment_done"], r["planned_start"], r["planned_finish"], r["stage_label"], r["light_label"],
+                  r["reason"], r["problems"]] for r in context["projects"]["rows"]],
+                [8, 30, 18, 10, 8, 14, 16, 12, 12, 10, 8, 36, 40],
+            )  # fmt: skip
         write_sheet(
             wb, "下步工作", ["序号", "内容"], list(enumerate(context["next_steps"], start=1)), [6, 100]
         )

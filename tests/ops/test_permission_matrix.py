@@ -101,6 +101,7 @@ reports:dashboard              login   404   404    200   404    200   200
 reports:dashboard-task         login   404   404    200   404    200   200
 reports:leader                 login   404   404    200   404    200   200
 reports:missing                login   404   404    200   404    403   200
+reports:projects               login   404   404    200   404    200   200
 reports:missing-index          login   404   404    302   302    404   200
 reports:plan-agencies          login   404   404    200   404    403   200
 reports:plan-bulletins         login   404   404    200   404    200   200
@@ -191,6 +192,7 @@ FILL = {
     "reports:dashboard": {"pk": "plan"},
     "reports:dashboard-task": {"pk": "plan"},
     "reports:leader": {"pk": "plan"},
+    "reports:projects": {"pk": "plan"},
     "reports:briefing": {"pk": "plan"},
     "reports:region": {"pk": "region"},
     "plan-detail": {"pk": "plan"},

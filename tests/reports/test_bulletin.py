@@ -243,10 +243,10 @@ def test_the_bulletin_takes_the_same_queries_whatever_the_size(scale, django_ass
     # values, 3 deletes, 3 inserts, the plan rows written, savepoints; regions: parents,
     # plan rows, delete, insert, the stale marks claimed and released), then the context's
     # own reads (rollups, tasks, leads, lights, the rule and the stored indicator
-    # assessments, problems, the plan's published year-end ranking).
+    # assessments, problems, key projects, the plan's published year-end ranking).
     # PostgreSQL writes each table with one COPY where SQLite runs bulk inserts, hence two
     # figures, each the same at any size.
-    with django_assert_num_queries(31 if connection.vendor == "postgresql" else 34):
+    with django_assert_num_queries(32 if connection.vendor == "postgresql" else 35):
         context = bulletin_context(plan=data.plan, period=data.period, today=dt.date(2026, 4, 20))
     assert len(context["indicators"]) == 6 * scale
     assert (
