@@ -25,7 +25,8 @@ from indicators.models import Indicator, IndicatorValue
 from indicators.services import indicator_done_word, indicator_entry_parse
 
 from .consolidation import ReviewPolicy
-from .models import ProgressReport, TaskAssignment
+from .models import ProgressReport, ProjectStage, ProjectUpdate, TaskAssignment
+from .projects import projects_owned
 from .services import ReportConflict, report_save_draft, report_snapshot
 
 REPORT_SHEET = "进展填报"
@@ -56,6 +57,15 @@ INPUT_HEADERS = [
     "下步计划",
 ]
 VALUE_HEADERS = ["指标ID", "任务编号", "指标", "单位", "目标值", "本季度值"]
+PROJECT_SHEET = "重点项目"
+PROJECT_HEADERS = [
+    "项目ID", "任务ID", "任务编号", "项目名称", "计划投资（万元）", "项目阶段", "本季度完成投资（万元）",
+    "已投产规模", "存在问题", "佐证说明",
+]  # fmt: skip
+# The columns of PROJECT_HEADERS the agency fills in, by update field.
+PROJECT_COLUMNS = {"stage": 5, "investment_quarter": 6, "capacity_operating": 7, "problems": 8, "evidence": 9}
+STAGE_BY_LABEL = {str(label): value for value, label in ProjectStage.choices}
+LABEL_BY_STAGE = {value: str(label) for value, label in ProjectStage.choices}
 # A target in words is filled in with one of these two words, offered as the cell's list.
 DONE_CHOICES = ["未完成", "已完成"]
 STATUS_BY_LABEL = {str(label): value for value, label in ProgressReport.Status.choices}
@@ -140,6 +150,7 @@ class AgencyQuarterWorkbook:
                 entry = float(value) if value is not None else None
             values_sheet.append([ind.pk, ind.task.number, ind.name, ind.unit, target, entry])
         self._style(values_sheet, [8, 10, 40, 10, 14, 14])
+        self._projects_sheet(book, assignments)
         return book.export(f"{self.period.label}-{self.agency.name}-进展填报.xlsx")
 
     def _report_sheet(self, book, assignments, reports):
@@ -191,6 +202,38 @@ class AgencyQuarterWorkbook:
                 ]
             )
         self._style(sheet, [8, 6, 8, 40, 14, 10, 50, 30, 30])
+
+    def _projects_sheet(self, book, assignments):
+        """The quarter of each key project the agency answers for (owner, or the lead)."""
+        projects = [p for a in assignments for p in projects_owned(task=a.task, agency_id=self.agency.pk)]
+        if not projects:
+            return
+        updates = {
+            u.project_id: u for u in ProjectUpdate.objects.filter(project__in=projects, period=self.period)
+        }
+        sheet = book.create_sheet(PROJECT_SHEET)
+        sheet.append(PROJECT_HEADERS)
+        for p in projects:
+            u = updates.get(p.pk)
+            sheet.append(
+                [
+                    p.pk,
+                    p.task_id,
+                    p.task.number,
+                    p.name,
+                    float(p.investment_planned) if p.investment_planned is not None else None,
+                    LABEL_BY_STAGE[u.stage if u else p.stage],
+                    float(u.investment_quarter) if u and u.investment_quarter is not None else None,
+                    float(u.capacity_operating) if u and u.capacity_operating is not None else None,
+                    u.problems if u else "",
+                    u.evidence if u else "",
+                ]  # fmt: skip
+            )
+        stages = DataValidation(type="list", formula1='"' + ",".join(STAGE_BY_LABEL) + '"', allow_blank=True)
+        sheet.add_data_validation(stages)
+        stages.add(f"F2:F{len(projects) + 1}")
+        self._style(sheet, [8, 8, 8, 36, 14, 10, 16, 12, 40, 30])
+        sheet.column_dimensions["B"].hidden = True
 
     @staticmethod
     def _style(sheet, widths):
@@ -340,6 +383,64 @@ def _parse_values(book, task_ids):
     return values, errors, parsed
 
 
+def _amount_text(value) -> str:
+    text = _cell_text(value)
+    try:
+        return _plain(Decimal(text)) if text else ""
+    except InvalidOperation:
+        return text  # the service refuses it, naming the row
+
+
+def _parse_projects(book, agency, period, tasks):
+    """({task id: [update entry]}, errors, {task id: changed?}): the rows of the 重点项目
+    sheet, each checked to be a project the agency answers for."""
+    errors, updates, changed = [], {}, {}
+    if PROJECT_SHEET not in book.sheetnames:
+        return updates, errors, changed
+    owned = {p.pk: p for task in tasks.values() for p in projects_owned(task=task, agency_id=agency.pk)}
+    current = {u.project_id: u for u in ProjectUpdate.objects.filter(project__in=list(owned), period=period)}
+    sheet = book[PROJECT_SHEET]
+    for number, row in enumerate(
+        sheet.iter_rows(min_row=2, max_col=len(PROJECT_HEADERS), values_only=True), start=2
+    ):
+        row = list(row) + [None] * (len(PROJECT_HEADERS) - len(row))
+        if all(_cell_text(v) == "" for v in row):
+            continue
+        where = _("“%(sheet)s”第%(row)d行") % {"sheet": PROJECT_SHEET, "row": number}
+        try:
+            project = owned[int(_cell_text(row[0]))]
+        except (KeyError, ValueError):
+            errors.append(_("%(where)s 项目ID：不是本单位填报的项目，请勿修改隐藏列。") % {"where": where})
+            continue
+        stage_text = _cell_text(row[PROJECT_COLUMNS["stage"]])
+        if stage_text and stage_text not in STAGE_BY_LABEL:
+            errors.append(
+                _("%(where)s 项目阶段：应为%(choices)s之一。")
+                % {"where": where, "choices": "、".join(STAGE_BY_LABEL)}
+            )
+            continue
+        entry = {
+            "project": project.pk,
+            "stage": STAGE_BY_LABEL.get(stage_text, project.stage),
+            "investment_quarter": _amount_text(row[PROJECT_COLUMNS["investment_quarter"]]),
+            "capacity_operating": _amount_text(row[PROJECT_COLUMNS["capacity_operating"]]),
+            "problems": _cell_text(row[PROJECT_COLUMNS["problems"]]),
+            "evidence": _cell_text(row[PROJECT_COLUMNS["evidence"]]),
+        }
+        before = current.get(project.pk)
+        was = {
+            "stage": before.stage if before else project.stage,
+            "investment_quarter": _plain(before.investment_quarter) if before else "",
+            "capacity_operating": _plain(before.capacity_operating) if before else "",
+            "problems": before.problems if before else "",
+            "evidence": before.evidence if before else "",
+        }
+        if any(entry[k] != was[k] for k in was):
+            updates.setdefault(project.task_id, []).append(entry)
+            changed[project.task_id] = True
+    return updates, errors, changed
+
+
 def workbook_apply(*, content: bytes, agency, period, by) -> int:
     """Validate the whole upload, then save every changed row as a draft. Returns the
     number of reports changed; raises WorkbookInvalid listing every problem."""
@@ -350,6 +451,15 @@ def workbook_apply(*, content: bytes, agency, period, by) -> int:
     rows, errors = _parse_rows(book, agency, period)
     values, value_errors, parsed_values = _parse_values(book, [task_id for _n, task_id, _v, _d in rows])
     errors += value_errors
+    tasks = {a.task_id: a.task for a in _assignments(agency, period)}
+    project_updates, project_errors, projects_changed = _parse_projects(book, agency, period, tasks)
+    errors += project_errors
+    listed = {task_id for _n, task_id, _v, _d in rows}
+    for task_id in set(project_updates) - listed:
+        errors.append(
+            _("“%(sheet)s”：任务%(task)s 的进展行不在“%(rows)s”中，项目进展无法保存。")
+            % {"sheet": PROJECT_SHEET, "task": tasks[task_id].number, "rows": REPORT_SHEET}
+        )
     reports = {r.task_id: r for r in ProgressReport.objects.filter(agency=agency, period=period)}
     existing_values = {
         (v.indicator.task_id, str(v.indicator_id)): _plain(v.value)
@@ -369,9 +479,8 @@ def workbook_apply(*, content: bytes, agency, period, by) -> int:
             unchanged = all((current[k] or "") == (wanted[k] or "") for k in wanted) and all(
                 existing_values.get((task_id, k), "") == parsed_values[(task_id, k)] for k in row_values
             )
-        if not unchanged:
+        if not unchanged or projects_changed.get(task_id):
             plan.append((number, task_id, version, data, row_values))
-    tasks = {a.task_id: a.task for a in _assignments(agency, period)}
     # Every changed row goes through the draft save, even when the file has errors, so
     # that all of them are listed at once; raising inside the block rolls back every
     # row already saved.
@@ -387,6 +496,7 @@ def workbook_apply(*, content: bytes, agency, period, by) -> int:
                     by=by,
                     base_version=version,
                     indicator_values=row_values or None,
+                    project_updates=project_updates.get(task_id),
                 )
             except ReportConflict:
                 errors.append(

@@ -186,3 +186,60 @@ def test_a_percent_typed_for_an_input_on_an_old_template_is_refused_by_row(login
     assert f"第{row}行：配合单位材料只报送进展情况，不填推进状态" in body
     assert f"第{row}行：配合单位材料只报送进展情况，不填完成进度" in body
     assert not ProgressReport.objects.filter(agency=world.other).exists()
+
+
+# --- key projects ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def wind(world):
+    from tasks.models import Project
+
+    return Project.objects.create(task=world.task_a1, name="红石风电场", investment_planned=40000)
+
+
+def test_the_owner_fills_its_projects_quarter_offline(login, world, wind):
+    from tasks.models import ProgressReportVersion, ProjectUpdate
+
+    client = login(world.users.owner)
+    book = download(client, world)
+    sheet = book["重点项目"]
+    assert [c.value for c in sheet[2]][2:6] == ["1.1", "红石风电场", 40000, "前期工作"]
+    sheet["F2"], sheet["G2"], sheet["I2"] = "开工建设", 1500, "征地未完成"
+    assert send(client, world, book).status_code == 302
+    update = ProjectUpdate.objects.get(project=wind)
+    assert (update.stage, update.investment_quarter, update.problems) == ("building", 1500, "征地未完成")
+    assert update.report.state == "draft"  # the quarter travels with the report's draft
+    assert any(
+        f"project:{wind.pk}" in v.changed_fields
+        for v in ProgressReportVersion.objects.filter(report=update.report)
+    )
+    # Sending the same file again changes nothing; the sheet read back shows the quarter.
+    versions = ProgressReportVersion.objects.count()
+    again = download(client, world)
+    assert send(client, world, again).status_code == 302 and ProgressReportVersion.objects.count() == versions
+    assert [c.value for c in again["重点项目"][2]][5:9] == ["开工建设", 1500, None, "征地未完成"]
+    ProjectUpdate.objects.filter(pk=update.pk).update(problems='=HYPERLINK("http://x")')
+    cell = download(client, world)["重点项目"]["I2"]
+    assert (cell.value, cell.data_type) == ('=HYPERLINK("http://x")', "s")  # text, never a formula
+    # The supporting agency's workbook has no project sheet.
+    assert "重点项目" not in download(login(world.users.other_agency), world).sheetnames
+
+
+def test_a_bad_stage_or_amount_in_the_project_sheet_is_listed_and_nothing_is_applied(login, world, wind):
+    from tasks.models import ProjectUpdate
+
+    client = login(world.users.owner)
+    book = download(client, world)
+    book["进展填报"]["I2"] = "离线填写的进展"
+    book["重点项目"]["F2"] = "快建成了"
+    response = send(client, world, book)
+    assert (
+        response.status_code == 400
+        and "项目阶段：应为前期工作、开工建设、建成投产之一" in response.content.decode()
+    )
+    book["重点项目"]["F2"], book["重点项目"]["G2"] = "开工建设", "一千万"
+    response = send(client, world, book)
+    assert response.status_code == 400 and "应为不小于0的数字" in response.content.decode()
+    assert not ProjectUpdate.objects.exists()
+    assert not ProgressReport.objects.filter(progress_text="离线填写的进展").exists()
