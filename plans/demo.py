@@ -21,6 +21,7 @@ from tasks.models import ProgressReport, ProgressReportVersion, ReportingPeriod,
 from tasks.periods import period_label, period_set_dates, quarter_of
 
 from .demo_indicators import EXTRA_GOALS, STORIES, story_values
+from .demo_projects import demo_projects
 from .demo_texts import (
     LEAD_PROGRESS,
     LEAD_PROGRESS_LAGGING,
@@ -137,6 +138,7 @@ def build_demo(*, today: dt.date | None = None, stdout=None) -> dict:
             last_year, last_q = plan.plan_year, 4
         periods = _schedule(plan, first, period_label(last_year, last_q), today, office=users["office"])
         _progress(plan, periods, today, users)
+        demo_projects(plan, periods, today=today, office=users["office"])
     if created_plans:
         # Every row written above marked its plan's figures stale: the dashboards read
         # stored rollups, so work through the marks now, as of the demo's day.

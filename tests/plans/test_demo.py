@@ -212,3 +212,29 @@ def test_the_indicators_show_every_case_of_the_dashboard():
     for other in Plan.objects.all():
         period = other.periods.get(label="2026Q3")
         assert any(r.expected_pct for r in assess_plan(other, period, tolerance=5))
+
+
+def test_the_county_plan_has_key_projects_in_every_stage_and_one_behind_schedule(client):
+    from reports.dashboards.projects import project_panel
+    from tasks.models import Project, ProjectUpdate
+
+    build_demo(today=TODAY)
+    yueyang = Plan.objects.get(region__name="岳阳县")
+    projects = Project.objects.filter(task__action__plan=yueyang)
+    assert projects.count() == 6
+    updates = ProjectUpdate.objects.filter(project__in=projects)
+    assert {u.stage for u in updates} == {"preparing", "building", "operating"}
+    # Several quarters each, written in the owner's own report on the project's task.
+    assert all(
+        u.report.agency_id == u.project.owner.pk and u.report.task_id == u.project.task_id for u in updates
+    )
+    assert min(Counter(u.project_id for u in updates).values()) >= 3
+    q3 = yueyang.periods.get(label="2026Q3")
+    panel = project_panel(yueyang, q3, today=TODAY)
+    lights = {r.project.name: r.light for r in panel.rows}
+    assert lights["怡昌能源集中供热系统建设项目"] == "red"
+    assert "green" in lights.values() and panel.investment_done > 0
+    assert [s for s, _label, n in panel.stages if n] == ["preparing", "building", "operating"]
+    client.force_login(Role.objects.filter(kind="office", plan=yueyang).first().user)
+    page = client.get(f"/reports/plans/{yueyang.pk}/projects/?period=2026Q3").content.decode()
+    assert "怡昌能源集中供热系统建设项目" in page and "至今未建成投产" in page
