@@ -246,6 +246,7 @@ def _region_plan(region, quarter_list, today, rng, writer):
     _values(indicators, periods, today, rng, writer, ndrc, assignments)
     # Inside the plan's transaction: an interrupted run leaves whole plans only.
     writer.flush()
+    _projects(tasks, assignments, periods, rng)
 
 
 def _indicators(plan, tasks, rng, last_year):
@@ -271,6 +272,73 @@ def _indicators(plan, tasks, rng, last_year):
             )
         )
     return Indicator.objects.bulk_create(out)
+
+
+PROJECT_KINDS = [("风电场", "万千瓦"), ("光伏电站", "万千瓦"), ("储能电站", "MW"), ("加氢站", "座"),
+                 ("天然气管网", "公里"), ("既有建筑节能改造", "万平方米")]  # fmt: skip
+
+
+def _projects(tasks, assignments, periods, rng):
+    """8–12 key projects on some tasks, each with a quarter in its lead's report of every
+    quarter that report exists; stages move on over the quarters, a few fall behind."""
+    from tasks.models import Project, ProjectUpdate
+
+    leads = {a.task_id: a.agency_id for a in assignments if a.role == TaskAssignment.Role.LEAD}
+    first = periods[0].starts_on
+    projects = []
+    for n, task in enumerate(rng.sample(tasks, rng.randint(8, 12)), start=1):
+        kind, unit = rng.choice(PROJECT_KINDS)
+        start = first + dt.timedelta(days=rng.randint(0, 900))
+        projects.append(
+            Project(
+                task=task,
+                seq=n,
+                name=f"第{n}号{kind}项目",
+                capacity=Decimal(rng.randint(1, 200)),
+                unit=unit,
+                investment_planned=Decimal(rng.randint(2, 80) * 1000),
+                planned_start=start,
+                planned_finish=start + dt.timedelta(days=rng.randint(300, 1200)),
+            )  # fmt: skip
+        )
+    projects = Project.objects.bulk_create(projects)
+    reports = {
+        (r.task_id, r.period_id): r
+        for r in ProgressReport.objects.filter(
+            task__in=[p.task_id for p in projects], period__in=periods
+        ).only("id", "task_id", "agency_id", "period_id", "state")
+        if r.agency_id == leads.get(r.task_id)
+    }
+    updates = []
+    for project in projects:
+        span = (project.planned_finish - project.planned_start).days or 1
+        slow = rng.random() < 0.2
+        cumulative = Decimal(0)
+        for period in periods:
+            report = reports.get((project.task_id, period.pk))
+            if report is None or period.ends_on < project.planned_start - dt.timedelta(days=180):
+                continue
+            elapsed = (period.ends_on - project.planned_start).days / span * (0.6 if slow else 1)
+            stage = "preparing" if elapsed < 0.05 else "operating" if elapsed >= 1 else "building"
+            quarter = (
+                (project.investment_planned / 8).quantize(Decimal("1")) if stage == "building" else Decimal(0)
+            )
+            cumulative = min(cumulative + quarter, project.investment_planned)
+            updates.append(
+                ProjectUpdate(
+                    project=project,
+                    period=period,
+                    report_id=report.pk,
+                    stage=stage,
+                    investment_quarter=quarter,
+                    investment_cumulative=cumulative,
+                    problems="征地拆迁滞后" if slow and stage != "operating" else "",
+                )  # fmt: skip
+            )
+            if report.state == "approved":
+                project.stage = stage
+    ProjectUpdate.objects.bulk_create(updates, batch_size=BATCH)
+    Project.objects.bulk_update(projects, ["stage"])
 
 
 def _reports(assignments, periods, today, rng, writer):

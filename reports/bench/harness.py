@@ -141,6 +141,7 @@ PAGES = [
     ),
     Page("单位首页 /tasks/", "agency", lambda province: url_or_none("tasks:agency_home"), 100),
     Page("领导视图 /reports/plans/<id>/leader/", "leader", _plan_url("reports:leader"), 100),
+    Page("重点项目台账 /reports/plans/<id>/projects/", "office", _plan_url("reports:projects"), 100),
     # Not named in the targets, but the office's other everyday lists: held to the
     # dashboard's figure.
     Page("审核列表 /tasks/review/", "office", lambda province: url_or_none("tasks:review"), 100),
@@ -157,6 +158,13 @@ PAGES = [
         "API /api/progress-reports/?plan=",
         "office",
         _with_query(lambda province: url_or_none("progressreport-list"), lambda p: f"?plan={p.plans[-1]}"),
+        100,
+        "api",
+    ),
+    Page(
+        "API /api/projects/?plan=",
+        "office",
+        _with_query(lambda province: url_or_none("project-list"), lambda p: f"?plan={p.plans[-1]}"),
         100,
         "api",
     ),

@@ -61,6 +61,13 @@ def test_a_generated_plan_has_the_realistic_shape():
     reports = ProgressReport.objects.filter(period__plan=plan).count()
     assignments = TaskAssignment.objects.filter(task__action__plan=plan).count()
     assert assignments * 1.5 < reports < assignments * 2.5
+    # 8–12 key projects, each quarter written in its lead's own report.
+    from tasks.models import Project, ProjectUpdate
+
+    projects = Project.objects.filter(task__action__plan=plan)
+    assert 8 <= projects.count() <= 12
+    updates = ProjectUpdate.objects.filter(project__in=projects).select_related("report", "project__task")
+    assert updates and all(u.report.task_id == u.project.task_id for u in updates)
 
 
 @pytest.mark.django_db
