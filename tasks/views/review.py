@@ -48,6 +48,7 @@ def report_detail(request, pk):
             "period": report.period,
             "indicators": selectors.task_indicators_with_values(report.task, report.period, report.agency),
             "evidence": selectors.report_evidence(report),
+            "project_updates": report.project_updates.select_related("project").order_by("project__seq"),
             "may_review": viewer.may_review_report(report)
             and report.state == "submitted"
             and not report.is_input,

@@ -235,3 +235,20 @@ def test_the_report_form_carries_the_owners_projects(world, wind, login):
     # The supporting agency's form has no project fields.
     page = login(world.users.other_agency).get(url).content.decode()
     assert f'name="proj_{wind.pk}_stage"' not in page
+
+
+@time_machine.travel(BEFORE_DEADLINE, tick=True)
+def test_the_office_reviews_a_projects_quarter_on_the_report_page(world, wind, login):
+    agency = token_client("owner")
+    entry = {
+        "project": wind.pk,
+        "stage": "building",
+        "investment_quarter": "1200",
+        "problems": "林地手续未办结",
+    }
+    created = agency.post("/api/progress-reports/", _payload(world, [entry]), format="json").json()
+    agency.post(f"/api/progress-reports/{created['id']}/submit/")
+    page = (
+        login(world.users.office).get(reverse("tasks:report_detail", args=[created["id"]])).content.decode()
+    )
+    assert "重点项目进展" in page and "红石风电场" in page and "林地手续未办结" in page and "开工建设" in page
