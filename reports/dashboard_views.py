@@ -89,7 +89,13 @@ def project_ledger(request, pk):
     return render(
         request,
         "reports/projects.html",
-        {"plan": plan, "choice": choice, "period": choice.period, "projects": panel},
+        {
+            "plan": plan,
+            "choice": choice,
+            "period": choice.period,
+            "projects": panel,
+            "is_office": Viewer.of(request.user).is_office_of(plan),
+        },
     )
 
 

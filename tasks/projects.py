@@ -252,6 +252,9 @@ def project_update_ledger(*, project: Project, data: dict, by) -> Project:
     unknown = set(data) - allowed
     if unknown:
         raise ValidationError(_("未知字段：%(fields)s") % {"fields": "、".join(sorted(unknown))})
+    agency = data.get("agency")
+    if agency is not None and agency.region_id != project.task.action.plan.region_id:
+        raise ValidationError({"agency": _("责任单位应为本方案所在地区的单位。")})
     before = {name: str(getattr(project, name)) for name in data}
     for name, value in data.items():
         setattr(project, name, value)

@@ -102,6 +102,7 @@ reports:dashboard-task         login   404   404    200   404    200   200
 reports:leader                 login   404   404    200   404    200   200
 reports:missing                login   404   404    200   404    403   200
 reports:projects               login   404   404    200   404    200   200
+reports:project-edit           login   404   404    200   404    403   200
 reports:missing-index          login   404   404    302   302    404   200
 reports:plan-agencies          login   404   404    200   404    403   200
 reports:plan-bulletins         login   404   404    200   404    200   200
@@ -193,6 +194,7 @@ FILL = {
     "reports:dashboard-task": {"pk": "plan"},
     "reports:leader": {"pk": "plan"},
     "reports:projects": {"pk": "plan"},
+    "reports:project-edit": {"pk": "plan", "project_pk": "project"},
     "reports:briefing": {"pk": "plan"},
     "reports:region": {"pk": "region"},
     "plan-detail": {"pk": "plan"},
@@ -246,6 +248,7 @@ WRITE_REFUSED = {
     "reports:chase": ["owner", "other_agency", "leader", *OUTSIDERS],
     "reports:bulletin-edit": ["owner", "other_agency", "leader", *OUTSIDERS],
     "reports:warning-rule": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "reports:project-edit": ["owner", "other_agency", "leader", *OUTSIDERS],
     "progressreport-submit": ["office", "other_agency", "leader", *OUTSIDERS],
     "agencies:plan-channels": ["owner", "other_agency", "leader", *OUTSIDERS],
     "agencies:region-channels": ["owner", "other_agency", "office", "leader", *OUTSIDERS],
@@ -377,6 +380,7 @@ OFFICE_PAGES = {
     "agencies:plan-channels",
     "agencies:channel",
     "agencies:channel-action",
+    "reports:project-edit",
 }
 AGENCY_STAFF = ["owner", "other_agency"]
 
@@ -575,7 +579,7 @@ def plan_a_footprint(world):
     from agencies.channels.models import Channel, Delivery
     from plans.models import Action, PlanImport
     from reports.models import Bulletin
-    from tasks.models import Evidence, ProgressReport, Task
+    from tasks.models import Evidence, ProgressReport, Project, Task
 
     plan = world.plan_a
     return {
@@ -596,6 +600,11 @@ def plan_a_footprint(world):
         ),
         "deliveries": sorted(
             Delivery.objects.filter(channel__plan=plan).values_list("pk", "status", "attempts")
+        ),
+        "projects": sorted(
+            Project.objects.filter(task__action__plan=plan).values_list(
+                "pk", "agency_id", "planned_start", "planned_finish", "investment_planned"
+            )
         ),
         "accounts": sorted(
             type(world.users.owner)
