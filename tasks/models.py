@@ -561,7 +561,8 @@ class ProjectUpdate(models.Model):
     class Meta:
         verbose_name = _("项目季度进展")
         verbose_name_plural = _("项目季度进展")
-        ordering = ["project_id", "period__starts_on"]
+        # Quarters are created in order; the period's id keeps a plain list off the join.
+        ordering = ["project_id", "period_id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "period"],

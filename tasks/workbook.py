@@ -26,7 +26,7 @@ from indicators.services import indicator_done_word, indicator_entry_parse
 
 from .consolidation import ReviewPolicy
 from .models import ProgressReport, ProjectStage, ProjectUpdate, TaskAssignment
-from .projects import projects_owned
+from .projects import projects_owned_in_tasks
 from .services import ReportConflict, report_save_draft, report_snapshot
 
 REPORT_SHEET = "进展填报"
@@ -205,7 +205,7 @@ class AgencyQuarterWorkbook:
 
     def _projects_sheet(self, book, assignments):
         """The quarter of each key project the agency answers for (owner, or the lead)."""
-        projects = [p for a in assignments for p in projects_owned(task=a.task, agency_id=self.agency.pk)]
+        projects = projects_owned_in_tasks(tasks=[a.task for a in assignments], agency_id=self.agency.pk)
         if not projects:
             return
         updates = {
@@ -397,7 +397,7 @@ def _parse_projects(book, agency, period, tasks):
     errors, updates, changed = [], {}, {}
     if PROJECT_SHEET not in book.sheetnames:
         return updates, errors, changed
-    owned = {p.pk: p for task in tasks.values() for p in projects_owned(task=task, agency_id=agency.pk)}
+    owned = {p.pk: p for p in projects_owned_in_tasks(tasks=list(tasks.values()), agency_id=agency.pk)}
     current = {u.project_id: u for u in ProjectUpdate.objects.filter(project__in=list(owned), period=period)}
     sheet = book[PROJECT_SHEET]
     for number, row in enumerate(
