@@ -40,7 +40,7 @@ def test_nothing_set_means_sqlite_in_the_checkout_and_in_process_celery():
     result = settings_with()
     assert result.returncode == 0, result.stderr
     conf = json.loads(result.stdout)
-    assert conf["engine"] == "django.db.backends.sqlite3"
+    assert conf["engine"] == "carbonplan.sqlite3"
     assert conf["name"] == str(ROOT / "db.sqlite3")
     assert conf["eager"] is True
     assert conf["broker"] == "memory://"
