@@ -11,16 +11,46 @@ input, 401, 403, 404, 405, 406, 415, 429, 500). This module adds:
 - fields an exception carries in ``extra`` (e.g. the ``id`` of the report a duplicate
   create collides with), documented on the statuses that have them;
 - 409 on the operations that declare ``conflict_actions``, and 403 only where it can
-  happen: a write refused by a permission rule or by the CSRF check of a session client.
+  happen: a write refused by a permission rule or by the CSRF check of a session client;
+- on every operation, 503 with ``Retry-After`` when the database is too busy to take
+  the write in time (carbonplan/db_busy.py), and 414, the HTTP server's refusal of a
+  request line longer than it reads (gunicorn: 4094 bytes), as the text it sends;
+- a request Django refuses as suspicious (more than DATA_UPLOAD_MAX_NUMBER_FIELDS
+  parameters, a body over DATA_UPLOAD_MAX_MEMORY_SIZE) answers the documented 400
+  ``parse_error``, not a server error;
+- for every input, each error code it can answer, found by probing the fields and
+  reading the code behind the operation (carbonplan/api_error_codes.py), so a new
+  field, filter or refusal is documented without being listed by hand.
 """
 
 import functools
 
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.utils.translation import gettext as _
+from drf_spectacular.plumbing import force_instance, is_serializer
 from drf_standardized_errors import openapi_serializers as standard
 from drf_standardized_errors.formatter import ExceptionFormatter
+from drf_standardized_errors.handler import ExceptionHandler
 from drf_standardized_errors.openapi import AutoSchema as StandardAutoSchema
+from drf_standardized_errors.openapi_utils import (
+    InputDataField,
+    get_django_filter_backends,
+    get_filter_forms,
+    get_flat_serializer_fields,
+    get_form_field_error_codes,
+    get_form_fields,
+    get_serializer_fields_with_error_codes,
+)
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import exceptions, serializers, status
+
+from . import api_error_codes as error_codes
+from .db_busy import RETRY_AFTER_SECONDS, busy_message, is_database_busy
 
 SUMMARY_HELP = "The first error's text (the same as errors[0].detail)."
 
@@ -60,6 +90,18 @@ class ErrorResponse409Serializer(serializers.Serializer):
     )
 
 
+class Error503Serializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=[("database_busy", "database_busy")])
+    detail = serializers.CharField()
+    attr = serializers.CharField(allow_null=True)
+
+
+class ErrorResponse503Serializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=standard.ServerErrorEnum.choices)
+    errors = Error503Serializer(many=True)
+    detail = serializers.CharField(help_text=SUMMARY_HELP)
+
+
 ERROR_SCHEMAS = {
     **{
         code: with_detail(getattr(standard, f"ErrorResponse{code}Serializer"))
@@ -67,7 +109,38 @@ ERROR_SCHEMAS = {
     },
     "403": ErrorResponse403Serializer,
     "409": ErrorResponse409Serializer,
+    "503": ErrorResponse503Serializer,
 }
+# Not the application's answer but the HTTP server's, in its own format.
+URI_TOO_LONG = {
+    "description": "The request line (method, path and query string) is longer than the HTTP server reads.",
+    "content": {"text/html": {"schema": {"type": "string"}}},
+}
+
+
+class DatabaseBusy(exceptions.APIException):
+    """503: the write could not get the database in time; nothing was stored."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "database_busy"
+    wait = RETRY_AFTER_SECONDS  # sent as Retry-After
+
+
+class ErrorHandler(ExceptionHandler):
+    def convert_known_exceptions(self, exc):
+        if is_database_busy(exc):
+            return DatabaseBusy(busy_message())
+        if isinstance(exc, SuspiciousOperation):
+            # Too many parameters, too large a body: refused as malformed, as Django
+            # itself answers a suspicious request outside the API (400).
+            if isinstance(exc, RequestDataTooBig):
+                return exceptions.ParseError(_("请求数据过大。"))
+            if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+                return exceptions.ParseError(_("请求的参数过多。"))
+            return exceptions.ParseError(_("请求无效。"))
+        return super().convert_known_exceptions(exc)
+
+
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
@@ -82,7 +155,13 @@ class ErrorFormatter(ExceptionFormatter):
 
 class AutoSchema(StandardAutoSchema):
     def _get_allowed_error_status_codes(self):
-        return [*super()._get_allowed_error_status_codes(), "409"]
+        return [*super()._get_allowed_error_status_codes(), "409", "503"]
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction=direction)
+        if direction == "response":
+            responses.setdefault("414", URI_TOO_LONG)
+        return responses
 
     def _should_add_error_response(self, responses, status_code):
         if status_code == "409":
@@ -105,6 +184,52 @@ class AutoSchema(StandardAutoSchema):
         proxy = super()._get_http400_serializer()
         proxy.serializers = {kind: with_detail(s) for kind, s in proxy.serializers.items()}
         return proxy
+
+    # Every code an input can answer, found rather than listed (carbonplan/api_error_codes.py).
+
+    def _request_body(self):
+        if self.method not in UNSAFE_METHODS:
+            return None
+        serializer = force_instance(self.get_request_serializer())
+        return serializer if isinstance(serializer, serializers.Serializer) else None
+
+    def _writable_fields(self, body) -> list[str]:
+        return [name for name, field in body.fields.items() if not field.read_only] if body else []
+
+    def _determine_fields_with_error_codes(self):
+        body = self._request_body()
+        if body is not None:
+            fields = get_flat_serializer_fields(body)
+            get_serializer_fields_with_error_codes(fields)  # the static codes, in place
+            for field in fields:
+                if not is_serializer(field.field):
+                    field.error_codes = set(field.error_codes) | error_codes.probe_serializer_field(
+                        field.field
+                    )
+            return [field for field in fields if field.error_codes]
+        if self.method in UNSAFE_METHODS:
+            return []
+        fields = []
+        for form in get_filter_forms(self.view, get_django_filter_backends(self.get_filter_backends())):
+            for name, field in form.fields.items():
+                static = set().union(*(get_form_field_error_codes(f) for f in get_form_fields(field)))
+                fields.append(InputDataField(name, field, static | error_codes.probe_form_field(name, field)))
+        return [field for field in fields if field.error_codes]
+
+    def _get_extra_validation_errors(self):
+        declared = super()._get_extra_validation_errors()
+        body = self._request_body()
+        writable = self._writable_fields(body)
+        pairs = set(error_codes.read_view(type(self.view), getattr(self.view, "action", None), self.method))
+        if body is not None:
+            field_classes = tuple((name, type(body.fields[name])) for name in writable)
+            pairs |= error_codes.read_serializer(type(body), field_classes)
+            # The domain rule: the services behind a write may refuse any field it takes.
+            pairs |= {(name, "invalid") for name in (*writable, error_codes.NON_FIELD)}
+        found = error_codes.expand(pairs, writable)
+        for attr, codes in declared.items():
+            found[attr] |= set(codes)
+        return dict(found)
 
 
 def refuses_fields(*field_names, code="invalid", methods=UNSAFE_METHODS):

@@ -317,6 +317,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }
 DRF_STANDARDIZED_ERRORS = {
+    "EXCEPTION_HANDLER_CLASS": "carbonplan.api_errors.ErrorHandler",
     "EXCEPTION_FORMATTER_CLASS": "carbonplan.api_errors.ErrorFormatter",
     # The API's unhandled errors answer the documented JSON body even with DEBUG on.
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
