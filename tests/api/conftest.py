@@ -10,8 +10,10 @@ from tests import factories as f
 
 
 @pytest.fixture
-def api_world(world):
-    """The access-test cast plus reports, values and a bulletin for the detail endpoints."""
+def api_world(world, robots):
+    """The access-test cast plus reports, values and a bulletin for the detail endpoints,
+    and a group robot of plan A whose webhook is a fake robot on 127.0.0.1 (allow-listed
+    for these tests), so POST /api/channels/<id>/test/ sends its real request there."""
     reports = [
         f.ReportFactory(
             task=world.task_a1,
@@ -30,6 +32,13 @@ def api_world(world):
         indicator=world.indicator_a, period=world.period_a, agency=world.own, value=Decimal("12")
     )
     world.reports = reports
+    from agencies.channels.services import channel_create
+
+    robot = robots()
+    world.channel, _ = channel_create(
+        plan=world.plan_a, kind="dingtalk", webhook=robot.webhook(), by=world.users.office
+    )
+    world.robot = robot
     return world
 
 

@@ -175,3 +175,12 @@ def test_a_null_character_in_any_filter_is_a_documented_400_naming_the_filter(to
             assert response.status_code == 400, (path, parameter["name"])
             assert response.json["errors"][0]["attr"] == parameter["name"]
             _check("GET", path, response)
+
+
+@pytest.mark.django_db
+def test_a_body_larger_than_django_reads_answers_the_documented_400(keep_test_connection):
+    body = json.dumps({"username": "x" * (11 * 1024 * 1024), "password": "x"})
+    response = _send("POST", "/api/auth/token/", token=None, body=body)
+    assert response.status_code == 400
+    assert response.json["errors"][0]["code"] == "parse_error"
+    _check("POST", "/api/auth/token/", response)
