@@ -43,9 +43,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import QueryDict
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.settings import api_settings
 from rest_framework.validators import BaseUniqueForValidator, UniqueTogetherValidator, UniqueValidator
 
@@ -56,6 +57,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PARSE_LOCK = threading.Lock()
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
 DJANGO_NON_FIELD = "__all__"
+# A pair (STATUS, "403") says the code raises a permission refusal: a read can answer
+# 403 where the project's access rules refuse a read-only user (carbonplan/access.py).
+STATUS = object()
 # Keys built at run time (e.g. a service's message_dict): any of these.
 ANY_FIELD = object()
 NO_ATTR = None
@@ -216,6 +220,17 @@ class _Reader(ast.NodeVisitor):
             return {(self.default_attr, c) for c in codes}
         # A dict comprehension, a variable, a message_dict: keys known only at run time.
         return {(self.default_attr if self.in_field else ANY_FIELD, c) for c in codes}
+
+    def visit_Raise(self, node):
+        raised = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+        cls = None
+        if isinstance(raised, ast.Name):
+            cls = self.globals.get(raised.id)
+        elif isinstance(raised, ast.Attribute) and isinstance(raised.value, ast.Name):
+            cls = getattr(self.globals.get(raised.value.id), raised.attr, None)
+        if inspect.isclass(cls) and issubclass(cls, (DjangoPermissionDenied, exceptions.PermissionDenied)):
+            self.found.add((STATUS, "403"))
+        self.generic_visit(node)
 
     def visit_Call(self, node):
         func = node.func
@@ -387,10 +402,17 @@ def read_serializer(serializer_class, field_classes: tuple) -> frozenset:
     return frozenset(found)
 
 
+def statuses(pairs) -> set[str]:
+    """The statuses other than 400 that the read code says it can answer."""
+    return {code for attr, code in pairs if attr is STATUS}
+
+
 def expand(pairs, fields) -> dict:
     """{attr: {codes}}, a pair on ANY_FIELD spread over `fields`, non_field_errors and __all__."""
     by_attr = defaultdict(set)
     for attr, code in pairs:
+        if attr is STATUS:
+            continue
         for target in [*fields, NON_FIELD, DJANGO_NON_FIELD] if attr is ANY_FIELD else [attr]:
             by_attr[target].add(code)
     return by_attr

@@ -170,8 +170,16 @@ class AutoSchema(StandardAutoSchema):
         return super()._should_add_error_response(responses, status_code)
 
     def _should_add_http403_error_response(self):
-        # Reads need only a valid login (401 otherwise); writes can be refused.
-        return super()._should_add_http403_error_response() or self.method in UNSAFE_METHODS
+        # Reads need only a valid login (401 otherwise), unless the code behind them
+        # refuses a read-only user (an access helper's 403); writes can be refused.
+        return (
+            super()._should_add_http403_error_response()
+            or self.method in UNSAFE_METHODS
+            or "403" in error_codes.statuses(self._view_pairs())
+        )
+
+    def _view_pairs(self):
+        return error_codes.read_view(type(self.view), getattr(self.view, "action", None), self.method)
 
     def _should_add_http415_error_response(self):
         # Only a request body has a media type to refuse.
@@ -220,7 +228,7 @@ class AutoSchema(StandardAutoSchema):
         declared = super()._get_extra_validation_errors()
         body = self._request_body()
         writable = self._writable_fields(body)
-        pairs = set(error_codes.read_view(type(self.view), getattr(self.view, "action", None), self.method))
+        pairs = set(self._view_pairs())
         if body is not None:
             field_classes = tuple((name, type(body.fields[name])) for name in writable)
             pairs |= error_codes.read_serializer(type(body), field_classes)
