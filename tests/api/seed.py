@@ -22,7 +22,7 @@ def seed() -> dict:
     from plans.models import Action, Plan
     from reports.models import Bulletin
     from tasks.models import ProgressReport, ReportingPeriod, Task
-    from tasks.services import today_local
+    from tasks.periods import today_local
 
     today = today_local()
     county_a, county_b = f.RegionFactory(name="甲县"), f.RegionFactory(name="乙县")

@@ -97,7 +97,7 @@ def prepare_cast(agency_clients: int) -> dict:
     from agencies.models import Role
     from plans.models import Plan
     from tasks.models import ProgressReport, Task, TaskAssignment
-    from tasks.services import today_local
+    from tasks.periods import today_local
 
     today = today_local()
     plan = Plan.objects.get(title=DEMO_PLAN_TITLE)
