@@ -6,20 +6,24 @@ broker is briefly away.
 """
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 TRANSIENT = (OperationalError, InterfaceError)
 RETRY = {
     "autoretry_for": TRANSIENT,
     "retry_backoff": 2,
-    "retry_backoff_max": 120,
+    # A retry waits in the worker that took it: within the broker's visibility timeout.
+    "retry_backoff_max": settings.JOB_MAX_COUNTDOWN,
     "retry_jitter": True,
     "max_retries": 5,
     "acks_late": True,
 }
 
 
-@shared_task(name="agencies.jobs.send_delivery", bind=True, **RETRY)
+# ignore_result: a delivery's outcome is on its row, and queuing a job whose result is
+# kept would touch the result store, which fails with a RuntimeError while Redis is away.
+@shared_task(name="agencies.jobs.send_delivery", bind=True, ignore_result=True, **RETRY)
 def send_delivery(self, *, delivery_id: int):
     from .channels.sending import delivery_attempt
 

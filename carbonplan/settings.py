@@ -126,9 +126,32 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# How long Redis waits before handing a job held by a dead worker to another one. It
-# must exceed the longest job plus its countdown, or a slow job would run twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("BROKER_VISIBILITY_TIMEOUT", 3600)}
+# A job held by a worker that died (killed, out of memory, its machine lost) is handed
+# to another worker by Redis once its visibility timeout has passed since the worker
+# took it; Redis cannot tell a dead worker from a slow one. So every job is short — long
+# work is split into parts (a rollup per plan, a bulletin per file), none may run past
+# JOB_TIME_LIMIT (the pool process is killed and the job fails) and no job waits longer
+# than JOB_MAX_COUNTDOWN in a worker before it runs (longer waits are kept in the
+# database and swept every minute) — and the timeout covers both: a job is never
+# handed out twice while it still runs, and a lost one runs again within five minutes
+# (the timeout plus the sweep that looks for it every BROKER_RESTORE_INTERVAL seconds).
+JOB_TIME_LIMIT = envint("JOB_TIME_LIMIT", 150)
+JOB_MAX_COUNTDOWN = 60
+CELERY_TASK_TIME_LIMIT = JOB_TIME_LIMIT
+CELERY_TASK_SOFT_TIME_LIMIT = JOB_TIME_LIMIT - 20
+BROKER_VISIBILITY_TIMEOUT = envint("BROKER_VISIBILITY_TIMEOUT", JOB_TIME_LIMIT + JOB_MAX_COUNTDOWN + 30)
+BROKER_RESTORE_INTERVAL = 10
+if BROKER_VISIBILITY_TIMEOUT < JOB_TIME_LIMIT + JOB_MAX_COUNTDOWN:
+    raise ImproperlyConfigured(
+        "BROKER_VISIBILITY_TIMEOUT must exceed JOB_TIME_LIMIT plus one minute, or a slow job would run twice"
+    )
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    # kombu sweeps for jobs past their timeout every interval × throttle seconds
+    # (100 by default); every 10 s keeps a lost job's wait within the timeout's reach.
+    "unacked_restore_interval": BROKER_RESTORE_INTERVAL,
+    "unacked_restore_throttle": 1,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = "Asia/Shanghai"
@@ -155,6 +178,12 @@ CELERY_BEAT_SCHEDULE = {
     # Group robot retries whose time has come, and deliveries whose job was lost.
     "send-due-channel-deliveries": {
         "task": "agencies.jobs.send_due_deliveries",
+        "schedule": timedelta(minutes=1),
+    },
+    # Bulletins whose run stalled (a worker killed mid-way) or whose job was lost on the
+    # way to the broker are queued again (reports/bulletin_runs.py).
+    "resume-stalled-bulletins": {
+        "task": "reports.jobs.resume_stalled_bulletins",
         "schedule": timedelta(minutes=1),
     },
     "daily-bulletins-after-deadline": {

@@ -17,6 +17,7 @@ from tasks.consolidation import ReviewPolicy
 from tasks.models import ProgressReport, Task, TaskAssignment
 
 from .assessment.selectors import bulletin_ranking
+from .bulletin_runs import heartbeat
 from .bulletin_sections import default_summary
 from .counts import ONE_DECIMAL
 from .dashboards.indicator_cards import indicator_cards
@@ -238,20 +239,28 @@ def bulletin_context(*, plan, period, today: dt.date | None = None, recompute: b
 
 
 def _progress(bulletin_id, percent, message):
-    # Outside any transaction so the page polling the status sees each step.
-    Bulletin.objects.filter(pk=bulletin_id).update(progress=percent, message=message)
+    # Outside any transaction so the page polling the status sees each step; a step is
+    # also a sign of life (reports/bulletin_runs.py).
+    Bulletin.objects.filter(pk=bulletin_id).update(
+        progress=percent, message=message, heartbeat_at=timezone.now()
+    )
 
 
-def bulletin_generate(*, bulletin: Bulletin, today: dt.date | None = None) -> Bulletin:
+def bulletin_generate(
+    *, bulletin: Bulletin, today: dt.date | None = None, attempt: int | None = None, beat: bool = True
+) -> Bulletin:
     """Build the three files of a requested bulletin, reporting progress as it goes.
+    `attempt` is the run's lease (reports/bulletin_runs.py): the run beats while it
+    works (unless `beat` is off: a run inside the request, which cannot stall apart from
+    it) and stores nothing once another run has taken over.
 
     A bulletin is an official Chinese document: it is worded in the site's language
     whatever the language of whoever requested it (jobs may run in the request)."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return _generate(bulletin=bulletin, today=today)
+    with translation.override(settings.LANGUAGE_CODE), heartbeat(bulletin.pk, attempt if beat else None):
+        return _generate(bulletin=bulletin, today=today, attempt=attempt)
 
 
-def _generate(*, bulletin: Bulletin, today: dt.date | None) -> Bulletin:
+def _generate(*, bulletin: Bulletin, today: dt.date | None, attempt: int | None) -> Bulletin:
     from .exporters import BulletinDocx, BulletinPdf, BulletinXlsx
 
     pk = bulletin.pk
@@ -278,6 +287,9 @@ def _generate(*, bulletin: Bulletin, today: dt.date | None) -> Bulletin:
     _progress(pk, 95, "保存文件")
     with transaction.atomic():
         locked = Bulletin.objects.select_for_update().get(pk=pk)
+        if attempt is not None and (locked.attempt, locked.state) != (attempt, Bulletin.State.RUNNING):
+            # This run stalled and another one took over: its files are the bulletin's.
+            return locked
         base = f"bulletin-{locked.plan_id}-{locked.period.label}-v{locked.version}"
         for field, (_name, _mimetype, content) in files.items():
             getattr(locked, field).save(f"{base}.{field}", ContentFile(content), save=False)

@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -26,6 +27,7 @@ from tasks.models import ReportingPeriod
 from tasks.periods import choose_period
 
 from .bulletin import download_name
+from .bulletin_runs import retry_by, stalled_since
 from .chases import chase_log
 from .counts import period_counts
 from .exporters import MissingXlsx
@@ -49,13 +51,29 @@ def _chosen_period(request, periods):
     return choice.period
 
 
+def _with_stall(b: Bulletin, now) -> Bulletin:
+    """The bulletin with `stalled_since` and `retry_by` set when its run has stopped
+    moving (reports/bulletin_runs.py), for the list and its polling."""
+    b.stalled_since = stalled_since(b, now)
+    b.retry_by = retry_by(b) if b.stalled_since else None
+    return b
+
+
+def stall_message(b: Bulletin) -> str:
+    return _("自 %(since)s 起没有进展（后台任务中断），将于 %(retry)s 前自动重新生成。") % {
+        "since": timezone.localtime(b.stalled_since).strftime("%H:%M:%S"),
+        "retry": timezone.localtime(b.retry_by).strftime("%H:%M"),
+    }
+
+
 def _bulletin_row(b: Bulletin) -> dict:
+    _with_stall(b, timezone.now())
     return {
         "id": b.pk,
         "state": b.state,
-        "state_label": b.get_state_display(),
+        "state_label": _("已停滞") if b.stalled_since else b.get_state_display(),
         "progress": b.progress,
-        "message": b.message,
+        "message": stall_message(b) if b.stalled_since else b.message,
         "error": b.error,
         "files": {f: reverse("reports:bulletin-download", args=[b.pk, f]) for f in FORMATS if getattr(b, f)},
     }
@@ -86,11 +104,13 @@ def bulletin_index(request):
 def plan_bulletins(request, plan_id):
     plan = get_supervised_plan(request.user, plan_id)
     viewer = Viewer.of(request.user)
-    bulletins = list(
-        Bulletin.objects.filter(plan=plan)
+    now = timezone.now()
+    bulletins = [
+        _with_stall(b, now)
+        for b in Bulletin.objects.filter(plan=plan)
         .select_related("period", "requested_by")
         .order_by("-period__year", "-period__quarter", "-version")
-    )
+    ]
     periods = _periods(plan)
     default_period = _chosen_period(request, periods)
     return render(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -28,14 +29,15 @@ TRANSIENT = (
 RETRY = {
     "autoretry_for": TRANSIENT,
     "retry_backoff": 2,
-    "retry_backoff_max": 120,
+    # A retry waits in the worker that took it: within the broker's visibility timeout.
+    "retry_backoff_max": settings.JOB_MAX_COUNTDOWN,
     "retry_jitter": True,
     "max_retries": 5,
     "acks_late": True,
 }
 
 
-@shared_task(name="reports.jobs.recompute_plan_period", **RETRY)
+@shared_task(name="reports.jobs.recompute_plan_period", ignore_result=True, **RETRY)
 def recompute_plan_period(*, plan_id: int, period_id: int):
     from tasks.models import ReportingPeriod
 
@@ -146,22 +148,36 @@ def generate_due_bulletins():
     return {"requested": [b.pk for b in bulletins_request_due()]}
 
 
-@shared_task(name="reports.jobs.generate_bulletin", bind=True, acks_late=True, max_retries=3)
+# ignore_result: what a bulletin's run comes to is on its row. Queuing such a job does not
+# touch the result store, so a request that queues it while Redis is away is told by the
+# broker's error alone, which it handles, instead of by the result store's RuntimeError.
+@shared_task(
+    name="reports.jobs.generate_bulletin", bind=True, acks_late=True, max_retries=3, ignore_result=True
+)
 def generate_bulletin(self, *, bulletin_id: int):
+    """One run of a bulletin's generation under its lease (reports/bulletin_runs.py): a
+    duplicate message, or one for a bulletin done or being made by a live run, does
+    nothing."""
     from .bulletin import bulletin_fail, bulletin_generate
+    from .bulletin_runs import STALLED_AFTER, bulletin_claim, bulletin_release
     from .models import Bulletin
 
+    attempt = bulletin_claim(bulletin_id=bulletin_id)
     bulletin = (
         Bulletin.objects.select_related("plan", "plan__region", "period").filter(pk=bulletin_id).first()
     )
-    if bulletin is None:
-        return None
-    if bulletin.state == Bulletin.State.DONE:
-        return {"bulletin_id": bulletin_id, "state": bulletin.state}
+    if bulletin is None or attempt is None:
+        if bulletin is not None and bulletin.state == Bulletin.State.RUNNING and self.request.retries < 3:
+            # A run holds the lease and beat moments ago: alive, or killed just now (a
+            # pool process lost hands its job back at once). Look again once a dead
+            # run's lease has run out; by then a live one has usually finished.
+            raise self.retry(countdown=STALLED_AFTER.total_seconds() + 1)
+        return {"bulletin_id": bulletin_id, "state": bulletin.state if bulletin else None, "ran": False}
     try:
-        bulletin_generate(bulletin=bulletin)
+        bulletin_generate(bulletin=bulletin, attempt=attempt, beat=not self.request.is_eager)
     except TRANSIENT as exc:
         if self.request.retries < self.max_retries:
+            bulletin_release(bulletin_id=bulletin_id, attempt=attempt)
             raise self.retry(exc=exc, countdown=5 * (self.request.retries + 1))
         bulletin_fail(bulletin_id=bulletin_id, error=exc)
     except Exception as exc:
@@ -170,10 +186,19 @@ def generate_bulletin(self, *, bulletin_id: int):
         logger.exception("bulletin %s failed", bulletin_id)
         bulletin_fail(bulletin_id=bulletin_id, error=exc)
     bulletin.refresh_from_db(fields=["state"])
-    return {"bulletin_id": bulletin_id, "state": bulletin.state}
+    return {"bulletin_id": bulletin_id, "state": bulletin.state, "ran": True}
 
 
-@shared_task(name="reports.jobs.recompute_stale_rollups", **RETRY)
+@shared_task(name="reports.jobs.resume_stalled_bulletins", ignore_result=True, **RETRY)
+def resume_stalled_bulletins():
+    """The minute's sweep: bulletins whose run stalled (its worker died) or whose job
+    never reached the broker are queued again."""
+    from .bulletin_runs import bulletins_resume
+
+    return {"queued": bulletins_resume()}
+
+
+@shared_task(name="reports.jobs.recompute_stale_rollups", ignore_result=True, **RETRY)
 def recompute_stale_rollups(*, plan_ids: list | None = None):
     """Work through the stale marks (reports.marks): every plan × quarter a committed
     change has left behind, then the regions above them. Queued when a change commits

@@ -49,6 +49,10 @@ class Bulletin(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # The generation's lease (reports/bulletin.py): which run holds it, and when that run
+    # last showed it was alive. A run whose heartbeat stops has stalled.
+    attempt = models.PositiveSmallIntegerField(_("生成次数"), default=0)
+    heartbeat_at = models.DateTimeField(_("最近进展时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("督查通报")

@@ -6,6 +6,8 @@ explicit recompute of one plan and quarter (an operator's, a test's)."""
 
 from __future__ import annotations
 
+import logging
+
 from django.core.cache import cache
 from django.db import connections, transaction
 from django.db.models import Max
@@ -13,6 +15,8 @@ from django.db.models import Max
 from agencies.audit import audit_log
 
 from .models import Bulletin, WarningRule
+
+logger = logging.getLogger(__name__)
 
 # Approvals arrive in bursts (an office reviews a page of reports in a minute): one
 # recompute a few seconds after the first of them covers all of them.
@@ -44,8 +48,6 @@ def rollup_request(*, plan_id: int, period_id: int) -> None:
         return
 
     def _queue():
-        import logging
-
         from kombu.exceptions import OperationalError as BrokerError
         from redis.exceptions import RedisError
 
@@ -63,7 +65,7 @@ def rollup_request(*, plan_id: int, period_id: int) -> None:
                 kwargs={"plan_id": key[0], "period_id": key[1]}, countdown=ROLLUP_COALESCE_SECONDS
             )
         except unreachable as exc:
-            logging.getLogger(__name__).warning(
+            logger.warning(
                 "rollup of plan %s period %s not queued (%s); the catch-up job will recompute it",
                 *key,
                 exc,
@@ -120,17 +122,32 @@ def bulletin_request(*, plan, period, by=None) -> Bulletin:
 
 def _queue_generation(bulletin_id: int) -> None:
     def _queue():
+        from kombu.exceptions import OperationalError as BrokerError
+        from redis.exceptions import RedisError
+
         from carbonplan.celery import job
 
-        job("reports.jobs.generate_bulletin").delay(bulletin_id=bulletin_id)
+        from .bulletin_runs import bulletin_mark_unsent
+
+        try:
+            job("reports.jobs.generate_bulletin").delay(bulletin_id=bulletin_id)
+        except (RedisError, BrokerError, OSError) as exc:
+            # The bulletin is stored as queued: the minute's sweep (reports/bulletin_runs.py)
+            # queues it once the broker is back, rather than the office's click failing.
+            logger.warning("bulletin %s not queued (%s); the sweep will queue it", bulletin_id, exc)
+            try:
+                bulletin_mark_unsent(bulletin_id=bulletin_id)
+            except Exception:  # the database away too: the sweep finds it by its age
+                logger.warning("bulletin %s not marked unsent", bulletin_id, exc_info=True)
 
     transaction.on_commit(_queue)
 
 
 def _bulletin_regenerate(bulletin: Bulletin) -> None:
-    """Write the bulletin's files again (after its wording or 期号 changed)."""
+    """Write the bulletin's files again (after its wording or 期号 changed): a new
+    generation, with runs counted afresh."""
     Bulletin.objects.filter(pk=bulletin.pk).update(
-        state=Bulletin.State.QUEUED, progress=0, message="", error=""
+        state=Bulletin.State.QUEUED, progress=0, message="", error="", attempt=0, heartbeat_at=None
     )
     bulletin.state = Bulletin.State.QUEUED
     _queue_generation(bulletin.pk)

@@ -93,7 +93,10 @@ def _record(delivery_id, outcome: Outcome, *, now, retry=True, queue=None) -> De
         if outcome.retry and retry and d.attempts < settings.CHANNEL_MAX_ATTEMPTS:
             delay = max(backoff_seconds(d.attempts), outcome.retry_after)
             d.status, d.next_attempt_at = Delivery.Status.RETRYING, now + dt.timedelta(seconds=delay)
-            if not _eager():
+            # A longer wait is kept in the row, not in a worker holding the job past the
+            # broker's visibility timeout (which would hand it out again): the minute's
+            # sweep sends it when its time comes.
+            if not _eager() and delay <= settings.JOB_MAX_COUNTDOWN:
                 queue_on_commit([d.pk], countdown=delay, queue=queue)
         else:
             if outcome.retry and retry:

@@ -6,6 +6,7 @@ All of them serve pytest-django's test database, so the tests using them are
 it) and marked `worker` (they need PostgreSQL and Redis; skipped on SQLite).
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -24,7 +25,9 @@ import pytest
 from tests.worker.conftest import _database_url, _skip_reason
 
 ROOT = Path(__file__).resolve().parents[2]
-READY_TIMEOUT = 60
+# Generous: on a busy machine four gunicorn workers warming up the PDF fonts at once
+# have taken over a minute.
+READY_TIMEOUT = 180
 
 
 @pytest.fixture(autouse=True)
@@ -81,6 +84,11 @@ class PrivateRedis:
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.directory = directory
         self.process = None
+
+    def client(self):
+        import redis
+
+        return redis.Redis.from_url(self.url)
 
     def ping(self) -> bool:
         try:
@@ -154,12 +162,10 @@ class Server:
         return status, payload, elapsed
 
 
-@pytest.fixture(scope="module")
-def gunicorn_server(django_db_setup, private_redis, tmp_path_factory):
+@contextlib.contextmanager
+def serving(private_redis, tmp_path_factory, *, conn_max_age: int = 0):
     """gunicorn on 127.0.0.1 (4 workers × 8 threads) over the test database, with the
     private Redis as cache and broker."""
-    if _skip_reason():
-        pytest.skip(_skip_reason())
     port = free_port()
     media = tmp_path_factory.mktemp("gunicorn-media")
     log_path = tmp_path_factory.mktemp("gunicorn-log") / "gunicorn.log"
@@ -167,9 +173,7 @@ def gunicorn_server(django_db_setup, private_redis, tmp_path_factory):
         **os.environ,
         "DATABASE_URL": _database_url(),
         "REDIS_URL": private_redis.url,
-        # A fresh connection per request: the test database is truncated between tests
-        # and dropped at the end, which idle pooled connections would hold up.
-        "CONN_MAX_AGE": "0",
+        "CONN_MAX_AGE": str(conn_max_age),
         "MEDIA_ROOT": str(media),
         "DJANGO_SETTINGS_MODULE": "carbonplan.settings",
     }
@@ -178,7 +182,7 @@ def gunicorn_server(django_db_setup, private_redis, tmp_path_factory):
         "--workers", "4", "--threads", "8", "--worker-class", "gthread", "--no-control-socket",
         "--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning",
     ]  # fmt: skip
-    log = open(log_path, "w")  # noqa: SIM115 - closed at teardown
+    log = open(log_path, "w")  # noqa: SIM115 - closed at the end
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
 
@@ -189,31 +193,32 @@ def gunicorn_server(django_db_setup, private_redis, tmp_path_factory):
         except (OSError, urllib.error.URLError):
             return False
 
-    _wait(healthy, timeout=READY_TIMEOUT, what="gunicorn", log=log_path, process=process)
-    yield Server(url, process, log_path, media)
-    _stop(process)
-    log.close()
+    try:
+        _wait(healthy, timeout=READY_TIMEOUT, what="gunicorn", log=log_path, process=process)
+        yield Server(url, process, log_path, media)
+    finally:
+        _stop(process)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def gunicorn_server(django_db_setup, private_redis, tmp_path_factory):
+    if _skip_reason():
+        pytest.skip(_skip_reason())
+    # A fresh connection per request: the test database is truncated between tests and
+    # dropped at the end, which idle pooled connections would hold up.
+    with serving(private_redis, tmp_path_factory, conn_max_age=0) as server:
+        yield server
 
 
 # --- Celery workers -------------------------------------------------------------------
-
-# Started through this launcher rather than `celery -A carbonplan worker` so that the
-# Redis transport options can be set for the worker process only (see test_faults).
-WORKER_LAUNCHER = """
-import json, os, sys
-from carbonplan.celery import app
-app.conf.broker_transport_options = json.loads(os.environ["TEST_BROKER_TRANSPORT_OPTIONS"])
-app.worker_main(sys.argv[1:])
-"""
 
 
 class Workers:
     """Starts Celery workers on the private Redis and a queue of the test's own."""
 
-    def __init__(self, redis, media, logs, transport_options):
-        self.redis, self.media, self.logs = redis, media, logs
-        self.queue = f"carbonplan-ops-{uuid.uuid4().hex[:8]}"
-        self.transport_options = transport_options
+    def __init__(self, redis, media, logs, queue):
+        self.redis, self.media, self.logs, self.queue = redis, media, logs, queue
         self.started = []
 
     def start(self, name, *, pool="solo"):
@@ -225,12 +230,11 @@ class Workers:
             "CONN_MAX_AGE": "0",
             "MEDIA_ROOT": str(self.media),
             "DJANGO_SETTINGS_MODULE": "carbonplan.settings",
-            "TEST_BROKER_TRANSPORT_OPTIONS": json.dumps(self.transport_options),
         }
         command = [
-            sys.executable, "-c", WORKER_LAUNCHER, "worker", f"--pool={pool}", "--concurrency=1",
+            sys.executable, "-m", "celery", "-A", "carbonplan", "worker", f"--pool={pool}", "--concurrency=1",
             "--without-mingle", "--without-gossip", "--without-heartbeat", "-l", "info",
-            "-Q", self.queue, "-n", f"{name}-{self.queue}@%h",
+            "-Q", self.queue, "-n", f"{name}-{uuid.uuid4().hex[:6]}@%h",
         ]  # fmt: skip
         log = open(log_path, "w")  # noqa: SIM115 - closed in stop_all
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -260,16 +264,16 @@ class Workers:
 
 @pytest.fixture
 def workers(django_db_setup, private_redis, tmp_path):
+    """Workers as production runs them: the settings' broker options (visibility timeout
+    and restore sweep), on the private Redis's default queue — only these workers listen
+    there, so the jobs a worker queues itself (a chord's parts, a sweep's) reach them."""
     if _skip_reason():
         pytest.skip(_skip_reason())
     if private_redis.process is None:  # an earlier test stopped it and failed before restarting
         private_redis.start()
+    private_redis.client().flushall()  # nothing left from an earlier test's workers
     media = tmp_path / "worker-media"
     media.mkdir()
-    # Redis hands an unacknowledged job to another worker only after the visibility
-    # timeout (an hour by default); a few seconds here, swept every second, so a job
-    # whose worker was killed comes back within the test's time limit.
-    options = {"visibility_timeout": 8, "unacked_restore_interval": 1, "unacked_restore_throttle": 1}
-    pool = Workers(private_redis, media, tmp_path, options)
+    pool = Workers(private_redis, media, tmp_path, queue="celery")
     yield pool
     pool.stop_all()

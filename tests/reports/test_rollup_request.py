@@ -149,6 +149,7 @@ def test_every_beat_entry_names_a_registered_job(settings):
         "reports.jobs.recompute_stale_rollups",
         "reports.jobs.send_due_reminders",
         "reports.jobs.generate_due_bulletins",
+        "reports.jobs.resume_stalled_bulletins",
         "agencies.jobs.send_due_deliveries",
         "reports.assessment.jobs.refresh_stale_assessments",
     }
