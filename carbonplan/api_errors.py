@@ -13,7 +13,7 @@ input, 401, 403, 404, 405, 406, 415, 429, 500). This module adds:
 - 409 on the operations that declare ``conflict_actions``, and 403 only where it can
   happen: a write refused by a permission rule or by the CSRF check of a session client;
 - on every operation, 503 with ``Retry-After`` when the database is too busy to take
-  the write in time (carbonplan/db_busy.py), and 414, the HTTP server's refusal of a
+  the write in time or away for a moment (carbonplan/db_busy.py), and 414, the HTTP server's refusal of a
   request line longer than it reads (gunicorn: 4094 bytes), as the text it sends;
 - a request Django refuses as suspicious (more than DATA_UPLOAD_MAX_NUMBER_FIELDS
   parameters, a body over DATA_UPLOAD_MAX_MEMORY_SIZE) answers the documented 400
@@ -24,6 +24,7 @@ input, 401, 403, 404, 405, 406, 415, 429, 500). This module adds:
 """
 
 import functools
+import logging
 
 from django.core.exceptions import (
     RequestDataTooBig,
@@ -50,8 +51,9 @@ from drf_standardized_errors.openapi_validation_errors import extend_validation_
 from rest_framework import exceptions, serializers, status
 
 from . import api_error_codes as error_codes
-from .db_busy import RETRY_AFTER_SECONDS, busy_message, is_database_busy
+from .db_busy import RETRY_AFTER_SECONDS, refusal
 
+db_logger = logging.getLogger("carbonplan.db_busy")
 SUMMARY_HELP = "The first error's text (the same as errors[0].detail)."
 
 
@@ -91,7 +93,9 @@ class ErrorResponse409Serializer(serializers.Serializer):
 
 
 class Error503Serializer(serializers.Serializer):
-    code = serializers.ChoiceField(choices=[("database_busy", "database_busy")])
+    code = serializers.ChoiceField(
+        choices=[("database_busy", "database_busy"), ("database_unavailable", "database_unavailable")]
+    )
     detail = serializers.CharField()
     attr = serializers.CharField(allow_null=True)
 
@@ -119,7 +123,8 @@ URI_TOO_LONG = {
 
 
 class DatabaseBusy(exceptions.APIException):
-    """503: the write could not get the database in time; nothing was stored."""
+    """503: the request could not get the database in time, or the database was away
+    (a restart); its transaction was rolled back."""
 
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "database_busy"
@@ -127,9 +132,19 @@ class DatabaseBusy(exceptions.APIException):
 
 
 class ErrorHandler(ExceptionHandler):
+    def report_exception(self, exc, response):
+        # A database busy or away is logged above in one line: an expected condition the
+        # client is told to retry, not a server error to report with its traceback.
+        if isinstance(exc, DatabaseBusy):
+            return
+        super().report_exception(exc, response)
+
     def convert_known_exceptions(self, exc):
-        if is_database_busy(exc):
-            return DatabaseBusy(busy_message())
+        refused = refusal(exc)
+        if refused is not None:
+            code, message = refused
+            db_logger.warning("%s, API answered 503: %s", code.replace("_", " "), exc)
+            return DatabaseBusy(message, code=code)
         if isinstance(exc, SuspiciousOperation):
             # Too many parameters, too large a body: refused as malformed, as Django
             # itself answers a suspicious request outside the API (400).
