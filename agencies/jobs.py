@@ -33,7 +33,7 @@ def send_delivery(self, *, delivery_id: int):
     return {"id": delivery_id, "status": d.status if d else None, "attempts": d.attempts if d else None}
 
 
-@shared_task(name="agencies.jobs.send_due_deliveries", **RETRY)
+@shared_task(name="agencies.jobs.send_due_deliveries", ignore_result=True, **RETRY)
 def send_due_deliveries():
     from .channels.sending import deliveries_send_due
 

@@ -20,6 +20,7 @@ from .briefing import BriefingExporter
 from .dashboards import Filters
 from .dashboards.projects import ledger_table, project_panel
 from .exporters import dashboard_xlsx
+from .marks import figures_pending
 
 
 def _xlsx(request, title, headers, rows, stem):
@@ -73,6 +74,8 @@ def plan_dashboard(request, pk):
             "chart_data": board.chart_data() if board and board.has_rollups else None,
             "is_office": Viewer.of(request.user).is_office_of(plan),
             "projects": project_panel(plan, choice.period) if board else None,
+            # Changes the stored figures have not counted yet (a job waiting, or Redis away).
+            "figures_pending_since": figures_pending(plan),
         },
     )
 

@@ -31,7 +31,8 @@ from indicators.models import Indicator
 from plans.importing import parse_file
 from plans.models import Action, Plan, Region
 from reports import jobs
-from reports.models import Bulletin, Rollup, TaskLight, WarningRule
+from reports.bulletin_runs import UNSENT
+from reports.models import Bulletin, FigureMark, Rollup, TaskLight, WarningRule
 from reports.rollups import rollup_plan_period
 from reports.services import bulletin_request, rollup_pending_key, rollup_request
 from tasks.models import ProgressReport, Task, TaskAssignment
@@ -175,12 +176,13 @@ def _logged_in_browser(server, user):
     return opener, jar
 
 
-def _submit_form(server, opener, jar, path, fields):
+def _submit_form(server, opener, jar, path, fields, *, action=None):
+    """The form of the page at `path` sent (to `action`, its own path by default)."""
     with opener.open(server.url + path, timeout=30) as response:
         page = response.read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, **fields}).encode()
-    request = urllib.request.Request(server.url + path, data=body, method="POST")
+    request = urllib.request.Request(server.url + (action or path), data=body, method="POST")
     request.add_header("Referer", server.url + path)
     try:
         with opener.open(request, timeout=30) as response:
@@ -192,9 +194,13 @@ def _submit_form(server, opener, jar, path, fields):
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_with_redis_stopped_agencies_submit_and_the_office_approves_and_rollups_catch_up_when_it_returns(
-    gunicorn_server, private_redis, settings
+    gunicorn_server, private_redis, workers, settings
 ):
+    """Pages and submissions keep working, the office is told the figures are pending,
+    and what the outage's writes asked for (the figures' refresh, a bulletin) is done by
+    a worker once Redis is back: the stale marks and the queued bulletin are the outbox."""
     server = gunicorn_server
+    settings.MEDIA_ROOT = workers.media
     data = build_plan(12, title="断缓存方案")
     # The office reviews every agency's report here, supporters' included.
     data.plan.review_mode = data.plan.ReviewMode.OFFICE_REVIEWS_ALL
@@ -252,6 +258,17 @@ def test_with_redis_stopped_agencies_submit_and_the_office_approves_and_rollups_
          "red_when_missing_after_deadline": "on", "red_when_lagging": "on", "yellow_when_late": "on"},
     )  # fmt: skip
     answers.append(("warning-rule", (status, None, 0)))
+    # The office asks for the quarter's bulletin: stored, to be made once Redis is back.
+    bulletins = reverse("reports:plan-bulletins", args=[data.plan.pk])
+    status, bulletin_page = _submit_form(
+        server, opener, jar, bulletins, {"period": data.period.label},
+        action=reverse("reports:bulletin-generate", args=[data.plan.pk]),
+    )  # fmt: skip
+    answers.append(("bulletin", (status, None, 0)))
+    # The dashboard answers, and says its figures wait for these changes.
+    with opener.open(server.url + reverse("reports:dashboard", args=[data.plan.pk]), timeout=30) as response:
+        answers.append(("dashboard", (response.status, None, 0)))
+        dashboard = response.read().decode()
 
     assert [(step, a[0]) for step, a in answers if not 200 <= a[0] < 300] == []
     assert "预警规则已保存" in page
@@ -265,17 +282,32 @@ def test_with_redis_stopped_agencies_submit_and_the_office_approves_and_rollups_
     assert warnings_during_outage >= 1
     assert "Traceback" not in server.log.read_text()
     assert snapshot(data.plan, data.period) == stored_before
+    assert "统计待更新" in dashboard
+    assert "已开始生成" in bulletin_page
+    bulletin = Bulletin.objects.get(plan=data.plan, period=data.period)
+    assert (bulletin.state, bulletin.message) == ("queued", UNSENT)
+    assert "the sweep will queue it" in server.log.read_text()
 
     private_redis.start()
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": private_redis.url}
     }
-    result = jobs.recompute_stale_rollups.apply().get()
-    assert result == {"recomputed": [[data.plan.pk, data.period.pk]]}
+    worker = workers.start("after-outage")
+    # Beat's minute jobs, sent as beat sends them: the catch-up of the stale figures and
+    # the sweep that queues the bulletin the broker never got.
+    workers.send(jobs.recompute_stale_rollups)
+    workers.send(jobs.resume_stalled_bulletins)
+    _wait(
+        lambda: not FigureMark.objects.filter(plan=data.plan).exists()
+        and Bulletin.objects.filter(pk=bulletin.pk, state__in=["done", "failed"]).exists(),
+        timeout=90, what="the worker to catch up", logs=[worker.log],
+    )  # fmt: skip
+    assert Bulletin.objects.get(pk=bulletin.pk).state == "done"
     caught_up = snapshot(data.plan, data.period)
     assert Rollup.objects.get(plan=data.plan, scope="plan").approved == approved_before + len(to_approve)
     assert caught_up == fresh_computation(data.plan, data.period)
-    assert jobs.recompute_stale_rollups.apply().get() == {"recomputed": []}
+    with opener.open(server.url + reverse("reports:dashboard", args=[data.plan.pk]), timeout=30) as response:
+        assert "统计待更新" not in response.read().decode()
     # And the server queues normally again: nothing is stuck behind a stale flag.
     status, page = _submit_form(
         server, opener, jar, reverse("reports:warning-rule", args=[data.plan.pk]),
