@@ -181,6 +181,9 @@ def serving(private_redis, tmp_path_factory, *, conn_max_age: int = 0):
         sys.executable, "-m", "gunicorn", "carbonplan.wsgi:application", "--bind", f"127.0.0.1:{port}",
         "--workers", "4", "--threads", "8", "--worker-class", "gthread", "--no-control-socket",
         "--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning",
+        # The app (and its PDF warm-up) loaded once before the workers fork, not four
+        # times at once: on a busy machine that took minutes.
+        "--preload",
     ]  # fmt: skip
     log = open(log_path, "w")  # noqa: SIM115 - closed at the end
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
