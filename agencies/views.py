@@ -8,8 +8,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from redis.exceptions import RedisError
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
@@ -103,12 +104,20 @@ class PasswordChangeNeeded(exceptions.PermissionDenied):
         self.extra = {"password_change_required": True}
 
 
+class TokenRequestSerializer(AuthTokenSerializer):
+    # No longer than a username can be (as the login form's field): a longer one is
+    # refused here, before the password check records a failed attempt for it, whose
+    # column (django-axes', 255 characters) PostgreSQL would refuse with a server error.
+    username = serializers.CharField(label=_("用户名"), max_length=150, write_only=True)
+
+
 @extend_validation_errors(["authorization"], field_name="non_field_errors")
 class TokenView(ObtainAuthToken):
     """POST /api/auth/token/ with a rate limit on top of the lockout django-axes applies
     to every password check."""
 
     throttle_classes = [LoginRateThrottle]
+    serializer_class = TokenRequestSerializer
 
     def post(self, request, *args, **kwargs):
         from .accounts import password_change_required
