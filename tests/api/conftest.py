@@ -39,6 +39,17 @@ def api_world(world, robots):
         plan=world.plan_a, kind="dingtalk", webhook=robot.webhook(), by=world.users.office
     )
     world.robot = robot
+    from reports.assessment import services
+    from reports.rollups import recompute_marked
+
+    # A computed round of each plan, so the assessment list and detail have rows.
+    recompute_marked(today=dt.date(2026, 5, 1))
+    for plan, office in ((world.plan_a, world.users.office), (world.plan_b, world.users.other_office)):
+        services.scheme_publish(
+            scheme=services.scheme_save(plan=plan, year=2026, data={}, by=office), by=office
+        )
+        assessment = services.assessment_start(plan=plan, year=2026, by=office)
+        services.assessment_compute(assessment_id=assessment.pk, today=dt.date(2026, 5, 1))
     return world
 
 

@@ -1,7 +1,8 @@
 """A small world for the live API (tests/api/live_site.py), written into its database
 by a subprocess: two county plans, the access cast, reports in every state, indicator
-values, a bulletin and a group robot whose webhook is the test's fake robot. Returns the tokens of the three fuzzed roles and the ids of each
-collection (for tests/api/schemathesis_hooks.py)."""
+values, a bulletin, a group robot whose webhook is the test's fake robot, a key project
+with a quarter and a computed year-end assessment of each plan. Returns the tokens of the
+three fuzzed roles and the ids of each collection (for tests/api/schemathesis_hooks.py)."""
 
 import datetime as dt
 import os
@@ -20,8 +21,10 @@ def seed() -> dict:
     from agencies.models import Agency
     from indicators.models import Indicator, IndicatorValue
     from plans.models import Action, Plan
-    from reports.models import Bulletin
-    from tasks.models import ProgressReport, ReportingPeriod, Task
+    from reports.assessment import services as assessments
+    from reports.models import AssessmentScore, Bulletin
+    from reports.rollups import recompute_marked
+    from tasks.models import ProgressReport, Project, ProjectUpdate, ReportingPeriod, Task
     from tasks.periods import today_local
 
     today = today_local()
@@ -82,7 +85,7 @@ def seed() -> dict:
         progress_text="配合材料",
         submitted_at=submitted,
     )
-    f.ReportFactory(
+    approved = f.ReportFactory(
         task=tasks[0],
         agency=own,
         period=before,
@@ -98,6 +101,18 @@ def seed() -> dict:
     channel_create(
         plan=plan_a, kind="dingtalk", webhook=os.environ["CARBONPLAN_FUZZ_ROBOT"], by=users["office"]
     )
+    project = Project.objects.create(task=tasks[0], name="甲县风电场", capacity=5, unit="万千瓦")
+    ProjectUpdate.objects.create(
+        project=project, period=before, report=approved, stage="building", problems="征地未完成"
+    )
+    # A computed round of last year for each plan, so the assessment list has rows (the
+    # figures first, as the figures job would count the writes above).
+    recompute_marked(today=today)
+    for plan, office in ((plan_a, users["office"]), (plan_b, users["other_office"])):
+        scheme = assessments.scheme_save(plan=plan, year=today.year - 1, data={}, by=office)
+        assessments.scheme_publish(scheme=scheme, by=office)
+        round_ = assessments.assessment_start(plan=plan, year=today.year - 1, by=office)
+        assessments.assessment_compute(assessment_id=round_.pk, today=today)
 
     collections = {
         "plans": Plan,
@@ -110,6 +125,9 @@ def seed() -> dict:
         "indicator-values": IndicatorValue,
         "bulletins": Bulletin,
         "channels": Channel,
+        "assessments": AssessmentScore,
+        "projects": Project,
+        "project-updates": ProjectUpdate,
     }
     return {
         "tokens": {

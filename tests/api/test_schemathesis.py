@@ -72,6 +72,9 @@ def test_the_schema_lists_every_documented_collection():
         "progress-reports",
         "indicator-values",
         "bulletins",
+        "assessments",
+        "projects",
+        "project-updates",
     ):
         assert f"/api/{collection}/" in paths
         assert f"/api/{collection}/{{id}}/" in paths
