@@ -169,11 +169,20 @@ class Viewer:
 
     # --- tasks and reports -------------------------------------------------------------
     def filter_tasks(self, qs):
-        return self._filter(
-            qs,
-            "action__plan__",
-            lambda: Q(pk__in=TaskAssignment.objects.filter(agency_id__in=self.agency_ids).values("task_id")),
-        )
+        """Tasks of the plans the user supervises, those its agencies carry, and the lower
+        tasks answering a task of a plan it supervises (上级任务下达), wherever they are."""
+
+        def agency_or_answering():
+            q = Q(parent__in=Task.objects.filter(self.supervised_plans_q("action__plan__")).values("pk"))
+            if self.agency_ids:
+                q |= Q(pk__in=TaskAssignment.objects.filter(agency_id__in=self.agency_ids).values("task_id"))
+            return q
+
+        if self.is_admin:
+            return qs
+        if not getattr(self.user, "is_authenticated", False):
+            return qs.none()
+        return qs.filter(self.supervised_plans_q("action__plan__") | agency_or_answering())
 
     def filter_reports(self, qs):
         """Reports the user may read: the office's and leader's plans; an agency's own,
@@ -523,3 +532,29 @@ def get_assessment_notice_for_user(user, pk, *, office=False) -> AssessmentNotic
         raise Http404
     notice.assessment = assessment
     return notice
+
+
+# --- tasks handed down (上级任务下达) ------------------------------------------------------
+_TASK_CHAIN = ("action__plan__region__parent__parent", "parent__action__plan__region__parent__parent")
+
+
+def get_task_for_office(user, pk) -> Task:
+    """A task for the office of its plan (handing it down, choosing where its progress
+    comes from): 403 to the plan's leaders, 404 to everyone else, agency staff included."""
+    task = get_object_or_404(visible_tasks(user).select_related(*_TASK_CHAIN), pk=pk)
+    viewer = Viewer.of(user)
+    if not viewer.is_office_of(task.action.plan):
+        if viewer.is_leader_of(task.action.plan):
+            raise PermissionDenied
+        raise Http404
+    return task
+
+
+def get_task_for_unlink(user, pk) -> Task:
+    """A lower task answering an upper one, for the upper task's office, the only one who
+    may take the link back: 403 to those who see the task (its own office included),
+    404 to everyone else."""
+    task = get_object_or_404(visible_tasks(user).select_related(*_TASK_CHAIN), pk=pk)
+    if task.parent_id is None or not Viewer.of(user).is_office_of(task.parent.action.plan):
+        raise PermissionDenied
+    return task

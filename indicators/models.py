@@ -78,6 +78,12 @@ class Indicator(FigureSource):
     span_start = models.PositiveIntegerField(null=True, blank=True)
     span_end = models.PositiveIntegerField(null=True, blank=True)
     needs_review = models.BooleanField(_("需人工核对"), default=False)
+    # A split target (上级下达的分解目标): the upper task's indicator this lower one carries
+    # a share of, set by the upper office when it hands the task down.
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级指标"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="splits",
+    )  # fmt: skip
 
     objects = IndicatorQuerySet.as_manager()
 

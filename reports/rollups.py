@@ -55,6 +55,7 @@ from tasks.models import PeriodReopening, ProgressReport, Task, TaskAssignment
 
 from . import marks
 from .bulk_rows import insert_rows
+from .followed import followed_progress, read_followed
 from .lights import TaskFacts, rule_for_plan, task_light
 from .models import IndicatorRollup, Rollup, TaskLight
 
@@ -130,6 +131,9 @@ class PlanData:
     reopened: dict  # {period id: {agency id: until}}
     indicators: list
     values: dict  # {indicator id: {(year, quarter): [value rows]}}
+    # Tasks whose progress follows the lower tasks answering them (上级任务下达):
+    # {task id: (source, {child task id: [(year, quarter, status, percent)], newest first})}
+    followed: dict = field(default_factory=dict)
 
 
 def read_plan(plan, periods) -> PlanData:
@@ -163,9 +167,12 @@ def read_plan(plan, periods) -> PlanData:
     )
     last = max(periods, key=lambda p: (p.year, p.quarter))
     values = values_by_quarter({"indicator__plan": plan}, last.year, last.quarter) if indicators else {}
+    tasks = list(
+        Task.objects.of_plan(plan).active().values("id", "action_id", "title", "deadline", "progress_source")
+    )
     return PlanData(
         rule=rule_for_plan(plan.pk),
-        tasks=list(Task.objects.of_plan(plan).active().values("id", "action_id", "title", "deadline")),
+        tasks=tasks,
         action_ids=list(breakdown_actions(plan).values_list("id", flat=True)),
         assignments=assignments,
         leads_by_task=leads_by_task,
@@ -173,6 +180,7 @@ def read_plan(plan, periods) -> PlanData:
         reopened=reopened,
         indicators=indicators,
         values=values,
+        followed=read_followed(tasks),
     )
 
 
@@ -269,6 +277,13 @@ def compute_plan_period(*, plan, period, today: dt.date | None = None, data: Pla
                             lead_status = report["status"]
             if role == lead_role:
                 lead_agencies.append(agency_id)
+        if task_id in data.followed:
+            # The upper office chose to read this task's progress from the lower tasks.
+            source, children = data.followed[task_id]
+            completion, status = followed_progress(source, children, period)
+            if completion is not None:
+                acc.percent_sum, acc.percent_n = completion, 1
+                lead_status = status
         if lead_status:
             counts[lead_status] += 1
         counts[level] += 1

@@ -2,7 +2,7 @@ import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -20,6 +20,7 @@ from .consolidation import (
     consolidated_input_ids,
     report_role,
 )
+from .handdown_api import HandDownMixin, HandDownSerializer
 from .models import ProgressReport, ReportingPeriod, Task, TaskAssignment
 from .period_api import PeriodCreateMixin
 from .project_api import ProjectEntriesField
@@ -49,6 +50,14 @@ class AssignmentSerializer(serializers.ModelSerializer):
 class TaskSerializer(serializers.ModelSerializer):
     plan = serializers.IntegerField(source="action.plan_id", read_only=True)
     assignments = AssignmentSerializer(many=True, read_only=True)
+    parent = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text="Id of the upper plan's task this one answers (上级任务下达), or null.",
+    )
+    link_kind = serializers.CharField(
+        read_only=True, help_text="How it came to answer its parent: linked, created, or empty."
+    )
 
     class Meta:
         model = Task
@@ -64,21 +73,41 @@ class TaskSerializer(serializers.ModelSerializer):
             "deadline_text",
             "lead_inferred",
             "assignments",
+            "parent",
+            "link_kind",
+            "progress_source",
         ]
+        read_only_fields = ["progress_source"]
+
+
+class HandedDownTaskSerializer(TaskSerializer):
+    created = serializers.BooleanField(read_only=True, help_text="Made by this hand-down (else linked).")
+
+    class Meta(TaskSerializer.Meta):
+        fields = [*TaskSerializer.Meta.fields, "created"]
 
 
 class TaskFilter(django_filters.FilterSet):
     plan = IdFilter(field_name="action__plan", label="plan")
     agency = IdFilter(field_name="assignments__agency", label="agency", distinct=True)
+    parent = IdFilter(field_name="parent", label="parent")
 
     class Meta:
         model = Task
         fields = ["action"]
 
 
-class TaskViewSet(viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(
+    hand_down=extend_schema(request=HandDownSerializer, responses={201: HandedDownTaskSerializer(many=True)}),
+    unlink=extend_schema(request=None, responses={200: TaskSerializer}),
+)
+class TaskViewSet(HandDownMixin, viewsets.ReadOnlyModelViewSet):
+    """任务. Filter by plan, agency or `parent` (the tasks answering an upper task); the
+    upper office hands a task down with POST …/hand-down/."""
+
     lookup_value_regex = "[0-9]+"  # a malformed id is a 404, not a server error
     serializer_class = TaskSerializer
+    task_serializer_class = TaskSerializer
     filterset_class = TaskFilter
 
     def get_queryset(self):

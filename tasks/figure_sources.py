@@ -52,6 +52,9 @@ class FigureRule:
     period: str | None = None
     onward: bool = False
     fields: tuple[str, ...] | None = None
+    # Lookups to further plans whose figures read the row, every quarter of them: an
+    # upper plan whose task's progress follows the lower tasks answering it.
+    also: tuple[str, ...] = ()
 
     def reads(self, names: Iterable[str]) -> bool:
         """Whether writing these fields (names or attnames) can move a figure."""
@@ -85,13 +88,19 @@ def figures_touched(scopes: Iterable[FigureScope]) -> None:
 
 
 def _scopes(rule: FigureRule, rows) -> set[FigureScope]:
-    if rule.period is None:
-        return {FigureScope(plan_id) for (plan_id,) in rows}
-    return {FigureScope(plan_id, period_id, rule.onward) for plan_id, period_id in rows}
+    scopes = set()
+    own = 2 if rule.period else 1
+    for row in rows:
+        if rule.period is None:
+            scopes.add(FigureScope(row[0]))
+        else:
+            scopes.add(FigureScope(row[0], row[1], rule.onward))
+        scopes |= {FigureScope(plan_id) for plan_id in row[own:] if plan_id is not None}
+    return scopes
 
 
 def _lookups(rule: FigureRule) -> list[str]:
-    return [rule.plan] + ([rule.period] if rule.period else [])
+    return [rule.plan] + ([rule.period] if rule.period else []) + list(rule.also)
 
 
 def _walk(instance, lookup: str):
@@ -101,8 +110,11 @@ def _walk(instance, lookup: str):
     parts = lookup.split("__")
     for part in parts[:-1]:
         field = obj._meta.get_field(part)
-        if not (field.many_to_one or field.one_to_one) or not field.concrete or not field.is_cached(obj):
+        if not (field.many_to_one or field.one_to_one) or not field.concrete:
             return _MISSING
+        if not field.is_cached(obj):
+            # An empty link leads nowhere without asking (a task answering no upper task).
+            return None if getattr(obj, field.attname) is None else _MISSING
         obj = getattr(obj, part)
         if obj is None:
             return None

@@ -29,10 +29,28 @@ class TaskQuerySet(FigureSourceQuerySet):
         )
 
 
+class ProgressSource(models.TextChoices):
+    """Where a handed-down task's progress comes from: its own lead agency's reports, or
+    the lower tasks answering it (上级任务下达)."""
+
+    OWN = "own", _("本任务牵头单位填报")
+    CHILDREN_AVERAGE = "children_average", _("下级任务完成进度的平均")
+    CHILDREN_ALL_DONE = "children_all_done", _("下级任务全部完成方为完成")
+
+
+class LinkKind(models.TextChoices):
+    LINKED = "linked", _("关联已有任务")
+    CREATED = "created", _("下达新建任务")
+
+
 class Task(FigureSource):
     """任务 (1. 2. …) of an action, with the agencies that carry it."""
 
-    figure_rule = FigureRule(plan="action__plan")
+    ProgressSource = ProgressSource
+    LinkKind = LinkKind
+    # A lower task's rows also count in the plan of the upper task it answers, whose
+    # progress may follow it.
+    figure_rule = FigureRule(plan="action__plan", also=("parent__action__plan",))
 
     action = models.ForeignKey(
         "plans.Action", verbose_name=_("重点行动"), on_delete=models.CASCADE, related_name="tasks"
@@ -56,13 +74,33 @@ class Task(FigureSource):
         settings.AUTH_USER_MODEL, verbose_name=_("归档人"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
     )  # fmt: skip
+    # 上级任务下达: the upper plan's task this one answers. Only the upper office sets or
+    # clears it (tasks.handdown); revisions and archiving keep the row and so the link.
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级任务"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="children",
+    )  # fmt: skip
+    link_kind = models.CharField(_("下达方式"), max_length=8, choices=LinkKind.choices, blank=True)
+    progress_source = models.CharField(
+        _("进度来源"), max_length=20, choices=ProgressSource.choices, default=ProgressSource.OWN
+    )
 
     objects = TaskQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("任务")
         verbose_name_plural = _("任务")
-        constraints = [models.UniqueConstraint(fields=["action", "seq"], name="task_unique_seq_in_action")]
+        constraints = [
+            models.UniqueConstraint(fields=["action", "seq"], name="task_unique_seq_in_action"),
+            models.CheckConstraint(
+                condition=Q(progress_source__in=ProgressSource.values), name="task_progress_source_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True, link_kind="")
+                | Q(parent__isnull=False, link_kind__in=LinkKind.values),
+                name="task_link_kind_with_parent",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.number} {self.title}"
@@ -82,7 +120,7 @@ class TaskAssignment(FigureSource):
     """牵头单位 / 配合单位 of a task."""
 
     Role = AssignmentRole
-    figure_rule = FigureRule(plan="task__action__plan")
+    figure_rule = FigureRule(plan="task__action__plan", also=("task__parent__action__plan",))
 
     task = models.ForeignKey(
         Task, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="assignments"
@@ -272,11 +310,15 @@ class ProgressReport(FigureSource):
         plan="period__plan",
         period="period",
         fields=("task", "agency", "period", "state", "status", "percent", "is_late", "return_count"),
+        also=("task__parent__action__plan",),
     )
     # A draft counts as a draft until it is submitted: its status and percent are read only
     # then, so an autosave of a draft's figures moves none either.
     draft_figure_rule = FigureRule(
-        plan="period__plan", period="period", fields=("task", "agency", "period", "state", "return_count")
+        plan="period__plan",
+        period="period",
+        fields=("task", "agency", "period", "state", "return_count"),
+        also=("task__parent__action__plan",),
     )
 
     task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="reports")

@@ -6,6 +6,7 @@ other_agency (staff of `other`), office (of plan A), other_office (of plan B), l
 (read-only over plan A), admin, and anonymous.
 """
 
+import datetime as dt
 from types import SimpleNamespace
 
 import pytest
@@ -150,3 +151,100 @@ def robots(settings):
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def chain(db):
+    """A supervision chain: 湖南省 → 岳阳市 (a city plan whose task 1.1 carries a target)
+    → 岳阳县 and 平江县 (a county plan each), and a sibling city 怀化市 with a county plan,
+    with the offices, staff and leaders of each level."""
+    from tests import factories as f
+
+    province = f.RegionFactory(name="湖南省", level="province")
+    city = f.RegionFactory(name="岳阳市", level="city", parent=province)
+    county = f.RegionFactory(name="岳阳县", level="county", parent=city)
+    county2 = f.RegionFactory(name="平江县", level="county", parent=city)
+    sibling = f.RegionFactory(name="怀化市", level="city", parent=province)
+    sibling_county = f.RegionFactory(name="沅陵县", level="county", parent=sibling)
+    city_plan = f.PlanFactory(region=city, title="岳阳市碳达峰实施方案")
+    county_plan = f.PlanFactory(region=county, title="岳阳县碳达峰实施方案")
+    county2_plan = f.PlanFactory(region=county2, title="平江县碳达峰实施方案")
+    sibling_plan = f.PlanFactory(region=sibling_county, title="沅陵县碳达峰实施方案")
+    city_action = f.ActionFactory(plan=city_plan, seq=1, label="（一）", title="能源绿色低碳转型行动")
+    county_action = f.ActionFactory(plan=county_plan, seq=1, label="（一）", title="能源绿色低碳转型行动")
+    county2_action = f.ActionFactory(plan=county2_plan, seq=1, label="（一）", title="能源绿色低碳转型行动")
+    sibling_action = f.ActionFactory(plan=sibling_plan, seq=1, label="（一）", title="能源绿色低碳转型行动")
+    city_lead = f.AgencyFactory(region=city, name="市发改局")
+    county_lead = f.AgencyFactory(region=county, name="县发改局")
+    county2_lead = f.AgencyFactory(region=county2, name="县发展和改革局")
+    upper = f.TaskFactory(action=city_action, seq=1, title="大力发展光伏发电", deadline=dt.date(2026, 12, 31))
+    city_other = f.TaskFactory(action=city_action, seq=2, title="推进绿色建筑")
+    county_task = f.TaskFactory(action=county_action, seq=1, title="大力发展光伏发电项目")
+    county_other = f.TaskFactory(action=county_action, seq=2, title="推广新能源汽车")
+    county2_task = f.TaskFactory(action=county2_action, seq=1, title="推进抽水蓄能电站建设")
+    sibling_task = f.TaskFactory(action=sibling_action, seq=1, title="大力发展光伏发电")
+    f.AssignmentFactory(task=upper, agency=city_lead, role="lead")
+    f.AssignmentFactory(task=county_task, agency=county_lead, role="lead")
+    f.AssignmentFactory(task=county_other, agency=county_lead, role="lead")
+    f.AssignmentFactory(task=county2_task, agency=county2_lead, role="lead")
+    upper_indicator = f.IndicatorFactory(
+        plan=city_plan, task=upper, name="新增光伏装机容量", unit="万千瓦", target=100, target_year=2026
+    )
+    county_indicator = f.IndicatorFactory(
+        plan=county_plan,
+        task=county_task,
+        name="新增光伏装机容量",
+        unit="万千瓦",
+        target=30,
+        target_year=2026,
+    )
+    periods = {
+        plan.pk: f.PeriodFactory(plan=plan, year=2026, quarter=3)
+        for plan in (city_plan, county_plan, county2_plan, sibling_plan)
+    }
+    users = SimpleNamespace(
+        city_office=f.UserFactory(username="city_office"),
+        city_plan_office=f.UserFactory(username="city_plan_office"),
+        city_leader=f.UserFactory(username="city_leader"),
+        province_leader=f.UserFactory(username="province_leader"),
+        county_office=f.UserFactory(username="county_office"),
+        county2_office=f.UserFactory(username="county2_office"),
+        county_agency=f.UserFactory(username="county_agency"),
+        city_agency=f.UserFactory(username="city_agency"),
+        sibling_office=f.UserFactory(username="sibling_office"),
+        admin=f.UserFactory(username="chain_admin"),
+    )
+    f.role(users.city_office, "office", region=city)
+    f.role(users.city_plan_office, "office", plan=city_plan)
+    f.role(users.city_leader, "leader", region=city)
+    f.role(users.province_leader, "leader", region=province)
+    f.role(users.county_office, "office", plan=county_plan)
+    f.role(users.county2_office, "office", plan=county2_plan)
+    f.role(users.county_agency, "staff", agency=county_lead)
+    f.role(users.city_agency, "staff", agency=city_lead)
+    f.role(users.sibling_office, "office", region=sibling)
+    f.role(users.admin, "admin")
+    return SimpleNamespace(
+        province=province,
+        city=city,
+        county=county,
+        county2=county2,
+        sibling=sibling,
+        city_plan=city_plan,
+        county_plan=county_plan,
+        county2_plan=county2_plan,
+        sibling_plan=sibling_plan,
+        city_lead=city_lead,
+        county_lead=county_lead,
+        county2_lead=county2_lead,
+        upper=upper,
+        city_other=city_other,
+        county_task=county_task,
+        county_other=county_other,
+        county2_task=county2_task,
+        sibling_task=sibling_task,
+        upper_indicator=upper_indicator,
+        county_indicator=county_indicator,
+        periods=periods,
+        users=users,
+    )

@@ -157,6 +157,8 @@ project-list                     401   200   200    200   200    200   200
 projectupdate-detail             401   200   404    200   404    200   200
 projectupdate-list               401   200   200    200   200    200   200
 task-detail                      401   200   200    200   404    200   200
+task-hand-down                   401   405   405    405   405    405   405
+task-unlink                      401   405   405    405   405    405   405
 task-list                        401   200   200    200   200    200   200
 """
 COLUMNS = ["anonymous", "owner", "other_agency", "office", "other_office", "leader", "admin"]
@@ -200,6 +202,8 @@ FILL = {
     "plan-detail": {"pk": "plan"},
     "action-detail": {"pk": "action"},
     "task-detail": {"pk": "task"},
+    "task-hand-down": {"pk": "task"},
+    "task-unlink": {"pk": "task"},
     "agency-detail": {"pk": "agency"},
     "indicator-detail": {"pk": "indicator"},
     "period-detail": {"pk": "period"},
@@ -243,6 +247,8 @@ WRITE_REFUSED = {
     "tasks:evidence_upload": ["office", "leader", *OUTSIDERS],
     "tasks:evidence_delete": ["other_agency", "office", "leader", *OUTSIDERS],
     "tasks:period_settings": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "task-hand-down": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "task-unlink": ["owner", "other_agency", "office", "leader", *OUTSIDERS],
     "tasks:workbook_upload": ["office", "leader", *OUTSIDERS],
     "reports:bulletin-generate": ["owner", "other_agency", "leader", *OUTSIDERS],
     "reports:chase": ["owner", "other_agency", "leader", *OUTSIDERS],
