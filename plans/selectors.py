@@ -11,6 +11,7 @@ def plan_breakdown(plan):
     whatever the plan's size."""
     tasks = (
         Task.objects.active()
+        .select_related("parent__action__plan__region")
         .order_by("seq")
         .prefetch_related(
             Prefetch(

@@ -12,6 +12,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from carbonplan.access import Viewer, get_region_for_user, get_supervised_plan
 from carbonplan.downloads import file_response
+from tasks.models import Task
 from tasks.periods import choose_period, choose_plan_period
 
 from . import dashboards
@@ -113,6 +114,11 @@ def task_detail(request, pk, task_pk):
         title, headers, rows = dashboard_xlsx.task_table(drill)
         return _xlsx(request, title, headers, rows, f"{drill.task.number}-{choice.period.label}")
     rows = [(a, r, _report_history_url(r.pk) if r else "") for a, r in drill.reports]
+    viewer = Viewer.of(request.user)
+    handed_down = dashboards.handed_down_board(drill.task, choice.period.label)
+    for row in handed_down.rows:
+        row.may_open = viewer.supervises(row.plan)
+    parent = drill.task.parent
     return render(
         request,
         "reports/dashboard_task.html",
@@ -122,7 +128,11 @@ def task_detail(request, pk, task_pk):
             "period": choice.period,
             "drill": drill,
             "rows": rows,
-            "may_chase": Viewer.of(request.user).is_office_of(plan),
+            "may_chase": viewer.is_office_of(plan),
+            "handed_down": handed_down,
+            "parent": parent,
+            "parent_visible": parent is not None and viewer.supervises(parent.action.plan),
+            "progress_sources": Task.ProgressSource.choices,
         },
     )
 

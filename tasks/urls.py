@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import evidence, home, notifications, period_settings, report_form, review, workbook
+from .views import evidence, handdown, home, notifications, period_settings, report_form, review, workbook
 
 app_name = "tasks"
 
@@ -25,4 +25,7 @@ urlpatterns = [
     path("periods/<int:period_id>/workbook.xlsx", workbook.workbook_download, name="workbook_download"),
     path("periods/<int:period_id>/upload/", workbook.workbook_upload, name="workbook_upload"),
     path("notifications/", notifications.notifications, name="notifications"),
+    path("<int:task_id>/hand-down/", handdown.hand_down, name="hand_down"),
+    path("<int:task_id>/unlink/", handdown.unlink, name="unlink"),
+    path("<int:task_id>/progress-source/", handdown.progress_source, name="progress_source"),
 ]

@@ -6,6 +6,7 @@ same handful of queries whatever the size of the plan; nothing here aggregates r
 row by row. Each selector documents how many queries it runs, and the tests pin them.
 """
 
+from .handed_down import HandedDownBoard, LowerTask, handed_down_board
 from .indicator_cards import IndicatorCard, indicator_cards
 from .leader import LeaderSummary, leader_summary
 from .office import LEVEL_CHOICES, STATUS_CHOICES, Filters, PlanDashboard, TaskRow, plan_dashboard
@@ -24,6 +25,8 @@ __all__ = [
     "LEVEL_CHOICES",
     "STATUS_CHOICES",
     "Filters",
+    "HandedDownBoard",
+    "LowerTask",
     "IndicatorCard",
     "IndicatorTally",
     "LeaderSummary",
@@ -32,6 +35,7 @@ __all__ = [
     "SharedIndicator",
     "TaskDrilldown",
     "TaskRow",
+    "handed_down_board",
     "indicator_cards",
     "leader_summary",
     "plan_dashboard",

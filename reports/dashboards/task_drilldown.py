@@ -41,7 +41,11 @@ class TaskDrilldown:
 def task_drilldown(plan, task_pk, period) -> TaskDrilldown:
     """One task in one quarter: every assigned agency's report (or its absence) with
     the report's history. Seven queries whatever the number of agencies or versions."""
-    task = get_object_or_404(Task.objects.select_related("action"), pk=task_pk, action__plan=plan)
+    task = get_object_or_404(
+        Task.objects.select_related("action", "parent__action__plan__region__parent__parent"),
+        pk=task_pk,
+        action__plan=plan,
+    )
     assignments = list(task.assignments.select_related("agency").order_by("role", "seq"))
     reports = {
         r.agency_id: r

@@ -109,6 +109,9 @@ reports:plan-bulletins         login   404   404    200   404    200   200
 reports:region                 login   404   404    404   404    404   200
 reports:warning-rule           login   404   404    200   404    403   200
 tasks:agency_home              login   200   200    302   302    302   302
+tasks:hand_down                login   404   404    200   404    403   200
+tasks:progress_source          login   405   405    405   405    405   405
+tasks:unlink                   login   405   405    405   405    405   405
 tasks:evidence_delete          login   405   405    405   405    405   405
 tasks:evidence_download        login   200   404    200   404    200   200
 tasks:evidence_upload          login   405   405    405   405    405   405
@@ -247,6 +250,10 @@ WRITE_REFUSED = {
     "tasks:evidence_upload": ["office", "leader", *OUTSIDERS],
     "tasks:evidence_delete": ["other_agency", "office", "leader", *OUTSIDERS],
     "tasks:period_settings": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "tasks:hand_down": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "tasks:progress_source": ["owner", "other_agency", "leader", *OUTSIDERS],
+    # Plan A's task answers no upper task: nobody takes a link back from it.
+    "tasks:unlink": ["owner", "other_agency", "office", "leader", *OUTSIDERS],
     "task-hand-down": ["owner", "other_agency", "leader", *OUTSIDERS],
     "task-unlink": ["owner", "other_agency", "office", "leader", *OUTSIDERS],
     "tasks:workbook_upload": ["office", "leader", *OUTSIDERS],
@@ -381,6 +388,8 @@ OFFICE_PAGES = {
     "reports:bulletin-edit",
     "reports:notice-edit",
     "tasks:period_settings",
+    "tasks:hand_down",
+    "tasks:progress_source",
     "tasks:review",
     "tasks:review_batch_approve",
     "agencies:plan-channels",

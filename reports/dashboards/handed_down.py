@@ -1,0 +1,97 @@
+"""An upper task and the lower tasks answering it (上级任务下达), at one quarter: each lower
+task's region, light, latest handed-in progress and its split indicators against their
+targets, from the stored figures of the lower plans' quarter of the same label; and the
+plans below that answer it with nothing yet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from indicators.models import Indicator
+from plans.models import Plan, Region
+from tasks.models import ProgressReport, Task, TaskAssignment
+
+from ..models import IndicatorRollup, Rollup, TaskLight
+
+LOWER_TASK_RELATED = ("action__plan__region__parent__parent",)
+
+
+@dataclass
+class LowerTask:
+    task: Task
+    light: TaskLight | None = None
+    rollup: Rollup | None = None
+    latest: ProgressReport | None = None  # the lead's latest handed-in report
+    splits: list = field(default_factory=list)  # [(lower indicator, IndicatorRollup | None)]
+    may_open: bool = False  # the viewer may open the lower task's page (set by the view)
+
+    @property
+    def plan(self):
+        return self.task.action.plan
+
+    @property
+    def region(self):
+        return self.task.action.plan.region
+
+
+@dataclass
+class HandedDownBoard:
+    task: Task
+    label: str
+    rows: list  # [LowerTask], active first, by region
+    unlinked: list  # [Plan] below the task's region answering it with nothing yet
+
+    @property
+    def linked_count(self) -> int:
+        return sum(1 for row in self.rows if row.task.archived_at is None)
+
+
+def handed_down_board(task, label: str) -> HandedDownBoard:
+    """Seven queries whatever the number of lower tasks, quarters or indicators."""
+    children = list(
+        Task.objects.filter(parent=task)
+        .select_related(*LOWER_TASK_RELATED)
+        .order_by("archived_at", "action__plan__region__name", "action__plan__title", "pk")
+    )
+    ids = [c.pk for c in children]
+    region = task.action.plan.region
+    answered = {c.action.plan_id for c in children if c.archived_at is None}
+    unlinked = [
+        plan
+        for plan in Plan.objects.filter(Region.subtree_q([region.pk]))
+        .exclude(region=region)
+        .select_related("region")
+        .order_by("region__name", "title", "pk")
+        if plan.pk not in answered
+    ]
+    rows = {c.pk: LowerTask(task=c) for c in children}
+    if ids:
+        for light in TaskLight.objects.filter(task__in=ids, period__label=label):
+            rows[light.task_id].light = light
+        for rollup in Rollup.objects.filter(scope=Rollup.Scope.TASK, task__in=ids, period_label=label):
+            rows[rollup.task_id].rollup = rollup
+        latest = (
+            ProgressReport.objects.filter(task__in=ids, period__label__lte=label)
+            .exclude(state=ProgressReport.State.DRAFT)
+            .with_role()
+            .filter(role=TaskAssignment.Role.LEAD)
+            .select_related("period", "agency")
+            .order_by("task_id", "-period__year", "-period__quarter", "-pk")
+        )
+        for report in latest:
+            if rows[report.task_id].latest is None:
+                rows[report.task_id].latest = report
+        splits = list(
+            Indicator.objects.filter(Q(task__in=ids) & Q(parent__isnull=False))
+            .select_related("parent")
+            .order_by("task_id", "seq", "pk")
+        )
+        stored = {
+            r.indicator_id: r
+            for r in IndicatorRollup.objects.filter(indicator__in=[i.pk for i in splits], period_label=label)
+        }
+        for indicator in splits:
+            rows[indicator.task_id].splits.append((indicator, stored.get(indicator.pk)))
+    return HandedDownBoard(task=task, label=label, rows=list(rows.values()), unlinked=unlinked)
