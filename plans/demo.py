@@ -20,6 +20,7 @@ from indicators.models import Indicator, IndicatorValue
 from tasks.models import ProgressReport, ProgressReportVersion, ReportingPeriod, Task, TaskAssignment
 from tasks.periods import period_label, period_set_dates, quarter_of
 
+from . import demo_city
 from .demo_indicators import EXTRA_GOALS, STORIES, story_values
 from .demo_projects import demo_projects
 from .demo_texts import (
@@ -114,6 +115,12 @@ def build_demo(*, today: dt.date | None = None, stdout=None) -> dict:
             created_plans.append(plan)
         plans.append(plan)
 
+    city_plan = Plan.objects.filter(region=regions[demo_city.CITY], title=demo_city.CITY_PLAN_TITLE).first()
+    city_created = city_plan is None
+    if city_created:
+        city_plan = plan_create_from_parsed(parsed=demo_city.city_parsed(), region=regions[demo_city.CITY])
+        created_plans.append(city_plan)
+
     users = {username: _user(username, name) for username, _, name in ACCOUNTS}
     for plan in plans:
         _role(users["office"], "office", plan=plan)
@@ -126,6 +133,12 @@ def build_demo(*, today: dt.date | None = None, stdout=None) -> dict:
         if agency_name in demo_agencies:
             _role(users[username], "staff", agency=demo_agencies[agency_name])
 
+    if city_created:
+        # The city office hands its tasks down before the quarters are filled in, so the
+        # tasks created in the county plans carry reports like the rest.
+        county_plans = {p.region.name: p for p in plans if p.region.parent_id == regions[demo_city.CITY].pk}
+        demo_city.hand_down_city_tasks(city_plan, county_plans, by=users["city"])
+
     current = quarter_of(today)
     # The lead agency gathers its supporters' inputs; the office reviews the lead's report.
     Plan.objects.filter(pk__in=[p.pk for p in created_plans]).update(
@@ -136,16 +149,18 @@ def build_demo(*, today: dt.date | None = None, stdout=None) -> dict:
         last_year, last_q = current
         if plan.plan_year and plan.plan_year < last_year:
             last_year, last_q = plan.plan_year, 4
-        periods = _schedule(plan, first, period_label(last_year, last_q), today, office=users["office"])
-        _progress(plan, periods, today, users)
-        demo_projects(plan, periods, today=today, office=users["office"])
+        # The city's own plan is run by the city office.
+        plan_users = {**users, "office": users["city"]} if plan == city_plan else users
+        periods = _schedule(plan, first, period_label(last_year, last_q), today, office=plan_users["office"])
+        _progress(plan, periods, today, plan_users)
+        demo_projects(plan, periods, today=today, office=plan_users["office"])
     if created_plans:
         # Every row written above marked its plan's figures stale: the dashboards read
         # stored rollups, so work through the marks now, as of the demo's day.
         call_command("recompute_rollups", "--stale", "--date", today.isoformat(), stdout=io.StringIO())
         # The year-end assessments read them in turn (reports.assessment.demo).
         call_command("demo_assessments", "--date", today.isoformat(), stdout=io.StringIO())
-    return {"plans": plans, "users": users}
+    return {"plans": plans, "city_plan": city_plan, "users": users}
 
 
 def _schedule(plan, first: str, last: str, today: dt.date, *, office) -> list:
