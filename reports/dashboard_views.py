@@ -22,6 +22,7 @@ from .dashboards import Filters
 from .dashboards.projects import ledger_table, project_panel
 from .exporters import dashboard_xlsx
 from .marks import figures_pending
+from .region_briefing import RegionBriefingExporter
 
 
 def _xlsx(request, title, headers, rows, stem):
@@ -163,6 +164,7 @@ def region_dashboard(request, pk):
             "assessments": region_assessments([p for p, _r in board.own_plans + board.plans])
             if board
             else [],
+            "handed_down": dashboards.region_handed_down(region, label) if label else [],
         },
     )
 
@@ -215,4 +217,21 @@ def briefing_pdf(request, pk):
             content_type="text/plain; charset=utf-8",
         )
     export = BriefingExporter(plan=plan, period=choice.period).export()
+    return file_response(export, inline=request.GET.get("download") != "1")
+
+
+def region_briefing_pdf(request, pk):
+    """The region's briefing for its upper leader: the same access as the region page."""
+    user, refusal = _briefing_user(request)
+    if refusal is not None:
+        return refusal
+    region = get_region_for_user(user, pk)
+    choice = choose_period(dashboards.region_periods(region), request.GET.get("period"))
+    if choice.notice or not choice.label:
+        return HttpResponse(
+            choice.notice or _("该地区还没有填报季度，无法生成简报。"),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    export = RegionBriefingExporter(region=region, label=choice.label).export()
     return file_response(export, inline=request.GET.get("download") != "1")

@@ -11,4 +11,5 @@ urlpatterns = [
     path("plans/<int:pk>/projects/<int:project_pk>/", project_views.project_edit, name="project-edit"),
     path("plans/<int:pk>/briefing.pdf", views.briefing_pdf, name="briefing"),
     path("regions/<int:pk>/", views.region_dashboard, name="region"),
+    path("regions/<int:pk>/briefing.pdf", views.region_briefing_pdf, name="region-briefing"),
 ]

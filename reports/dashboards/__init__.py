@@ -6,7 +6,7 @@ same handful of queries whatever the size of the plan; nothing here aggregates r
 row by row. Each selector documents how many queries it runs, and the tests pin them.
 """
 
-from .handed_down import HandedDownBoard, LowerTask, handed_down_board
+from .handed_down import HandedDownBoard, HandedDownTask, LowerTask, handed_down_board, region_handed_down
 from .indicator_cards import IndicatorCard, indicator_cards
 from .leader import LeaderSummary, leader_summary
 from .office import LEVEL_CHOICES, STATUS_CHOICES, Filters, PlanDashboard, TaskRow, plan_dashboard
@@ -26,6 +26,7 @@ __all__ = [
     "STATUS_CHOICES",
     "Filters",
     "HandedDownBoard",
+    "HandedDownTask",
     "LowerTask",
     "IndicatorCard",
     "IndicatorTally",
@@ -40,6 +41,7 @@ __all__ = [
     "leader_summary",
     "plan_dashboard",
     "region_dashboard",
+    "region_handed_down",
     "region_periods",
     "task_drilldown",
 ]

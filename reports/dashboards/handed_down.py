@@ -95,3 +95,70 @@ def handed_down_board(task, label: str) -> HandedDownBoard:
         for indicator in splits:
             rows[indicator.task_id].splits.append((indicator, stored.get(indicator.pk)))
     return HandedDownBoard(task=task, label=label, rows=list(rows.values()), unlinked=unlinked)
+
+
+@dataclass
+class HandedDownTask:
+    """A task of one of the region's own plans handed down, with the lower tasks answering
+    it (each with its light at the quarter) and the plans below answering it with nothing."""
+
+    task: Task
+    lower: list  # [(Task, level or "")]
+    unlinked: list  # [Plan]
+
+    def count(self, level: str) -> int:
+        return sum(1 for _task, light in self.lower if light == level)
+
+    @property
+    def red(self) -> int:
+        return self.count(TaskLight.Level.RED)
+
+    @property
+    def yellow(self) -> int:
+        return self.count(TaskLight.Level.YELLOW)
+
+    @property
+    def green(self) -> int:
+        return self.count(TaskLight.Level.GREEN)
+
+
+def region_handed_down(region, label: str) -> list[HandedDownTask]:
+    """The handed-down tasks of the region's own plans at the quarter: four queries
+    whatever the number of tasks or plans below."""
+    uppers = list(
+        Task.objects.filter(action__plan__region=region, children__isnull=False)
+        .active()
+        .distinct()
+        .select_related("action__plan")
+        .order_by("action__plan__title", "action__plan_id", "action__seq", "seq")
+    )
+    if not uppers:
+        return []
+    children = list(
+        Task.objects.filter(parent__in=[u.pk for u in uppers])
+        .active()
+        .select_related("action__plan__region")
+        .order_by("action__plan__region__name", "pk")
+    )
+    levels = dict(
+        TaskLight.objects.filter(task__in=[c.pk for c in children], period__label=label).values_list(
+            "task_id", "level"
+        )
+    )
+    below = list(
+        Plan.objects.filter(Region.subtree_q([region.pk]))
+        .exclude(region=region)
+        .select_related("region")
+        .order_by("region__name", "title", "pk")
+    )
+    by_parent = {}
+    for child in children:
+        by_parent.setdefault(child.parent_id, []).append((child, levels.get(child.pk, "")))
+    rows = []
+    for upper in uppers:
+        lower = by_parent.get(upper.pk, [])
+        answered = {child.action.plan_id for child, _level in lower}
+        rows.append(
+            HandedDownTask(task=upper, lower=lower, unlinked=[p for p in below if p.pk not in answered])
+        )
+    return rows

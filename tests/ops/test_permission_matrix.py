@@ -107,6 +107,7 @@ reports:missing-index          login   404   404    302   302    404   200
 reports:plan-agencies          login   404   404    200   404    403   200
 reports:plan-bulletins         login   404   404    200   404    200   200
 reports:region                 login   404   404    404   404    404   200
+reports:region-briefing        login   404   404    404   404    404   200
 reports:warning-rule           login   404   404    200   404    403   200
 tasks:agency_home              login   200   200    302   302    302   302
 tasks:hand_down                login   404   404    200   404    403   200
@@ -202,6 +203,7 @@ FILL = {
     "reports:project-edit": {"pk": "plan", "project_pk": "project"},
     "reports:briefing": {"pk": "plan"},
     "reports:region": {"pk": "region"},
+    "reports:region-briefing": {"pk": "region"},
     "plan-detail": {"pk": "plan"},
     "action-detail": {"pk": "action"},
     "task-detail": {"pk": "task"},
