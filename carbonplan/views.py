@@ -23,7 +23,13 @@ def home(request):
         from agencies.models import Agency
 
         agencies = list(Agency.objects.filter(pk__in=viewer.agency_ids).select_related("region"))
-    return render(request, "home.html", {"plans": plans, "agencies": agencies})
+    from reports.home import home_queue
+    from tasks.home_queue import agency_queue
+
+    context = {"plans": plans, "agencies": agencies, "queue": home_queue(request.user)}
+    if viewer.agency_ids:
+        context["agency_queue"] = agency_queue(request.user, viewer.agency_ids)
+    return render(request, "home.html", context)
 
 
 def healthz(request):

@@ -1,0 +1,119 @@
+"""The office's, the leader's and the upper office's first page as a work queue: what
+waits in each plan the user is office of at its current quarter (reports to review and
+since when, returned reports not yet resubmitted, lead agencies that have not reported,
+red tasks), each plan a leader reads with its headline figures, and, for a region the user supervises, its plans ranked, those that slipped since last
+quarter and the tasks handed down that a plan below still answers with nothing. Every
+figure is a stored rollup; the queries do not grow with the plans' size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Min
+from django.utils import timezone
+
+from carbonplan.access import Viewer, office_plans
+from plans.models import Plan, Region
+from tasks.models import ProgressReport, ReportingPeriod
+from tasks.periods import choose_period, latest_due
+
+from .dashboards import region_dashboard, region_handed_down, region_periods
+from .models import Rollup
+from .region_briefing import ranked_plans
+
+PLANS_SHOWN = 20
+REGIONS_SHOWN = 3
+
+
+@dataclass
+class PlanQueue:
+    plan: object
+    period: ReportingPeriod
+    rollup: Rollup | None
+    oldest_waiting: object = None  # when the oldest report still waiting was submitted
+
+    @property
+    def days_waiting(self) -> int | None:
+        if self.oldest_waiting is None:
+            return None
+        return (timezone.localdate() - timezone.localtime(self.oldest_waiting).date()).days
+
+    @property
+    def is_quiet(self) -> bool:
+        r = self.rollup
+        return r is None or not (r.to_review or r.returned or r.missing_lead or r.red)
+
+
+@dataclass
+class RegionQueue:
+    region: Region
+    label: str
+    ranked: list
+    slipped: list
+    unanswered: list  # [HandedDownTask] a plan below still answers with nothing
+
+
+@dataclass
+class HomeQueue:
+    plans: list = field(default_factory=list)  # [PlanQueue]
+    plans_more: int = 0
+    led: list = field(default_factory=list)  # [PlanQueue] of the plans a leader reads
+    regions: list = field(default_factory=list)  # [RegionQueue]
+
+
+def home_queue(user) -> HomeQueue:
+    viewer = Viewer.of(user)
+    queue = HomeQueue()
+    if viewer.is_office:
+        plans = list(office_plans(user).order_by("region__name", "title", "pk")[: PLANS_SHOWN + 1])
+        queue.plans_more = max(0, len(plans) - PLANS_SHOWN)
+        queue.plans = _plan_queues(plans[:PLANS_SHOWN])
+    if viewer.leader_plan_ids:
+        led = Plan.objects.filter(pk__in=viewer.leader_plan_ids).select_related("region")
+        queue.led = _plan_queues(list(led.order_by("region__name", "title", "pk")[:PLANS_SHOWN]))
+    region_ids = sorted(viewer.office_region_ids | viewer.leader_region_ids)[:REGIONS_SHOWN]
+    for region in Region.objects.filter(pk__in=region_ids).select_related("parent").order_by("pk"):
+        label = choose_period(region_periods(region), None).label
+        if not label:
+            continue
+        board = region_dashboard(region, label, page=1)
+        ranked = ranked_plans(board)
+        queue.regions.append(
+            RegionQueue(
+                region=region,
+                label=label,
+                ranked=ranked,
+                slipped=[r for r in ranked if r.slipped],
+                unanswered=[item for item in region_handed_down(region, label) if item.unlinked],
+            )
+        )
+    return queue
+
+
+def _plan_queues(plans) -> list[PlanQueue]:
+    """Three queries for any number of plans."""
+    if not plans:
+        return []
+    today = timezone.localdate()
+    by_plan = {}
+    for period in ReportingPeriod.objects.filter(plan__in=[p.pk for p in plans]).order_by("year", "quarter"):
+        by_plan.setdefault(period.plan_id, []).append(period)
+    current = {pk: latest_due(periods, today) for pk, periods in by_plan.items()}
+    period_ids = [p.pk for p in current.values() if p is not None]
+    rollups = {r.plan_id: r for r in Rollup.objects.filter(scope=Rollup.Scope.PLAN, period__in=period_ids)}
+    oldest = dict(
+        ProgressReport.objects.filter(period__in=period_ids, state=ProgressReport.State.SUBMITTED)
+        .values("period__plan_id")
+        .annotate(first=Min("submitted_at"))
+        .values_list("period__plan_id", "first")
+    )
+    return [
+        PlanQueue(
+            plan=plan,
+            period=current[plan.pk],
+            rollup=rollups.get(plan.pk),
+            oldest_waiting=oldest.get(plan.pk),
+        )
+        for plan in plans
+        if current.get(plan.pk) is not None
+    ]
