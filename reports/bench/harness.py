@@ -125,7 +125,40 @@ def _with_query(base, query):
     return lambda province: (lambda url: f"{url}{query(province)}" if url else None)(base(province))
 
 
+def city_task(province):
+    """The first task of the first city plan: one a city office hands down to its counties."""
+    from plans.models import Plan
+    from tasks.models import Task
+
+    plan = Plan.objects.filter(pk__in=province.plans, region__level="city").order_by("id").first()
+    if plan is None:
+        return None
+    return Task.objects.filter(action__plan=plan).active().order_by("action__seq", "seq").first()
+
+
+def _city_task_url(name):
+    def url(province):
+        task = city_task(province)
+        if task is None:
+            return None
+        if name == "reports:dashboard-task":
+            return url_or_none(name, pk=task.action.plan_id, task_pk=task.pk)
+        return url_or_none(name, task_id=task.pk)
+
+    return url
+
+
 PAGES = [
+    Page("首页（省专班办公室）/", "office", lambda province: url_or_none("home"), 100),
+    Page("首页（省领导）/", "leader", lambda province: url_or_none("home"), 100),
+    Page("首页（县单位）/", "agency", lambda province: url_or_none("home"), 100),
+    Page(
+        "市任务页及下级承接 /reports/plans/<市>/dashboard/tasks/<id>/",
+        "office",
+        _city_task_url("reports:dashboard-task"),
+        100,
+    ),
+    Page("任务下达页 /tasks/<id>/hand-down/", "office", _city_task_url("tasks:hand_down"), 100),
     Page("办公室看板（方案）/reports/plans/<id>/dashboard/", "office", _plan_url("reports:dashboard"), 100),
     Page(
         "办公室看板（全省）/reports/regions/<id>/",
@@ -455,6 +488,21 @@ def briefing(province, runs=3) -> Result:
     )
 
 
+def region_briefing(province, runs=3) -> Result:
+    name, target = JOB_NAMES["region_briefing"]
+    region_id = first_city(province)
+    url = url_or_none("reports:region-briefing", pk=region_id) if region_id else None
+    if url is None:
+        return Result("job", name, target_ms=target, missing=True)
+    client = _clients(province)["leader"]
+    status, queries = count_queries(client, url)
+    if status != 200:
+        return Result("job", name, target_ms=target, error=f"HTTP {status}")
+    with override_settings(DEBUG=False):
+        times, response = _timed(lambda: client.get(url), repeat=runs)
+    return _job_result(name, target, times, f"{len(response.content) // 1024} KB", queries=queries)
+
+
 def imports(province, runs=3) -> list[Result]:
     """Each plan document of fixtures/docs: upload and parse, then commit it as a plan, rolled back
     afterwards so the benchmark leaves the province as it was."""
@@ -497,16 +545,17 @@ JOB_NAMES = {
     "nightly_rollup": ("夜间汇总（数据未变）", 5000),
     "bulletin": ("督查通报（PDF＋DOCX＋XLSX）", 10_000),
     "briefing": ("领导简报 PDF /reports/plans/<id>/briefing.pdf", 3000),
+    "region_briefing": ("区域简报 PDF /reports/regions/<市>/briefing.pdf", 3000),
     "imports": ("方案导入", 500),
 }
 
 
 def jobs(province, *, runs=3, log=lambda msg: None) -> list[Result]:
     out = []
-    for probe in (incremental_rollup, nightly_rollup, bulletin, briefing, imports):
+    for probe in (incremental_rollup, nightly_rollup, bulletin, briefing, region_briefing, imports):
         log(f"  {probe.__name__} …")
         try:
-            made = probe(province, runs) if probe in (briefing, imports) else probe(province)
+            made = probe(province, runs) if probe in (briefing, region_briefing, imports) else probe(province)
         except Exception as exc:  # report the failure in the table and go on with the rest
             name, target = JOB_NAMES[probe.__name__]
             made = Result("job", name, target_ms=target, error=_describe(exc))
