@@ -149,8 +149,11 @@ def region_dashboard(request, pk):
     page = None if _wants_xlsx(request) else (request.GET.get("page") or 1)
     board = dashboards.region_dashboard(region, label, page=page) if label else None
     if board and _wants_xlsx(request):
-        title, headers, rows = dashboard_xlsx.region_table(board, request.GET.get("table", ""))
-        return _xlsx(request, title, headers, rows, f"{region.name}-{label}")
+        if request.GET.get("table") == "handed-down":
+            table = dashboard_xlsx.handed_down_table(dashboards.region_handed_down(region, label))
+        else:
+            table = dashboard_xlsx.region_table(board, request.GET.get("table", ""))
+        return _xlsx(request, *table, f"{region.name}-{label}")
     return render(
         request,
         "reports/dashboard_region.html",

@@ -13,6 +13,7 @@ from carbonplan.spreadsheets import table_workbook
 from tasks.models import label_display
 
 from ..dashboards import LEVEL_CHOICES, PlanDashboard, RegionDashboard, TaskDrilldown
+from ..models import TaskLight
 
 
 def xlsx_table(*, title: str, headers: list[str], rows: list[list], filename: str) -> Export:
@@ -253,3 +254,22 @@ def task_table(drill: TaskDrilldown) -> tuple[str, list[str], list[list]]:
             for a, r in drill.reports
         ],
     )
+
+
+def handed_down_table(items) -> tuple[str, list[str], list[list]]:
+    """The region's handed-down tasks (dashboards.region_handed_down): one row per lower
+    task answering one, with its light, and one per plan below not answering it yet."""
+    levels = dict(TaskLight.Level.choices)
+    headers = [_("上级任务"), _("地区"), _("方案"), _("下级任务"), _("下达方式"), _("预警")]
+    rows = []
+    for item in items:
+        upper = f"{item.task.number} {item.task.title}"
+        for lower, level in item.lower:
+            plan = lower.action.plan
+            rows.append(
+                [upper, plan.region.name, plan.title, f"{lower.number} {lower.title}",
+                 lower.get_link_kind_display(), str(levels.get(level, "—"))]
+            )  # fmt: skip
+        for plan in item.unlinked:
+            rows.append([upper, plan.region.name, plan.title, "", str(_("尚未承接")), ""])
+    return _("上级任务下达落实情况"), headers, rows

@@ -117,3 +117,29 @@ def test_the_region_page_offers_the_briefing_and_lists_the_tasks_handed_down(han
     assert url(handed.city).replace("?", "?") in page.replace("&amp;", "&")
     section = page[page.index('id="handed-down"') :]
     assert handed.upper.title in section and "岳阳县" in section and "平江县" in section
+
+
+def test_the_handed_down_table_exports_to_excel_with_each_answer_and_each_gap(handed, client):
+    import io
+
+    import pandas as pd
+
+    client.force_login(handed.users.city_office)
+    response = client.get(
+        reverse("reports:region", args=[handed.city.pk]) + "?period=2026Q3&table=handed-down&format=xlsx"
+    )
+    assert response.status_code == 200
+    sheet = pd.read_excel(
+        io.BytesIO(b"".join(response.streaming_content if response.streaming else [response.content])),
+        dtype=str,
+    )
+    rows = sheet.fillna("").values.tolist()
+    upper = f"1.1 {handed.upper.title}"
+    assert [
+        upper,
+        "岳阳县",
+        "岳阳县碳达峰实施方案",
+        f"1.1 {handed.county_task.title}",
+        "关联已有任务",
+    ] == rows[0][:5]
+    assert [upper, "平江县", "平江县碳达峰实施方案", "", "尚未承接"] == rows[1][:5]
