@@ -116,7 +116,7 @@ def task_detail(request, pk, task_pk):
         return _xlsx(request, title, headers, rows, f"{drill.task.number}-{choice.period.label}")
     rows = [(a, r, _report_history_url(r.pk) if r else "") for a, r in drill.reports]
     viewer = Viewer.of(request.user)
-    handed_down = dashboards.handed_down_board(drill.task, choice.period.label)
+    handed_down = dashboards.handed_down_board(drill.task, choice.period.label, region=plan.region)
     for row in handed_down.rows:
         row.may_open = viewer.supervises(row.plan)
     parent = drill.task.parent

@@ -48,24 +48,27 @@ class HandedDownBoard:
         return sum(1 for row in self.rows if row.task.archived_at is None)
 
 
-def handed_down_board(task, label: str) -> HandedDownBoard:
-    """Seven queries whatever the number of lower tasks, quarters or indicators."""
+def handed_down_board(task, label: str, *, region=None) -> HandedDownBoard:
+    """One query while nothing answers the task (two above a county), seven whatever the number of lower
+    tasks, quarters or indicators. `region`: the task's plan's, if the caller has it."""
     children = list(
         Task.objects.filter(parent=task)
         .select_related(*LOWER_TASK_RELATED)
         .order_by("archived_at", "action__plan__region__name", "action__plan__title", "pk")
     )
     ids = [c.pk for c in children]
-    region = task.action.plan.region
+    region = region or task.action.plan.region
     answered = {c.action.plan_id for c in children if c.archived_at is None}
-    unlinked = [
-        plan
-        for plan in Plan.objects.filter(Region.subtree_q([region.pk]))
-        .exclude(region=region)
-        .select_related("region")
-        .order_by("region__name", "title", "pk")
-        if plan.pk not in answered
-    ]
+    unlinked = []
+    if region.level != Region.Level.COUNTY:  # the lowest level: no plan lies below it
+        unlinked = [
+            plan
+            for plan in Plan.objects.filter(Region.subtree_q([region.pk]))
+            .exclude(region=region)
+            .select_related("region")
+            .order_by("region__name", "title", "pk")
+            if plan.pk not in answered
+        ]
     rows = {c.pk: LowerTask(task=c) for c in children}
     if ids:
         for light in TaskLight.objects.filter(task__in=ids, period__label=label):
