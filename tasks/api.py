@@ -97,6 +97,9 @@ class TaskFilter(django_filters.FilterSet):
         fields = ["action"]
 
 
+# The hand-down service refuses a plan, a link, a split target or a lead by name, or the
+# request as a whole (an archived task).
+@refuses_fields("detail", "plans", "links", "targets", "leads", methods=["POST"])
 @extend_schema_view(
     hand_down=extend_schema(request=HandDownSerializer, responses={201: HandedDownTaskSerializer(many=True)}),
     unlink=extend_schema(request=None, responses={200: TaskSerializer}),
