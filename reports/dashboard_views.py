@@ -19,6 +19,7 @@ from . import dashboards
 from .assessment.selectors import assessment_ranking, region_assessments
 from .briefing import BriefingExporter
 from .dashboards import Filters
+from .dashboards.changes import plan_changes, region_changes
 from .dashboards.projects import ledger_table, project_panel
 from .exporters import dashboard_xlsx
 from .marks import figures_pending
@@ -168,8 +169,22 @@ def region_dashboard(request, pk):
             if board
             else [],
             "handed_down": dashboards.region_handed_down(region, label) if label else [],
+            **(_region_changes(board) if board else {}),
         },
     )
+
+
+def _region_changes(board) -> dict:
+    """The rows of the region page's tables with their change since last quarter: one
+    query for the plans (own and below), one for the regions below a province."""
+    rows = plan_changes(board.own_plans + board.plans, board.period_label)
+    own = len(board.own_plans)
+    changes = region_changes(board.children, board.period_label) if board.children else {}
+    return {
+        "own_rows": rows[:own],
+        "plan_rows": rows[own:],
+        "child_rows": [(child, changes[child.pk]) for child in board.children],
+    }
 
 
 @login_required

@@ -57,6 +57,15 @@ def period_label(year: int, quarter: int) -> str:
     return f"{year}Q{quarter}"
 
 
+def previous_label(label: str) -> str | None:
+    """The label of the quarter before ('2027Q1' → '2026Q4'); None for a malformed label."""
+    m = re.fullmatch(r"(\d{4})Q([1-4])", label or "")
+    if not m:
+        return None
+    year, quarter = int(m.group(1)), int(m.group(2))
+    return f"{year - 1}Q4" if quarter == 1 else f"{year}Q{quarter - 1}"
+
+
 def quarter_of(day: dt.date) -> tuple[int, int]:
     """(year, quarter) of the quarter `day` falls in."""
     return day.year, (day.month - 1) // 3 + 1

@@ -13,6 +13,7 @@ from carbonplan.spreadsheets import table_workbook
 from tasks.models import label_display
 
 from ..dashboards import LEVEL_CHOICES, PlanDashboard, RegionDashboard, TaskDrilldown
+from ..dashboards.changes import plan_changes, region_changes
 from ..models import TaskLight
 
 
@@ -158,20 +159,42 @@ def _rollup_cells(r) -> list:
     return [_pct(r.completion), r.red, r.yellow, r.green, r.on_time_rate, r.indicators_behind]
 
 
+def _change_headers() -> list[str]:
+    return [_("完成进度较上季度（百分点）"), _("红灯较上季度")]
+
+
+def _change_cells(change) -> list:
+    """The change since last quarter (reports.dashboards.changes), blank where either
+    quarter has no stored rollup."""
+    return [_pct(change.completion_change), change.red_change]
+
+
 def region_table(board: RegionDashboard, table: str) -> tuple[str, list[str], list[list]]:
     if table == "regions" and board.by_region:
+        changes = region_changes(board.children, board.period_label)
         return (
             _("各市（州）进度"),
-            [_("地区"), _("方案数"), *_rollup_headers()],
-            [[child.name, child.plan_count, *_rollup_cells(child.rollup)] for child in board.children],
+            [_("地区"), _("方案数"), *_rollup_headers(), *_change_headers()],
+            [
+                [
+                    child.name,
+                    child.plan_count,
+                    *_rollup_cells(child.rollup),
+                    *_change_cells(changes[child.pk]),
+                ]
+                for child in board.children
+            ],
         )
     if table == "indicators" and board.by_region:
         return _("共同指标对比"), *_region_tallies(board)
     if table == "plans":
         return (
             _("各地方案进度"),
-            [_("地区"), _("方案"), *_rollup_headers()],
-            [[plan.region.name, plan.title, *_rollup_cells(r)] for plan, r in board.plans],
+            [_("地区"), _("方案"), *_rollup_headers(), *_change_headers()],
+            [
+                [row.plan.region.name, row.plan.title, *_rollup_cells(row.rollup), *_change_cells(row)]
+                for row in plan_changes(board.plans, board.period_label)
+            ],
         )
     if table == "indicators":
         headers = [_("指标"), _("单位"), _("%(region)s目标") % {"region": board.region.name}]

@@ -20,6 +20,19 @@ def pct(value):
 
 
 @register.filter
+def signed(value, places=0):
+    """A change with its sign: 2.5 → “+2.5”, -3 → “−3”, 0 → “0”; None → “—”."""
+    if value is None or value == "":
+        return "—"
+    text = figures.figure(abs(value), places)
+    if value > 0 and text.strip("0.") != "":
+        return f"+{text}"
+    if value < 0 and text.strip("0.") != "":
+        return f"−{text}"
+    return text
+
+
+@register.filter
 def dash(value):
     return "—" if value is None or value == "" else value
 
