@@ -22,6 +22,7 @@ from tasks.periods import (
     label_parse,
     period_label,
     periods_align,
+    quarter_of,
     quarters_between,
 )
 
@@ -33,6 +34,20 @@ MAX_QUARTERS = 48
 
 def schedule_of(plan) -> PlanSchedule | None:
     return PlanSchedule.objects.filter(plan=plan).first()
+
+
+def unscheduled_quarters(plan, labels, today) -> list[str]:
+    """填报安排缺失的季度: the quarters of the plan's years (起始–截止年份, or its 年度) that
+    have begun by `today` and that no reporting quarter of the plan (`labels`) covers.
+    Quarters still ahead are left out: the office schedules them when it likes, while a
+    quarter under way with no schedule is one nobody can report on."""
+    first = plan.start_year or plan.plan_year
+    last = plan.end_year or plan.plan_year or first
+    if first is None:
+        return []
+    last = min((last, 4), quarter_of(today))
+    taken = set(labels)
+    return [period_label(*q) for q in quarters_between((first, 1), last) if period_label(*q) not in taken]
 
 
 def _facts(schedule) -> dict:

@@ -30,7 +30,7 @@ from tasks.periods import period_label, quarter_of, today_local
 
 from .duplicates import duplicate_message, import_duplicates, plan_import_as_revision
 from .import_services import plan_import_discard
-from .schedule import plan_schedule_set, schedule_of
+from .schedule import plan_schedule_set, schedule_of, unscheduled_quarters
 from .services import plan_set_review_mode
 from .setup_forms import AccountsForm, ReviewModeForm, ScheduleForm
 
@@ -78,8 +78,9 @@ def plan_schedule(request, pk):
                 )
             return redirect("plans:schedule", pk=plan.pk)
     schedule = schedule_of(plan)
-    periods = ReportingPeriod.objects.of_plan(plan).order_by("year", "quarter")
+    periods = list(ReportingPeriod.objects.of_plan(plan).order_by("year", "quarter"))
     rows = [(p, schedule.needs_indicator_values(p.quarter) if schedule else False) for p in periods]
+    unscheduled = unscheduled_quarters(plan, [p.label for p in periods], today_local())
     return render(
         request,
         "plans/schedule.html",
@@ -87,6 +88,7 @@ def plan_schedule(request, pk):
             "plan": plan,
             "form": form,
             "rows": rows,
+            "unscheduled": unscheduled,
             "schedule": schedule,
             "mode_form": ReviewModeForm(initial={"review_mode": ReviewPolicy.of(plan).mode}),
         },

@@ -90,8 +90,19 @@ def import_list(request):
             if import_duplicates(plan_import, request.user):
                 return redirect("plans:import_duplicate", pk=plan_import.pk)
             return redirect("plans:import_review", pk=plan_import.pk)
-    imports = imports_visible_to(request.user).order_by("-created_at")[:100]
-    return render(request, "plans/import_list.html", {"form": form, "imports": imports})
+    imports = imports_visible_to(request.user)
+    # ?state=parsed: the imports parsed and waiting to be committed, as the office's home counts them.
+    state = request.GET.get("state", "")
+    if state in PlanImport.State.values:
+        imports = imports.filter(state=state)
+    else:
+        state = ""
+    imports = imports.order_by("-created_at")[:100]
+    return render(
+        request,
+        "plans/import_list.html",
+        {"form": form, "imports": imports, "state": state, "states": PlanImport.State.choices},
+    )
 
 
 def _review_context(request, plan_import, *, edits=None, commit_form=None, region_form=None):

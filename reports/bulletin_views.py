@@ -27,6 +27,7 @@ from tasks.models import ReportingPeriod
 from tasks.periods import choose_period
 
 from .bulletin import download_name
+from .bulletin_pending import pending_bulletins
 from .bulletin_runs import retry_by, stalled_since
 from .chases import chase_log
 from .counts import period_counts
@@ -113,6 +114,12 @@ def plan_bulletins(request, plan_id):
     ]
     periods = _periods(plan)
     default_period = _chosen_period(request, periods)
+    # ?pending=1: only what waits to be issued, as the office's home counts it.
+    pending = pending_bulletins({plan.pk: periods}, timezone.localdate()).get(plan.pk, [])
+    only_pending = request.GET.get("pending") == "1"
+    if only_pending:
+        waiting = {(item.period.pk, item.version) for item in pending}
+        bulletins = [b for b in bulletins if (b.period_id, b.version) in waiting]
     return render(
         request,
         "reports/plan_bulletins.html",
@@ -122,6 +129,8 @@ def plan_bulletins(request, plan_id):
             "periods": periods,
             "default_period": default_period,
             "is_office": viewer.is_office_of(plan),
+            "only_pending": only_pending,
+            "to_make": [item.period for item in pending if item.to_make],
             "pending": [
                 b.pk for b in bulletins if b.state in (Bulletin.State.QUEUED, Bulletin.State.RUNNING)
             ],

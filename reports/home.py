@@ -1,9 +1,12 @@
 """The office's, the leader's and the upper office's first page as a work queue: what
 waits in each plan the user is office of at its current quarter (reports to review and
 since when, returned reports not yet resubmitted, lead agencies that have not reported,
-red tasks), each plan a leader reads with its headline figures, and, for a region the user supervises, its plans ranked, those that slipped since last
-quarter and the tasks handed down that a plan below still answers with nothing. Every
-figure is a stored rollup; the queries do not grow with the plans' size."""
+red tasks and those newly red, agencies late, bulletins to issue, quarters with no
+schedule) and the plan imports waiting to be committed; each plan a leader reads with
+its headline figures; and, for a region the user supervises, its plans ranked, those that
+slipped since last quarter and the tasks handed down that a plan below still answers with
+nothing. Figures come from the stored rollups and lights; the queries do not grow with
+the plans' size (reports.office_queue counts the office's items)."""
 
 from __future__ import annotations
 
@@ -12,14 +15,15 @@ from dataclasses import dataclass, field
 from django.db.models import Min
 from django.utils import timezone
 
-from carbonplan.access import Viewer, office_plans
-from plans.models import Plan, Region
+from carbonplan.access import Viewer, imports_visible_to, office_plans
+from plans.models import Plan, PlanImport, Region
 from tasks.models import ProgressReport, ReportingPeriod
 from tasks.periods import choose_period, latest_due
 
 from .dashboards import region_dashboard, region_handed_down, region_periods
+from .dashboards.changes import ranked_plans
 from .models import Rollup
-from .region_briefing import ranked_plans
+from .office_queue import OfficeItems, office_items
 
 PLANS_SHOWN = 20
 REGIONS_SHOWN = 3
@@ -28,9 +32,10 @@ REGIONS_SHOWN = 3
 @dataclass
 class PlanQueue:
     plan: object
-    period: ReportingPeriod
+    period: ReportingPeriod | None  # None: the plan has no reporting quarter yet
     rollup: Rollup | None
     oldest_waiting: object = None  # when the oldest report still waiting was submitted
+    items: OfficeItems | None = None  # the office's further items (office plans only)
 
     @property
     def days_waiting(self) -> int | None:
@@ -40,8 +45,11 @@ class PlanQueue:
 
     @property
     def is_quiet(self) -> bool:
+        if self.period is None:
+            return False  # a plan with no quarter waits for its schedule
         r = self.rollup
-        return r is None or not (r.to_review or r.returned or r.missing_lead or r.red)
+        busy = r is not None and (r.to_review or r.returned or r.missing_lead or r.red)
+        return not busy and (self.items is None or self.items.is_quiet)
 
 
 @dataclass
@@ -57,6 +65,7 @@ class RegionQueue:
 class HomeQueue:
     plans: list = field(default_factory=list)  # [PlanQueue]
     plans_more: int = 0
+    imports_waiting: int | None = None  # plan imports parsed and not committed (offices only)
     led: list = field(default_factory=list)  # [PlanQueue] of the plans a leader reads
     regions: list = field(default_factory=list)  # [RegionQueue]
 
@@ -67,7 +76,8 @@ def home_queue(user) -> HomeQueue:
     if viewer.is_office:
         plans = list(office_plans(user).order_by("region__name", "title", "pk")[: PLANS_SHOWN + 1])
         queue.plans_more = max(0, len(plans) - PLANS_SHOWN)
-        queue.plans = _plan_queues(plans[:PLANS_SHOWN])
+        queue.plans = _plan_queues(plans[:PLANS_SHOWN], office=True)
+        queue.imports_waiting = imports_visible_to(user).filter(state=PlanImport.State.PARSED).count()
     if viewer.leader_plan_ids:
         led = Plan.objects.filter(pk__in=viewer.leader_plan_ids).select_related("region")
         queue.led = _plan_queues(list(led.order_by("region__name", "title", "pk")[:PLANS_SHOWN]))
@@ -90,8 +100,8 @@ def home_queue(user) -> HomeQueue:
     return queue
 
 
-def _plan_queues(plans) -> list[PlanQueue]:
-    """Three queries for any number of plans."""
+def _plan_queues(plans, *, office=False) -> list[PlanQueue]:
+    """Three queries for any number of plans, and office_items' for an office's."""
     if not plans:
         return []
     today = timezone.localdate()
@@ -107,13 +117,16 @@ def _plan_queues(plans) -> list[PlanQueue]:
         .annotate(first=Min("submitted_at"))
         .values_list("period__plan_id", "first")
     )
+    items = office_items(plans, by_plan, current, today) if office else {}
     return [
         PlanQueue(
             plan=plan,
-            period=current[plan.pk],
+            period=current.get(plan.pk),
             rollup=rollups.get(plan.pk),
             oldest_waiting=oldest.get(plan.pk),
+            items=items.get(plan.pk),
         )
         for plan in plans
-        if current.get(plan.pk) is not None
+        # An office still sees a plan with no quarter: scheduling it is the work waiting.
+        if current.get(plan.pk) is not None or office
     ]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from plans.models import Plan
 from plans.selectors import breakdown_actions
 from tasks.models import ReportingPeriod, Task, TaskAssignment
+from tasks.periods import previous_label
 
 from ..models import Rollup, TaskLight
 from .browser_charts import action_points, chart_labels, light_totals, number_or_none
@@ -77,6 +78,10 @@ class Filters:
     agency: int | None = None
     status: str = ""
     level: str = ""
+    # new=1: only the tasks newly red this quarter (red now, not red in the quarter
+    # before), as the office's home counts them.
+    new: bool = False
+    newly_red: frozenset = frozenset()
 
     @classmethod
     def from_query(cls, query) -> tuple[Filters, list[str]]:
@@ -99,11 +104,14 @@ class Filters:
         if level and level not in dict(LEVEL_CHOICES):
             errors.append(_("筛选条件“%(value)s”无效，已忽略。") % {"value": level[:20]})
             level = ""
-        return cls(action=as_id("action"), agency=as_id("agency"), status=status, level=level), errors
+        new = (query.get("new") or "").strip() == "1"
+        return cls(
+            action=as_id("action"), agency=as_id("agency"), status=status, level=level, new=new
+        ), errors
 
     @property
     def active(self):
-        return bool(self.action or self.agency or self.status or self.level)
+        return bool(self.action or self.agency or self.status or self.level or self.new)
 
     def keep(self, row: TaskRow) -> bool:
         if self.action and row.task.action_id != self.action:
@@ -113,6 +121,8 @@ class Filters:
         if self.status and row.status != self.status:
             return False
         if self.level and row.level != self.level:
+            return False
+        if self.new and row.task.pk not in self.newly_red:
             return False
         return True
 
@@ -161,6 +171,8 @@ def plan_dashboard(plan, period, filters: Filters | None = None, *, series: bool
     stored indicator assessments with their rule (2) and, for the cards' sparklines
     (`series`), the values of every quarter so far (1)."""
     filters = filters or Filters()
+    if filters.new:
+        filters.newly_red = newly_red_task_ids(period)
     rollups = list(
         Rollup.objects.filter(
             plan=plan, period=period, scope__in=["plan", "action", "agency", "task"]
@@ -222,3 +234,17 @@ def plan_dashboard(plan, period, filters: Filters | None = None, *, series: bool
     )
     dashboard.all_tasks = rows
     return dashboard
+
+
+def newly_red_task_ids(period) -> frozenset:
+    """The plan's tasks red in `period`'s stored lights and not red in the quarter before
+    (reports.office_queue counts them the same way): one query."""
+    red = TaskLight.Level.RED
+    before = TaskLight.objects.filter(
+        period__plan_id=period.plan_id, period__label=previous_label(period.label), level=red
+    ).values("task")
+    return frozenset(
+        TaskLight.objects.filter(period=period, level=red)
+        .exclude(task__in=before)
+        .values_list("task_id", flat=True)
+    )
