@@ -60,13 +60,42 @@ def fits(page, width, where):
     assert m["controls"], f"{where}: nothing measured"
     problems = []
     if m["innerWidth"] != width or m["scrollWidth"] > width:
-        problems.append(f"{where} @{width}: {m['scrollWidth']} px wide on a {width} px screen")
+        problems.append(
+            f"{where} @{width}: {m['scrollWidth']} px wide on a {width} px screen ({', '.join(sticking_out(page, width))})"
+        )
     problems += [f"{where} @{width}: {c['what']} is {c['height']} px tall" for c in m["tooSmall"]]
     problems += [
         f"{where} @{width}: “{t['text']}” ({t['what']}) wraps at {t['chars']} characters a line"
         for t in m["tooNarrow"]
     ]
     return problems
+
+
+STICKING_OUT_JS = """
+(width) => {
+  const names = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const r = el.getBoundingClientRect();
+    if (r.right <= width + 0.5 || r.width === 0) continue;
+    // Only the outermost element sticking out, and none inside a scrolling box.
+    let inner = false;
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      const s = getComputedStyle(p);
+      if (s.overflowX === 'auto' || s.overflowX === 'scroll' || s.overflowX === 'hidden') { inner = true; break; }
+      if (p.getBoundingClientRect().right > width + 0.5 && p !== document.body) { inner = true; break; }
+    }
+    if (!inner) names.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+      (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\\s+/).join('.') : '') +
+      ' ' + Math.round(r.right) + ' px');
+  }
+  return names.slice(0, 5);
+}
+"""
+
+
+def sticking_out(page, width):
+    """The outermost elements that reach past the screen's right edge, to name the culprit."""
+    return page.evaluate(STICKING_OUT_JS, width)
 
 
 def check_menu(page, width, where):
@@ -295,3 +324,52 @@ def test_a_desktop_keeps_its_one_line_bar(world, page, live_server, login_as):
     assert page.evaluate("getComputedStyle(document.querySelector('table.tasklist thead')).display") == (
         "table-header-group"
     )
+
+
+def city_task_with_lower_tasks():
+    from tasks.models import Task
+
+    return (
+        Task.objects.filter(action__plan__region__name="岳阳市", children__isnull=False)
+        .active()
+        .select_related("action")
+        .order_by("action__seq", "seq")
+        .distinct()
+        .first()
+    )
+
+
+def test_the_homes_and_the_supervision_pages_fit_a_390_px_phone(demo, phone, live_server):
+    """Every home (office, agency, leader, upper office, province leader), the region pages,
+    a city task with the lower tasks answering it and its hand-down page: nothing scrolls
+    sideways and every control is a thumb's height."""
+    from plans.models import Region
+
+    base, width, problems = live_server.url, 390, []
+    city, province = Region.objects.get(name="岳阳市"), Region.objects.get(name="湖南省")
+    upper = city_task_with_lower_tasks()
+    assert upper is not None, "the demo hands a city task down"
+    for username in ("office", "agency", "leader", "city", "province"):
+        page = phone(width)
+        sign_in(page, base, username)
+        problems += fits(page, width, f"{username}'s home")
+        if username == "office":
+            expect(page.locator("#office-queue .plan-queue").first).to_be_visible()
+        if username == "city":
+            expect(page.locator(f"#region-queue-{city.pk}")).to_be_visible()
+            page.goto(f"{base}/reports/regions/{city.pk}/")
+            expect(page.locator("#region-plans")).to_be_visible()
+            problems += fits(page, width, "city region page")
+            page.goto(f"{base}/reports/plans/{upper.action.plan_id}/dashboard/tasks/{upper.pk}/")
+            expect(page.locator("#handed-down")).to_be_visible()
+            problems += fits(page, width, "upper task page")
+            page.goto(f"{base}/tasks/{upper.pk}/hand-down/")
+            expect(page.locator("form").last).to_be_visible()
+            problems += fits(page, width, "hand-down page")
+        if username == "province":
+            expect(page.locator(f"#region-queue-{province.pk}")).to_be_visible()
+            page.goto(f"{base}/reports/regions/{province.pk}/")
+            expect(page.locator("#region-children")).to_be_visible()
+            problems += fits(page, width, "province region page")
+        assert page.console_errors == []
+    assert not problems, "\n".join(problems)
