@@ -135,38 +135,44 @@ def missing_rows(*, plan, period, chased: ChaseCounts | None = None) -> list[dic
     # report to the office: the list, the chases and the reminders name it so.
     inputs = ReviewPolicy.of(plan).lead_consolidates
     rows = []
-    for a in (
+    roles = dict(TaskAssignment.Role.choices)
+    # Plain tuples of what a row shows: a plan has hundreds of assignments, and a model
+    # instance for each with its task, action and agency was most of the page's time.
+    for task_id, agency_id, role, agency, task_seq, title, action_seq, action_label, action_title in (
         TaskAssignment.objects.filter(task__action__plan=plan, task__archived_at__isnull=True)
-        .select_related("task", "task__action", "agency")
         .order_by("agency__name", "task__action__seq", "task__seq", "role")
-    ):
-        state = states.get((a.task_id, a.agency_id))
+        .values_list(
+            "task_id", "agency_id", "role", "agency__name", "task__seq", "task__title",
+            "task__action__seq", "task__action__label", "task__action__title",
+        )
+    ):  # fmt: skip
+        state = states.get((task_id, agency_id))
         if state not in (None, ProgressReport.State.DRAFT):
             continue
-        is_input = inputs and a.role == TaskAssignment.Role.SUPPORT
-        number = f"{a.task.action.seq}.{a.task.seq}"
+        is_lead = role == TaskAssignment.Role.LEAD
+        is_input = inputs and role == TaskAssignment.Role.SUPPORT
+        number = f"{action_seq}.{task_seq}"
         rows.append(
             {
                 "is_input": is_input,
                 "item": MISSING_ITEMS["input" if is_input else "report"],
                 # How a chase or reminder lists it: an input says what it is and where it goes.
-                "line": f"{number} {a.task.title}"
-                + (_("（配合单位材料，报送牵头单位）") if is_input else ""),
-                "agency_id": a.agency_id,
-                "agency": a.agency.name,
-                "role": a.get_role_display(),
+                "line": f"{number} {title}" + (_("（配合单位材料，报送牵头单位）") if is_input else ""),
+                "agency_id": agency_id,
+                "agency": agency,
+                "role": str(roles.get(role, role)),
                 # 牵头单位未报 or 配合单位未报送材料: the office chases the first for its own
                 # review, the second on the lead's behalf.
-                "kind": "lead" if a.role == TaskAssignment.Role.LEAD else "support",
-                "kind_label": MISSING_KINDS["lead" if a.role == TaskAssignment.Role.LEAD else "support"],
+                "kind": "lead" if is_lead else "support",
+                "kind_label": MISSING_KINDS["lead" if is_lead else "support"],
                 "number": number,
-                "task": a.task.title,
-                "task_id": a.task_id,
-                "action": f"{a.task.action.label}{a.task.action.title}",
+                "task": title,
+                "task_id": task_id,
+                "action": f"{action_label}{action_title}",
                 "state": _missing_state(state, is_input),
-                "chases": chased.get(a.agency_id, 0),
-                "last_chased": chased.last.get(a.agency_id),
-                "reminded": chased.text(a.agency_id),
+                "chases": chased.get(agency_id, 0),
+                "last_chased": chased.last.get(agency_id),
+                "reminded": chased.text(agency_id),
             }
         )
     return rows
