@@ -168,11 +168,20 @@ def series_source(indicator, by_quarter: dict, *, leads=(), default_target_year)
 
 
 def assess(
-    indicator, by_quarter: dict, year: int, quarter: int, *, leads=(), tolerance, default_target_year
+    indicator,
+    by_quarter: dict,
+    year: int,
+    quarter: int,
+    *,
+    leads=(),
+    tolerance,
+    default_target_year,
+    source: tuple | None = None,
 ) -> IndicatorAssessment:
     """The indicator against its trajectory at the end of the quarter, from its value
-    rows grouped by quarter (as values_by_quarter returns them)."""
-    spec, values, first = series_source(
+    rows grouped by quarter (as values_by_quarter returns them), or from `source`, what
+    series_source made of those rows already."""
+    spec, values, first = source or series_source(
         indicator, by_quarter, leads=leads, default_target_year=default_target_year
     )
     latest = values[-1] if values else None

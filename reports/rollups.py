@@ -30,9 +30,11 @@ Definitions:
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 
 from django.db import transaction
 from django.db.models import OuterRef
@@ -45,6 +47,7 @@ from indicators.assessment import (
     ON_TRACK_STATUSES,
     IndicatorAssessment,
     assess,
+    series_source,
     values_by_quarter,
 )
 from indicators.models import Indicator
@@ -134,6 +137,8 @@ class PlanData:
     # Tasks whose progress follows the lower tasks answering them (上级任务下达):
     # {task id: (source, {child task id: [(year, quarter, status, percent)], newest first})}
     followed: dict = field(default_factory=dict)
+    # {indicator id: series_source(...)} over every quarter read, filled as assessed.
+    series: dict = field(default_factory=dict)
 
 
 def read_plan(plan, periods) -> PlanData:
@@ -186,21 +191,35 @@ def read_plan(plan, periods) -> PlanData:
 
 def assess_from(data: PlanData, plan, period) -> list[IndicatorAssessment]:
     """Every indicator of the plan at the quarter from the values already read
-    (indicators.assessment.assess on those reported up to the quarter)."""
+    (indicators.assessment.assess on those reported up to the quarter). Each
+    indicator's series is picked once for all the quarters computed together; a quarter
+    takes the part of it up to its end."""
     upto = (period.year, period.quarter)
     default_year = plan.end_year or plan.plan_year
-    return [
-        assess(
-            indicator,
-            {q: rows for q, rows in data.values.get(indicator.pk, {}).items() if q <= upto},
-            period.year,
-            period.quarter,
-            leads=data.leads_by_task.get(indicator.task_id, ()),
-            tolerance=data.rule.yellow_behind_pct,
-            default_target_year=default_year,
+    out = []
+    for indicator in data.indicators:
+        series = data.series.get(indicator.pk)
+        if series is None:
+            series = data.series[indicator.pk] = series_source(
+                indicator,
+                data.values.get(indicator.pk, {}),
+                leads=data.leads_by_task.get(indicator.task_id, ()),
+                default_target_year=default_year,
+            )
+        spec, values, first = series
+        values = values[: bisect_right(values, upto, key=itemgetter(0))]
+        out.append(
+            assess(
+                indicator,
+                None,
+                period.year,
+                period.quarter,
+                tolerance=data.rule.yellow_behind_pct,
+                default_target_year=default_year,
+                source=(spec, values, first if values else None),
+            )
         )
-        for indicator in data.indicators
-    ]
+    return out
 
 
 def compute_plan_period(*, plan, period, today: dt.date | None = None, data: PlanData | None = None):
