@@ -113,21 +113,42 @@ class Rollup(models.Model):
 
     scope = models.CharField(_("范围"), max_length=8, choices=Scope.choices)
     period_label = models.CharField(_("季度"), max_length=8)
+    # No database constraints on the stored figures' keys (here, on IndicatorRollup and on
+    # TaskLight): the rows are computed from the data and written hundreds of thousands at
+    # a time, and PostgreSQL checking every key of every row at commit took as long as
+    # writing them. Django still deletes them with what they point at (on_delete).
     plan = models.ForeignKey(
-        "plans.Plan", null=True, blank=True, on_delete=models.CASCADE, related_name="rollups"
+        "plans.Plan",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="rollups",
+        db_constraint=False,
     )
     period = models.ForeignKey(
-        "tasks.ReportingPeriod", null=True, blank=True, on_delete=models.CASCADE, related_name="rollups"
+        "tasks.ReportingPeriod",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="rollups",
+        db_constraint=False,
     )
     action = models.ForeignKey(
-        "plans.Action", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "plans.Action", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
-    task = models.ForeignKey("tasks.Task", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    task = models.ForeignKey(
+        "tasks.Task", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     agency = models.ForeignKey(
-        "agencies.Agency", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "agencies.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
     )
     region = models.ForeignKey(
-        "plans.Region", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "plans.Region", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
 
     # Reports: one expected per task assignment and quarter.
@@ -229,9 +250,14 @@ class IndicatorRollup(models.Model):
         "note",
     )  # fmt: skip
 
-    indicator = models.ForeignKey("indicators.Indicator", on_delete=models.CASCADE, related_name="+")
-    plan = models.ForeignKey("plans.Plan", on_delete=models.CASCADE, related_name="+")
-    period = models.ForeignKey("tasks.ReportingPeriod", on_delete=models.CASCADE, related_name="+")
+    # No database constraints on the keys: see Rollup.
+    indicator = models.ForeignKey(
+        "indicators.Indicator", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    plan = models.ForeignKey("plans.Plan", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    period = models.ForeignKey(
+        "tasks.ReportingPeriod", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     period_label = models.CharField(_("季度"), max_length=8)
     status = models.CharField(_("状态"), max_length=16)
     value = models.DecimalField(_("数值"), max_digits=20, decimal_places=4, null=True, blank=True)
@@ -343,8 +369,13 @@ class TaskLight(models.Model):
         YELLOW = "yellow", _("黄灯")
         GREEN = "green", _("绿灯")
 
-    task = models.ForeignKey("tasks.Task", on_delete=models.CASCADE, related_name="lights")
-    period = models.ForeignKey("tasks.ReportingPeriod", on_delete=models.CASCADE, related_name="lights")
+    # No database constraints on the keys: see Rollup.
+    task = models.ForeignKey(
+        "tasks.Task", on_delete=models.CASCADE, related_name="lights", db_constraint=False
+    )
+    period = models.ForeignKey(
+        "tasks.ReportingPeriod", on_delete=models.CASCADE, related_name="lights", db_constraint=False
+    )
     level = models.CharField(_("预警"), max_length=8, choices=Level.choices)
     # [{"code", "params"}]: see reports.light_reasons; `reasons` words them.
     reason_codes = models.JSONField(_("原因"), default=list, blank=True)
