@@ -32,6 +32,8 @@ from .shape import ACTION_TITLES, COUNTY_AGENCIES, INDICATORS, PROGRESS, TASK_TI
 FULL_CITIES = 14
 FULL_COUNTIES = 122
 BATCH = 5000
+# Tasks of each city plan handed down to every county plan below it.
+HANDED_DOWN = 5
 PASSWORD = "carbonplan"
 
 
@@ -125,6 +127,9 @@ def build_province(
         if n % 10 == 0 or n == len(new_regions):
             log(f"  {n}/{len(new_regions)} 个方案已生成")
     writer.flush()
+    handed = _hand_downs(cities)
+    if handed:
+        log(f"  {handed} 项县级任务承接了市级任务")
     users = _users(province, counties[0] if counties else cities[0], user_prefix)
     plans = list(
         Plan.objects.filter(Region.subtree_q([province.pk]))
@@ -140,6 +145,41 @@ def build_province(
     return Province(region=province, plans=plans, users=users, counts=counts)
 
 
+def _hand_downs(cities) -> int:
+    """Each city plan's first HANDED_DOWN tasks handed down to the plans of its counties:
+    the county task in the same place answers it (linked, as a county office confirms a
+    suggestion), and the first follows its counties' average, so the upper task page,
+    the hand-down page and the region briefing read lower tasks. Only county plans not
+    answering yet (a grown province adds its new ones); the city plan's figures are
+    computed again. Returns how many lower tasks were linked."""
+    from reports.models import FigureMark
+    from reports.rollups import recompute_marked
+
+    linked = 0
+    for city in cities:
+        plan = Plan.objects.filter(region=city).order_by("id").first()
+        if plan is None:
+            continue
+        uppers = list(Task.objects.of_plan(plan).active().order_by("action__seq", "seq")[:HANDED_DOWN])
+        answering = Task.objects.filter(parent__in=uppers).values_list("action__plan_id", flat=True)
+        lowers = []
+        for county_plan in Plan.objects.filter(region__parent=city).exclude(pk__in=answering).order_by("id"):
+            tasks = Task.objects.of_plan(county_plan).active().order_by("action__seq", "seq")[:HANDED_DOWN]
+            for upper, lower in zip(uppers, tasks, strict=False):
+                lower.parent, lower.link_kind = upper, Task.LinkKind.LINKED
+                lowers.append(lower)
+        if not lowers:
+            continue
+        with transaction.atomic():
+            Task.objects.bulk_update(lowers, ["parent", "link_kind"])
+            Task.objects.filter(pk=uppers[0].pk).update(progress_source=Task.ProgressSource.CHILDREN_AVERAGE)
+            # bulk_update sends no signals: every quarter of the city plan is marked here.
+            FigureMark.objects.create(plan_id=plan.pk)
+        recompute_marked(plan_ids=[plan.pk])
+        linked += len(lowers)
+    return linked
+
+
 def delete_province(name: str) -> bool:
     """Remove a generated province and everything in it (the query-count check starts
     from a known small size every run). Reports and values go first: they protect the
@@ -150,6 +190,8 @@ def delete_province(name: str) -> bool:
     with transaction.atomic():
         regions = Region.objects.filter(Region.subtree_q([province.pk], prefix=""))
         plans = Plan.objects.filter(region__in=regions)
+        # A deleted upper task would leave its lower tasks a link kind without a link.
+        Task.objects.filter(action__plan__in=plans, parent__isnull=False).update(parent=None, link_kind="")
         IndicatorValue.objects.filter(indicator__plan__in=plans).delete()
         ProgressReport.objects.filter(period__plan__in=plans).delete()
         plans.delete()

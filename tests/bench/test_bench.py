@@ -148,3 +148,36 @@ def test_deleting_a_generated_province_removes_its_plans_reports_and_agencies():
     assert Agency.objects.exclude(region__in=kept_regions).count() == 0
     assert ProgressReport.objects.filter(period__plan__in=kept.plans).count() == kept.counts["reports"]
     assert delete_province("删除省") is False
+
+
+@pytest.mark.django_db
+def test_city_tasks_are_handed_down_to_every_county_plan_below_also_when_the_province_grows():
+    from reports.bench.generate import HANDED_DOWN
+    from reports.models import FigureMark
+
+    def answering(province):
+        city_plan = Plan.objects.get(pk__in=province.plans, region__level="city")
+        uppers = list(
+            Task.objects.filter(action__plan=city_plan).order_by("action__seq", "seq")[:HANDED_DOWN]
+        )
+        counties = Plan.objects.filter(pk__in=province.plans, region__level="county")
+        return uppers, {
+            plan.pk: list(
+                Task.objects.filter(action__plan=plan, parent__isnull=False)
+                .order_by("parent__action__seq", "parent__seq")
+                .values_list("parent_id", "link_kind")
+            )
+            for plan in counties
+        }
+
+    small = build_province(name="下达检查省", total_plans=3, quarters=2, user_prefix="hand")
+    uppers, lowers = answering(small)
+    assert len(lowers) == 2
+    assert all(rows == [(u.pk, "linked") for u in uppers] for rows in lowers.values())
+    assert uppers[0].progress_source == "children_average"
+    # The city plan's figures were computed again after the hand-down.
+    assert not FigureMark.objects.filter(plan_id=uppers[0].action.plan_id).exists()
+    grown = build_province(name="下达检查省", total_plans=6, quarters=2, user_prefix="hand")
+    _uppers, grown_lowers = answering(grown)
+    assert len(grown_lowers) == 5
+    assert all(rows == [(u.pk, "linked") for u in uppers] for rows in grown_lowers.values())
