@@ -78,3 +78,14 @@ def test_the_agency_task_list_escapes_names(hostile, login):
     table = html.split('class="table tasklist cards"')[1].split("</table>")[0]
     assert_escaped(table, TASK)
     assert '<span class="state state-none">' in table and '<span class="state state-submitted">' in table
+
+
+def test_the_review_queue_prints_percentages_as_people_write_them(hostile, login):
+    w = hostile
+    report = w.task_a1.reports.get(agency=w.own)
+    for value, shown in (("60", "60%"), ("12.50", "12.5%"), ("0", "0%")):
+        report.percent = value
+        report.save()
+        url = reverse("tasks:review") + f"?plan={w.plan_a.pk}&period=2026Q1&state=all"
+        html = login(w.users.office).get(url).content.decode()
+        assert f'data-label="进度">{shown}</td>' in html
