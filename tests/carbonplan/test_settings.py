@@ -11,6 +11,8 @@ PROBE = """
 import json, django
 from django.conf import settings
 django.setup()
+from django.template import engines
+loaders = engines["django"].engine.template_loaders
 print(json.dumps({
     "engine": settings.DATABASES["default"]["ENGINE"],
     "name": str(settings.DATABASES["default"]["NAME"]),
@@ -22,6 +24,10 @@ print(json.dumps({
     "tz": settings.TIME_ZONE,
     "lang": settings.LANGUAGE_CODE,
     "cache": settings.CACHES["default"]["BACKEND"],
+    "loaders": [
+        [type(l).__module__ + "." + type(l).__name__, [type(i).__module__ for i in getattr(l, "loaders", [])]]
+        for l in loaders
+    ],
 }))
 """
 CONFIG_VARS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS")
@@ -65,6 +71,14 @@ def test_database_and_redis_urls_switch_to_postgresql_and_a_real_worker():
     assert conf["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert conf["debug"] is False
     assert conf["hosts"] == ["carbon.example.gov.cn", "10.0.0.5"]
+    # Templates are compiled once per process and kept (Django's cached loader, on
+    # because TEMPLATES sets no loaders of its own).
+    assert conf["loaders"] == [
+        [
+            "django.template.loaders.cached.Loader",
+            ["django.template.loaders.filesystem", "django.template.loaders.app_directories"],
+        ]
+    ]
 
 
 def test_production_refuses_to_start_without_a_secret_key():
