@@ -11,8 +11,11 @@ from tasks.figure_sources import FigureRule, FigureSource
 class Agency(FigureSource):
     """单位: an agency of a region (县发改局 = 县发展和改革局)."""
 
-    # Its name is in the reasons of the lights of the tasks it carries.
-    figure_rule = FigureRule(plan="assignments__task__action__plan", fields=("name",))
+    # Its name is in the reasons of the lights of the tasks it carries,
+    # and in the projects behind schedule it answers for.
+    figure_rule = FigureRule(
+        plan="assignments__task__action__plan", fields=("name",), also=("key_projects__task__action__plan",)
+    )
 
     class Kind(models.TextChoices):
         GOVERNMENT = "government", _("政府部门")

@@ -23,6 +23,7 @@ from .dashboards.changes import plan_changes, region_changes
 from .dashboards.projects import ledger_table, project_panel
 from .exporters import dashboard_xlsx
 from .marks import figures_pending
+from .project_rollups import region_project_table, region_projects, stored_panel
 from .region_briefing import RegionBriefingExporter
 
 
@@ -76,7 +77,7 @@ def plan_dashboard(request, pk):
             "level_choices": dashboards.LEVEL_CHOICES,
             "chart_data": board.chart_data() if board and board.has_rollups else None,
             "is_office": Viewer.of(request.user).is_office_of(plan),
-            "projects": project_panel(plan, choice.period) if board else None,
+            "projects": stored_panel(plan, choice.period) if board else None,
             # Changes the stored figures have not counted yet (a job waiting, or Redis away).
             "figures_pending_since": figures_pending(plan),
         },
@@ -152,6 +153,8 @@ def region_dashboard(request, pk):
     if board and _wants_xlsx(request):
         if request.GET.get("table") == "handed-down":
             table = dashboard_xlsx.handed_down_table(dashboards.region_handed_down(region, label))
+        elif request.GET.get("table") == "projects":
+            table = region_project_table(region_projects(board))
         else:
             table = dashboard_xlsx.region_table(board, request.GET.get("table", ""))
         return _xlsx(request, *table, f"{region.name}-{label}")
@@ -170,6 +173,7 @@ def region_dashboard(request, pk):
             else [],
             "handed_down": dashboards.region_handed_down(region, label) if label else [],
             **(_region_changes(board) if board else {}),
+            "projects": region_projects(board) if board else None,
         },
     )
 
@@ -202,7 +206,7 @@ def leader_view(request, pk):
             "summary": summary,
             "chart_data": summary.chart_data() if summary else None,
             "ranking": assessment_ranking(plan),
-            "projects": project_panel(plan, choice.period) if summary else None,
+            "projects": stored_panel(plan, choice.period) if summary else None,
         },
     )
 

@@ -501,6 +501,74 @@ class Chase(models.Model):
         return f"{self.period} {self.agency} {self.sent_on:%Y-%m-%d}"
 
 
+class ProjectRollup(models.Model):
+    """Stored key-project figures (重点项目) of a plan's quarter, or of a region's quarter
+    summed over its plans and those below it (reports.project_rollups): projects by stage
+    and light, investment and capacity (power in 万千瓦; other units listed apart), and,
+    for a plan, its projects behind schedule as the panel lists them."""
+
+    Scope = RollupScope
+
+    scope = models.CharField(_("范围"), max_length=8, choices=Scope.choices)
+    period_label = models.CharField(_("季度"), max_length=8)
+    plan = models.ForeignKey("plans.Plan", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    period = models.ForeignKey(
+        "tasks.ReportingPeriod", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    region = models.ForeignKey(
+        "plans.Region", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    projects = models.PositiveIntegerField(_("重点项目数"), default=0)
+    preparing = models.PositiveIntegerField(_("前期工作"), default=0)
+    building = models.PositiveIntegerField(_("开工建设"), default=0)
+    operating = models.PositiveIntegerField(_("建成投产"), default=0)
+    yellow = models.PositiveIntegerField(_("黄灯"), default=0)
+    red = models.PositiveIntegerField(_("红灯"), default=0)
+    investment_planned = models.DecimalField(
+        _("计划投资（万元）"), max_digits=18, decimal_places=4, default=0
+    )
+    investment_done = models.DecimalField(
+        _("累计完成投资（万元）"), max_digits=18, decimal_places=4, default=0
+    )
+    investment_expected = models.DecimalField(
+        _("序时进度投资（万元）"), max_digits=18, decimal_places=4, default=0
+    )
+    capacity_planned = models.DecimalField(
+        _("计划装机（万千瓦）"), max_digits=18, decimal_places=4, default=0
+    )
+    capacity_operating = models.DecimalField(
+        _("已投产装机（万千瓦）"), max_digits=18, decimal_places=4, default=0
+    )
+    # [{"unit", "planned", "operating"}] of the sizes that are not power (座, 公里…).
+    capacity_other = models.JSONField(_("其他规模"), default=list, blank=True)
+    # A plan's projects behind schedule, worst first: [{"number", "name", "agency", "stage",
+    # "light", "reason", "date", "problems"}]; reasons as codes, worded when shown.
+    behind = models.JSONField(_("滞后项目"), default=list, blank=True)
+    computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("重点项目汇总")
+        verbose_name_plural = _("重点项目汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "period_label", "plan", "region"],
+                name="project_rollup_unique_subject",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    scope=RollupScope.PLAN, plan__isnull=False, period__isnull=False, region__isnull=True
+                )
+                | Q(scope=RollupScope.REGION, plan__isnull=True, period__isnull=True, region__isnull=False),
+                name="project_rollup_subject_matches_scope",
+            ),
+        ]
+        indexes = [models.Index(fields=["plan", "period"])]
+
+    def __str__(self):
+        return f"{self.plan_id or self.region_id} {self.period_label}"
+
+
 # 年度考核: its models live beside its rules (reports/assessment/) and belong to this app.
 from .assessment.models import (  # noqa: E402, F401
     Assessment,

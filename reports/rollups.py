@@ -56,7 +56,7 @@ from plans.selectors import breakdown_actions
 from tasks.consolidation import ReviewPolicy
 from tasks.models import PeriodReopening, ProgressReport, Task, TaskAssignment
 
-from . import marks
+from . import marks, project_rollups
 from .bulk_rows import insert_rows
 from .followed import followed_progress, read_followed
 from .lights import TaskFacts, rule_for_plan, task_light
@@ -383,12 +383,14 @@ def store_plan_periods(
         rollups += rows
         lights += period_lights
         indicator_rows += _indicator_rows(plan, period, results)
+    projects = project_rollups.plan_rows(plan, periods, today=today)
     with transaction.atomic():
         Rollup.objects.filter(plan=plan, period__in=periods).exclude(scope=Rollup.Scope.REGION).delete()
         TaskLight.objects.filter(period__in=periods).delete()
         IndicatorRollup.objects.filter(period__in=periods).delete()
         for model, rows in ((Rollup, rollups), (TaskLight, lights), (IndicatorRollup, indicator_rows)):
             insert_rows(model, rows)
+        project_rollups.replace_plan_rows(plan, periods, projects)
         if then is not None:
             then()
         if claim is None:
@@ -475,6 +477,7 @@ def rollup_regions(pairs, *, release=None) -> dict:
                 for (r, label), acc in sorted(accs.items())
             ]
         )
+        project_rollups.store_regions(pairs, parent)
         if release:
             marks.release_marks(release)
     return {(row.region_id, row.period_label): row for row in created}

@@ -278,7 +278,8 @@ class ProgressReport(FigureSource):
         plan="period__plan",
         period="period",
         fields=("task", "agency", "period", "state", "status", "percent", "is_late", "return_count"),
-        also=("task__parent__action__plan",),
+        # Its approval decides which project quarters count, in every quarter of the plan.
+        also=("task__parent__action__plan", "project_updates__period__plan"),
     )
     # A draft counts as a draft until it is submitted: its status and percent are read only
     # then, so an autosave of a draft's figures moves none either.
@@ -286,7 +287,7 @@ class ProgressReport(FigureSource):
         plan="period__plan",
         period="period",
         fields=("task", "agency", "period", "state", "return_count"),
-        also=("task__parent__action__plan",),
+        also=("task__parent__action__plan", "project_updates__period__plan"),
     )
 
     task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="reports")
@@ -437,7 +438,7 @@ class Evidence(models.Model):
         return self.original_name
 
 
-class ProjectQuerySet(models.QuerySet):
+class ProjectQuerySet(FigureSourceQuerySet):
     def of_plan(self, plan):
         return self.filter(task__action__plan=plan)
 
@@ -458,11 +459,15 @@ class ProjectQuerySet(models.QuerySet):
 _AMOUNT = {"max_digits": 16, "decimal_places": 4, "null": True, "blank": True}
 
 
-class Project(models.Model):
+class Project(FigureSource):
     """重点项目: a named project under a task (from its 专栏 or its text), with what it is
     to build and when; its quarters are ProjectUpdates written in the owner's reports."""
 
     Stage = ProjectStage
+    # The stored project figures (reports.project_rollups) of every quarter read it.
+    figure_rule = FigureRule(plan="task__action__plan", fields=(
+        "task", "seq", "name", "location", "agency", "capacity", "unit", "investment_planned", "planned_start",
+        "planned_finish", "stage", "archived_at"))  # fmt: skip
 
     task = models.ForeignKey(
         Task, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="key_projects"
@@ -535,9 +540,13 @@ class Project(models.Model):
         return leads[0].agency if leads else None
 
 
-class ProjectUpdate(models.Model):
+class ProjectUpdate(FigureSource):
     """A project's quarter, written by its owner agency inside its progress report on the
     project's task: the report's draft/submit/return/approve workflow and history hold it."""
+
+    # Figures read the approved quarters before theirs and whether any is: every quarter.
+    figure_rule = FigureRule(plan="period__plan", fields=(
+        "project", "period", "report", "stage", "investment_cumulative", "capacity_operating", "problems"))  # fmt: skip
 
     project = models.ForeignKey(
         Project, verbose_name=_("重点项目"), on_delete=models.CASCADE, related_name="updates"

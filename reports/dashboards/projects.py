@@ -51,6 +51,10 @@ class ProjectRow:
     update: ProjectUpdate | None
 
     @property
+    def name(self) -> str:
+        return self.project.name
+
+    @property
     def light_label(self) -> str:
         return {ProjectLight.RED: _("红灯"), ProjectLight.YELLOW: _("黄灯")}.get(self.light, _("绿灯"))
 
@@ -129,33 +133,77 @@ def _row_data(r: ProjectRow) -> dict:
 
 
 def project_panel(plan, period, *, today: dt.date | None = None) -> ProjectPanel:
-    today = today or timezone.localdate()
-    as_of = min(today, period.ends_on)
+    return panel_from(read_projects(plan), period, today=today)
+
+
+PROJECT_COLUMNS = (
+    "seq", "name", "location", "agency", "capacity", "unit", "investment_planned",
+    "planned_start", "planned_finish", "stage", "archived_at",
+)  # fmt: skip
+UPDATE_COLUMNS = (
+    "project",
+    "period",
+    "report",
+    "stage",
+    "investment_cumulative",
+    "capacity_operating",
+    "problems",
+)
+
+
+@dataclass
+class PlanProjects:
+    """What a plan's panels read, once for any number of quarters: its active projects
+    (with their task and owner) and every approved quarter of them, oldest first."""
+
+    projects: list
+    updates: list
+
+
+def read_projects(plan) -> PlanProjects:
+    """Three queries (one when the plan has no projects), of the columns the panels use
+    only: the stored figures read these, and each is in its model's figure fields."""
     projects = list(
         Project.objects.filter(task__action__plan=plan)
         .active()
         .select_related("task__action", "agency")
+        .only(*PROJECT_COLUMNS, "task", "task__seq", "task__action", "task__action__seq", "agency__name")
         .prefetch_related(
             Prefetch(
                 "task__assignments",
                 queryset=TaskAssignment.objects.filter(role=TaskAssignment.Role.LEAD)
                 .select_related("agency")
+                .only("task", "role", "seq", "agency", "agency__name")
                 .order_by("seq", "id"),
                 to_attr="lead_assignments",
             )
         )
         .order_by("task__action__seq", "task__seq", "seq", "id")
     )
+    updates = []
+    if projects:
+        updates = list(
+            ProjectUpdate.objects.filter(
+                project__in=[p.pk for p in projects], report__state=ReportState.APPROVED
+            )
+            .select_related("period")
+            .only(*UPDATE_COLUMNS, "period__starts_on")
+            .order_by("period__starts_on", "id")
+        )
+    return PlanProjects(projects=projects, updates=updates)
+
+
+def panel_from(data: PlanProjects, period, *, today: dt.date | None = None) -> ProjectPanel:
+    """The panel of one quarter from the plan's read (read_projects), without a query."""
+    today = today or timezone.localdate()
+    as_of = min(today, period.ends_on)
+    projects = data.projects
     # The approved quarters up to this one, oldest first: the last one read wins.
     latest: dict[int, ProjectUpdate] = {}
     cumulative: dict[int, Decimal] = {}
     operating: dict[int, Decimal] = {}
     has_approved: set[int] = set()
-    for update in (
-        ProjectUpdate.objects.filter(project__in=[p.pk for p in projects], report__state=ReportState.APPROVED)
-        .select_related("period")
-        .order_by("period__starts_on")
-    ):
+    for update in data.updates:
         has_approved.add(update.project_id)
         if update.period.starts_on > period.starts_on:
             continue

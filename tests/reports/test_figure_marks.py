@@ -18,16 +18,24 @@ from agencies.models import Agency
 from indicators.models import Indicator, IndicatorValue
 from plans.models import Plan
 from reports import marks, rollups
-from reports.models import FigureMark, IndicatorRollup, Rollup, TaskLight
+from reports.models import FigureMark, IndicatorRollup, ProjectRollup, Rollup, TaskLight
 from tasks.figure_sources import FigureSource, FigureSourceQuerySet
-from tasks.models import PeriodReopening, ProgressReport, ReportingPeriod, Task, TaskAssignment
+from tasks.models import (
+    PeriodReopening,
+    ProgressReport,
+    Project,
+    ProjectUpdate,
+    ReportingPeriod,
+    Task,
+    TaskAssignment,
+)
 from tests import factories as f
 from tests.reports.conftest import build_plan
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 4, 20)
 # What the figures write (and read back), not what they are computed from.
-THE_FIGURES = {Rollup, TaskLight, IndicatorRollup, FigureMark}
+THE_FIGURES = {Rollup, TaskLight, IndicatorRollup, ProjectRollup, FigureMark}
 # Read by the rollup but not in a model's figure fields, with the reason it need not be:
 # updated_at orders two agencies' values of one quarter, and only a save moves it.
 ORDER_ONLY = {(IndicatorValue, "updated_at")}
@@ -44,6 +52,19 @@ def _tables_and_columns(sqls):
 def test_every_model_the_rollup_reads_reports_its_writes():
     data = build_plan(4)
     PeriodReopening.objects.create(period=data.period, agency=data.agencies[0], until=TODAY)
+    # A key project with an approved quarter: its figures are read too.
+    approved = ProgressReport.objects.filter(period=data.period, state="approved").first()
+    project = Project.objects.create(
+        task=approved.task, name="风电场", capacity=Decimal(5), unit="万千瓦", agency=data.agencies[2],
+        investment_planned=Decimal(100), planned_start=dt.date(2025, 1, 1), planned_finish=dt.date(2025, 12, 31),
+    )  # fmt: skip
+    ProjectUpdate.objects.create(
+        project=project,
+        period=data.period,
+        report=approved,
+        stage="building",
+        investment_cumulative=Decimal(9),
+    )
     with CaptureQueriesContext(connection) as ctx:
         rollups.store_plan_periods(plan=data.plan, periods=[data.period], today=TODAY)
     reads = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT")]
@@ -53,7 +74,7 @@ def test_every_model_the_rollup_reads_reports_its_writes():
     # The plan itself is handed in, not read: its review mode, years and region count too.
     read.add(Plan)
     assert {ProgressReport, TaskAssignment, Task, ReportingPeriod, PeriodReopening, Indicator} <= read
-    assert {IndicatorValue, Agency, Plan} <= read and len(read) >= 11, read
+    assert {IndicatorValue, Agency, Plan, Project, ProjectUpdate} <= read and len(read) >= 13, read
     for model in read:
         assert issubclass(model, FigureSource), f"{model.__name__} is read by the rollup but has no hook"
         assert isinstance(model._default_manager.all(), FigureSourceQuerySet), model.__name__

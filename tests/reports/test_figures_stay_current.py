@@ -7,6 +7,7 @@ computation from scratch."""
 
 import datetime as dt
 import io
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -18,15 +19,18 @@ from plans.demo import DEMO_REGION, build_demo
 from plans.models import Plan
 from plans.services import plan_set_review_mode, task_restore
 from reports import rollups
-from reports.models import FigureMark, IndicatorRollup, Rollup, TaskLight
-from tasks.models import ProgressReport, ReportingPeriod, Task
+from reports.models import FigureMark, IndicatorRollup, ProjectRollup, Rollup, TaskLight
+from tasks.models import ProgressReport, Project, ReportingPeriod, Task
 from tasks.periods import period_add
+from tasks.projects import project_update_ledger
+from tasks.services import report_approve, report_save_draft, report_submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 # 2026Q3's deadline has passed, 2026Q4 is under way; the office has added 2027Q1, whose
 # reporting has not opened, so `recompute_rollups --all` (opened quarters) leaves it out.
 DAY = dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC)
 DROPPED = "推动农业绿色低碳发展"
+FIGURES = (Rollup, TaskLight, IndicatorRollup, ProjectRollup)
 
 
 def _rows(model):
@@ -37,7 +41,7 @@ def _rows(model):
 
 
 def stored():
-    return {model.__name__: _rows(model) for model in (Rollup, TaskLight, IndicatorRollup)}
+    return {model.__name__: _rows(model) for model in FIGURES}
 
 
 def from_scratch(today):
@@ -49,7 +53,7 @@ def from_scratch(today):
     for period in periods:
         by_plan.setdefault(period.plan_id, []).append(period)
     region_pairs = set(Rollup.objects.filter(scope="region").values_list("region_id", "period_label"))
-    for model in (Rollup, TaskLight, IndicatorRollup):
+    for model in FIGURES:
         model.objects.all().delete()
     for plan_periods in by_plan.values():
         rollups.store_plan_periods(plan=plan_periods[0].plan, periods=plan_periods, today=today)
@@ -116,6 +120,40 @@ def test_every_stored_figure_equals_a_fresh_computation_after_a_revision_a_resto
         plan_set_review_mode(plan=plan, review_mode=Plan.ReviewMode.OFFICE_REVIEWS_ALL, by=None)
         assert_current(today)
         assert plan_row(plan, "2026Q3").to_review == waiting.count()
+
+        # Key projects: the office moves a project's planned finish into the past and sets
+        # its planned investment; its owner reports a quarter that the office approves.
+        projects_q3 = ProjectRollup.objects.get(plan=plan, period__label="2026Q3", scope="plan")
+        region_q3 = ProjectRollup.objects.get(region=plan.region, period_label="2026Q3")
+        assert projects_q3.projects == region_q3.projects > 0
+        project = Project.objects.filter(task__action__plan=plan, stage="building").order_by("pk").first()
+        planned = project.investment_planned
+        project_update_ledger(
+            project=project,
+            data={"planned_finish": dt.date(2026, 3, 31), "investment_planned": Decimal(50000)},
+            by=None,
+        )
+        assert_current(today)
+        moved = ProjectRollup.objects.get(plan=plan, period__label="2026Q3", scope="plan")
+        assert moved.red == projects_q3.red + 1
+        assert moved.investment_planned == projects_q3.investment_planned + 50000 - (planned or 0)
+        q4 = ReportingPeriod.objects.get(plan=plan, label="2026Q4")
+        owner = project.owner
+        report = ProgressReport.objects.filter(task=project.task, agency=owner, period=q4).first()
+        if report is None or report.state != "draft":
+            ProgressReport.objects.filter(task=project.task, agency=owner, period=q4).delete()
+            report = ProgressReport.objects.create(task=project.task, agency=owner, period=q4)
+        q4_before = ProjectRollup.objects.get(plan=plan, period__label="2026Q4", scope="plan")
+        fields = {"status": "in_progress", "percent": 80, "progress_text": "项目已建成", "next_steps": "验收"}
+        report, _warnings = report_save_draft(
+            report=report, data=fields, by=None,
+            project_updates=[{"project": project.pk, "stage": "operating"}],
+        )  # fmt: skip
+        report_submit(report=report, by=None)
+        report_approve(report=report, by=None)
+        assert_current(today)
+        q4_row = ProjectRollup.objects.get(plan=plan, period__label="2026Q4", scope="plan")
+        assert q4_row.red == q4_before.red - 1 and q4_row.operating == q4_before.operating + 1
 
         # The nightly job finds nothing left to bring up to date but the dates.
         assert rollups.changed_periods(today, by_date=False) == []

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from docx import Document
 
+from reports import rollups
 from reports.bulletin import bulletin_context
 from reports.bulletin_sections import bulletin_document
 from reports.dashboards.projects import project_panel
@@ -83,6 +84,8 @@ def test_the_panel_counts_stages_sums_investment_and_capacity_and_lists_the_late
 @time_machine.travel(TODAY, tick=False)
 def test_the_dashboard_and_the_leader_view_show_the_panel(ledger, login):
     world = ledger[0]
+    # The pages read the stored figures, computed from the marks the writes left.
+    rollups.recompute_marked(today=dt.date(2026, 4, 20))
     for user, page in ((world.users.office, "dashboard"), (world.users.leader, "leader")):
         body = login(user).get(f"/reports/plans/{world.plan_a.pk}/{page}/?period=2026Q1").content.decode()
         assert "重点项目推进情况" in body and "甲县抽水蓄能电站" in body and "计划 2025-12-31 建成" in body
