@@ -148,6 +148,7 @@ WARNING_LABELS = {
     "table_disagrees": gettext_lazy("正文与分工表不一致"),
     "sheet_unread": gettext_lazy("未读取的工作表"),
     "box_without_projects": gettext_lazy("专栏未识别出项目"),
+    "project_table_unattached": gettext_lazy("项目表未对应任务"),
 }
 
 

@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agencies.audit import audit_log
+from agencies.models import Agency
+from agencies.services import agency_find
 
 from .models import AssignmentRole, Project, ProjectStage, ProjectUpdate, Task, TaskAssignment
 
@@ -83,6 +85,7 @@ def projects_sync(*, plan, by=None) -> dict:
     (its history stays) and deleted when it has none. Returns the counts."""
     existing = {_name_key(p.name): p for p in Project.objects.filter(task__action__plan=plan)}
     seen, created, updated = set(), 0, 0
+    agencies = None  # the region's, read once when a project table named a 责任单位
     tasks = Task.objects.filter(action__plan=plan).active().order_by("action__seq", "seq")
     for task in tasks:
         for seq, data in enumerate(
@@ -96,6 +99,14 @@ def projects_sync(*, plan, by=None) -> dict:
             project = existing.get(key)
             if project is None:
                 project = Project(task=task, name=data["name"][:200], **fields)
+                if data.get("agency"):
+                    # A project table's 责任单位 sets the owner of a new project; the
+                    # office's choice on a project already in the ledger stays.
+                    if agencies is None:
+                        agencies = list(Agency.objects.filter(region_id=plan.region_id))
+                    project.agency = agency_find(
+                        region=plan.region, name=str(data["agency"]), agencies=agencies
+                    )
                 project.full_clean(validate_constraints=False)
                 project.save()
                 created += 1

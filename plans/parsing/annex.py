@@ -9,6 +9,7 @@ import re
 import plans.parsing.agencies as ag
 import plans.parsing.tables as tb
 
+from .project_tables import find_project_tables
 from .structure import Outline
 from .textmap import Text
 
@@ -25,6 +26,9 @@ def task_tables(
     more tasks than the text does: a .docx whose 重点任务 are a table, a 任务清单 that is
     nothing but a table."""
     tables = tb.find_tables(paras)
+    # A project table (项目名称 | 建设规模 | 总投资 …) lists projects, never tasks.
+    project_headers = {t.header for t in find_project_tables(paras)}
+    tables = [t for t in tables if t.header not in project_headers]
     if not tables:
         return [], {}
     if not ol.actions:

@@ -15,6 +15,7 @@ from .annex import task_tables
 from .clean import clean_document, paragraphs
 from .decode import decode_document
 from .errors import PlanParseError
+from .project_tables import attach_table_projects, find_project_tables
 from .structure import ActionPart, Node, Outline, TaskPart, outline, split_enumerations
 from .textmap import Text
 
@@ -80,6 +81,9 @@ class _Assembler:
         self.disagreements: list[tuple] = []
         # The header row of the table each table task was read from.
         self.table_of = {id(task): table.header for table in self.tables for task in table.tasks}
+        # Rows of project tables are projects (project_tables), not targets or sentences.
+        self.project_tables = find_project_tables(paras)
+        self.project_paras = {i for t in self.project_tables for i in t.paragraphs}
 
     def run(self) -> dict:
         # Agencies first: the plan's level is read partly from them, and indicators
@@ -112,6 +116,7 @@ class _Assembler:
         ):
             raise PlanParseError(_NO_TASKS)
 
+        attach_table_projects(self, actions)
         self._duplicates(actions)
         self._disagreement_warnings(actions)
         self._task_warnings(actions, goals)
@@ -201,7 +206,7 @@ class _Assembler:
             )
         if text:
             for i in range(first, end):
-                if i not in self.ol.box_paras:
+                if i not in self.ol.box_paras and i not in self.project_paras:
                     found += pj.text_projects(self.paras[i].d)
         return pj.unique(found)
 
@@ -381,6 +386,8 @@ class _Assembler:
         out: list[dict] = []
         shared = None  # "到2025年，实现以下目标：" gives its year to the list below it
         for i in range(first, end):
+            if i in self.project_paras:
+                continue
             strict = i in self.ol.box_paras
             masked = self._masked(i)
             items = ind.extract(self.paras[i], masked, plan_year, strict=strict, shared_year=shared)

@@ -88,7 +88,7 @@ def xlsx_text(data: bytes) -> tuple[str, list[str]]:
     something and were not read)."""
     from openpyxl import load_workbook
 
-    from .tables import header_roles, split_row
+    from .tables import header_roles, project_columns, split_row
     from .textmap import Text
 
     try:
@@ -101,13 +101,21 @@ def xlsx_text(data: bytes) -> tuple[str, list[str]]:
     if not texts:
         raise PlanParseError(SHEET_EMPTY)
 
-    def has_table(lines: list[str]) -> bool:
+    def has_table(lines: list[str], roles=header_roles) -> bool:
         for line in lines:
             cells = split_row(Text.from_source(line))
-            if cells and header_roles(cells):
+            if cells and roles(cells):
                 return True
         return False
 
-    chosen = next((t for t in texts if has_table(t[1])), texts[0])
-    others = [title for title, _ in texts if title != chosen[0]]
-    return "\n".join(chosen[1]) + "\n", others
+    # A sheet of projects (项目名称 | 建设规模 | 总投资 …) is read after the task sheet,
+    # as its 附件: its rows go to the tasks they name (plans.parsing.project_tables).
+    projects = [t for t in texts if has_table(t[1], project_columns)]
+    chosen = next((t for t in texts if has_table(t[1]) and t not in projects), None)
+    chosen = chosen or next((t for t in texts if has_table(t[1])), texts[0])
+    annexes = [t for t in projects if t is not chosen]
+    others = [title for title, _ in texts if title != chosen[0] and all(title != a[0] for a in annexes)]
+    lines = list(chosen[1])
+    for _title, annex in annexes:
+        lines += ["", "附件", *annex]
+    return "\n".join(lines) + "\n", others

@@ -51,6 +51,36 @@ _SECTION_NUMBER = re.compile(
 )
 _SECTION_MAX = 60
 
+# A project table (plans.parsing.project_tables): 项目名称 and at least two columns a
+# project ledger records. It ends a task table above it and is never one.
+_PROJECT_COLUMNS: list[tuple[str, re.Pattern]] = [
+    ("seq", re.compile(r"^(?:序号|编号|序)$")),
+    ("task", re.compile(r"所属任务|对应任务|重点任务|任务名称|任务编号|所属行动")),
+    ("name", re.compile(r"项目名称|^项目$|^名称$|^重点项目$")),
+    ("content", re.compile(r"建设内容|主要内容|建设任务|项目内容|内容")),
+    ("size", re.compile(r"建设规模|规模|装机|产能")),
+    ("agency", re.compile(r"责任单位|牵头单位|责任部门|实施单位|业主单位|责任主体|项目单位")),
+    ("investment", re.compile(r"总投资|计划投资|投资")),
+    ("years", re.compile(r"建设年限|建设期限|起止年限|建设周期|实施年限|建设时间|年限|起止时间")),
+    ("location", re.compile(r"建设地点|地点|位置")),
+]
+_PROJECT_LEDGER = {"content", "size", "agency", "investment", "years"}
+
+
+def project_columns(cells: list[Text]) -> list[str | None] | None:
+    """The roles of a project table's header cells, or None for any other row."""
+    if len(cells) < 3 or any(len(c.s) > _HEADER_CELL_MAX for c in cells):
+        return None
+    roles = []
+    for cell in cells:
+        compact = re.sub(r"\s", "", cell.s)
+        roles.append(
+            next((role for role, pattern in _PROJECT_COLUMNS if compact and pattern.search(compact)), None)
+        )
+    if "name" not in roles or len(_PROJECT_LEDGER & set(roles)) < 2:
+        return None
+    return roles
+
 
 @dataclass
 class TableTask:
@@ -301,6 +331,8 @@ def _read_table(paras: list[Text], header: int, roles: list[str | None]) -> tupl
         if _compact(para.s) == header_key:
             i += 1  # the header repeated on a new page
             continue
+        if project_columns(cells):
+            break
         row = _align(cells, roles)
         value, ditto = {}, set()
         for role, cell in zip(roles, row, strict=True):
