@@ -17,12 +17,14 @@ from . import charts
 from .briefing_charts import indicator_attainment_bars
 from .dashboards import leader_summary, plan_dashboard
 from .pdf import render_pdf
+from .project_rollups import stored_panel
 
 # Beyond these the PDF would outgrow four pages; the rest stays on the dashboard.
 RED_LIST_LIMIT = 8
 REASONS_PER_TASK = 3
 INDICATOR_LIMIT = 10
 AGENCY_LIMIT = 10
+PROJECT_LIMIT = 8
 
 
 def _svg_img(svg: str) -> str:
@@ -70,6 +72,7 @@ class BriefingExporter:
                     [(r.agency.name if r.agency else "", r.on_time_rate) for r in agencies],
                     width=700,
                 )
+        projects = stored_panel(self.plan, self.period)
         if any(c.attainment is not None for c in indicators):
             svg["indicators"] = indicator_attainment_bars(indicators, limit=INDICATOR_LIMIT)
         return {
@@ -93,6 +96,10 @@ class BriefingExporter:
             "font_family": settings.PDF_FONT_FAMILY,
             "generated_at": timezone.localtime(),
             "task_count": board.task_count,
+            # 重点项目, from the stored figures: only when the plan has projects.
+            "projects": projects,
+            "projects_behind": projects.behind[:PROJECT_LIMIT] if projects else [],
+            "projects_more": max(0, len(projects.behind) - PROJECT_LIMIT) if projects else 0,
         }
 
     def html(self) -> str:

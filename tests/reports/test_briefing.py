@@ -129,5 +129,6 @@ def test_briefing_query_count_is_pinned_and_the_same_at_ten_times_the_data(world
     with CaptureQueriesContext(connection) as large:
         BriefingExporter(plan=world.plan_a, period=world.period_a).html()
     sql = "\n".join(q["sql"] for q in large.captured_queries)
-    # The stored indicator assessments: no values read, nothing assessed again.
-    assert len(small.captured_queries) == len(large.captured_queries) == 7, sql
+    # The stored indicator assessments: no values read, nothing assessed again; and the
+    # stored key-project figures (one query).
+    assert len(small.captured_queries) == len(large.captured_queries) == 8, sql
