@@ -69,9 +69,11 @@ def sentence_diff(old: str | None, new: str | None) -> tuple[SafeString, str]:
     return mark_safe("".join(html)), "".join(text)  # noqa: S308 -- every part escaped above
 
 
-def change_rows(entry) -> list[ChangeRow]:
+def change_rows(entry, projects: dict | None = None) -> list[ChangeRow]:
+    """The entry's changes, a project's quarter named by the project's name (`projects`:
+    audit.project_names of the page the entry is shown on)."""
     rows = []
-    for label, change in entry_changes(entry):
+    for label, change in entry_changes(entry, projects):
         if isinstance(change, list) and len(change) == 2:
             old, new = change
             if _is_long(old, new):
@@ -86,6 +88,6 @@ def change_rows(entry) -> list[ChangeRow]:
     return rows
 
 
-def change_text(entry) -> str:
+def change_text(entry, projects: dict | None = None) -> str:
     """All the changes of an entry in plain text, one per line (the Excel export)."""
-    return "\n".join(f"{row.label}：{row.text}" for row in change_rows(entry))
+    return "\n".join(f"{row.label}：{row.text}" for row in change_rows(entry, projects))

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from carbonplan.downloads import XLSX_MIME, Export
 from carbonplan.spreadsheets import table_workbook
 
+from .audit import PROJECT_PREFIX, project_names
 from .audit_display import change_text
 from .filters import action_label
 
@@ -36,7 +37,13 @@ class AuditExporter:
     def rows(self):
         # iterator() streams rows without caching the whole trail in memory; the joins
         # come from the queryset, so this is one query however many rows.
+        # Project names are looked up as new ones come: a query per project, not per row.
+        projects, seen = {}, set()
         for entry in self.entries[:EXPORT_MAX_ROWS].iterator(chunk_size=2000):
+            unseen = [k for k in entry.changes or {} if k.startswith(PROJECT_PREFIX) and k not in seen]
+            if unseen:
+                seen.update(unseen)
+                projects.update(project_names([unseen]))
             yield [
                 timezone.localtime(entry.at).replace(tzinfo=None),
                 entry.actor.username if entry.actor else "",
@@ -46,7 +53,7 @@ class AuditExporter:
                 entry.target_id,
                 entry.target_repr,
                 entry.plan.title if entry.plan else "",
-                change_text(entry),
+                change_text(entry, projects),
             ]
 
     def filename(self) -> str:

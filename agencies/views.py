@@ -18,6 +18,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from carbonplan.access import Viewer
 from carbonplan.downloads import file_response
 
+from .audit import project_names
 from .audit_display import change_rows
 from .exports import EXPORT_MAX_ROWS, AuditExporter
 from .filters import AuditEntryFilter, action_label
@@ -39,9 +40,10 @@ def audit_list(request):
     filterset = _audit_filter(request)
     entries = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    projects = project_names([entry.changes or {} for entry in page.object_list])
     for entry in page.object_list:
         entry.action_label = action_label(entry.action)
-        entry.change_rows = change_rows(entry)
+        entry.change_rows = change_rows(entry, projects)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

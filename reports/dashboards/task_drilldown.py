@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
-from agencies.audit import change_label
+from agencies.audit import change_label, project_names
 from tasks.models import ProgressReport, ProgressReportVersion, ReportingPeriod, Task
 
 from ..light_reasons import RULE
@@ -57,10 +57,11 @@ def task_drilldown(plan, task_pk, period) -> TaskDrilldown:
             )
         )
     }
+    projects = project_names([v.changed_fields for r in reports.values() for v in r.versions.all()])
     for report in reports.values():
         for version in report.versions.all():
             version.changed_labels = [
-                change_label(ProgressReport, name) for name in version.changed_fields or []
+                change_label(ProgressReport, name, projects) for name in version.changed_fields or []
             ]
     pairs = [(a, reports.pop(a.agency_id, None)) for a in assignments]
     # A report from an agency no longer assigned still belongs to the record.

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agencies.audit import change_label
+from agencies.audit import change_label, project_names
 from agencies.models import Agency
 from carbonplan.access import Viewer, get_plan_for_user, get_report_for_user, supervised_plans
 
@@ -75,8 +75,11 @@ def report_detail(request, pk):
 def report_history(request, pk):
     report = get_report_for_user(request.user, pk)
     versions = list(report.versions.select_related("by").order_by("-number"))
+    projects = project_names([v.changed_fields for v in versions])
     for version in versions:
-        version.changed_labels = [change_label(ProgressReport, name) for name in version.changed_fields or []]
+        version.changed_labels = [
+            change_label(ProgressReport, name, projects) for name in version.changed_fields or []
+        ]
     return render(request, "tasks/report_history.html", {"report": report, "versions": versions})
 
 
