@@ -575,10 +575,11 @@ class ProjectUpdate(FigureSource):
         # Quarters are created in order; the period's id keeps a plain list off the join.
         ordering = ["project_id", "period_id"]
         constraints = [
+            # Once per report: a quarter whose owner changed keeps the old owner's entry too.
             models.UniqueConstraint(
-                fields=["project", "period"],
-                name="project_update_once_per_quarter",
-                violation_error_message=_("该项目本季度已有进展。"),
+                fields=["project", "report"],
+                name="project_update_once_per_report",
+                violation_error_message=_("该项目在本填报中已有进展。"),
             ),  # fmt: skip
             models.CheckConstraint(
                 condition=Q(stage__in=ProjectStage.values),

@@ -4,7 +4,10 @@ report, and the lights of a project.
 
 A project's quarter has one write path: `report_save_draft(project_updates=…)`, which
 calls `project_updates_save` in the report's own transaction, so the update is saved,
-versioned, submitted, returned and approved with the report. The stage the ledger shows
+versioned, submitted, returned and approved with the report. The owner writes it; when
+the office changes the owner mid-quarter, the new owner writes the quarter in its own
+report, the old owner's entry of that quarter stays in the old owner's report (never
+lost, shown to the office with that report) and its approved quarters stay with it. The stage the ledger shows
 is the stage of the project's latest approved update (the stage as imported before).
 """
 
@@ -163,15 +166,19 @@ def projects_owned_in_report(report) -> list[Project]:
     return projects_owned(task=report.task, agency_id=report.agency_id)
 
 
-def updates_for_form(*, projects, period) -> dict:
-    """{project id: (this quarter's update or None, the previous quarter's or None)}."""
+def updates_for_form(*, projects, period, agency_id=None) -> dict:
+    """{project id: (this quarter's update in the agency's report or None, the previous
+    quarter's or None)}. After a change of owner a quarter may hold the old owner's entry
+    too: the form shows the writer's own."""
     rows = ProjectUpdate.objects.filter(
         project__in=projects, period__starts_on__lte=period.starts_on
-    ).order_by("period__starts_on")
+    ).order_by("period__starts_on", "id")
     out = {p.pk: [None, None] for p in projects}
-    for update in rows.select_related("period"):
-        slot = 0 if update.period_id == period.pk else 1
-        out[update.project_id][slot] = update
+    for update in rows.select_related("period", "report"):
+        if update.period_id != period.pk:
+            out[update.project_id][1] = update
+        elif agency_id is None or update.report.agency_id == agency_id:
+            out[update.project_id][0] = update
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -206,11 +213,10 @@ def project_updates_save(*, report, updates: list[dict], by) -> dict:
         unknown = set(item) - {"project", *UPDATE_FIELDS}
         if unknown:
             raise ValidationError(_("未知字段：%(fields)s") % {"fields": "、".join(sorted(unknown))})
-        update = ProjectUpdate.objects.filter(project=project, period_id=report.period_id).first()
-        if update is not None and update.report_id != report.pk:
-            raise ValidationError(
-                {"projects": _("项目 %(name)s 本季度已在另一份填报中报送。") % {"name": project.name}}
-            )
+        # The quarter in this report: after a change of owner mid-quarter, the old owner's
+        # entry stays in its own report (the office still sees it) and this one is the new
+        # owner's; the figures take the later approved entry.
+        update = ProjectUpdate.objects.filter(project=project, report=report).first()
         before = update_snapshot(update) if update else {}
         if update is None:
             update = ProjectUpdate(

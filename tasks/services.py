@@ -328,6 +328,8 @@ def _consolidate_inputs(report, *, by):
         _record(
             item, event=ProgressReportVersion.Event.APPROVED, by=by, changed_fields=["state"], comment=comment
         )
+        # A project quarter of a supporting owner is accepted with the input that holds it.
+        project_updates_approve(report=item)
         audit_log(
             actor=by,
             action="report.consolidate",

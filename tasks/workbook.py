@@ -209,7 +209,10 @@ class AgencyQuarterWorkbook:
         if not projects:
             return
         updates = {
-            u.project_id: u for u in ProjectUpdate.objects.filter(project__in=projects, period=self.period)
+            u.project_id: u
+            for u in ProjectUpdate.objects.filter(
+                project__in=projects, period=self.period, report__agency=self.agency
+            )
         }
         sheet = book.create_sheet(PROJECT_SHEET)
         sheet.append(PROJECT_HEADERS)
@@ -398,7 +401,10 @@ def _parse_projects(book, agency, period, tasks):
     if PROJECT_SHEET not in book.sheetnames:
         return updates, errors, changed
     owned = {p.pk: p for p in projects_owned_in_tasks(tasks=list(tasks.values()), agency_id=agency.pk)}
-    current = {u.project_id: u for u in ProjectUpdate.objects.filter(project__in=list(owned), period=period)}
+    current = {
+        u.project_id: u
+        for u in ProjectUpdate.objects.filter(project__in=list(owned), period=period, report__agency=agency)
+    }
     sheet = book[PROJECT_SHEET]
     for number, row in enumerate(
         sheet.iter_rows(min_row=2, max_col=len(PROJECT_HEADERS), values_only=True), start=2

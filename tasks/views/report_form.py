@@ -82,7 +82,7 @@ def _projects(task, agency, period):
     """The projects whose quarter the agency writes here, each with this quarter's update
     and the one before (for the cumulative investment)."""
     projects = projects_owned(task=task, agency_id=agency.pk)
-    updates = updates_for_form(projects=projects, period=period)
+    updates = updates_for_form(projects=projects, period=period, agency_id=agency.pk)
     for project in projects:
         project.current, project.previous = updates[project.pk]
     return projects
