@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agencies.audit import audit_log
-from agencies.models import Agency
+from agencies.models import Agency, AuditEntry
 from agencies.services import agency_find
 
 from .models import AssignmentRole, Project, ProjectStage, ProjectUpdate, Task, TaskAssignment
@@ -77,6 +77,37 @@ def _project_fields(data: dict, seq: int) -> dict:
     }
 
 
+# The ledger fields the office may set by hand (`project_update_ledger`); the size as
+# written goes with the size.
+_LEDGER_FIELDS = {
+    "location",
+    "capacity",
+    "unit",
+    "capacity_text",
+    "investment_planned",
+    "planned_start",
+    "planned_finish",
+}
+
+
+def _edited_by_the_office(projects) -> dict[int, set[str]]:
+    """{project id: the ledger fields the office has set by hand}, read from the audit
+    entries `project_update_ledger` writes (one query)."""
+    ids = [str(p.pk) for p in projects]
+    if not ids:
+        return {}
+    edited: dict[int, set[str]] = {}
+    entries = AuditEntry.objects.filter(
+        action="project.update", target_type=Project._meta.label_lower, target_id__in=ids
+    ).values_list("target_id", "changes")
+    for target_id, changes in entries:
+        names = set(changes or {}) & _LEDGER_FIELDS
+        if names & {"capacity", "unit"}:
+            names.add("capacity_text")
+        edited.setdefault(int(target_id), set()).update(names)
+    return edited
+
+
 @transaction.atomic
 def projects_sync(*, plan, by=None) -> dict:
     """Bring the plan's project ledger in line with its tasks' imported projects (the
@@ -84,9 +115,12 @@ def projects_sync(*, plan, by=None) -> dict:
 
     Projects are matched by name across the plan, so a revision that moves a project to
     another task, or changes its size or year, keeps its row, owner, stage and quarterly
-    updates. A project the document no longer names is archived when it has updates
+    updates. A revision never undoes the office: a ledger field the office set by hand
+    (owner, size, investment, dates, location) keeps the office's value, and a field the
+    document leaves empty keeps the ledger's. A project the document no longer names is archived when it has updates
     (its history stays) and deleted when it has none. Returns the counts."""
     existing = {_name_key(p.name): p for p in Project.objects.filter(task__action__plan=plan)}
+    edited = _edited_by_the_office(existing.values())
     seen, created, updated = set(), 0, 0
     agencies = None  # the region's, read once when a project table named a 责任单位
     tasks = Task.objects.filter(action__plan=plan).active().order_by("action__seq", "seq")
@@ -116,7 +150,12 @@ def projects_sync(*, plan, by=None) -> dict:
                 continue
             before = {name: getattr(project, name) for name in ("task_id", *fields)}
             project.task, project.name, project.archived_at = task, data["name"][:200], None
+            kept = edited.get(project.pk, set())
             for name, value in fields.items():
+                # The office's own entry in the ledger outlives every revision, and what
+                # the document leaves unsaid never blanks what the ledger knows.
+                if name in kept or (value in (None, "") and name in _LEDGER_FIELDS):
+                    continue
                 setattr(project, name, value)
             if before != {name: getattr(project, name) for name in ("task_id", *fields)}:
                 updated += 1

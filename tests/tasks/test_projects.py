@@ -78,6 +78,36 @@ def test_a_revision_matches_projects_by_name_and_keeps_their_quarters():
     assert AuditEntry.objects.filter(action="project.sync", plan=plan).count() == 3
 
 
+def test_a_revision_keeps_what_the_office_set_by_hand_and_never_blanks_the_ledger():
+    from tasks.projects import project_update_ledger
+
+    region = f.RegionFactory(name="丙县")
+    plan = plan_create_from_parsed(parsed=_parsed([WIND, PUMPED]), region=region)
+    office = f.UserFactory()
+    wind = Project.objects.get(name="红石风电场")
+    # The office corrects the wind farm's size and gives its investment and place.
+    project_update_ledger(
+        project=wind,
+        data={"capacity": Decimal(6), "investment_planned": Decimal(42000), "location": "红石乡"},
+        by=office,
+    )
+    # The revision misreads the size again, says nothing of the investment or the place,
+    # and moves the finish a year; the pumped storage's document loses its investment.
+    plan_revise_from_parsed(
+        plan=plan,
+        parsed=_parsed([{**WIND, "capacity": 5, "year": 2027}, {**PUMPED, "investment": None}]),
+    )
+    wind.refresh_from_db()
+    assert (wind.capacity, wind.investment_planned, wind.location) == (Decimal(6), Decimal(42000), "红石乡")
+    assert wind.planned_finish == dt.date(2027, 12, 31)  # not set by hand: the document's
+    pumped = Project.objects.get(name="丙县抽水蓄能电站")
+    assert pumped.investment_planned == Decimal(850000)  # unsaid is not zero
+    # What the document states and nobody set by hand still follows it.
+    plan_revise_from_parsed(plan=plan, parsed=_parsed([WIND, {**PUMPED, "capacity": 120}]))
+    pumped.refresh_from_db()
+    assert pumped.capacity == Decimal(120)
+
+
 @pytest.fixture
 def wind(world):
     world.task_a1.projects = [WIND]
