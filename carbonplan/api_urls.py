@@ -10,6 +10,7 @@ from plans.api import ActionViewSet, PlanViewSet
 from reports.api import BulletinViewSet
 from reports.assessment.api import AssessmentViewSet
 from tasks.api import PeriodViewSet, ProgressReportViewSet, TaskViewSet
+from tasks.handdown_answer_api import HandDownViewSet
 from tasks.project_api import ProjectUpdateViewSet, ProjectViewSet
 
 router = DefaultRouter()
@@ -26,6 +27,7 @@ router.register("projects", ProjectViewSet, basename="project")
 router.register("project-updates", ProjectUpdateViewSet, basename="projectupdate")
 router.register("channels", ChannelViewSet, basename="channel")
 router.register("assessments", AssessmentViewSet, basename="assessment")
+router.register("hand-downs", HandDownViewSet, basename="handdown")
 
 
 class NotFoundView(APIView):

@@ -12,6 +12,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from carbonplan.access import Viewer, get_region_for_user, get_supervised_plan
 from carbonplan.downloads import file_response
+from tasks.handdown_answer import waiting_hand_downs
 from tasks.models import Task
 from tasks.periods import choose_period, choose_plan_period
 
@@ -80,6 +81,7 @@ def plan_dashboard(request, pk):
             "projects": stored_panel(plan, choice.period) if board else None,
             # Changes the stored figures have not counted yet (a job waiting, or Redis away).
             "figures_pending_since": figures_pending(plan),
+            "waiting_hand_downs": waiting_hand_downs([plan.pk]),
         },
     )
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from carbonplan.access import Viewer, imports_visible_to, office_plans
 from plans.models import Plan, PlanImport, Region
+from tasks.handdown_answer import waiting_hand_downs
 from tasks.models import ProgressReport, ReportingPeriod
 from tasks.periods import choose_period, latest_due
 
@@ -68,6 +69,8 @@ class HomeQueue:
     imports_waiting: int | None = None  # plan imports parsed and not committed (offices only)
     led: list = field(default_factory=list)  # [PlanQueue] of the plans a leader reads
     regions: list = field(default_factory=list)  # [RegionQueue]
+    # Tasks handed down to the plans of the office's own level, not yet answered (上级下达任务待落实).
+    waiting: list = field(default_factory=list)  # [HandDown]
 
 
 def home_queue(user) -> HomeQueue:
@@ -78,6 +81,10 @@ def home_queue(user) -> HomeQueue:
         queue.plans_more = max(0, len(plans) - PLANS_SHOWN)
         queue.plans = _plan_queues(plans[:PLANS_SHOWN], office=True)
         queue.imports_waiting = imports_visible_to(user).filter(state=PlanImport.State.PARSED).count()
+        own = [
+            p.pk for p in plans if p.pk in viewer.office_plan_ids or p.region_id in viewer.office_region_ids
+        ]
+        queue.waiting = waiting_hand_downs(own) if own else []
     if viewer.leader_plan_ids:
         led = Plan.objects.filter(pk__in=viewer.leader_plan_ids).select_related("region")
         queue.led = _plan_queues(list(led.order_by("region__name", "title", "pk")[:PLANS_SHOWN]))

@@ -99,7 +99,7 @@ class TaskFilter(django_filters.FilterSet):
 
 # The hand-down service refuses a plan, a link, a split target or a lead by name, or the
 # request as a whole (an archived task).
-@refuses_fields("detail", "plans", "links", "targets", "leads", methods=["POST"])
+@refuses_fields("detail", "plans", "links", "targets", "leads", "waiting", methods=["POST"])
 @extend_schema_view(
     hand_down=extend_schema(request=HandDownSerializer, responses={201: HandedDownTaskSerializer(many=True)}),
     unlink=extend_schema(request=None, responses={200: TaskSerializer}),

@@ -25,7 +25,7 @@ from indicators.models import Indicator
 from plans.matching import indicator_key, title_key
 from plans.models import ARCHIVED_SEQ, Action, Plan, Region
 
-from .models import Task, TaskAssignment
+from .models import HandDown, Task, TaskAssignment
 
 # Where a task made by a hand-down goes in the lower plan when the office names no action.
 HANDED_DOWN_ACTION_TITLE = "上级下达任务"
@@ -152,14 +152,17 @@ def task_hand_down(
     title: str = "",
     source_text: str = "",
     deadline=None,
+    waiting=(),
 ) -> list[HandedDown]:
     """Hand `task` down to `plans` (Plan objects or ids). In a plan where `links` names a
     task of it, that task is linked; where a task already answers this one, it stays;
     elsewhere a task is created from the upper one (its `title`, `source_text` and
     `deadline` unless given), led by `leads[plan id]` or the lower agency of the upper
     lead's kind. `targets` is {plan id: {upper indicator id: split target}}. Calling it
-    again changes nothing already done. Raises ValidationError naming the plan that is
-    not below the task's region or the task that cannot be linked."""
+    again changes nothing already done. A plan in `waiting` is only handed the task: its
+    own office answers it (tasks.handdown_answer), and no row of it is in the result.
+    Every plan handed the task keeps a HandDown row. Raises ValidationError naming the
+    plan that is not below the task's region or the task that cannot be linked."""
     task = Task.objects.select_for_update().select_related("action__plan__region").get(pk=task.pk)
     if task.archived_at is not None:
         raise ValidationError(_("已归档的任务不能下达。"))
@@ -189,6 +192,15 @@ def task_hand_down(
                 raise ValidationError({"targets": _("指标 %(id)s 不是该任务的指标。") % {"id": ind_id}})
             splits[plan_id][indicator.pk] = _decimal(value, plan=below[plan_id], indicator=indicator)
 
+    waiting = {int(getattr(p, "pk", p)) for p in waiting}
+    if waiting - set(plan_ids):
+        raise ValidationError(
+            {"waiting": _("待下级落实的方案 %(ids)s 不在下达方案之列。") % {
+                "ids": "、".join(map(str, sorted(waiting - set(plan_ids))))}}
+        )  # fmt: skip
+    recorded = set(HandDown.objects.filter(task=task, plan__in=plan_ids).values_list("plan_id", flat=True))
+    new_records = [pk for pk in plan_ids if pk not in recorded]
+    HandDown.objects.bulk_create([HandDown(task=task, plan_id=pk, by=by) for pk in new_records])
     answering = {
         t.action.plan_id: t
         for t in Task.objects.filter(parent=task, action__plan__in=plan_ids).active().select_related("action")
@@ -198,6 +210,16 @@ def task_hand_down(
         plan = below[plan_id]
         link_id = links.get(plan_id) or links.get(str(plan_id))
         lower, created, changed = answering.get(plan_id), False, False
+        if plan_id in waiting and not link_id and lower is None:
+            if plan_id in new_records:
+                audit_log(
+                    actor=by,
+                    action="task.hand_down",
+                    target=task,
+                    plan=plan,
+                    changes={"plans": [plan_id], "state": "waiting"},
+                )
+            continue
         if link_id:
             lower = (
                 Task.objects.select_for_update()
@@ -237,7 +259,7 @@ def task_hand_down(
                 },
             )
         done.append(HandedDown(plan=plan, task=lower, created=created, changed=changed or bool(tied)))
-    if any(item.changed for item in done):
+    if any(item.changed for item in done) or (new_records and set(new_records) - waiting):
         audit_log(
             actor=by,
             action="task.hand_down",

@@ -106,6 +106,11 @@ class HandDownSerializer(serializers.Serializer):
         required=False,
         help_text="{plan id: agency id}: the lead of a created task (default: the lower agency of the upper lead's kind).",
     )
+    waiting = PlanIdsField(
+        required=False,
+        help_text="Ids of plans of `plans` only handed the task: their own office answers it (links or "
+        "creates a task, POST /api/hand-downs/<id>/answer/); they get no row in the answer.",
+    )
     title = serializers.CharField(max_length=255, required=False, allow_blank=True)
     source_text = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     deadline = serializers.DateField(required=False, allow_null=True)
@@ -148,6 +153,7 @@ class HandDownMixin:
                 title=data.get("title", ""),
                 source_text=data.get("source_text", ""),
                 deadline=data.get("deadline"),
+                waiting=data.get("waiting", ()),
             )
         except DjangoValidationError as exc:
             raise _drf_error(exc) from exc

@@ -590,3 +590,7 @@ class ProjectUpdate(FigureSource):
 
     def __str__(self):
         return f"{self.project} {self.period}"
+
+
+# 上级下达记录: beside the hand-down rules (tasks/handdown.py), part of this app.
+from .handdown_models import HandDown  # noqa: E402, F401

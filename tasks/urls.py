@@ -1,6 +1,16 @@
 from django.urls import path
 
-from .views import evidence, handdown, home, notifications, period_settings, report_form, review, workbook
+from .views import (
+    evidence,
+    handdown,
+    handdown_answer,
+    home,
+    notifications,
+    period_settings,
+    report_form,
+    review,
+    workbook,
+)
 
 app_name = "tasks"
 
@@ -28,4 +38,5 @@ urlpatterns = [
     path("<int:task_id>/hand-down/", handdown.hand_down, name="hand_down"),
     path("<int:task_id>/unlink/", handdown.unlink, name="unlink"),
     path("<int:task_id>/progress-source/", handdown.progress_source, name="progress_source"),
+    path("handed-down/<int:pk>/", handdown_answer.hand_down_answer, name="hand_down_answer"),
 ]

@@ -13,7 +13,10 @@ from django.views.decorators.http import require_POST
 from carbonplan.access import get_task_for_office, get_task_for_unlink
 
 from ..handdown import handdown_candidates, plans_below, task_hand_down, task_set_progress_source, task_unlink
-from ..models import Task
+from ..models import HandDown, Task
+
+# The hand-down form's choice "the lower office answers it itself".
+WAIT = "wait"
 
 
 def _task_page(task) -> str:
@@ -23,15 +26,17 @@ def _task_page(task) -> str:
 def _posted(request, plans, indicators):
     """What the form asks for, as the service takes it."""
     chosen = [p for p in plans if request.POST.get(f"plan_{p.pk}")]
-    links, targets = {}, {}
+    links, targets, waiting = {}, {}, []
     for plan in chosen:
         link = request.POST.get(f"link_{plan.pk}", "").strip()
         if link.isdigit():
             links[plan.pk] = int(link)
+        elif link == WAIT:
+            waiting.append(plan.pk)
         targets[plan.pk] = {
             ind.pk: request.POST.get(f"target_{plan.pk}_{ind.pk}", "").strip() for ind in indicators
         }
-    return chosen, links, targets
+    return chosen, links, targets, waiting
 
 
 @login_required
@@ -42,8 +47,9 @@ def hand_down(request, task_id):
     answering = {
         t.action.plan_id: t for t in Task.objects.filter(parent=task).active().select_related("action")
     }
+    handed = set(HandDown.objects.filter(task=task).values_list("plan_id", flat=True))
     if request.method == "POST":
-        chosen, links, targets = _posted(request, plans, indicators)
+        chosen, links, targets, waiting = _posted(request, plans, indicators)
         try:
             if not chosen:
                 raise ValidationError(_("请至少选择一个下级方案。"))
@@ -52,6 +58,7 @@ def hand_down(request, task_id):
                 plans=chosen,
                 links=links,
                 targets=targets,
+                waiting=waiting,
                 by=request.user,
                 title=request.POST.get("title", "").strip(),
                 source_text=request.POST.get("source_text", "").strip(),
@@ -62,8 +69,16 @@ def hand_down(request, task_id):
             created = sum(1 for item in done if item.created)
             messages.success(
                 request,
-                _("已下达到 %(n)s 个下级方案（新建任务 %(created)s 项，关联已有任务 %(linked)s 项）。")
-                % {"n": len(done), "created": created, "linked": len(done) - created},
+                _(
+                    "已下达到 %(n)s 个下级方案（新建任务 %(created)s 项，关联已有任务 %(linked)s 项，"
+                    "待下级落实 %(waiting)s 个）。"
+                )
+                % {
+                    "n": len(chosen),
+                    "created": created,
+                    "linked": len(done) - created,
+                    "waiting": len(chosen) - len(done),
+                },
             )
             return redirect(_task_page(task))
     candidates = handdown_candidates(task, [p for p in plans if p.pk not in answering])
@@ -71,6 +86,7 @@ def hand_down(request, task_id):
         {
             "plan": plan,
             "answering": answering.get(plan.pk),
+            "waiting": plan.pk in handed and plan.pk not in answering,
             "candidates": candidates.get(plan.pk, []),
             "checked": bool(request.POST.get(f"plan_{plan.pk}")) if request.method == "POST" else False,
             "link": request.POST.get(f"link_{plan.pk}", "") if request.method == "POST" else "",
@@ -89,6 +105,7 @@ def hand_down(request, task_id):
             "title": request.POST.get("title", task.title),
             "source_text": request.POST.get("source_text", task.source_text),
             "task_page": _task_page(task),
+            "wait": WAIT,
         },
     )
 

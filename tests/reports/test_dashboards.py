@@ -340,9 +340,10 @@ def _count(client, url):
 PAGES = {
     # The dashboard and the leader view read the plan's key projects (one query, three
     # when it has some: tests/reports/test_project_panel.py).
-    # The page also reads whether changes wait to be counted (one query on the marks).
-    "dashboard": ("dashboard/?period=2026Q1", 15),
-    "filtered": ("dashboard/?period=2026Q1&level=red&agency={agency}", 15),
+    # The page also reads whether changes wait to be counted (one query on the marks), and
+    # the tasks handed down to the plan waiting for its answer (one query).
+    "dashboard": ("dashboard/?period=2026Q1", 16),
+    "filtered": ("dashboard/?period=2026Q1&level=red&agency={agency}", 16),
     "xlsx": ("dashboard/?period=2026Q1&table=tasks&format=xlsx", 13),
     # The leader page and the drill-down read the stored indicator assessments and draw no
     # sparkline: no values are read (one query fewer than the dashboard); the leader page
