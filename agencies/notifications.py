@@ -19,7 +19,8 @@ Event kinds (`Notification.kind`), what causes each and who hears of it:
 - ``input.withdrawn`` (INPUT_WITHDRAWN): a supporting agency took back its input before
   the lead gathered it — the lead agency's staff (in-app only: the office never
   reviews inputs on their own).
-- ``chase``: the office's 催办 — the chased agency's staff.
+- ``chase``: the office's 催办 — the chased agency's staff; an upper office's 催办 one
+  level down (上级催办) — the office of the plan below.
 - ``bulletin_published``: a bulletin is issued — the plan's office and leaders.
 - ``reminder``: the automatic 提醒 / 催办 / 通报 (reports.reminders).
 """
@@ -222,6 +223,14 @@ def notify_chase(*, chase, plan):
         agency=chase.agency,
         event_key=f"chase:{chase.pk}",
     )
+
+
+def notify_upper_chase(*, plan, title: str, body: str, url: str, event_key: str):
+    """上级催办 to the office of the plan chased (its own and its region's, not the
+    chasing offices above), in-app, e-mail and the plan's group robots that carry chases."""
+    roles = Role.objects.filter(kind=Role.Kind.OFFICE).filter(Q(plan=plan) | Q(region_id=plan.region_id))
+    users = get_user_model().objects.filter(pk__in=roles.values("user_id"), is_active=True).order_by("pk")
+    return notify(users=users, kind="chase", title=title, body=body, url=url, plan=plan, event_key=event_key)
 
 
 def notify_bulletin_published(*, bulletin):

@@ -567,6 +567,54 @@ class ProjectRollup(models.Model):
 
     def __str__(self):
         return f"{self.plan_id or self.region_id} {self.period_label}"
+class LowerChase(models.Model):
+    """催办 one level down: an upper office chases the office of a plan below, about a task
+    handed down and not yet answered there, or about the plan's late reports of a quarter.
+    At most one a day per plan and subject (the unique constraint on the local date)."""
+
+    class Kind(models.TextChoices):
+        HAND_DOWN = "hand_down", _("下达任务未落实")
+        REPORTS = "reports", _("进展未按时报送")
+
+    plan = models.ForeignKey(
+        "plans.Plan", verbose_name=_("下级方案"), on_delete=models.CASCADE, related_name="upper_chases"
+    )
+    kind = models.CharField(_("催办事项"), max_length=16, choices=Kind.choices)
+    hand_down = models.ForeignKey(
+        "tasks.HandDown", verbose_name=_("下达任务"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="chases",
+    )  # fmt: skip
+    period = models.ForeignKey(
+        "tasks.ReportingPeriod", verbose_name=_("季度"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="+",
+    )  # fmt: skip
+    # "hand_down:<id>" or "period:<id>": what the once-a-day rule counts.
+    subject = models.CharField(max_length=40)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("催办人"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    sent_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+    sent_on = models.DateField(_("发送日期"))
+    message = models.TextField(_("催办内容"))
+    details = models.JSONField(_("催办明细"), default=list, blank=True)
+    recipients = models.JSONField(_("接收人"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("上级催办")
+        verbose_name_plural = _("上级催办")
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "subject", "sent_on"], name="lower_chase_once_a_day"),
+            models.CheckConstraint(
+                condition=Q(kind="hand_down", hand_down__isnull=False, period__isnull=True)
+                | Q(kind="reports", hand_down__isnull=True, period__isnull=False),
+                name="lower_chase_kind_subject",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.plan_id} {self.subject} {self.sent_on:%Y-%m-%d}"
 
 
 # 年度考核: its models live beside its rules (reports/assessment/) and belong to this app.

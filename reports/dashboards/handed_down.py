@@ -1,7 +1,8 @@
 """An upper task and the lower tasks answering it (上级任务下达), at one quarter: each lower
 task's region, light, latest handed-in progress and its split indicators against their
 targets, from the stored figures of the lower plans' quarter of the same label; and the
-plans below that answer it with nothing yet."""
+plans below that answer it with nothing yet: those handed it and not yet answering
+(待落实, a HandDown row) apart from those the upper office has not handed it to."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.db.models import Q
 
 from indicators.models import Indicator
 from plans.models import Plan, Region
-from tasks.models import ProgressReport, Task, TaskAssignment
+from tasks.models import HandDown, ProgressReport, Task, TaskAssignment
 
 from ..models import IndicatorRollup, Rollup, TaskLight
 
@@ -42,6 +43,13 @@ class HandedDownBoard:
     label: str
     rows: list  # [LowerTask], active first, by region
     unlinked: list  # [Plan] below the task's region answering it with nothing yet
+    waiting: list = field(default_factory=list)  # [HandDown] of those plans: handed it, not answering
+
+    @property
+    def not_handed(self) -> list:
+        """The plans below answering nothing that the upper office has not handed it to."""
+        handed = {hd.plan_id for hd in self.waiting}
+        return [plan for plan in self.unlinked if plan.pk not in handed]
 
     @property
     def linked_count(self) -> int:
@@ -49,7 +57,7 @@ class HandedDownBoard:
 
 
 def handed_down_board(task, label: str, *, region=None) -> HandedDownBoard:
-    """One query while nothing answers the task (two above a county), seven whatever the number of lower
+    """One query while nothing answers the task (three above a county), eight whatever the number of lower
     tasks, quarters or indicators. `region`: the task's plan's, if the caller has it."""
     children = list(
         Task.objects.filter(parent=task)
@@ -69,6 +77,14 @@ def handed_down_board(task, label: str, *, region=None) -> HandedDownBoard:
             .order_by("region__name", "title", "pk")
             if plan.pk not in answered
         ]
+    waiting = []
+    if unlinked:
+        unanswered = {p.pk: p for p in unlinked}
+        for hand_down in HandDown.objects.filter(task=task, plan__in=list(unanswered)).order_by(
+            "handed_at", "pk"
+        ):
+            hand_down.plan = unanswered[hand_down.plan_id]
+            waiting.append(hand_down)
     rows = {c.pk: LowerTask(task=c) for c in children}
     if ids:
         for light in TaskLight.objects.filter(task__in=ids, period__label=label):
@@ -97,7 +113,9 @@ def handed_down_board(task, label: str, *, region=None) -> HandedDownBoard:
         }
         for indicator in splits:
             rows[indicator.task_id].splits.append((indicator, stored.get(indicator.pk)))
-    return HandedDownBoard(task=task, label=label, rows=list(rows.values()), unlinked=unlinked)
+    return HandedDownBoard(
+        task=task, label=label, rows=list(rows.values()), unlinked=unlinked, waiting=waiting
+    )
 
 
 @dataclass
@@ -108,6 +126,7 @@ class HandedDownTask:
     task: Task
     lower: list  # [(Task, level or "")]
     unlinked: list  # [Plan]
+    waiting: list = field(default_factory=list)  # [Plan] of unlinked handed the task (待落实)
 
     def count(self, level: str) -> int:
         return sum(1 for _task, light in self.lower if light == level)
@@ -126,10 +145,11 @@ class HandedDownTask:
 
 
 def region_handed_down(region, label: str) -> list[HandedDownTask]:
-    """The handed-down tasks of the region's own plans at the quarter: four queries
-    whatever the number of tasks or plans below."""
+    """The handed-down tasks of the region's own plans at the quarter (answered below or
+    handed to a plan below): five queries whatever the number of tasks or plans below."""
     uppers = list(
-        Task.objects.filter(action__plan__region=region, children__isnull=False)
+        Task.objects.filter(action__plan__region=region)
+        .filter(Q(children__isnull=False) | Q(hand_downs__isnull=False))
         .active()
         .distinct()
         .select_related("action__plan")
@@ -154,6 +174,11 @@ def region_handed_down(region, label: str) -> list[HandedDownTask]:
         .select_related("region")
         .order_by("region__name", "title", "pk")
     )
+    handed = {}
+    for task_id, plan_id in HandDown.objects.filter(task__in=[u.pk for u in uppers]).values_list(
+        "task_id", "plan_id"
+    ):
+        handed.setdefault(task_id, set()).add(plan_id)
     by_parent = {}
     for child in children:
         by_parent.setdefault(child.parent_id, []).append((child, levels.get(child.pk, "")))
@@ -161,7 +186,13 @@ def region_handed_down(region, label: str) -> list[HandedDownTask]:
     for upper in uppers:
         lower = by_parent.get(upper.pk, [])
         answered = {child.action.plan_id for child, _level in lower}
+        unlinked = [p for p in below if p.pk not in answered]
         rows.append(
-            HandedDownTask(task=upper, lower=lower, unlinked=[p for p in below if p.pk not in answered])
+            HandedDownTask(
+                task=upper,
+                lower=lower,
+                unlinked=unlinked,
+                waiting=[p for p in unlinked if p.pk in handed.get(upper.pk, ())],
+            )
         )
     return rows

@@ -111,6 +111,8 @@ reports:region-briefing        login   404   404    404   404    404   200
 reports:warning-rule           login   404   404    200   404    403   200
 tasks:agency_home              login   200   200    302   302    302   302
 tasks:hand_down                login   404   404    200   404    403   200
+tasks:hand_down_answer         login   404   404    200   404    403   200
+reports:lower-chases           login   404   404    200   404    200   200
 tasks:progress_source          login   405   405    405   405    405   405
 tasks:unlink                   login   405   405    405   405    405   405
 tasks:evidence_delete          login   405   405    405   405    405   405
@@ -162,6 +164,9 @@ projectupdate-detail             401   200   404    200   404    200   200
 projectupdate-list               401   200   200    200   200    200   200
 task-detail                      401   200   200    200   404    200   200
 task-hand-down                   401   405   405    405   405    405   405
+handdown-list                    401   200   200    200   200    200   200
+handdown-detail                  401   404   404    200   404    200   200
+handdown-answer                  401   405   405    405   405    405   405
 task-unlink                      401   405   405    405   405    405   405
 task-list                        401   200   200    200   200    200   200
 """
@@ -209,6 +214,9 @@ FILL = {
     "task-detail": {"pk": "task"},
     "task-hand-down": {"pk": "task"},
     "task-unlink": {"pk": "task"},
+    "tasks:hand_down_answer": {"pk": "hand_down"},
+    "handdown-detail": {"pk": "hand_down"},
+    "handdown-answer": {"pk": "hand_down"},
     "agency-detail": {"pk": "agency"},
     "indicator-detail": {"pk": "indicator"},
     "period-detail": {"pk": "period"},
@@ -258,6 +266,11 @@ WRITE_REFUSED = {
     "tasks:unlink": ["owner", "other_agency", "office", "leader", *OUTSIDERS],
     "task-hand-down": ["owner", "other_agency", "leader", *OUTSIDERS],
     "task-unlink": ["owner", "other_agency", "office", "leader", *OUTSIDERS],
+    # A task handed down to plan A from a plan of another region: plan A's office answers it.
+    "tasks:hand_down_answer": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "handdown-answer": ["owner", "other_agency", "leader", *OUTSIDERS],
+    # No region lies above plan A's: nobody but the administrator chases it, its own office neither.
+    "reports:lower-chases": ["owner", "other_agency", "office", "leader", *OUTSIDERS],
     "tasks:workbook_upload": ["office", "leader", *OUTSIDERS],
     "reports:bulletin-generate": ["owner", "other_agency", "leader", *OUTSIDERS],
     "reports:chase": ["owner", "other_agency", "leader", *OUTSIDERS],
@@ -391,6 +404,7 @@ OFFICE_PAGES = {
     "reports:notice-edit",
     "tasks:period_settings",
     "tasks:hand_down",
+    "tasks:hand_down_answer",
     "tasks:progress_source",
     "tasks:review",
     "tasks:review_batch_approve",
@@ -492,7 +506,13 @@ def cast(world):
     project_update = ProjectUpdate.objects.create(
         project=project, period=world.period_a, report=report, stage="building", problems="甲县机密进展：征地"
     )
+    upper_plan = f.PlanFactory(region=f.RegionFactory(name="丙市", level="city"), title="丙市工作要点")
+    upper_task = f.TaskFactory(action=f.ActionFactory(plan=upper_plan, seq=1), seq=1, title="丙市下达任务")
+    from tasks.models import HandDown
+
+    hand_down = HandDown.objects.create(task=upper_task, plan=world.plan_a)
     world.objects = {
+        "hand_down": hand_down,
         "project": project,
         "project_update": project_update,
         "plan": world.plan_a,
@@ -610,6 +630,7 @@ def plan_a_footprint(world):
         ),
         "evidence": Evidence.objects.filter(report__task__action__plan=plan).count(),
         "bulletins": Bulletin.objects.filter(plan=plan).count(),
+        "upper_chases": plan.upper_chases.count(),
         "imports": sorted(PlanImport.objects.filter(plan=plan).values_list("pk", "state")),
         "period": list(type(world.period_a).objects.filter(pk=world.period_a.pk).values()),
         "channels": sorted(
@@ -733,3 +754,79 @@ def test_only_the_plans_office_adds_a_group_robot_through_the_api(cast, client, 
     if response.status_code != 201:
         assert plan_a_footprint(cast) == before
         assert not Channel.objects.filter(kind="wecom").exists()
+
+
+# Up and down the supervision chain (tests/conftest.py `chain`): a task of the 岳阳市 plan
+# handed down to the 岳阳县 plan and waiting for its answer. Each page × role: the GET
+# answer, and whether a POST is refused (403/404, nothing written) or goes through.
+CHAIN_ROLES = [
+    "city_office", "city_plan_office", "city_leader", "province_leader",
+    "county_office", "county2_office", "sibling_office", "county_agency",
+]  # fmt: skip
+CHAIN_TABLE = """
+# page                     city_off city_plan city_lead prov_lead county county2 sibling agency
+answer-page                   200     403       403       403      200    404     404    404
+answer-api                    201     403       403       403      201    404     404    404
+chase-county                  302     302       403       403      403    404     404    404
+chase-county-get              200     200       200       200      200    404     404    404
+chase-city-get                200     200       200       200      404    404     404    404
+chase-city                    403     403       403       403      404    404     404    404
+"""
+CHAIN_MATRIX = {
+    line.split()[0]: dict(zip(CHAIN_ROLES, line.split()[1:], strict=True))
+    for line in CHAIN_TABLE.strip().splitlines()
+    if not line.startswith("#")
+}
+
+
+@pytest.mark.parametrize("page", sorted(CHAIN_MATRIX))
+@pytest.mark.parametrize("role", CHAIN_ROLES)
+def test_the_chain_answers_each_role_on_hand_downs_and_upper_chases(chain, client, page, role):
+    """Upper office vs lower plan, sibling county and city, a county office looking up,
+    an agency and the leaders: what each gets answering a hand-down and chasing a plan."""
+    from rest_framework.test import APIClient
+
+    from reports.models import LowerChase
+    from tasks.handdown import task_hand_down
+    from tasks.models import HandDown, Task
+
+    task_hand_down(
+        task=chain.upper, plans=[chain.county_plan], waiting=[chain.county_plan], by=chain.users.admin
+    )
+    hand_down = HandDown.objects.get(task=chain.upper, plan=chain.county_plan)
+    user = getattr(chain.users, role)
+    client.force_login(user)
+    before = (
+        LowerChase.objects.count(),
+        Task.objects.filter(parent=chain.upper).count(),
+        AuditEntry.objects.count(),
+    )
+    if page == "answer-page":
+        status = client.get(f"/tasks/handed-down/{hand_down.pk}/").status_code
+    elif page == "answer-api":
+        api = APIClient()
+        api.force_authenticate(user)
+        status = api.post(
+            f"/api/hand-downs/{hand_down.pk}/answer/", {"task": chain.county_task.pk}, format="json"
+        ).status_code
+    elif page.endswith("-get"):
+        plan = chain.county_plan if "county" in page else chain.city_plan
+        status = client.get(f"/reports/plans/{plan.pk}/upper-chases/").status_code
+    else:
+        plan = chain.county_plan if "county" in page else chain.city_plan
+        subject = hand_down.pk if plan == chain.county_plan else chain.periods[plan.pk].pk
+        kind = "hand_down" if plan == chain.county_plan else "reports"
+        status = client.post(
+            f"/reports/plans/{plan.pk}/upper-chases/", {"kind": kind, "subject": subject, "message": "请落实"}
+        ).status_code
+    expected = CHAIN_MATRIX[page][role]
+    assert str(status) == expected, f"{page} as {role}: {status}, table says {expected}"
+    after = (
+        LowerChase.objects.count(),
+        Task.objects.filter(parent=chain.upper).count(),
+        AuditEntry.objects.count(),
+    )
+    if expected in ("403", "404") or page.endswith("-get") or page == "answer-page":
+        assert after == before, f"{page} as {role} wrote something"
+    else:
+        assert after != before

@@ -46,7 +46,7 @@ def test_the_upper_task_page_shows_each_lower_task_and_the_plans_not_linked_yet(
     assert "岳阳县" in section and chain.county_task.title in section
     assert "已并网 12 万千瓦" in section and "45%" in section
     assert "新增光伏装机容量：12 / 30万千瓦" in section
-    assert "尚未承接的下级方案" in section and "平江县碳达峰实施方案" in section
+    assert "尚未下达的下级方案" in section and "平江县碳达峰实施方案" in section
     assert "沅陵县" not in section  # a sibling city's county is not below
     assert reverse("tasks:hand_down", args=[chain.upper.pk]) in page
     assert reverse("tasks:unlink", args=[chain.county_task.pk]) in page
