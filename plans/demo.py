@@ -138,6 +138,8 @@ def build_demo(*, today: dt.date | None = None, stdout=None) -> dict:
         # tasks created in the county plans carry reports like the rest.
         county_plans = {p.region.name: p for p in plans if p.region.parent_id == regions[demo_city.CITY].pk}
         demo_city.hand_down_city_tasks(city_plan, county_plans, by=users["city"])
+        # The city has chased a county once about a task it has not answered (reports).
+        call_command("demo_upper_chases", "--by", users["city"].username, stdout=io.StringIO())
 
     current = quarter_of(today)
     # The lead agency gathers its supporters' inputs; the office reviews the lead's report.

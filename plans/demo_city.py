@@ -1,7 +1,7 @@
 """The demo's plan of 岳阳市 itself (office `city`): a handful of the city's own tasks, some
 handed down to the 岳阳县 and 平江县 plans below in each state a city office meets —
-linked to a county task, created in a county plan with a split target, not yet answered
-by one county — so the region page, the upper task's page and the region briefing have
+linked to a county task, created in a county plan with a split target, handed down and
+waiting for one county's answer (chased once by the city), not handed to one county — so the region page, the upper task's page and the region briefing have
 something to show."""
 
 from __future__ import annotations
@@ -116,7 +116,8 @@ CITY_PLAN = {
 }
 
 # How each city task reaches the counties: ("link", county task title), ("create", {split
-# targets by indicator name}), or nothing (not yet answered there). The 岳阳县 plan gets
+# targets by indicator name}), ("wait", None) handed down for the county office to answer
+# (待落实, and chased once by the city), or nothing (not handed down there). The 岳阳县 plan gets
 # no new task: its quarters of history stay the ones its own tasks draw.
 HAND_DOWNS = {
     "大力发展新能源": {
@@ -124,7 +125,7 @@ HAND_DOWNS = {
         "平江县": ("create", {"新能源装机容量": 60}),
     },
     "健全碳排放双控制度体系": {"平江县": ("link", "健全碳排放双控制度体系")},
-    "加快充电基础设施建设": {"平江县": ("link", "构建绿色转型新模式")},
+    "加快充电基础设施建设": {"平江县": ("link", "构建绿色转型新模式"), "岳阳县": ("wait", None)},
     "加快提升建筑能效水平": {"岳阳县": ("link", "加快提升建筑能效水平")},
 }
 # The city follows its counties on new energy: the average of their progress.
@@ -150,6 +151,9 @@ def hand_down_city_tasks(city_plan, county_plans: dict, *, by) -> int:
             if plan is None:
                 continue
             links, targets = {}, {}
+            if how == "wait":
+                task_hand_down(task=upper, plans=[plan], waiting=[plan], by=by)
+                continue
             if how == "link":
                 lower = Task.objects.filter(action__plan=plan, title=detail).active().first()
                 if lower is None:

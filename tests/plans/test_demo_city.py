@@ -11,8 +11,8 @@ from django.urls import reverse
 from plans.demo import build_demo
 from plans.demo_city import CITY_PLAN_TITLE
 from plans.models import Plan
-from reports.models import Rollup
-from tasks.models import ProgressReport, Task
+from reports.models import LowerChase, Rollup
+from tasks.models import HandDown, ProgressReport, Task
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,13 @@ def test_the_city_plan_hands_its_tasks_down_in_every_state(demo):
     assert created.assignments.get().agency.name == "县发改局"
     assert answering[("健全碳排放双控制度体系", "平江县")].link_kind == "linked"
     assert ("加快充电基础设施建设", "平江县") in answering
-    assert ("加快充电基础设施建设", "岳阳县") not in answering  # not answered yet
+    assert ("加快充电基础设施建设", "岳阳县") not in answering  # handed down, not answered yet
+    waiting = HandDown.objects.waiting().get()
+    assert (waiting.task.title, waiting.plan.region.name) == ("加快充电基础设施建设", "岳阳县")
+    # The city has chased 岳阳县 once about it; the county's office heard of it.
+    chase = LowerChase.objects.get()
+    assert (chase.hand_down, chase.by.username) == (waiting, "city")
+    assert "office" in chase.recipients
     assert not Task.objects.filter(parent__title="提升生态系统碳汇能力").exists()
     # The tasks made in the county plans are reported on like the rest.
     assert ProgressReport.objects.filter(task=created).exclude(state="draft").exists()
@@ -57,7 +63,7 @@ def test_the_city_office_sees_the_counties_on_its_task_page_and_builds_it_once(d
     page = client.get(
         reverse("reports:dashboard-task", args=[city_plan.pk, upper.pk]) + "?period=2026Q3"
     ).content.decode()
-    assert "下级承接情况" in page and "平江县" in page and "尚未承接的下级方案" in page
+    assert "下级承接情况" in page and "平江县" in page and "已下达、待下级落实" in page
     before = Task.objects.count()
     build_demo(today=TODAY)
     assert Task.objects.count() == before and Plan.objects.filter(title=CITY_PLAN_TITLE).count() == 1
