@@ -40,7 +40,7 @@ def test_a_city_task_is_handed_down_reported_on_below_and_seen_above(
     expect(page.locator("a:has-text('区域简报 PDF')")).to_be_visible()
     page.goto(f"{base}/reports/plans/{chain.city_plan.pk}/dashboard/tasks/{chain.upper.pk}/?period={label}")
     section = page.locator("#handed-down")
-    expect(section).to_contain_text("尚未承接的下级方案")
+    expect(section).to_contain_text("尚未下达的下级方案")
     section.locator("a:has-text('下达到下级方案')").click()
     page.check(f"input[name=plan_{chain.county_plan.pk}]")
     # The county's own task is suggested; the office confirms it.
@@ -75,4 +75,58 @@ def test_a_city_task_is_handed_down_reported_on_below_and_seen_above(
     expect(row).to_contain_text("岳阳县")
     expect(row).to_contain_text("35%")
     expect(row).to_contain_text("已完成屋顶光伏备案8个。")
+    assert page.console_errors == []
+
+
+def test_a_city_task_handed_down_unlinked_is_answered_by_the_county_office_itself(
+    chain, open_quarter, page, live_server, login_as
+):
+    base = live_server.url
+    label = open_quarter[chain.city_plan.pk].label
+    login_as("city_office")
+    page.goto(f"{base}/reports/regions/{chain.city.pk}/")
+    expect(page.locator("h1")).to_contain_text("岳阳市")
+    page.goto(f"{base}/reports/plans/{chain.city_plan.pk}/dashboard/tasks/{chain.upper.pk}/?period={label}")
+    page.locator("#handed-down a:has-text('下达到下级方案')").click()
+    page.check(f"input[name=plan_{chain.county_plan.pk}]")
+    # Handed down without a link: the county office answers it.
+    page.select_option(f"select[name=link_{chain.county_plan.pk}]", "wait")
+    page.click("button:has-text('确认下达')")
+    expect(page.locator(".messages")).to_contain_text("待下级落实 1 个")
+    waiting = page.locator("#handed-down li", has_text="岳阳县碳达峰实施方案")
+    expect(waiting).to_contain_text("下达")
+    waiting.locator("button:has-text('催办落实')").click()
+    expect(page.locator(".messages")).to_contain_text("已向岳阳县碳达峰实施方案专班办公室发送催办")
+    page.context.clear_cookies()
+
+    login_as("county_office")
+    expect(page.locator("#handed-down-waiting")).to_contain_text("上级下达任务待落实 1 项")
+    page.locator("#handed-down-waiting a", has_text=chain.upper.title).click()
+    expect(page.locator("#upper-task")).to_contain_text(chain.upper.title)
+    # The county's most similar task is suggested and chosen; the office confirms it.
+    expect(page.locator("select[name=link]")).to_have_value(str(chain.county_task.pk))
+    page.click("button:has-text('确认落实')")
+    expect(page.locator(".messages")).to_contain_text("已落实上级下达任务")
+    expect(page.locator("#parent-task")).to_contain_text(chain.upper.title)
+    expect(page.locator("button:has-text('解除下达')")).to_have_count(0)
+    assert Task.objects.get(pk=chain.county_task.pk).parent_id == chain.upper.pk
+    page.goto(f"{base}/reports/plans/{chain.county_plan.pk}/upper-chases/")
+    expect(page.locator("#chase-history")).to_contain_text("下达任务未落实")
+    page.context.clear_cookies()
+
+    login_as("county_agency")
+    page.goto(f"{base}/tasks/report/{chain.county_task.pk}/{open_quarter[chain.county_plan.pk].pk}/")
+    page.select_option("select[name=status]", "in_progress")
+    page.fill("input[name=percent]", "35")
+    page.fill("textarea[name=progress_text]", "已完成屋顶光伏备案8个。")
+    page.click("button:has-text('提交审核')")
+    expect(page.locator(".messages")).to_contain_text("已提交")
+    page.context.clear_cookies()
+
+    login_as("city_office")
+    page.goto(f"{base}/reports/plans/{chain.city_plan.pk}/dashboard/tasks/{chain.upper.pk}/?period={label}")
+    row = page.locator("#handed-down tr", has_text=chain.county_task.title)
+    expect(row).to_contain_text("35%")
+    expect(row).to_contain_text("关联已有任务")
+    expect(page.locator("#handed-down")).not_to_contain_text("已下达、待下级落实")
     assert page.console_errors == []
