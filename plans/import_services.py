@@ -172,6 +172,12 @@ def plan_import_commit(*, plan_import: PlanImport, by, region=None, aliases: dic
         if not Viewer.of(by).is_office_of_region(region):
             role_grant(user=by, kind="office", plan=plan, by=by)
     plan_source_record(plan=plan, sha256=import_sha256(plan_import))
+    from .import_upper import plan_import_link_uppers
+
+    # The confirmed answers to upper tasks; what could not be linked is told, not dropped.
+    plan.import_notes = plan_import_link_uppers(plan_import=plan_import, plan=plan, by=by)
+    if plan.import_notes:
+        counts = {**counts, "upper_links_refused": plan.import_notes}
     plan_import.region = region
     plan_import.plan = plan
     plan_import.state = PlanImport.State.COMMITTED

@@ -286,6 +286,10 @@ class PlanImport(models.Model):
     )
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     committed_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+    # 承接上级任务: the office's answers to the review's suggestions, by task title
+    # ({title key: {"upper": task id, "decision": "confirmed" | "declined"}}); commit links
+    # the confirmed ones (plans.import_upper).
+    upper_links = models.JSONField(_("承接上级任务"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("方案导入")

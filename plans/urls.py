@@ -17,5 +17,6 @@ urlpatterns = [
     path("imports/<int:pk>/", views.import_review, name="import_review"),
     path("imports/<int:pk>/region/", views.import_region, name="import_region"),
     path("imports/<int:pk>/commit/", views.import_commit, name="import_commit"),
+    path("imports/<int:pk>/upper-link/", views.import_upper_link, name="import_upper_link"),
     path("imports/<int:pk>/discard/", views.import_discard, name="import_discard"),
 ]

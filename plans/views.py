@@ -23,6 +23,7 @@ from .breakdown_excel import BreakdownExporter
 from .duplicates import import_duplicates
 from .forms import CommitForm, PlanUploadForm, RegionForm
 from .import_forms import ReviewEdits, indicator_rows, project_rows
+from .import_upper import plan_import_decide_upper, upper_suggestions
 from .importing import source_text_of
 from .models import PlanImport
 from .selectors import archived_tasks, plan_breakdown
@@ -184,6 +185,7 @@ def _review_context(request, plan_import, *, edits=None, commit_form=None, regio
         else None,
         "errors": edits.errors() if edits.is_bound else [],
         "is_open": is_open,
+        "upper_suggestions": upper_suggestions(plan_import) if is_open else [],
         "commit_form": commit_form or CommitForm(matching=matching),
         "region_form": region_form
         or RegionForm(user=request.user, initial={"region": plan_import.region_id}),
@@ -243,10 +245,33 @@ def import_commit(request, pk):
             messages.error(request, "；".join(exc.messages))
         else:
             messages.success(request, _("已导入方案“%(title)s”。") % {"title": plan.title})
+            for note in getattr(plan, "import_notes", []):
+                messages.warning(request, note)
             return redirect(reverse("plans:detail", args=[plan.pk]))
     else:
         messages.error(request, _("单位对应关系无效，请重新选择。"))
     return redirect("plans:import_review", pk=plan_import.pk)
+
+
+@login_required
+@require_POST
+def import_upper_link(request, pk):
+    """The office confirms or declines the suggestion that an imported task answers an upper task."""
+    plan_import = get_import_for_user(request.user, pk)
+    upper = request.POST.get("upper", "")
+    try:
+        if not upper.isdigit() or len(upper) > 18:
+            raise ValidationError(_("该承接建议已不存在，请刷新页面。"))
+        plan_import_decide_upper(
+            plan_import=plan_import,
+            key=request.POST.get("key", "")[:255],
+            upper_id=int(upper),
+            decision=request.POST.get("decision", ""),
+            by=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    return redirect(reverse("plans:import_review", args=[plan_import.pk]) + "#upper-links")
 
 
 @login_required

@@ -344,6 +344,15 @@ def task_set_progress_source(*, task: Task, source: str, by) -> Task:
     return task
 
 
+def similarity(upper_title_key: str, upper_names: set, title_key_: str, names: set) -> Decimal:
+    """How likely a task answers an upper one, 0–1: their titles' likeness, raised when
+    they share an indicator (by name and unit)."""
+    ratio = difflib.SequenceMatcher(None, upper_title_key, title_key_).ratio()
+    if upper_names & names:
+        ratio += 0.3
+    return Decimal(str(round(min(ratio, 1.0), 2)))
+
+
 def handdown_candidates(task, plans) -> dict:
     """{plan id: [(score, task)]}: the tasks of each plan most like the upper task by
     title, raised when they share an indicator, best first, for the office to confirm.
@@ -364,10 +373,7 @@ def handdown_candidates(task, plans) -> dict:
     upper_names = {indicator_key(i.name, i.unit) for i in task.indicators.all()}
     scored = {pk: [] for pk in plan_ids}
     for candidate in lower:
-        ratio = difflib.SequenceMatcher(None, upper_key, title_key(candidate.title)).ratio()
-        if upper_names & names.get(candidate.pk, set()):
-            ratio += 0.3
-        score = Decimal(str(round(min(ratio, 1.0), 2)))
+        score = similarity(upper_key, upper_names, title_key(candidate.title), names.get(candidate.pk, set()))
         if score >= CANDIDATE_MIN_SCORE:
             scored[candidate.action.plan_id].append((score, candidate))
     return {

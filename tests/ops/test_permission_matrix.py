@@ -65,6 +65,7 @@ plans:account_reset            login   405   405    405   405    405   405
 plans:breakdown_xlsx           login   404   404    200   404    403   200
 plans:detail                   login   200   200    200   404    200   200
 plans:import_commit            login   405   405    405   405    405   405
+plans:import_upper_link        login   405   405    405   405    405   405
 plans:import_discard           login   405   405    405   405    405   405
 plans:import_duplicate         login   404   404    302   404    403   302
 plans:import_list              login   404   404    200   200    403   200
@@ -184,6 +185,7 @@ FILL = {
     "plans:import_review": {"pk": "plan_import"},
     "plans:import_region": {"pk": "plan_import"},
     "plans:import_commit": {"pk": "plan_import"},
+    "plans:import_upper_link": {"pk": "plan_import"},
     "plans:import_discard": {"pk": "plan_import"},
     "plans:import_duplicate": {"pk": "plan_import"},
     "plans:schedule": {"pk": "plan"},
@@ -242,6 +244,7 @@ OUTSIDERS = ["other_office"]
 WRITE_REFUSED = {
     "plans:import_region": ["owner", "other_agency", "leader", *OUTSIDERS],
     "plans:import_commit": ["owner", "other_agency", "leader", *OUTSIDERS],
+    "plans:import_upper_link": ["owner", "other_agency", "leader", *OUTSIDERS],
     "plans:import_discard": ["owner", "other_agency", "leader", *OUTSIDERS],
     "plans:import_duplicate": ["owner", "other_agency", "leader", *OUTSIDERS],
     "plans:schedule": ["owner", "other_agency", "leader", *OUTSIDERS],
@@ -391,6 +394,7 @@ OFFICE_PAGES = {
     "plans:import_review",
     "plans:import_region",
     "plans:import_commit",
+    "plans:import_upper_link",
     "plans:import_discard",
     "plans:schedule",
     "plans:task_restore",
