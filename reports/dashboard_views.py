@@ -11,6 +11,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from carbonplan.access import Viewer, get_region_for_user, get_supervised_plan
+from carbonplan.access_chain import may_chase_lower
 from carbonplan.downloads import file_response
 from tasks.handdown_answer import waiting_hand_downs
 from tasks.models import Task
@@ -82,6 +83,8 @@ def plan_dashboard(request, pk):
             # Changes the stored figures have not counted yet (a job waiting, or Redis away).
             "figures_pending_since": figures_pending(plan),
             "waiting_hand_downs": waiting_hand_downs([plan.pk]),
+            # An office above the plan chases it from its 上级催办 page (no query without a region above).
+            "may_chase_lower": plan.region.parent_id is not None and may_chase_lower(request.user, plan),
         },
     )
 

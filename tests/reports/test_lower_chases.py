@@ -136,3 +136,11 @@ def test_the_chase_page_reads_a_fixed_number_of_queries(
         )  # fmt: skip
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(page(chain.county_plan)).status_code == 200
+
+
+def test_the_lower_plans_dashboard_offers_the_upper_office_its_chase_page_only(chain, client):
+    url = f"/reports/plans/{chain.county_plan.pk}/dashboard/"
+    for user, offered in ((chain.users.city_office, True), (chain.users.county_office, False),
+                          (chain.users.city_leader, False)):  # fmt: skip
+        client.force_login(user)
+        assert (page(chain.county_plan) in client.get(url).content.decode()) is offered, user
