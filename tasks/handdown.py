@@ -211,6 +211,12 @@ def task_hand_down(
         link_id = links.get(plan_id) or links.get(str(plan_id))
         lower, created, changed = answering.get(plan_id), False, False
         if plan_id in waiting and not link_id and lower is None:
+            if splits[plan_id]:
+                # The lower office answers it: a split typed for it would be lost, so it is refused.
+                raise ValidationError(
+                    {"targets": _("%(plan)s交由下级落实，不能同时分解指标目标；请改为新建任务或清空分解目标。")
+                     % {"plan": plan.title}}
+                )  # fmt: skip
             if plan_id in new_records:
                 audit_log(
                     actor=by,

@@ -196,3 +196,20 @@ def test_the_answer_page_reads_a_fixed_number_of_queries(chain, client, django_a
         )
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(f"/tasks/handed-down/{hd.pk}/").status_code == 200
+
+
+def test_split_targets_for_a_plan_left_to_its_office_are_refused_not_dropped(chain, client):
+    client.force_login(chain.users.city_office)
+    response = client.post(
+        f"/tasks/{chain.upper.pk}/hand-down/",
+        {
+            f"plan_{chain.county_plan.pk}": "1",
+            f"link_{chain.county_plan.pk}": "wait",
+            f"target_{chain.county_plan.pk}_{chain.upper_indicator.pk}": "30",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "不能同时分解指标目标" in page
+    # The form comes back as typed.
+    assert 'value="30"' in page and '<option value="wait" selected>' in page
+    assert not HandDown.objects.exists()
