@@ -9,8 +9,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('plans', '0004_plan_review_mode'),
-        ('reports', '0013_bulletin_generation_lease'),
-        ('tasks', '0010_handdown'),
+        ('reports', '0015_project_rollups'),
+        ('tasks', '0011_handdown'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

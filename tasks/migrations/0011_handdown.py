@@ -16,7 +16,7 @@ def record_existing_links(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("plans", "0004_plan_review_mode"),
-        ("tasks", "0009_task_parent"),
+        ("tasks", "0010_project_update_once_per_report"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
