@@ -176,3 +176,19 @@ def test_the_candidates_rank_the_lower_tasks_by_title_and_shared_indicator(chain
     found = handdown_candidates(chain.upper, [chain.county_plan, chain.county2_plan])
     assert [t for _score, t in found[chain.county_plan.pk]][0] == chain.county_task
     assert chain.county_other not in [t for _score, t in found[chain.county_plan.pk]]
+
+
+def test_deleting_the_upper_task_or_its_plan_leaves_the_lower_tasks_unlinked(chain):
+    hand_down(
+        chain.users.city_office,
+        chain.upper,
+        plans=[chain.county_plan.pk, chain.county2_plan.pk],
+        links={str(chain.county_plan.pk): chain.county_task.pk},
+    )
+    lower = list(Task.objects.filter(parent=chain.upper).order_by("pk"))
+    assert len(lower) == 2
+    chain.upper.action.plan.delete()
+    for task in lower:
+        task.refresh_from_db()
+        assert (task.parent_id, task.link_kind) == (None, "")
+    assert Task.objects.filter(pk=chain.county_task.pk).exists()
