@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -10,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from .access import Viewer, visible_plans
+
+HOME_PLANS_PER_PAGE = 20
 
 
 @login_required
@@ -26,7 +29,14 @@ def home(request):
     from reports.home import home_queue
     from tasks.home_queue import agency_queue
 
-    context = {"plans": plans, "agencies": agencies, "queue": home_queue(request.user)}
+    # A province office sees every plan of the province: the list is paged like the others.
+    page = Paginator(plans, HOME_PLANS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "plans": page.object_list,
+        "page": page,
+        "agencies": agencies,
+        "queue": home_queue(request.user),
+    }
     if viewer.agency_ids:
         context["agency_queue"] = agency_queue(request.user, viewer.agency_ids)
     return render(request, "home.html", context)
