@@ -367,7 +367,11 @@ def test_a_pool_process_killed_during_a_bulletin_is_replaced_and_the_job_rejecte
     )  # fmt: skip
     assert (done.state, done.error, done.progress) == ("done", "", 100)
     assert Bulletin.objects.filter(plan=data.plan, period=data.period).count() == 1
-    log = node.log.read_text()
+    # The bulletin is stored as done a moment before the worker logs the job's success.
+    log = _wait(
+        lambda: (text := node.log.read_text()).count("succeeded") and text,
+        timeout=30, what="the worker to log the job's success", logs=[node.log],
+    )  # fmt: skip
     assert "WorkerLostError" in log and log.count("succeeded") == 1
     assert node.process.poll() is None  # the worker itself lived on
     assert sorted(p.name for p in (workers.media / "bulletins").iterdir()) == sorted(
