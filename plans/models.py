@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from tasks.figure_sources import FigureRule, FigureSource, FigureSourceQuerySet
@@ -68,9 +69,17 @@ class Region(models.Model):
 
 class PlanQuerySet(FigureSourceQuerySet):
     def with_counts(self):
+        # Counted per plan in subqueries rather than by joining and grouping every action and
+        # task: a page of 20 plans then counts those 20 only, and the paginator's COUNT(*)
+        # drops the annotations and reads the plans alone.
+        per_plan = Action.objects.filter(plan=models.OuterRef("pk")).order_by().values("plan")
         return self.annotate(
-            action_count=models.Count("actions", distinct=True),
-            task_count=models.Count("actions__tasks", distinct=True),
+            action_count=Coalesce(
+                models.Subquery(per_plan.annotate(n=models.Count("pk")).values("n")), 0
+            ),
+            task_count=Coalesce(
+                models.Subquery(per_plan.annotate(n=models.Count("tasks")).values("n")), 0
+            ),
         )
 
 
