@@ -21,13 +21,15 @@ from tasks.handdown_answer import waiting_hand_downs
 from tasks.models import ProgressReport, ReportingPeriod
 from tasks.periods import choose_period, latest_due
 
-from .dashboards import region_dashboard, region_handed_down, region_periods
-from .dashboards.changes import ranked_plans
+from .dashboards import region_handed_down, region_periods
+from .dashboards.changes import region_ranking
 from .models import Rollup
 from .office_queue import OfficeItems, office_items
 
 PLANS_SHOWN = 20
 REGIONS_SHOWN = 3
+# Plans ranked, and slipped plans listed, per region; the region page has them all.
+RANKED_SHOWN = 10
 
 
 @dataclass
@@ -60,6 +62,7 @@ class RegionQueue:
     ranked: list
     slipped: list
     unanswered: list  # [HandedDownTask] a plan below still answers with nothing
+    slipped_more: bool = False  # more plans slipped than listed: the region page has them all
 
 
 @dataclass
@@ -93,14 +96,14 @@ def home_queue(user) -> HomeQueue:
         label = choose_period(region_periods(region), None).label
         if not label:
             continue
-        board = region_dashboard(region, label, page=1)
-        ranked = ranked_plans(board)
+        ranking = region_ranking(region, label, shown=RANKED_SHOWN)
         queue.regions.append(
             RegionQueue(
                 region=region,
                 label=label,
-                ranked=ranked,
-                slipped=[r for r in ranked if r.slipped],
+                ranked=ranking.ranked,
+                slipped=ranking.slipped,
+                slipped_more=ranking.slipped_more,
                 unanswered=[item for item in region_handed_down(region, label) if item.unlinked],
             )
         )

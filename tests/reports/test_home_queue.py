@@ -114,3 +114,50 @@ def test_a_plans_leader_sees_each_plans_headline_figures_with_its_briefing(world
     section = page[page.index('id="leader-queue"') :].split("</section>")[0]
     assert world.plan_a.title in section and world.plan_b.title not in section
     assert reverse("reports:briefing", args=[world.plan_a.pk]) + "?period=2026Q1" in section
+
+
+def test_a_province_ranks_every_plan_below_it_in_sql_and_lists_the_slipped_up_to_a_cut(
+    django_assert_num_queries,
+):
+    """The ranking reads the stored plan rollups of the whole subtree (cities and their
+    counties), not one page of the region board: the best completions first, plans with no
+    figures last, and the slipped ones (fell 5 points or more, or more red lights) cut."""
+    from reports.dashboards.changes import region_ranking
+    from reports.models import Rollup
+
+    province = f.RegionFactory(name="测试省", level="province")
+    city = f.RegionFactory(name="甲市", parent=province, level="city")
+    own = f.PlanFactory(region=province, title="省方案")
+    plans = [f.PlanFactory(region=city, title="甲市方案")]
+    plans += [
+        f.PlanFactory(region=f.RegionFactory(name=f"县{n:02}", parent=city, level="county"), title=f"县{n:02}方案")
+        for n in range(13)
+    ]
+
+    def stored(plan, label, completion, red=0):
+        year, quarter = int(label[:4]), int(label[-1])
+        period = f.PeriodFactory(plan=plan, year=year, quarter=quarter)
+        Rollup.objects.create(
+            scope="plan", plan=plan, period=period, period_label=label, completion=completion, red=red
+        )
+
+    stored(own, "2026Q3", Decimal("99"))  # the region's own plan is not ranked below it
+    for n, plan in enumerate(plans[:-1]):
+        stored(plan, "2026Q3", Decimal(20 + 5 * n), red=n % 2)
+        # Every second plan fell 5 points; plan 3 kept its completion but gained a red light.
+        before = Decimal(20 + 5 * n + (5 if n % 2 == 0 else 4))
+        stored(plan, "2026Q2", before, red=0 if n == 3 else n % 2)
+    # plans[-1] has no figures at all.
+
+    with django_assert_num_queries(2):
+        ranking = region_ranking(province, "2026Q3", shown=5)
+    assert [r.plan.pk for r in ranking.ranked] == [p.pk for p in reversed(plans[8:13])]
+    assert [float(r.rollup.completion) for r in ranking.ranked] == [80, 75, 70, 65, 60]
+
+    everything = region_ranking(province, "2026Q3", shown=100)
+    assert everything.ranked[-1].plan == plans[-1] and everything.ranked[-1].rollup is None
+    assert own.pk not in {r.plan.pk for r in everything.ranked}
+    slipped = {r.plan.pk for r in everything.slipped}
+    assert slipped == {plans[n].pk for n in range(13) if n % 2 == 0} | {plans[3].pk}
+    assert all(r.slipped for r in everything.slipped) and not everything.slipped_more
+    assert len(ranking.slipped) == 5 and ranking.slipped_more
