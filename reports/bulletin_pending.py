@@ -28,13 +28,14 @@ class PendingBulletin:
 
 def pending_bulletins(periods_by_plan: dict, today) -> dict[int, list[PendingBulletin]]:
     """{plan id: [PendingBulletin], latest quarter first} for the plans' quarters
-    (`periods_by_plan`: plan id → its ReportingPeriods): one query for any number of plans."""
-    period_ids = [p.pk for periods in periods_by_plan.values() for p in periods]
-    if not period_ids:
+    (`periods_by_plan`: plan id → all its ReportingPeriods): one query for any number of
+    plans, filtered by plan rather than by its quarters' ids (twenty plans of twenty
+    quarters would bind four hundred of them)."""
+    if not any(periods_by_plan.values()):
         return {}
     made = {
         row["period_id"]: row
-        for row in Bulletin.objects.filter(period__in=period_ids)
+        for row in Bulletin.objects.filter(plan__in=list(periods_by_plan))
         .values("period_id")
         .annotate(
             issued=Count("pk", filter=Q(issue_no__isnull=False)),
