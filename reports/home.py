@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.utils import timezone
 
 from carbonplan.access import Viewer, imports_visible_to, office_plans
@@ -80,7 +80,7 @@ def home_queue(user) -> HomeQueue:
     viewer = Viewer.of(user)
     queue = HomeQueue()
     if viewer.is_office:
-        plans = list(office_plans(user).order_by("region__name", "title", "pk")[: PLANS_SHOWN + 1])
+        plans = list(_queue_plans(user, viewer).order_by("region__name", "title", "pk")[: PLANS_SHOWN + 1])
         queue.plans_more = max(0, len(plans) - PLANS_SHOWN)
         queue.plans = _plan_queues(plans[:PLANS_SHOWN], office=True)
         queue.imports_waiting = imports_visible_to(user).filter(state=PlanImport.State.PARSED).count()
@@ -108,6 +108,21 @@ def home_queue(user) -> HomeQueue:
             )
         )
     return queue
+
+
+def _queue_plans(user, viewer):
+    """The plans an office's queue covers: those it is office of one by one and, by region,
+    the plans of its region and of the regions right below. Each level supervises the next
+    (as 催办 goes one level down): a province office's queue holds the province's and the
+    cities' plans, the counties' are in their city office's queue, and all of them on the
+    region page and in the plan list."""
+    plans = office_plans(user)
+    if viewer.is_admin or not viewer.office_region_ids:
+        return plans
+    regions = list(viewer.office_region_ids)
+    return plans.filter(
+        Q(pk__in=list(viewer.office_plan_ids)) | Q(region__in=regions) | Q(region__parent__in=regions)
+    )
 
 
 def _plan_queues(plans, *, office=False) -> list[PlanQueue]:

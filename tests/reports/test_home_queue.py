@@ -161,3 +161,25 @@ def test_a_province_ranks_every_plan_below_it_in_sql_and_lists_the_slipped_up_to
     assert slipped == {plans[n].pk for n in range(13) if n % 2 == 0} | {plans[3].pk}
     assert all(r.slipped for r in everything.slipped) and not everything.slipped_more
     assert len(ranking.slipped) == 5 and ranking.slipped_more
+
+
+@time_machine.travel(DAY, tick=False)
+def test_a_province_office_queues_its_own_and_the_cities_plans_and_lists_the_counties_below(queued, client):
+    """Each level supervises the next: the counties' plans are their city office's queue,
+    and stay in the province office's plan list."""
+    province_office = f.UserFactory(username="province_office")
+    f.role(province_office, "office", region=queued.province)
+    province_plan = f.PlanFactory(region=queued.province, title="湖南省碳达峰实施方案")
+    f.PeriodFactory(plan=province_plan, year=2026, quarter=3)
+    client.force_login(province_office)
+    page = client.get("/").content.decode()
+    section = page[page.index('id="office-queue"') :].split("</section>")[0]
+    assert f'id="plan-queue-{province_plan.pk}"' in section
+    assert f'id="plan-queue-{queued.city_plan.pk}"' in section
+    for county_plan in (queued.county_plan, queued.county2_plan, queued.sibling_plan):
+        assert f'id="plan-queue-{county_plan.pk}"' not in section
+        assert reverse("plans:detail", args=[county_plan.pk]) in page  # the plan list
+    # The city office still queues its counties' plans.
+    client.force_login(queued.users.city_office)
+    section = client.get("/").content.decode().split('id="office-queue"')[1].split("</section>")[0]
+    assert f'id="plan-queue-{queued.county_plan.pk}"' in section
