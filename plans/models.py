@@ -74,12 +74,8 @@ class PlanQuerySet(FigureSourceQuerySet):
         # drops the annotations and reads the plans alone.
         per_plan = Action.objects.filter(plan=models.OuterRef("pk")).order_by().values("plan")
         return self.annotate(
-            action_count=Coalesce(
-                models.Subquery(per_plan.annotate(n=models.Count("pk")).values("n")), 0
-            ),
-            task_count=Coalesce(
-                models.Subquery(per_plan.annotate(n=models.Count("tasks")).values("n")), 0
-            ),
+            action_count=Coalesce(models.Subquery(per_plan.annotate(n=models.Count("pk")).values("n")), 0),
+            task_count=Coalesce(models.Subquery(per_plan.annotate(n=models.Count("tasks")).values("n")), 0),
         )
 
 

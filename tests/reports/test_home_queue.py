@@ -130,7 +130,9 @@ def test_a_province_ranks_every_plan_below_it_in_sql_and_lists_the_slipped_up_to
     own = f.PlanFactory(region=province, title="省方案")
     plans = [f.PlanFactory(region=city, title="甲市方案")]
     plans += [
-        f.PlanFactory(region=f.RegionFactory(name=f"县{n:02}", parent=city, level="county"), title=f"县{n:02}方案")
+        f.PlanFactory(
+            region=f.RegionFactory(name=f"县{n:02}", parent=city, level="county"), title=f"县{n:02}方案"
+        )
         for n in range(13)
     ]
 
