@@ -16,7 +16,6 @@ from decimal import Decimal
 from django.core.paginator import Page, Paginator
 from django.db.models import Avg, Case, Count, DecimalField, F, Min, Q, Value, When
 from django.db.models.functions import Trim
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -48,20 +47,39 @@ class IndicatorTally:
     @property
     def text(self) -> str:
         """e.g. "12 个方案：达到 9，落后 3 · 平均完成率 85%"."""
-        text = ngettext(
-            "%(plans)s 个方案：达到 %(on_track)s，落后 %(behind)s",
-            "%(plans)s 个方案：达到 %(on_track)s，落后 %(behind)s",
-            self.plans,
-        ) % {
+        return self.text_in(TallyWords())
+
+    def text_in(self, words: TallyWords) -> str:
+        text = words.counts(self.plans) % {
             "plans": self.plans,
             "on_track": self.on_track,
             "behind": self.behind,
         }
         if self.no_data:
-            text += _("，无数据 %(n)s") % {"n": self.no_data}
+            text += words.no_data % {"n": self.no_data}
         if self.mean is not None:
-            text += _(" · 平均完成率 %(mean)s%%") % {"mean": number_format(round(self.mean))}
+            # A whole number of at most 100 (each plan's rate is capped): no separator to localise.
+            text += words.mean % {"mean": round(self.mean)}
         return text
+
+
+class TallyWords:
+    """The translated pieces of a tally's text, looked up once for a table of hundreds of
+    cells rather than once per cell."""
+
+    def __init__(self):
+        self.no_data = _("，无数据 %(n)s")
+        self.mean = _(" · 平均完成率 %(mean)s%%")
+        self._counts = {}
+
+    def counts(self, plans: int) -> str:
+        if plans not in self._counts:
+            self._counts[plans] = ngettext(
+                "%(plans)s 个方案：达到 %(on_track)s，落后 %(behind)s",
+                "%(plans)s 个方案：达到 %(on_track)s，落后 %(behind)s",
+                plans,
+            )
+        return self._counts[plans]
 
 
 @dataclass

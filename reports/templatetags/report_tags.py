@@ -5,6 +5,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from .. import figures
+from ..dashboards.region import TallyWords
 
 register = template.Library()
 
@@ -61,6 +62,18 @@ def city_indicator_cells(row, not_set, no_data, target_word):
         parts.append(f'<td class="num"><b>{escape(figures.figure(cell.value, -2))}</b>{badge}{target}</td>')
     # Safe: every piece above is a fixed tag or escaped text.
     return mark_safe("".join(parts))
+
+
+@register.simple_tag
+def region_indicator_cells(row, not_set):
+    """The cells of one shared indicator on a province's board, one per city
+    (IndicatorTally or None): fourteen cities by sixty indicators, joined in one go."""
+    not_set = f'<td class="num"><span class="muted">{conditional_escape(not_set)}</span></td>'
+    words = TallyWords()
+    # Safe: fixed tags around escaped text.
+    return mark_safe(
+        "".join(f'<td class="num">{escape(cell.text_in(words))}</td>' if cell else not_set for cell in row)
+    )
 
 
 def escape(text) -> str:
