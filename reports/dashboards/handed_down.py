@@ -143,6 +143,12 @@ class HandedDownTask:
     def green(self) -> int:
         return self.count(TaskLight.Level.GREEN)
 
+    @property
+    def not_handed(self) -> list:
+        """The plans below answering nothing that the upper office has not handed it to."""
+        waiting = {plan.pk for plan in self.waiting}
+        return [plan for plan in self.unlinked if plan.pk not in waiting]
+
 
 def region_handed_down(region, label: str) -> list[HandedDownTask]:
     """The handed-down tasks of the region's own plans at the quarter (answered below or

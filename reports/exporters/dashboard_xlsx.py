@@ -281,7 +281,8 @@ def task_table(drill: TaskDrilldown) -> tuple[str, list[str], list[list]]:
 
 def handed_down_table(items) -> tuple[str, list[str], list[list]]:
     """The region's handed-down tasks (dashboards.region_handed_down): one row per lower
-    task answering one, with its light, and one per plan below not answering it yet."""
+    task answering one, with its light, and one per plan below not answering it yet: handed
+    it and waiting for the lower office, or not handed it."""
     levels = dict(TaskLight.Level.choices)
     headers = [_("上级任务"), _("地区"), _("方案"), _("下级任务"), _("下达方式"), _("预警")]
     rows = []
@@ -293,6 +294,8 @@ def handed_down_table(items) -> tuple[str, list[str], list[list]]:
                 [upper, plan.region.name, plan.title, f"{lower.number} {lower.title}",
                  lower.get_link_kind_display(), str(levels.get(level, "—"))]
             )  # fmt: skip
-        for plan in item.unlinked:
-            rows.append([upper, plan.region.name, plan.title, "", str(_("尚未承接")), ""])
+        for plan in item.waiting:
+            rows.append([upper, plan.region.name, plan.title, "", str(_("已下达、待下级落实")), ""])
+        for plan in item.not_handed:
+            rows.append([upper, plan.region.name, plan.title, "", str(_("尚未下达")), ""])
     return _("上级任务下达落实情况"), headers, rows

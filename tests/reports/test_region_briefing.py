@@ -142,4 +142,39 @@ def test_the_handed_down_table_exports_to_excel_with_each_answer_and_each_gap(ha
         f"1.1 {handed.county_task.title}",
         "关联已有任务",
     ] == rows[0][:5]
-    assert [upper, "平江县", "平江县碳达峰实施方案", "", "尚未承接"] == rows[1][:5]
+    assert [upper, "平江县", "平江县碳达峰实施方案", "", "尚未下达"] == rows[1][:5]
+    assert len(rows) == 2
+
+
+def test_the_region_page_tells_plans_handed_a_task_and_waiting_from_plans_not_handed_it(handed, client):
+    """平江县 handed the task for its office to answer (待落实) is listed apart from a plan
+    not handed it, with the way to chase it for the city office; the export says the same."""
+    import io
+
+    import pandas as pd
+
+    sibling_county = f.RegionFactory(name="华容县", level="county", parent=handed.city)
+    f.PlanFactory(region=sibling_county, title="华容县碳达峰实施方案")
+    task_hand_down(
+        task=handed.upper, plans=[handed.county2_plan], waiting=[handed.county2_plan.pk],
+        by=handed.users.city_office,
+    )  # fmt: skip
+    client.force_login(handed.users.city_office)
+    base = reverse("reports:region", args=[handed.city.pk]) + "?period=2026Q3"
+    page = client.get(base).content.decode()
+    row = page[page.index('id="handed-down"') :].split("</tr>")[1]
+    waiting, not_handed = row.split("已下达、待下级落实")[1].split("尚未下达")
+    assert "平江县" in waiting and "华容县" not in waiting
+    assert "华容县" in not_handed and "平江县" not in not_handed
+    chase = reverse("reports:dashboard-task", args=[handed.city_plan.pk, handed.upper.pk])
+    assert f"{chase}?period=2026Q3#handed-down-waiting" in waiting
+    # The city's leader reads the same split, without the chase.
+    client.force_login(handed.users.city_leader)
+    page = client.get(base).content.decode()
+    row = page[page.index('id="handed-down"') :].split("</tr>")[1]
+    assert "已下达、待下级落实" in row and "#handed-down-waiting" not in row
+    response = client.get(base + "&table=handed-down&format=xlsx")
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    sheet = pd.read_excel(io.BytesIO(body), dtype=str)
+    states = {row[1]: row[4] for row in sheet.fillna("").values.tolist()}
+    assert states == {"岳阳县": "关联已有任务", "平江县": "已下达、待下级落实", "华容县": "尚未下达"}
