@@ -41,10 +41,26 @@ class PlanIdsField(serializers.Field):
     def to_internal_value(self, data):
         if not isinstance(data, list) or not data or len(data) > MAX_PLANS:
             raise serializers.ValidationError(_("应为 1–%(n)s 个方案编号的列表。") % {"n": MAX_PLANS})
-        ids = [_id(item) for item in data]
-        if None in ids:
-            raise serializers.ValidationError(_("方案编号应为正整数。"))
-        return ids
+        return _plan_ids(data)
+
+
+@extend_schema_field(
+    {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "maxItems": MAX_PLANS}
+)
+class OptionalPlanIdsField(PlanIdsField):
+    """Plan ids where an empty list says "none of them" (the request's `waiting`)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list) or len(data) > MAX_PLANS:
+            raise serializers.ValidationError(_("应为至多 %(n)s 个方案编号的列表。") % {"n": MAX_PLANS})
+        return _plan_ids(data)
+
+
+def _plan_ids(data) -> list[int]:
+    ids = [_id(item) for item in data]
+    if None in ids:
+        raise serializers.ValidationError(_("方案编号应为正整数。"))
+    return ids
 
 
 class IdMapField(serializers.Field):
@@ -106,7 +122,7 @@ class HandDownSerializer(serializers.Serializer):
         required=False,
         help_text="{plan id: agency id}: the lead of a created task (default: the lower agency of the upper lead's kind).",
     )
-    waiting = PlanIdsField(
+    waiting = OptionalPlanIdsField(
         required=False,
         help_text="Ids of plans of `plans` only handed the task: their own office answers it (links or "
         "creates a task, POST /api/hand-downs/<id>/answer/); they get no row in the answer.",

@@ -59,6 +59,26 @@ def test_a_waiting_plan_not_among_the_plans_is_refused_by_name(chain):
     assert not HandDown.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "waiting, status",
+    [([], 201), (None, 400), ("1", 400), ([0], 400), (list(range(1, 202)), 400)],
+)
+def test_an_empty_waiting_list_hands_every_plan_down_with_a_task(chain, waiting, status):
+    """`waiting: []` says no plan waits for its own office, as leaving it out does."""
+    response = api(chain.users.city_office).post(
+        f"/api/tasks/{chain.upper.pk}/hand-down/",
+        {"plans": [chain.county_plan.pk], "waiting": waiting},
+        format="json",
+    )
+    assert response.status_code == status, response.content
+    if status == 201:
+        assert [row["plan"] for row in response.json()] == [chain.county_plan.pk]
+        assert not HandDown.objects.waiting().exists()
+    else:
+        assert response.json()["errors"][0]["attr"] == "waiting"
+        assert not Task.objects.filter(parent=chain.upper).exists()
+
+
 def test_the_county_office_sees_the_task_waiting_and_links_its_own_suggested_task(chain, client):
     hd = handed(chain)[chain.county_plan.pk]
     client.force_login(chain.users.county_office)
