@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from agencies.audit import audit_log
+from carbonplan.access import Viewer
 from indicators.models import Indicator
 from tasks.handdown import CANDIDATE_MIN_SCORE, similarity
 from tasks.handdown_answer import handdown_answer
@@ -150,7 +151,12 @@ def plan_import_link_uppers(*, plan_import: PlanImport, plan: Plan, by) -> list[
     if not confirmed:
         return notes
     tasks = {title_key(t.title): t for t in Task.objects.filter(action__plan=plan).active().order_by("-pk")}
-    uppers = {u.pk: u for u in Task.objects.filter(pk__in=[v["upper"] for v in confirmed.values()])}
+    uppers = {
+        u.pk: u
+        for u in Task.objects.filter(pk__in=[v["upper"] for v in confirmed.values()]).select_related(
+            "action__plan__region"
+        )
+    }
     for key, value in confirmed.items():
         task, upper = tasks.get(key), uppers.get(value["upper"])
         if task is None or upper is None:
@@ -160,9 +166,14 @@ def plan_import_link_uppers(*, plan_import: PlanImport, plan: Plan, by) -> list[
             continue
         try:
             # One savepoint: a link refused leaves no record that the plan was handed the task.
+            # The importer is recorded as 下达人 only as an office of the upper plan (a city
+            # office importing its county's plan); a county office linking its own task at
+            # import handed nothing down, and the row names no one, as rows recorded from
+            # links made before hand-downs were kept do (the answer's audit names who linked).
+            handed_by = by if Viewer.of(by).is_office_of(upper.action.plan) else None
             with transaction.atomic():
                 hand_down, _created = HandDown.objects.get_or_create(
-                    task=upper, plan=plan, defaults={"by": by}
+                    task=upper, plan=plan, defaults={"by": handed_by}
                 )
                 handdown_answer(hand_down=hand_down, by=by, link=task)
         except ValidationError as exc:

@@ -59,7 +59,8 @@ def test_the_review_suggests_the_upper_task_and_commit_links_the_confirmed_one(c
     lower = Task.objects.get(action__plan=plan_import.plan, title="大力发展光伏发电")
     assert (lower.parent, lower.link_kind) == (chain.upper, "linked")
     assert lower.indicators.get().parent == chain.upper_indicator
-    assert HandDown.objects.get(task=chain.upper, plan=plan_import.plan)
+    # The city office imported the county's plan and linked it: it handed the task down.
+    assert HandDown.objects.get(task=chain.upper, plan=plan_import.plan).by == chain.users.city_office
     assert AuditEntry.objects.filter(action="task.hand_down_answer", target_id=str(lower.pk)).exists()
 
 
@@ -123,3 +124,21 @@ def test_a_confirmed_link_that_can_no_longer_be_made_is_told_not_dropped(chain, 
     plan_import.refresh_from_db()
     assert plan_import.state == "committed"
     assert not Task.objects.filter(parent=chain.upper).exists()
+
+
+def test_a_county_office_linking_its_own_task_at_import_is_not_recorded_as_handing_it_down(chain):
+    """The city handed nothing down: the row that makes the link says so (no 下达人), and
+    the answer's audit entry names the county office that linked it."""
+    plan_import = PlanImport.objects.create(
+        region=chain.county, replaces=chain.county_plan, original_name="v2.txt",
+        parsed=parse_plan_text(COUNTY_PLAN, "v2.txt"),
+    )  # fmt: skip
+    [suggestion] = upper_suggestions(plan_import)
+    assert (suggestion.upper, suggestion.handed_down) == (chain.upper, False)
+    plan_import.upper_links = {suggestion.key: {"upper": chain.upper.pk, "decision": "confirmed"}}
+    plan_import.save()
+    plan_import_commit(plan_import=plan_import, by=chain.users.county_office)
+    answering = Task.objects.get(parent=chain.upper)
+    assert HandDown.objects.get(task=chain.upper, plan=chain.county_plan).by is None
+    entry = AuditEntry.objects.get(action="task.hand_down_answer", target_id=str(answering.pk))
+    assert entry.actor == chain.users.county_office
