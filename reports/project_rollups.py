@@ -30,7 +30,7 @@ from tasks.models import ProjectStage
 from tasks.projects import REASONS, ProjectLight
 
 from .bulk_rows import insert_rows
-from .dashboards.projects import WAN_KW, panel_from, read_projects
+from .dashboards.projects import WAN_KW, InvestmentRates, investment_share, panel_from, read_projects
 from .models import ProjectRollup
 
 SUM_FIELDS = (
@@ -177,7 +177,7 @@ class StoredBehind:
         return str(REASONS[self.reason_code]) % {"date": self.date}
 
 
-class StoredPanel:
+class StoredPanel(InvestmentRates):
     """The projects panel (templates/reports/_projects_panel.html) of a stored row."""
 
     def __init__(self, row: ProjectRollup):
@@ -194,19 +194,6 @@ class StoredPanel:
             )
             for item in row.behind
         ]
-
-    def _rate(self, part) -> float | None:
-        if not self.investment_planned:
-            return None
-        return round(float(part / self.investment_planned * 100), 1)
-
-    @property
-    def investment_rate(self) -> float | None:
-        return self._rate(self.investment_done)
-
-    @property
-    def expected_rate(self) -> float | None:
-        return self._rate(self.investment_expected)
 
 
 def capacity_of(row: ProjectRollup) -> list[dict]:
@@ -244,10 +231,7 @@ class RegionProjectRow:
 
     @property
     def investment_rate(self) -> float | None:
-        f = self.figures
-        return (
-            round(float(f.investment_done / f.investment_planned * 100), 1) if f.investment_planned else None
-        )
+        return investment_share(self.figures.investment_done, self.figures.investment_planned)
 
 
 @dataclass

@@ -59,8 +59,28 @@ class ProjectRow:
         return {ProjectLight.RED: _("红灯"), ProjectLight.YELLOW: _("黄灯")}.get(self.light, _("绿灯"))
 
 
+def investment_share(part, planned) -> float | None:
+    """`part` as a share of the planned investment, in % to one decimal; None without a plan."""
+    if not planned:
+        return None
+    return round(float(part / planned * 100), 1)
+
+
+class InvestmentRates:
+    """完成投资 and 序时 investment as shares of the planned investment, for a panel with
+    investment_planned, investment_done and investment_expected (computed or stored)."""
+
+    @property
+    def investment_rate(self) -> float | None:
+        return investment_share(self.investment_done, self.investment_planned)
+
+    @property
+    def expected_rate(self) -> float | None:
+        return investment_share(self.investment_expected, self.investment_planned)
+
+
 @dataclass
-class ProjectPanel:
+class ProjectPanel(InvestmentRates):
     rows: list[ProjectRow]
     as_of: dt.date
     stages: list[tuple[str, str, int]] = field(default_factory=list)  # (stage, label, count)
@@ -77,19 +97,6 @@ class ProjectPanel:
     def behind(self) -> list[ProjectRow]:
         order = {ProjectLight.RED: 0, ProjectLight.YELLOW: 1}
         return sorted((r for r in self.rows if r.light != ProjectLight.GREEN), key=lambda r: order[r.light])
-
-    def _rate(self, part) -> float | None:
-        if not self.investment_planned:
-            return None
-        return round(float(part / self.investment_planned * 100), 1)
-
-    @property
-    def investment_rate(self) -> float | None:
-        return self._rate(self.investment_done)
-
-    @property
-    def expected_rate(self) -> float | None:
-        return self._rate(self.investment_expected)
 
     def as_data(self) -> dict:
         """Plain data for the bulletin (stored with its figures)."""
