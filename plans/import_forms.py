@@ -249,9 +249,14 @@ class ProjectForm(RowForm):
         min_value=0,
         widget=_text_input("ind-num"),
     )
+    agency = forms.CharField(
+        label=_("责任单位"), max_length=100, required=False, widget=_text_input("project-agency")
+    )
     delete = forms.BooleanField(label=_("删除"), required=False)
 
-    EDITED = ("name", "location", "capacity", "unit", "start_year", "year", "investment")
+    # Every field the office may correct is a field of ParsedProject: a value set on a name
+    # the record does not declare would not be written back.
+    EDITED = ("name", "location", "capacity", "unit", "start_year", "year", "investment", "agency")
 
     def clean(self):
         data = super().clean()

@@ -178,8 +178,10 @@ class ParsedProject(_Record):
     capacity: float | int | None = None
     capacity_max: float | int | None = None
     unit: str | None = None
+    start_year: int | None = None
     year: int | None = None
     investment: float | int | None = None
+    agency: str | None = None  # a project table's 责任单位 as written
     text: str | None = None
 
 

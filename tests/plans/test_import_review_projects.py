@@ -76,6 +76,40 @@ def test_the_office_corrects_removes_and_adds_projects(world, login, boxed_impor
     )  # fmt: skip
 
 
+def test_the_start_year_and_the_agency_the_office_corrects_are_kept_and_committed(world, login, boxed_import):
+    """Every field of the form is written back: the planned start and the 责任单位 the
+    office enters reach the ledger (the owner agency found by name in the region)."""
+    from tasks.models import Project
+
+    client = login(world.users.office)
+    page = client.get(reverse("plans:import_review", args=[boxed_import.pk])).content.decode()
+    assert 'name="a0-t0-p0-agency"' in page and 'name="a0-t0-p0-start_year"' in page
+    data = fields("a0-t0-p0", start_year="2025", year="2027", agency=world.other.name)
+    response = client.post(reverse("plans:import_review", args=[boxed_import.pk]), data)
+    assert response.status_code == 302
+    boxed_import.refresh_from_db()
+    first = boxed_import.parsed["actions"][0]["tasks"][0]["projects"][0]
+    assert (first["start_year"], first["year"], first["agency"]) == (2025, 2027, world.other.name)
+    # Corrected again: the new values replace the old ones.
+    data = fields("a0-t0-p0", start_year="2026", agency="")
+    client.post(reverse("plans:import_review", args=[boxed_import.pk]), data)
+    boxed_import.refresh_from_db()
+    first = boxed_import.parsed["actions"][0]["tasks"][0]["projects"][0]
+    assert (first["start_year"], first["year"], first.get("agency")) == (2026, 2027, None)
+    client.post(
+        reverse("plans:import_review", args=[boxed_import.pk]), fields("a0-t0-p0", agency=world.other.name)
+    )
+    # The county has this plan already: the import goes in as its revision.
+    PlanImport.objects.filter(pk=boxed_import.pk).update(replaces=world.plan_a)
+    assert client.post(reverse("plans:import_commit", args=[boxed_import.pk])).status_code == 302
+    project = Project.objects.get(name="红石风电场")
+    assert (project.planned_start.year, project.planned_finish.year, project.agency) == (
+        2026,
+        2027,
+        world.other,
+    )
+
+
 def test_a_capacity_without_its_unit_is_refused_and_nothing_is_lost(world, login, boxed_import):
     client = login(world.users.office)
     response = client.post(
