@@ -271,7 +271,7 @@ class Command(BaseCommand):
             c = province.counts
             full = FULL_CITIES + FULL_COUNTIES
             out(
-                f"规模 {o.scale:g}（全省 {full} 个方案）：{c['plans']} 个方案，{c['tasks']} 项任务，"
+                f"规模 {o.scale:g}（1 = 一个全省 {full} 个方案）：{c['plans']} 个方案，{c['tasks']} 项任务，"
                 f"{c['reports']} 份进展填报，{c['indicator_values']} 个指标值，{o.quarters} 个季度；"
                 f"页面各 {o.requests} 次请求（预热 3 次{'，之后 gc.freeze()' if o.gc_freeze else ''}），"
                 "服务端耗时（Django 测试客户端，进程内）。"
