@@ -4,20 +4,15 @@ and a template node per item was a third of the page's own time. Texts from the 
 (region names, plan titles) are escaped here as the template would escape them; the
 translated texts are the same catalogue entries the template used."""
 
-import html
-
 from django import template
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from .report_tags import escape as _e
+
 register = template.Library()
-
-
-def _e(text) -> str:
-    """Django's escape() without its lazy-string wrapper."""
-    return html.escape(str(text))
 
 
 def _item(key, count, label, url, calm, *, css=""):
@@ -73,19 +68,17 @@ def _office_items(item, plan_pk, label) -> list[str]:
     x, period = item.items, item.period
     lines = []
     if period:
-        if x.late_agencies:
+        if x.late_agencies is None:
+            ahead = _("报送截止 %(day)s，尚未逾期") % {"day": period.deadline.strftime("%Y-%m-%d")}
+            late = f'<li data-item="late_agencies"><span class="muted">{_e(ahead)}</span></li>'
+        else:
             late = _item(
                 "late_agencies",
                 x.late_agencies,
                 _("逾期未报单位"),
                 f"{_e(reverse('reports:missing', args=[plan_pk]))}?period={label}",
-                "",
+                _("截止后没有逾期未报的单位"),
             )
-        elif x.late_agencies is None:
-            ahead = _("报送截止 %(day)s，尚未逾期") % {"day": period.deadline.strftime("%Y-%m-%d")}
-            late = f'<li data-item="late_agencies"><span class="muted">{_e(ahead)}</span></li>'
-        else:
-            late = f'<li data-item="late_agencies"><span class="muted">{_e(_("截止后没有逾期未报的单位"))}</span></li>'
         dashboard = _e(reverse("reports:dashboard", args=[plan_pk]))
         bulletins = _e(reverse("reports:plan-bulletins", args=[plan_pk]))
         lines += [
