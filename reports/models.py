@@ -288,6 +288,47 @@ class IndicatorRollup(models.Model):
         return f"{self.indicator_id} {self.period_label} {self.status}"
 
 
+class RegionIndicatorTally(models.Model):
+    """How the plans of one region (its own and those of the regions below it) stand on
+    one indicator name at a quarter, tallied from their stored IndicatorRollups in the
+    region pass (reports.region_tallies), so a province's board reads one row per city
+    and name instead of aggregating every indicator of every plan below it."""
+
+    region = models.ForeignKey(
+        "plans.Region", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    period_label = models.CharField(_("季度"), max_length=8)
+    # The indicator's name, trimmed: plans name the same indicator with stray spaces.
+    name = models.CharField(_("指标"), max_length=200)
+    unit = models.CharField(_("单位"), max_length=32, blank=True)
+    # Plans with the indicator, and of those with any of its indicators on track / behind /
+    # neither (a plan naming it twice may count in two).
+    plans = models.PositiveIntegerField(_("方案数"), default=0)
+    on_track = models.PositiveIntegerField(_("达到序时进度"), default=0)
+    behind = models.PositiveIntegerField(_("落后序时进度"), default=0)
+    no_data = models.PositiveIntegerField(_("无数据"), default=0)
+    # The completion rates (each capped at 100 %) summed, and how many: the mean is their
+    # quotient, and sums add up over regions where means do not.
+    attainment_sum = models.DecimalField(max_digits=20, decimal_places=4, default=0)
+    attainment_count = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("地区指标汇总")
+        verbose_name_plural = _("地区指标汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "period_label", "name"], name="region_tally_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.region_id} {self.period_label} {self.name}"
+
+    @property
+    def mean(self):
+        """The mean completion rate, or None when no plan has one."""
+        return self.attainment_sum / self.attainment_count if self.attainment_count else None
+
+
 class WarningRule(FigureSource):
     """红黄绿灯 thresholds a plan's office can adjust; defaults as agreed with offices."""
 

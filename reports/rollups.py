@@ -56,7 +56,7 @@ from plans.selectors import breakdown_actions
 from tasks.consolidation import ReviewPolicy
 from tasks.models import PeriodReopening, ProgressReport, Task, TaskAssignment
 
-from . import marks, project_rollups
+from . import marks, project_rollups, region_tallies
 from .bulk_rows import insert_rows
 from .followed import followed_progress, read_followed
 from .lights import TaskFacts, rule_for_plan, task_light
@@ -478,6 +478,7 @@ def rollup_regions(pairs, *, release=None) -> dict:
             ]
         )
         project_rollups.store_regions(pairs, parent)
+        region_tallies.store_regions(pairs, parent)
         if release:
             marks.release_marks(release)
     return {(row.region_id, row.period_label): row for row in created}

@@ -2,9 +2,9 @@
 
 A city compares its counties' plans one by one. A region whose plans below sit at more
 than one level (a province: its cities' plans and their counties') compares its child
-regions instead, from their stored region rollups, and tallies each shared indicator
-over a child's plans in SQL, so the page reads one row per child and indicator name
-rather than one per plan and indicator.
+regions instead, from their stored region rollups and their stored indicator tallies
+(reports.region_tallies), so the page reads one row per child and indicator name rather
+than one per plan and indicator.
 """
 
 from __future__ import annotations
@@ -14,24 +14,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Avg, Case, Count, DecimalField, F, Min, Q, Value, When
-from django.db.models.functions import Trim
+from django.db.models import Min, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from indicators.assessment import BEHIND_STATUSES, ON_TRACK_STATUSES
 from indicators.models import Indicator
 from plans.models import Plan, Region
 from tasks.models import ReportingPeriod
 
-from ..models import IndicatorRollup, Rollup, WarningRule
+from ..models import IndicatorRollup, RegionIndicatorTally, Rollup, WarningRule
 from .browser_charts import chart_labels, number_or_none
 from .indicator_cards import IndicatorCard, stored_assessment
 
 PLANS_PER_PAGE = 50
 # The fields of an indicator a city's cell shows (its target) or its light reads.
 CELL_INDICATOR_FIELDS = ("name", "unit", "target", "comparator", "descriptive")
-HUNDRED = Decimal(100)
 
 
 @dataclass
@@ -299,40 +296,22 @@ def _by_plan(region, period_label, own_ids, below_ids) -> RegionDashboard:
     )
 
 
-def indicator_tallies(region, period_label) -> list[dict]:
+def indicator_tallies(region, period_label) -> list[RegionIndicatorTally]:
     """Per indicator name and child region of `region`, how the plans of that child
-    (its own and its children's) stand at the quarter, aggregated in SQL from the
-    stored indicator rollups: one query, one row per name and child."""
-    # A plan's child region: its own region when right below, else that region's parent
-    # (regions are at most three levels deep).
-    child = Case(
-        When(plan__region__parent_id=region.pk, then=F("plan__region_id")),
-        default=F("plan__region__parent_id"),
-    )
-    on_track = Q(status__in=ON_TRACK_STATUSES)
-    behind = Q(status__in=BEHIND_STATUSES)
-    # Not LEAST(): PostgreSQL's ignores a NULL, which would count a plan without a
-    # completion as 100 %; this CASE keeps NULL out of the mean on every backend.
-    capped = Case(
-        When(attainment__gt=HUNDRED, then=Value(HUNDRED)),
-        default=F("attainment"),
-        output_field=DecimalField(max_digits=12, decimal_places=4),
-    )
+    (its own and its children's) stand at the quarter: the tallies the region pass
+    stored (reports.region_tallies), one query."""
     return list(
-        IndicatorRollup.objects.filter(period_label=period_label)
-        .filter(Q(plan__region__parent_id=region.pk) | Q(plan__region__parent__parent_id=region.pk))
-        .exclude(indicator__task__archived_at__isnull=False)
-        .annotate(indicator_name=Trim("indicator__name"), child_id=child)
-        .values("indicator_name", "child_id")
-        .annotate(
-            plan_count=Count("plan_id", distinct=True),
-            on_track_count=Count("plan_id", filter=on_track, distinct=True),
-            behind_count=Count("plan_id", filter=behind, distinct=True),
-            no_data_count=Count("plan_id", filter=~(on_track | behind), distinct=True),
-            mean=Avg(capped),
-            unit=Min("indicator__unit"),
-        )
-        .order_by()
+        RegionIndicatorTally.objects.filter(region__parent_id=region.pk, period_label=period_label).only(
+            "region_id",
+            "name",
+            "unit",
+            "plans",
+            "on_track",
+            "behind",
+            "no_data",
+            "attainment_sum",
+            "attainment_count",
+        )  # fmt: skip
     )
 
 
@@ -357,13 +336,9 @@ def _by_region(region, period_label, own_ids, below, page) -> RegionDashboard:
     by_name = defaultdict(dict)  # name → {child region id: IndicatorTally}
     units = {}
     for row in indicator_tallies(region, period_label):
-        units.setdefault(row["indicator_name"], row["unit"])
-        by_name[row["indicator_name"]][row["child_id"]] = IndicatorTally(
-            plans=row["plan_count"],
-            on_track=row["on_track_count"],
-            behind=row["behind_count"],
-            no_data=row["no_data_count"],
-            mean=row["mean"],
+        units.setdefault(row.name, row.unit)
+        by_name[row.name][row.region_id] = IndicatorTally(
+            plans=row.plans, on_track=row.on_track, behind=row.behind, no_data=row.no_data, mean=row.mean
         )
     child_rows = sorted(
         (ChildRegion(pk, name, plan_counts[pk], region_rollups.get(pk)) for pk, name in children.items()),

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -278,6 +279,39 @@ def test_each_city_cell_tallies_the_city_plan_and_its_counties(province, login):
     assert any(a > 100 for a in _expected_tally(by_city["东市"], "新增公共充电桩")["attainments"])
     assert east.mean <= 100
     assert shared["东部独有指标"].row[1] is None
+
+
+def test_a_city_cell_is_stored_and_follows_a_change_in_a_county_below(province, login):
+    """The board reads the tallies the region pass stored, and a county's new value
+    reaches its city's cell through the stale marks' job (here its every-minute run: the
+    test's transaction never commits, so the at-commit run does not fire)."""
+    from indicators.models import IndicatorValue
+    from reports.jobs import recompute_stale_rollups
+    from reports.models import RegionIndicatorTally
+
+    stored = RegionIndicatorTally.objects.get(region=province.east, period_label="2026Q1", name="新增公共充电桩")
+    assert (stored.plans, stored.on_track + stored.behind + stored.no_data) == (3, 3)
+    client = login(province.users.province_office)
+
+    def east_chargers():
+        board = client.get(province_url(province)).context["board"]
+        item = next(s for s in board.shared if s.name == "新增公共充电桩")
+        return item.row[[c.name for c in board.children].index("东市")]
+
+    before = east_chargers()
+    value = IndicatorValue.objects.get(indicator__plan=province.plans["东二县"], indicator__name="新增公共充电桩")
+    with time_machine.travel(dt.datetime(2026, 5, 6, 10, tzinfo=dt.UTC), tick=False):
+        value.value = Decimal(50)  # 5 of 50 → 50 of 50
+        value.save()
+        assert east_chargers() == before  # not computed yet
+        recompute_stale_rollups.delay()
+    after = east_chargers()
+    want = _expected_tally([province.plans[n] for n in ("东市", "东一县", "东二县")], "新增公共充电桩")
+    assert (after.plans, after.on_track, after.behind, after.no_data) == (
+        want["plans"], want["on_track"], want["behind"], want["no_data"]
+    )  # fmt: skip
+    assert after.on_track == before.on_track + 1 and after.mean > before.mean
+    assert abs(after.mean - want["mean"]) < Decimal("0.01")
 
 
 def test_the_province_page_shows_each_tally_and_a_city_without_the_indicator(province, login):

@@ -19,7 +19,7 @@ from plans.demo import DEMO_REGION, build_demo
 from plans.models import Plan
 from plans.services import plan_set_review_mode, task_restore
 from reports import rollups
-from reports.models import FigureMark, IndicatorRollup, ProjectRollup, Rollup, TaskLight
+from reports.models import FigureMark, IndicatorRollup, ProjectRollup, RegionIndicatorTally, Rollup, TaskLight
 from tasks.models import ProgressReport, Project, ReportingPeriod, Task
 from tasks.periods import period_add
 from tasks.projects import project_update_ledger
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # reporting has not opened, so `recompute_rollups --all` (opened quarters) leaves it out.
 DAY = dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC)
 DROPPED = "推动农业绿色低碳发展"
-FIGURES = (Rollup, TaskLight, IndicatorRollup, ProjectRollup)
+FIGURES = (Rollup, TaskLight, IndicatorRollup, ProjectRollup, RegionIndicatorTally)
 
 
 def _rows(model):
@@ -88,6 +88,8 @@ def test_every_stored_figure_equals_a_fresh_computation_after_a_revision_a_resto
         )
         assert plan_row(plan, "2027Q1").expected > 0
         before = assert_current(today)
+        # The demo's city plan and its counties' are tallied for a board above them.
+        assert RegionIndicatorTally.objects.filter(region__name="岳阳市").exists()
         expected_q3 = plan_row(plan, "2026Q3").expected
         before_next = plan_row(plan, "2027Q1").expected
 

@@ -1,0 +1,114 @@
+"""Stored indicator tallies (RegionIndicatorTally): for each region right below a top
+region (a province's cities) and quarter, how the plans of that region and of the
+regions below it stand on each indicator name, tallied from their stored indicator
+rollups.
+
+A province's board compares its cities on every indicator they share. Aggregating the
+indicator rollups of every plan below the province on each view grew with the province
+(61,000 rows sorted at 1,360 plans); the region pass (reports.rollups.rollup_regions)
+writes the tallies instead, in the same transaction as the region rows, whenever a plan
+below such a region is computed, so the board reads one row per city and name. Only those
+regions are tallied: a city's board compares its counties plan by plan.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Case, Count, DecimalField, F, Min, Q, Sum, Value, When
+from django.db.models.functions import Trim
+
+from indicators.assessment import BEHIND_STATUSES, ON_TRACK_STATUSES
+
+from .bulk_rows import insert_rows
+from .models import IndicatorRollup, RegionIndicatorTally
+
+HUNDRED = Decimal(100)
+COUNT_FIELDS = ("plans", "on_track", "behind", "no_data", "attainment_count")
+
+
+def tallied_regions(pairs, parent: dict) -> dict[str, set]:
+    """{label: region ids} of the (region id, label) `pairs` whose region is right below
+    a top region, the ones a board tallies."""
+    out = defaultdict(set)
+    for region_id, label in pairs:
+        up = parent.get(region_id)
+        if up is not None and parent.get(up) is None:
+            out[label].add(region_id)
+    return out
+
+
+def store_regions(pairs, parent: dict) -> None:
+    """Inside the region pass's write transaction: the tallies of the pairs' regions that
+    have them, each quarter from one grouped read of its plans' indicator rollups."""
+    children = defaultdict(list)
+    for region_id, up in parent.items():
+        if up is not None:
+            children[up].append(region_id)
+    for label, region_ids in tallied_regions(pairs, parent).items():
+        # Each region tallied and those below it (regions are at most three levels deep).
+        tallied_of = {}
+        for region_id in region_ids:
+            tallied_of[region_id] = region_id
+            for child in children[region_id]:
+                tallied_of[child] = region_id
+                for grandchild in children[child]:
+                    tallied_of[grandchild] = region_id
+        sums = {}
+        for row in _plan_region_tallies(label, list(tallied_of)):
+            key = (tallied_of[row["plan__region_id"]], row["name"])
+            acc = sums.get(key)
+            if acc is None:
+                sums[key] = {**row, "attainment_sum": row["attainment_sum"] or 0}
+                continue
+            for name in COUNT_FIELDS:
+                acc[name] += row[name]
+            acc["attainment_sum"] += row["attainment_sum"] or 0
+            acc["unit"] = min(acc["unit"], row["unit"])
+        RegionIndicatorTally.objects.filter(region__in=region_ids, period_label=label).delete()
+        insert_rows(
+            RegionIndicatorTally,
+            [
+                {
+                    "region_id": region_id,
+                    "period_label": label,
+                    "name": name,
+                    "unit": acc["unit"] or "",
+                    "attainment_sum": acc["attainment_sum"],
+                    **{field: acc[field] for field in COUNT_FIELDS},
+                }
+                for (region_id, name), acc in sorted(sums.items())
+            ],
+        )
+
+
+def _plan_region_tallies(label, region_ids):
+    """Per plan region of `region_ids` and trimmed indicator name, the tally of its plans
+    at the quarter (regions hold disjoint plans, so these add up). Archived tasks'
+    indicators are left out, as the boards leave them out."""
+    on_track = Q(status__in=ON_TRACK_STATUSES)
+    behind = Q(status__in=BEHIND_STATUSES)
+    # Not LEAST(): PostgreSQL's ignores a NULL, which would count a plan without a
+    # completion as 100 %; this CASE keeps NULL out of the sum and the count.
+    capped = Case(
+        When(attainment__gt=HUNDRED, then=Value(HUNDRED)),
+        default=F("attainment"),
+        output_field=DecimalField(max_digits=12, decimal_places=4),
+    )
+    return (
+        IndicatorRollup.objects.filter(period_label=label, plan__region_id__in=region_ids)
+        .exclude(indicator__task__archived_at__isnull=False)
+        .annotate(name=Trim("indicator__name"))
+        .values("name", "plan__region_id")
+        .annotate(
+            plans=Count("plan_id", distinct=True),
+            on_track=Count("plan_id", filter=on_track, distinct=True),
+            behind=Count("plan_id", filter=behind, distinct=True),
+            no_data=Count("plan_id", filter=~(on_track | behind), distinct=True),
+            attainment_sum=Sum(capped),
+            attainment_count=Count(capped),
+            unit=Min("indicator__unit"),
+        )
+        .order_by()
+    )
