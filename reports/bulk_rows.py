@@ -1,4 +1,5 @@
-"""Writing many rows of one model at once: the stored figures of a plan's quarters."""
+"""Writing many rows of one model at once: the stored figures of a plan's quarters, and
+the benchmark's generated reports."""
 
 from __future__ import annotations
 
@@ -24,10 +25,10 @@ def insert_rows(model, rows: list[dict]):
     for f in fields:
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             defaults[f.attname] = now
-        elif f.has_default():
-            defaults[f.attname] = f.get_default()
         else:
-            defaults[f.attname] = None
+            # What an instance would hold: the default, else "" for a text field that
+            # cannot be NULL, else None.
+            defaults[f.attname] = f.get_default()
     json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
     names = [f.attname for f in fields]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)

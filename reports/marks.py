@@ -18,6 +18,8 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
@@ -37,6 +39,7 @@ REFRESH_COALESCE_SECONDS = 5
 # catch-up job computes the marks meanwhile.
 REFRESH_PENDING_TTL = 120
 REFRESH_JOB = "reports.jobs.recompute_stale_rollups"
+_refresh_held = ContextVar("refresh_held", default=False)
 
 
 def mark_stale(scopes) -> None:
@@ -100,7 +103,21 @@ class _RefreshOnCommit:
         self.plan_ids = set(plan_ids)
 
     def __call__(self):
-        queue_refresh(self.plan_ids)
+        if not _refresh_held.get():
+            queue_refresh(self.plan_ids)
+
+
+@contextmanager
+def refresh_held():
+    """Within: committed changes keep their marks but queue no refresh, for a bulk load
+    that computes its plans once at the end (recompute_marked, or a full computation that
+    takes the marks) rather than once per transaction. A mark left uncomputed is the
+    catch-up job's, as when Redis is away."""
+    token = _refresh_held.set(True)
+    try:
+        yield
+    finally:
+        _refresh_held.reset(token)
 
 
 def pending_key(plan_id) -> str:

@@ -1,4 +1,6 @@
-"""A synthetic province of realistic shape, written with bulk_create in batches.
+"""A synthetic province of realistic shape: plans, tasks and indicators with bulk_create,
+each plan's reports and values with one COPY (reports.bulk_rows), and the figures
+computed once at the end rather than after every plan.
 
 At scale 1.0: 14 city plans and 122 county plans, each with about 8 actions and 45
 tasks, 4–6 agencies per task drawn from the region's pool, 30–60 indicators, and 20
@@ -27,6 +29,10 @@ from plans.models import Action, Plan, Region
 from tasks.models import ProgressReport, ReportingPeriod, Task, TaskAssignment
 from tasks.periods import period_build
 
+from ..bulk_rows import insert_rows
+from ..marks import refresh_held
+from ..models import FigureMark
+from ..rollups import recompute_marked
 from .shape import ACTION_TITLES, COUNTY_AGENCIES, INDICATORS, PROGRESS, TASK_TITLES
 
 FULL_CITIES = 14
@@ -65,29 +71,6 @@ def quarters_ending(today: dt.date, count: int) -> list[tuple[int, int]]:
     return out[::-1]
 
 
-class _Writer:
-    """Buffers objects per model and writes them in batches of BATCH."""
-
-    def __init__(self, log):
-        self.buffers: dict[type, list] = {}
-        self.written: dict[str, int] = {}
-        self.log = log
-
-    def add(self, obj):
-        buf = self.buffers.setdefault(type(obj), [])
-        buf.append(obj)
-        if len(buf) >= BATCH:
-            self.flush(type(obj))
-
-    def flush(self, model=None):
-        for m in [model] if model else list(self.buffers):
-            buf = self.buffers.get(m) or []
-            if buf:
-                m.objects.bulk_create(buf, batch_size=BATCH)
-                self.written[m.__name__] = self.written.get(m.__name__, 0) + len(buf)
-                self.buffers[m] = []
-
-
 def build_province(
     *,
     name: str = "基准省",
@@ -97,10 +80,13 @@ def build_province(
     user_prefix: str = "bench",
     today: dt.date | None = None,
     seed: int = 20260101,
+    compute: bool = True,
     log=lambda msg: None,
 ) -> Province:
     """Create (or grow) the province `name` to `scale` (or to `total_plans` plans);
-    returns it with its users."""
+    returns it with its users. The new plans' figures are computed at the end, all at
+    once; compute=False leaves them marked stale for a full computation to follow (the
+    bench times one)."""
     today = today or timezone.localdate()
     province = Region.objects.filter(name=name, parent=None).first()
     if province is None:
@@ -112,7 +98,6 @@ def build_province(
             Region.objects.create(name=f"第{i + 1:02d}市", level=Region.Level.CITY, parent=province)
         )
     counties = list(Region.objects.filter(parent__parent=province).order_by("id"))
-    writer = _Writer(log)
     for i in range(len(counties), want_counties):
         city = cities[i % len(cities)]
         counties.append(
@@ -122,12 +107,14 @@ def build_province(
     planned = set(Plan.objects.filter(region__in=cities + counties).values_list("region_id", flat=True))
     new_regions = [r for r in cities + counties if r.pk not in planned]
     quarter_list = quarters_ending(today, quarters)
-    for n, region in enumerate(new_regions, start=1):
-        _region_plan(region, quarter_list, today, random.Random(f"{seed}-{region.pk}"), writer)
-        if n % 10 == 0 or n == len(new_regions):
-            log(f"  {n}/{len(new_regions)} 个方案已生成")
-    writer.flush()
-    handed = _hand_downs(cities)
+    # Each plan's writes mark its figures stale; one computation at the end covers them all
+    # (per plan, the region pass would read every plan row of the province each time).
+    with refresh_held():
+        for n, region in enumerate(new_regions, start=1):
+            _region_plan(region, quarter_list, today, random.Random(f"{seed}-{region.pk}"))
+            if n % 20 == 0 or n == len(new_regions):
+                log(f"  {n}/{len(new_regions)} 个方案已生成")
+        handed = _hand_downs(cities)
     if handed:
         log(f"  {handed} 项县级任务承接了市级任务")
     users = _users(province, counties[0] if counties else cities[0], user_prefix)
@@ -136,6 +123,10 @@ def build_province(
         .order_by("region__level", "id")
         .values_list("pk", flat=True)
     )
+    if compute:
+        done = recompute_marked(plan_ids=plans)
+        if done:
+            log(f"  计算了 {len(done)} 个方案×季度的汇总")
     counts = {
         "plans": len(plans),
         "tasks": Task.objects.filter(action__plan__in=plans).count(),
@@ -150,11 +141,8 @@ def _hand_downs(cities) -> int:
     the county task in the same place answers it (linked, as a county office confirms a
     suggestion), and the first follows its counties' average, so the upper task page,
     the hand-down page and the region briefing read lower tasks. Only county plans not
-    answering yet (a grown province adds its new ones); the city plan's figures are
-    computed again. Returns how many lower tasks were linked."""
-    from reports.models import FigureMark
-    from reports.rollups import recompute_marked
-
+    answering yet (a grown province adds its new ones); the city plan is marked stale.
+    Returns how many lower tasks were linked."""
     linked = 0
     for city in cities:
         plan = Plan.objects.filter(region=city).order_by("id").first()
@@ -175,7 +163,6 @@ def _hand_downs(cities) -> int:
             Task.objects.filter(pk=uppers[0].pk).update(progress_source=Task.ProgressSource.CHILDREN_AVERAGE)
             # bulk_update sends no signals: every quarter of the city plan is marked here.
             FigureMark.objects.create(plan_id=plan.pk)
-        recompute_marked(plan_ids=[plan.pk])
         linked += len(lowers)
     return linked
 
@@ -220,7 +207,7 @@ def _agency_pool(region: Region) -> list[Agency]:
 
 
 @transaction.atomic
-def _region_plan(region, quarter_list, today, rng, writer):
+def _region_plan(region, quarter_list, today, rng):
     """One plan of realistic shape for one region, with all its quarters of data."""
     agencies = _agency_pool(region)
     ndrc = agencies[0]  # 发改局: the office's own agency, lead of many tasks
@@ -284,10 +271,12 @@ def _region_plan(region, quarter_list, today, rng, writer):
         periods.append(period)
     periods = ReportingPeriod.objects.bulk_create(periods)
     indicators = _indicators(plan, tasks, rng, last_year)
-    _reports(assignments, periods, today, rng, writer)
-    _values(indicators, periods, today, rng, writer, ndrc, assignments)
-    # Inside the plan's transaction: an interrupted run leaves whole plans only.
-    writer.flush()
+    # Written as rows (COPY on PostgreSQL), past the figure-source hook: the plan's own
+    # mark covers them. Inside the plan's transaction: an interrupted run leaves whole
+    # plans only.
+    insert_rows(ProgressReport, _reports(assignments, periods, today, rng))
+    insert_rows(IndicatorValue, _values(indicators, periods, today, rng, ndrc, assignments))
+    FigureMark.objects.create(plan_id=plan.pk)
     _projects(tasks, assignments, periods, rng)
 
 
@@ -383,9 +372,10 @@ def _projects(tasks, assignments, periods, rng):
     Project.objects.bulk_update(projects, ["stage"])
 
 
-def _reports(assignments, periods, today, rng, writer):
+def _reports(assignments, periods, today, rng) -> list[dict]:
     """Most quarters approved; the latest past one partly under review or returned; the
     current one mostly unfilled; a few reports late or never sent (red lights)."""
+    rows = []
     past = [p for p in periods if p.deadline < today]
     latest_past = past[-1] if past else None
     lagging = {a.task_id for a in assignments if rng.random() < 0.12}
@@ -414,29 +404,31 @@ def _reports(assignments, periods, today, rng, writer):
                     dt.time(10),
                 )
             )
-            writer.add(
-                ProgressReport(
-                    task_id=a.task_id,
-                    agency_id=a.agency_id,
-                    period=period,
-                    state=state,
-                    status="lagging" if slow else ("done" if percent >= 100 else "in_progress"),
-                    percent=Decimal(percent),
-                    progress_text=rng.choice(PROGRESS),
-                    problems=rng.choice(PROBLEMS) if slow or roll < 0.3 else "",
-                    next_steps=rng.choice(NEXT_STEPS),
-                    is_late=late,
-                    return_count=1 if state == "returned" else 0,
-                    submitted_at=None if state == "draft" else submitted,
-                    reviewed_at=submitted + dt.timedelta(days=2)
+            rows.append(
+                {
+                    "task_id": a.task_id,
+                    "agency_id": a.agency_id,
+                    "period_id": period.pk,
+                    "state": state,
+                    "status": "lagging" if slow else ("done" if percent >= 100 else "in_progress"),
+                    "percent": Decimal(percent),
+                    "progress_text": rng.choice(PROGRESS),
+                    "problems": rng.choice(PROBLEMS) if slow or roll < 0.3 else "",
+                    "next_steps": rng.choice(NEXT_STEPS),
+                    "is_late": late,
+                    "return_count": 1 if state == "returned" else 0,
+                    "submitted_at": None if state == "draft" else submitted,
+                    "reviewed_at": submitted + dt.timedelta(days=2)
                     if state in ("approved", "returned")
                     else None,
-                    review_comment="请补充具体项目进度和量化数据。" if state == "returned" else "",
-                )
+                    "review_comment": "请补充具体项目进度和量化数据。" if state == "returned" else "",
+                }
             )
+    return rows
 
 
-def _values(indicators, periods, today, rng, writer, ndrc, assignments):
+def _values(indicators, periods, today, rng, ndrc, assignments) -> list[dict]:
+    rows = []
     leads = {a.task_id: a.agency_id for a in assignments if a.role == TaskAssignment.Role.LEAD}
     done = [p for p in periods if p.deadline < today]
     for indicator in indicators:
@@ -445,14 +437,15 @@ def _values(indicators, periods, today, rng, writer, ndrc, assignments):
         agency_id = leads.get(indicator.task_id, ndrc.pk)
         for index, period in enumerate(done, start=1):
             share = Decimal(index) / Decimal(len(periods)) * (Decimal("0.7") if behind else Decimal("1.02"))
-            writer.add(
-                IndicatorValue(
-                    indicator=indicator,
-                    period=period,
-                    agency_id=agency_id,
-                    value=(start + (indicator.target - start) * share).quantize(Decimal("0.01")),
-                )
+            rows.append(
+                {
+                    "indicator_id": indicator.pk,
+                    "period_id": period.pk,
+                    "agency_id": agency_id,
+                    "value": (start + (indicator.target - start) * share).quantize(Decimal("0.01")),
+                }
             )
+    return rows
 
 
 def _users(province, first_county, prefix):

@@ -300,3 +300,20 @@ def test_deleting_a_quarter_or_a_plan_commits_and_leaves_no_mark_behind():
     with transaction.atomic():
         Plan.objects.filter(pk=other.pk).delete()
     assert not FigureMark.objects.filter(plan_id=other.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_held_refresh_leaves_the_marks_for_one_computation_at_the_end():
+    """A bulk load commits many transactions under refresh_held: each keeps its marks and
+    queues nothing; the next commit outside computes them as usual."""
+    data = build_plan(2)
+    rollups.recompute_marked(today=TODAY)
+    report = ProgressReport.objects.filter(period=data.period).order_by("pk").first()
+    with marks.refresh_held():
+        for percent in (10, 20):
+            with transaction.atomic():
+                ProgressReport.objects.filter(pk=report.pk).update(percent=Decimal(percent))
+    assert FigureMark.objects.filter(plan=data.plan).count() == 2
+    with transaction.atomic():
+        ProgressReport.objects.filter(pk=report.pk).update(percent=Decimal(30))
+    assert not FigureMark.objects.exists()
