@@ -186,7 +186,13 @@ def review_batch_approve(request):
 @login_required
 def review(request):
     viewer = Viewer.of(request.user)
-    plans = list(supervised_plans(request.user).select_related("region").order_by("region__name", "title"))
+    # The picker's (id, region, title) only: a province office supervises every plan of the
+    # province, a thousand options at national size.
+    plans = list(
+        supervised_plans(request.user)
+        .order_by("region__name", "title")
+        .values_list("pk", "region__name", "title")
+    )
     if request.GET.get("plan"):
         try:
             plan = get_plan_for_user(request.user, int(request.GET["plan"]))
@@ -195,7 +201,7 @@ def review(request):
         if not viewer.supervises(plan):
             raise Http404  # agency staff may see the plan, not the office's queue
     elif plans:
-        plan = plans[0]
+        plan = get_plan_for_user(request.user, plans[0][0])
     else:
         raise Http404
     periods = list(ReportingPeriod.objects.of_plan(plan).order_by("-year", "-quarter"))

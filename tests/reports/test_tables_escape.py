@@ -89,3 +89,16 @@ def test_the_review_queue_prints_percentages_as_people_write_them(hostile, login
         url = reverse("tasks:review") + f"?plan={w.plan_a.pk}&period=2026Q1&state=all"
         html = login(w.users.office).get(url).content.decode()
         assert f'data-label="进度">{shown}</td>' in html
+
+
+def test_the_review_plan_picker_escapes_titles_and_keeps_the_chosen_plan(hostile, login):
+    w = hostile
+    w.plan_b.title = PLAN = '</option><script>alert("方案")</script>'
+    w.plan_b.save()
+    f.role(w.users.office, "office", plan=w.plan_b)  # both plans in its picker
+    url = reverse("tasks:review") + f"?plan={w.plan_a.pk}&period=2026Q1"
+    html = login(w.users.office).get(url).content.decode()
+    picker = html.split('<select name="plan">')[1].split("</select>")[0]
+    assert_escaped(picker, PLAN)
+    assert f'<option value="{w.plan_a.pk}" selected>' in picker
+    assert f'<option value="{w.plan_b.pk}">' in picker
