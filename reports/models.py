@@ -323,11 +323,6 @@ class RegionIndicatorTally(models.Model):
     def __str__(self):
         return f"{self.region_id} {self.period_label} {self.name}"
 
-    @property
-    def mean(self):
-        """The mean completion rate, or None when no plan has one."""
-        return self.attainment_sum / self.attainment_count if self.attainment_count else None
-
 
 class WarningRule(FigureSource):
     """红黄绿灯 thresholds a plan's office can adjust; defaults as agreed with offices."""
