@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
 
 from reports.models import Rollup
 from reports.rollups import rollup_plan_period
@@ -109,6 +110,33 @@ def test_shared_indicators_are_compared_across_counties_and_against_the_city_tar
     share = shared["非化石能源消费比重"]
     assert share.city_target is None
     assert share.row[0].value == Decimal(19) and share.row[1].value is None
+
+
+def test_the_region_tables_escape_names_and_print_figures_as_written(city, login):
+    """The plan and key-project rows are written in Python: names escaped, a plan without
+    a completion shows a dash, amounts without trailing zeros."""
+    from reports.models import ProjectRollup
+
+    west = city.west
+    west.title = TITLE = '<script>alert("方案")</script>'
+    west.save()
+    Rollup.objects.filter(scope="plan", plan=west).update(completion=None)
+    period = city.east.periods.get()
+    UNIT = "<i>座</i>"
+    ProjectRollup.objects.create(
+        scope="plan", plan=city.east, period=period, period_label="2026Q1", projects=2, preparing=1, building=1,
+        red=1, investment_planned=Decimal("100.0000"), investment_done=Decimal("25.5000"),
+        capacity_other=[{"unit": UNIT, "planned": "3", "operating": "1.50"}],
+    )  # fmt: skip
+    page = login(city.users.city_office).get(region_url(city)).content.decode()
+    plans = page.split('id="region-plans"')[1].split("</table>")[0]
+    row = next(r for r in plans.split("<tr>") if "西县" in r)
+    assert TITLE not in page and escape(TITLE) in row
+    assert '<td class="num">—</td>' in row
+    projects = page.split('class="table region-projects"')[1].split("</table>")[0]
+    assert UNIT not in projects
+    assert "25.5 / 100" in projects and f"1.5 / 3 {escape(UNIT)}" in projects
+    assert "前期工作 1，开工建设 1，建成投产 0" in projects
 
 
 def test_region_tables_export_to_excel(city, login):
@@ -289,7 +317,9 @@ def test_a_city_cell_is_stored_and_follows_a_change_in_a_county_below(province, 
     from reports.jobs import recompute_stale_rollups
     from reports.models import RegionIndicatorTally
 
-    stored = RegionIndicatorTally.objects.get(region=province.east, period_label="2026Q1", name="新增公共充电桩")
+    stored = RegionIndicatorTally.objects.get(
+        region=province.east, period_label="2026Q1", name="新增公共充电桩"
+    )
     assert (stored.plans, stored.on_track + stored.behind + stored.no_data) == (3, 3)
     client = login(province.users.province_office)
 
@@ -299,7 +329,9 @@ def test_a_city_cell_is_stored_and_follows_a_change_in_a_county_below(province, 
         return item.row[[c.name for c in board.children].index("东市")]
 
     before = east_chargers()
-    value = IndicatorValue.objects.get(indicator__plan=province.plans["东二县"], indicator__name="新增公共充电桩")
+    value = IndicatorValue.objects.get(
+        indicator__plan=province.plans["东二县"], indicator__name="新增公共充电桩"
+    )
     with time_machine.travel(dt.datetime(2026, 5, 6, 10, tzinfo=dt.UTC), tick=False):
         value.value = Decimal(50)  # 5 of 50 → 50 of 50
         value.save()
