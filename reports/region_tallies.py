@@ -25,7 +25,6 @@ from .bulk_rows import insert_rows
 from .models import IndicatorRollup, RegionIndicatorTally
 
 HUNDRED = Decimal(100)
-COUNT_FIELDS = ("plans", "on_track", "behind", "no_data", "attainment_count")
 
 
 def tallied_regions(pairs, parent: dict) -> dict[str, set]:
@@ -41,52 +40,36 @@ def tallied_regions(pairs, parent: dict) -> dict[str, set]:
 
 def store_regions(pairs, parent: dict) -> None:
     """Inside the region pass's write transaction: the tallies of the pairs' regions that
-    have them, each quarter from one grouped read of its plans' indicator rollups."""
+    have them, from one grouped read of their plans' indicator rollups for all the
+    quarters (the full pass reads the table once, not once a quarter)."""
+    wanted = tallied_regions(pairs, parent)
+    if not wanted:
+        return
+    tallied = set().union(*wanted.values())
     children = defaultdict(list)
     for region_id, up in parent.items():
         if up is not None:
             children[up].append(region_id)
-    for label, region_ids in tallied_regions(pairs, parent).items():
-        # Each region tallied and those below it (regions are at most three levels deep).
-        tallied_of = {}
-        for region_id in region_ids:
-            tallied_of[region_id] = region_id
-            for child in children[region_id]:
-                tallied_of[child] = region_id
-                for grandchild in children[child]:
-                    tallied_of[grandchild] = region_id
-        sums = {}
-        for row in _plan_region_tallies(label, list(tallied_of)):
-            key = (tallied_of[row["plan__region_id"]], row["name"])
-            acc = sums.get(key)
-            if acc is None:
-                sums[key] = {**row, "attainment_sum": row["attainment_sum"] or 0}
-                continue
-            for name in COUNT_FIELDS:
-                acc[name] += row[name]
-            acc["attainment_sum"] += row["attainment_sum"] or 0
-            acc["unit"] = min(acc["unit"], row["unit"])
+    # The regions tallied and those below them (regions are at most three levels deep).
+    below = set(tallied)
+    for region_id in tallied:
+        for child in children[region_id]:
+            below.add(child)
+            below.update(children[child])
+    rows = [
+        {**row, "unit": row["unit"] or "", "attainment_sum": row["attainment_sum"] or 0}
+        for row in _tallies(list(wanted), below)
+        if row["region_id"] in wanted[row["period_label"]]
+    ]
+    for label, region_ids in wanted.items():
         RegionIndicatorTally.objects.filter(region__in=region_ids, period_label=label).delete()
-        insert_rows(
-            RegionIndicatorTally,
-            [
-                {
-                    "region_id": region_id,
-                    "period_label": label,
-                    "name": name,
-                    "unit": acc["unit"] or "",
-                    "attainment_sum": acc["attainment_sum"],
-                    **{field: acc[field] for field in COUNT_FIELDS},
-                }
-                for (region_id, name), acc in sorted(sums.items())
-            ],
-        )
+    insert_rows(RegionIndicatorTally, rows)
 
 
-def _plan_region_tallies(label, region_ids):
-    """Per plan region of `region_ids` and trimmed indicator name, the tally of its plans
-    at the quarter (regions hold disjoint plans, so these add up). Archived tasks'
-    indicators are left out, as the boards leave them out."""
+def _tallies(labels, region_ids):
+    """Per quarter of `labels`, region right below a top region, and trimmed indicator
+    name, the tally of the plans of `region_ids` (those regions and the ones below them).
+    Archived tasks' indicators are left out, as the boards leave them out."""
     on_track = Q(status__in=ON_TRACK_STATUSES)
     behind = Q(status__in=BEHIND_STATUSES)
     # Not LEAST(): PostgreSQL's ignores a NULL, which would count a plan without a
@@ -96,11 +79,18 @@ def _plan_region_tallies(label, region_ids):
         default=F("attainment"),
         output_field=DecimalField(max_digits=12, decimal_places=4),
     )
+    # The plan's region right below the top: its own when its parent is the top, else the
+    # parent's when the grandparent is, else the grandparent.
+    tallied = Case(
+        When(plan__region__parent__parent_id__isnull=True, then=F("plan__region_id")),
+        When(plan__region__parent__parent__parent_id__isnull=True, then=F("plan__region__parent_id")),
+        default=F("plan__region__parent__parent_id"),
+    )
     return (
-        IndicatorRollup.objects.filter(period_label=label, plan__region_id__in=region_ids)
+        IndicatorRollup.objects.filter(period_label__in=labels, plan__region_id__in=region_ids)
         .exclude(indicator__task__archived_at__isnull=False)
-        .annotate(name=Trim("indicator__name"))
-        .values("name", "plan__region_id")
+        .annotate(name=Trim("indicator__name"), region_id=tallied)
+        .values("period_label", "region_id", "name")
         .annotate(
             plans=Count("plan_id", distinct=True),
             on_track=Count("plan_id", filter=on_track, distinct=True),
