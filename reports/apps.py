@@ -14,6 +14,10 @@ class ReportsConfig(AppConfig):
         from .marks import mark_stale, when_current
 
         register(mark_stale)
+        # A plan deleted or moved leaves the regions it counted in behind.
+        from .region_marks import connect
+
+        connect()
         # The draft year-end scores read the stored figures: computed again once they
         # have caught up with a change, never before.
         when_current(figures_caught_up)

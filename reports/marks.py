@@ -153,6 +153,20 @@ def queue_refresh(plan_ids) -> None:
             pass
 
 
+def queue_catch_up() -> None:
+    """Queue the catch-up job now (for marks no plan's job covers, reports.region_marks);
+    without Redis it runs here. Unqueued, the marks wait for beat's next run."""
+    from kombu.exceptions import OperationalError as BrokerError
+    from redis.exceptions import RedisError
+
+    from carbonplan.celery import job
+
+    try:
+        job(REFRESH_JOB).apply_async(countdown=REFRESH_COALESCE_SECONDS)
+    except (RedisError, BrokerError, OSError) as exc:
+        logger.warning("catch-up job not queued (%s); beat's next run will do it", exc)
+
+
 def clear_pending(plan_ids) -> None:
     """The job's first step: a change committed from now on queues a new job."""
     cache.delete_many([pending_key(p) for p in plan_ids])

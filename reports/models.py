@@ -397,6 +397,25 @@ class FigureMark(models.Model):
         return f"{self.plan_id} {self.period_id or '*'}{'+' if self.onward else ''}"
 
 
+class RegionMark(models.Model):
+    """Stale region figures that no plan's mark can carry: a plan that left the region —
+    deleted, or moved to another region — still counts in the region rollups, key-project
+    rollups and indicator tallies stored for its quarters. Written in the transaction that
+    deletes or moves the plan (reports.region_marks), so that change never commits
+    without it; deleted by the region pass that sums the region's quarter again."""
+
+    region = models.ForeignKey("plans.Region", on_delete=models.CASCADE, related_name="+")
+    period_label = models.CharField(_("季度"), max_length=8)
+    marked_at = models.DateTimeField(_("标记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("待更新地区统计")
+        verbose_name_plural = _("待更新地区统计")
+
+    def __str__(self):
+        return f"{self.region_id} {self.period_label}"
+
+
 class TaskLight(models.Model):
     """红黄绿灯 of one task in one quarter, with its reasons as codes and parameters."""
 

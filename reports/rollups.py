@@ -60,7 +60,7 @@ from . import marks, project_rollups, region_tallies
 from .bulk_rows import insert_rows
 from .followed import followed_progress, read_followed
 from .lights import TaskFacts, rule_for_plan, task_light
-from .models import IndicatorRollup, Rollup, TaskLight
+from .models import IndicatorRollup, RegionMark, Rollup, TaskLight
 
 HUNDRED = Decimal(100)
 COUNT_FIELDS = [
@@ -438,13 +438,13 @@ def _add_plan_row(acc: _Acc, row: dict):
         acc.attain_n += weight
 
 
-def rollup_regions(pairs, *, release=None) -> dict:
+def rollup_regions(pairs, *, release=None, region_marks=()) -> dict:
     """Each region's figures for each quarter of `pairs` ({(region id, period label)}):
     the sum of the stored plan rollups of its plans and of the plans of the regions
     below it. Each pair once, from one read of the plan rows of those quarters however
     many plans changed below; returns {(region id, label): Rollup}. The stale marks the
-    plans' computation took (`release`: its claim, or the marks' ids) are deleted with
-    the region rows."""
+    plans' computation took (`release`: its claim, or the marks' ids) and the region
+    marks read (`region_marks`: their ids) are deleted with the region rows."""
     pairs = set(pairs)
     if not pairs:
         if release:
@@ -479,6 +479,8 @@ def rollup_regions(pairs, *, release=None) -> dict:
         )
         project_rollups.store_regions(pairs, parent)
         region_tallies.store_regions(pairs, parent)
+        if region_marks:
+            RegionMark.objects.filter(pk__in=list(region_marks)).delete()
         if release:
             marks.release_marks(release)
     return {(row.region_id, row.period_label): row for row in created}
@@ -511,12 +513,18 @@ def recompute_marked(*, plan_ids=None, today: dt.date | None = None) -> list:
     """Work through the stale marks (of these plans): every quarter they cover that has
     started or has stored figures, each plan from one read, and each region and quarter
     above them; returns [[plan id, period id]] computed, in order. A quarter not yet
-    started and never computed is left for when it starts (its marks go). The marks read
-    here are deleted with the last write, so a failure leaves them for a retry. One
-    query when nothing is marked; one write transaction for one plan."""
+    started and never computed is left for when it starts (its marks go). Without
+    `plan_ids`, also the regions a plan has left (reports.region_marks). The marks read
+    here are deleted with the last write, so a failure leaves them for a retry. Two
+    queries when nothing is marked; one write transaction for one plan."""
     today = today or timezone.localdate()
     work, mark_ids = marks.marked_work(plan_ids)
-    if not mark_ids:
+    region_marks = (
+        []
+        if plan_ids is not None
+        else list(RegionMark.objects.values_list("id", "region_id", "period_label"))
+    )
+    if not mark_ids and not region_marks:
         return []
     stored = set(
         Rollup.objects.filter(
@@ -528,15 +536,23 @@ def recompute_marked(*, plan_ids=None, today: dt.date | None = None) -> list:
         chosen = [p for p in periods if p.starts_on <= today or p.pk in stored]
         if chosen:
             due[plan_id] = chosen
-    pairs = set()
+    pairs = {(region_id, label) for _id, region_id, label in region_marks}
     for periods in due.values():
         pairs |= region_pairs(periods[0].plan, {p.label for p in periods})
+    region_mark_ids = [row[0] for row in region_marks]
     last = list(due)[-1] if due else None
+
+    def regions():
+        rollup_regions(pairs, release=mark_ids, region_marks=region_mark_ids)
+
     for plan_id, periods in due.items():
-        regions = (lambda: rollup_regions(pairs, release=mark_ids)) if plan_id == last else None
-        store_plan_periods(plan=periods[0].plan, periods=periods, today=today, claim=False, then=regions)
+        then = regions if plan_id == last else None
+        store_plan_periods(plan=periods[0].plan, periods=periods, today=today, claim=False, then=then)
     if last is None:
-        marks.release_marks(mark_ids)
+        if pairs:
+            regions()
+        else:
+            marks.release_marks(mark_ids)
     return [[p.plan_id, p.pk] for periods in due.values() for p in periods]
 
 

@@ -268,8 +268,9 @@ def test_a_partial_computation_takes_only_the_marks_it_covers(plan):
     assert not FigureMark.objects.exists()
 
 
-def test_the_catch_up_takes_one_query_when_nothing_is_marked(plan, django_assert_num_queries):
-    with django_assert_num_queries(1):
+def test_the_catch_up_takes_two_queries_when_nothing_is_marked(plan, django_assert_num_queries):
+    # The plans' marks and the regions' (reports.region_marks).
+    with django_assert_num_queries(2):
         assert rollups.recompute_marked(today=TODAY) == []
 
 

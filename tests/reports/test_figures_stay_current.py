@@ -12,18 +12,28 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from plans.demo import DEMO_REGION, build_demo
-from plans.models import Plan
+from plans.models import Plan, Region
 from plans.services import plan_set_review_mode, task_restore
 from reports import rollups
-from reports.models import FigureMark, IndicatorRollup, ProjectRollup, RegionIndicatorTally, Rollup, TaskLight
+from reports.models import (
+    FigureMark,
+    IndicatorRollup,
+    ProjectRollup,
+    RegionIndicatorTally,
+    RegionMark,
+    Rollup,
+    TaskLight,
+)
 from tasks.models import ProgressReport, Project, ReportingPeriod, Task
 from tasks.periods import period_add
 from tasks.projects import project_update_ledger
 from tasks.services import report_approve, report_save_draft, report_submit
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db(transaction=True)
 # 2026Q3's deadline has passed, 2026Q4 is under way; the office has added 2027Q1, whose
@@ -159,3 +169,92 @@ def test_every_stored_figure_equals_a_fresh_computation_after_a_revision_a_resto
 
         # The nightly job finds nothing left to bring up to date but the dates.
         assert rollups.changed_periods(today, by_date=False) == []
+
+
+def region_q3(region, label="2026Q3"):
+    row = Rollup.objects.filter(scope="region", region=region, period_label=label).first()
+    return row.expected if row else None
+
+
+def test_the_regions_a_plan_or_quarter_leaves_are_summed_again_in_its_transaction_s_wake():
+    """The admin moves the demo's 岳阳县 plan to 怀化市, the office deletes a quarter
+    it had computed, then a plan that has no reports is deleted: each time the regions
+    left are marked in that transaction and summed again at commit, so every region
+    rollup, key-project rollup and indicator tally equals a computation from scratch."""
+    with time_machine.travel(DAY, tick=False):
+        today = timezone.localdate()
+        build_demo(today=today)
+        plan = Plan.objects.get(region__name=DEMO_REGION)
+        county, city = plan.region, plan.region.parent
+        province, other_city = city.parent, Region.objects.get(name="怀化市")
+        assert_current(today)
+
+        def tallied(region):
+            rows = RegionIndicatorTally.objects.filter(region=region, period_label="2026Q3")
+            return sum(rows.values_list("plans", flat=True))
+
+        own = plan_row(plan, "2026Q3").expected
+        city_before, province_before, plans_tallied = region_q3(city), region_q3(province), tallied(city)
+        assert own > 0 and region_q3(county) == own and plans_tallied > 0
+
+        with transaction.atomic():
+            plan.region = other_city
+            plan.save()
+        assert not RegionMark.objects.exists()
+        assert_current(today)
+        assert region_q3(county) == 0
+        assert region_q3(city) == city_before - own
+        assert region_q3(other_city) >= own
+        assert region_q3(province) == province_before
+        assert tallied(city) < plans_tallied
+
+        # A quarter added, computed, then deleted before anyone reported in it.
+        following = period_add(plan=plan, label="2027Q1", by=None)
+        call_command(
+            "recompute_rollups", "--plan", str(plan.pk), "--date", today.isoformat(), stdout=io.StringIO()
+        )
+        assert region_q3(other_city, "2027Q1") > 0
+        with transaction.atomic():
+            following.delete()
+        assert region_q3(other_city, "2027Q1") == region_q3(province, "2027Q1") == 0
+        assert_current(today)
+
+        # A plan with no reports yet, counted in 平江县 and above, deleted.
+        extra = f.PlanFactory(region=Region.objects.get(name="平江县"), title="新方案")
+        f.PeriodFactory(plan=extra, year=2026, quarter=3)
+        task = f.TaskFactory(action=f.ActionFactory(plan=extra, seq=1), seq=1)
+        f.AssignmentFactory(
+            task=task, agency=f.AgencyFactory(region=extra.region, name="新方案牵头单位"), role="lead"
+        )
+        call_command(
+            "recompute_rollups", "--plan", str(extra.pk), "--date", today.isoformat(), stdout=io.StringIO()
+        )
+        assert region_q3(province) == province_before + 1
+        with transaction.atomic():
+            Plan.objects.filter(pk=extra.pk).delete()
+        assert not RegionMark.objects.exists()
+        assert_current(today)
+        assert region_q3(province) == province_before
+
+
+def test_a_region_mark_waits_for_the_catch_up_when_no_job_runs_at_commit(monkeypatch):
+    """Redis away when the move commits: the marks stay, and the next catch-up run sums
+    the regions left again and deletes them."""
+    from reports import marks
+
+    with time_machine.travel(DAY, tick=False):
+        today = timezone.localdate()
+        build_demo(today=today)
+        plan = Plan.objects.get(region__name=DEMO_REGION)
+        county = plan.region
+        monkeypatch.setattr(marks, "queue_catch_up", lambda: None)
+        with transaction.atomic():
+            plan.region = Region.objects.get(name="怀化市")
+            plan.save()
+        left = set(RegionMark.objects.values_list("region_id", "period_label"))
+        assert {(county.pk, "2026Q3"), (county.parent_id, "2026Q3")} <= left
+        assert region_q3(county) > 0
+        rollups.recompute_marked(today=today)
+        assert not RegionMark.objects.exists()
+        assert region_q3(county) == 0
+        assert_current(today)
