@@ -58,6 +58,7 @@ from tasks.models import PeriodReopening, ProgressReport, Task, TaskAssignment
 
 from . import marks, project_rollups, region_tallies
 from .bulk_rows import insert_rows
+from .fewer_collections import fewer_collections
 from .followed import followed_progress, read_followed
 from .lights import TaskFacts, rule_for_plan, task_light
 from .models import IndicatorRollup, RegionMark, Rollup, TaskLight
@@ -357,6 +358,7 @@ def _indicator_rows(plan, period, results) -> list[dict]:
     ]
 
 
+@fewer_collections
 def store_plan_periods(
     *, plan, periods, today: dt.date | None = None, claim=None, covers=None, then=None
 ) -> dict:
@@ -438,6 +440,7 @@ def _add_plan_row(acc: _Acc, row: dict):
         acc.attain_n += weight
 
 
+@fewer_collections
 def rollup_regions(pairs, *, release=None, region_marks=()) -> dict:
     """Each region's figures for each quarter of `pairs` ({(region id, period label)}):
     the sum of the stored plan rollups of its plans and of the plans of the regions

@@ -16,6 +16,7 @@ from agencies.audit import audit_log, diff_fields
 from tasks.evidence import stored_name, upload_check
 from tasks.figure_sources import FigureScope
 
+from ..fewer_collections import fewer_collections
 from ..marks import mark_stale
 from ..models import Rollup
 from ..rollups import insert_rows
@@ -236,6 +237,7 @@ def _figures_ready(assessment, quarters) -> bool:
     return True
 
 
+@fewer_collections
 def assessment_compute(*, assessment_id: int, today: dt.date | None = None) -> Assessment | None:
     """Compute and store a round's scores from the stored figures; a published round is
     left alone. Returns None when the figures are waiting for a change to be counted (the
