@@ -248,3 +248,29 @@ def chain(db):
         periods=periods,
         users=users,
     )
+
+
+# --- run once ------------------------------------------------------------------------
+# CI runs the suite twice, side by side: on the embedded default and on PostgreSQL with a
+# real worker. The browser tests (Chromium against the live server) and the tests marked
+# `once` (a parser's scores) check what no database engine changes — the server side of
+# every page they drive runs on both engines in the other tests — so they run in the
+# embedded default's run only, where the whole of CI's time is not waiting on them.
+# CARBONPLAN_TESTS_TWICE=1 runs them on PostgreSQL as well.
+
+
+def pytest_collection_modifyitems(config, items):
+    import os
+
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" not in engine or os.environ.get("CARBONPLAN_TESTS_TWICE") == "1":
+        return
+    skip = pytest.mark.skip(
+        reason="checks nothing the database engine changes: run on the embedded default "
+        "(CARBONPLAN_TESTS_TWICE=1 runs it here too)"
+    )
+    for item in items:
+        if item.get_closest_marker("browser") or item.get_closest_marker("once"):
+            item.add_marker(skip)

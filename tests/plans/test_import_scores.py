@@ -17,6 +17,7 @@ from tests.plans.docs import NAMES, expected_structure
 from tests.plans.scoring import IMPORT_THRESHOLDS, below_thresholds, score
 
 pytestmark = [
+    pytest.mark.once,  # no database: the parser's scores are the same on either engine
     pytest.mark.libreoffice,
     pytest.mark.skipif(corpus.soffice() is None, reason="LibreOffice (soffice) is not installed"),
 ]
