@@ -53,6 +53,12 @@ def mark_regions_left(plan_id: int, period_id: int | None = None) -> None:
         transaction.on_commit(_QueueCatchUp(), robust=True)
 
 
+def marked_regions() -> tuple[set, list]:
+    """({(region id, period label)} the marks ask to sum again, [their ids]): one query."""
+    rows = list(RegionMark.objects.values_list("id", "region_id", "period_label"))
+    return {(region_id, label) for _id, region_id, label in rows}, [row[0] for row in rows]
+
+
 def _marked_in_transaction(connection):
     """(pairs the transaction has marked, the entry holding those of the current
     savepoint, or None): one entry per savepoint, so a transaction deleting thousands of

@@ -34,13 +34,13 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from operator import itemgetter
 
 from django.db import transaction
 from django.db.models import OuterRef
 from django.utils import timezone
 
-from agencies.models import Agency
 from indicators import trajectory
 from indicators.assessment import (
     BEHIND_STATUSES,
@@ -56,7 +56,7 @@ from plans.selectors import breakdown_actions
 from tasks.consolidation import ReviewPolicy
 from tasks.models import PeriodReopening, ProgressReport, Task, TaskAssignment
 
-from . import marks, project_rollups, region_tallies
+from . import marks, project_rollups, region_marks, region_tallies
 from .bulk_rows import insert_rows
 from .fewer_collections import fewer_collections
 from .followed import followed_progress, read_followed
@@ -522,12 +522,8 @@ def recompute_marked(*, plan_ids=None, today: dt.date | None = None) -> list:
     queries when nothing is marked; one write transaction for one plan."""
     today = today or timezone.localdate()
     work, mark_ids = marks.marked_work(plan_ids)
-    region_marks = (
-        []
-        if plan_ids is not None
-        else list(RegionMark.objects.values_list("id", "region_id", "period_label"))
-    )
-    if not mark_ids and not region_marks:
+    pairs, region_mark_ids = region_marks.marked_regions() if plan_ids is None else (set(), [])
+    if not mark_ids and not region_mark_ids:
         return []
     stored = set(
         Rollup.objects.filter(
@@ -539,15 +535,10 @@ def recompute_marked(*, plan_ids=None, today: dt.date | None = None) -> list:
         chosen = [p for p in periods if p.starts_on <= today or p.pk in stored]
         if chosen:
             due[plan_id] = chosen
-    pairs = {(region_id, label) for _id, region_id, label in region_marks}
     for periods in due.values():
         pairs |= region_pairs(periods[0].plan, {p.label for p in periods})
-    region_mark_ids = [row[0] for row in region_marks]
     last = list(due)[-1] if due else None
-
-    def regions():
-        rollup_regions(pairs, release=mark_ids, region_marks=region_mark_ids)
-
+    regions = partial(rollup_regions, pairs, release=mark_ids, region_marks=region_mark_ids)
     for plan_id, periods in due.items():
         then = regions if plan_id == last else None
         store_plan_periods(plan=periods[0].plan, periods=periods, today=today, claim=False, then=then)
@@ -605,7 +596,3 @@ def changed_periods(today: dt.date, *, by_date: bool = True) -> list:
             if computed_on < today and computed_on <= settles:
                 chosen.append(period)
     return chosen
-
-
-def agency_names(ids) -> dict:
-    return dict(Agency.objects.filter(pk__in=list(ids)).values_list("pk", "name"))
