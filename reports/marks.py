@@ -124,16 +124,21 @@ def pending_key(plan_id) -> str:
     return f"reports:figures-pending:{plan_id}"
 
 
+def _broker_unreachable() -> tuple:
+    """What queuing a job raises when Redis is away."""
+    from kombu.exceptions import OperationalError as BrokerError
+    from redis.exceptions import RedisError
+
+    return (RedisError, BrokerError, OSError)
+
+
 def queue_refresh(plan_ids) -> None:
     """Queue the refresh of these plans' marked figures, unless a queued one will do it:
     a cache flag per plan holds later requests back while a job waits, and the job clears
     the flags before it reads. Without Redis (the embedded default) the job runs here."""
-    from kombu.exceptions import OperationalError as BrokerError
-    from redis.exceptions import RedisError
-
     from carbonplan.celery import job
 
-    unreachable = (RedisError, BrokerError, OSError)
+    unreachable = _broker_unreachable()
     queued = []
     try:
         queued = [p for p in sorted(plan_ids) if cache.add(pending_key(p), 1, timeout=REFRESH_PENDING_TTL)]
@@ -156,14 +161,11 @@ def queue_refresh(plan_ids) -> None:
 def queue_catch_up() -> None:
     """Queue the catch-up job now (for marks no plan's job covers, reports.region_marks);
     without Redis it runs here. Unqueued, the marks wait for beat's next run."""
-    from kombu.exceptions import OperationalError as BrokerError
-    from redis.exceptions import RedisError
-
     from carbonplan.celery import job
 
     try:
         job(REFRESH_JOB).apply_async(countdown=REFRESH_COALESCE_SECONDS)
-    except (RedisError, BrokerError, OSError) as exc:
+    except _broker_unreachable() as exc:
         logger.warning("catch-up job not queued (%s); beat's next run will do it", exc)
 
 

@@ -10,6 +10,7 @@ them again and deletes the marks with its write."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.db.models.signals import pre_delete, pre_save
 
 from plans.models import Plan
@@ -98,9 +99,12 @@ def _plan_deleted(sender, instance, **kwargs):
     mark_regions_left(instance.pk)
 
 
-def _period_deleted(sender, instance, **kwargs):
-    # A quarter no plan has any more is summed to nothing in the regions.
-    mark_regions_left(instance.plan_id, period_id=instance.pk)
+def _period_deleted(sender, instance, origin=None, **kwargs):
+    # A quarter no plan has any more is summed to nothing in the regions. One going
+    # with its plan is left to the plan's own mark, which covers all its quarters.
+    deleting = origin.model if isinstance(origin, QuerySet) else type(origin)
+    if deleting is not Plan:
+        mark_regions_left(instance.plan_id, period_id=instance.pk)
 
 
 def _plan_saved(sender, instance, update_fields=None, raw=False, **kwargs):

@@ -441,13 +441,13 @@ def _add_plan_row(acc: _Acc, row: dict):
 
 
 @fewer_collections
-def rollup_regions(pairs, *, release=None, region_marks=()) -> dict:
+def rollup_regions(pairs, *, release=None, region_mark_ids=()) -> dict:
     """Each region's figures for each quarter of `pairs` ({(region id, period label)}):
     the sum of the stored plan rollups of its plans and of the plans of the regions
     below it. Each pair once, from one read of the plan rows of those quarters however
     many plans changed below; returns {(region id, label): Rollup}. The stale marks the
     plans' computation took (`release`: its claim, or the marks' ids) and the region
-    marks read (`region_marks`: their ids) are deleted with the region rows."""
+    marks read (`region_mark_ids`) are deleted with the region rows."""
     pairs = set(pairs)
     if not pairs:
         if release:
@@ -482,8 +482,8 @@ def rollup_regions(pairs, *, release=None, region_marks=()) -> dict:
         )
         project_rollups.store_regions(pairs, parent)
         region_tallies.store_regions(pairs, parent)
-        if region_marks:
-            RegionMark.objects.filter(pk__in=list(region_marks)).delete()
+        if region_mark_ids:
+            RegionMark.objects.filter(pk__in=list(region_mark_ids)).delete()
         if release:
             marks.release_marks(release)
     return {(row.region_id, row.period_label): row for row in created}
@@ -538,7 +538,7 @@ def recompute_marked(*, plan_ids=None, today: dt.date | None = None) -> list:
     for periods in due.values():
         pairs |= region_pairs(periods[0].plan, {p.label for p in periods})
     last = list(due)[-1] if due else None
-    regions = partial(rollup_regions, pairs, release=mark_ids, region_marks=region_mark_ids)
+    regions = partial(rollup_regions, pairs, release=mark_ids, region_mark_ids=region_mark_ids)
     for plan_id, periods in due.items():
         then = regions if plan_id == last else None
         store_plan_periods(plan=periods[0].plan, periods=periods, today=today, claim=False, then=then)

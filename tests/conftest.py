@@ -7,6 +7,7 @@ other_agency (staff of `other`), office (of plan A), other_office (of plan B), l
 """
 
 import datetime as dt
+import os
 from types import SimpleNamespace
 
 import pytest
@@ -260,8 +261,6 @@ def chain(db):
 
 
 def pytest_collection_modifyitems(config, items):
-    import os
-
     from django.conf import settings
 
     engine = settings.DATABASES["default"]["ENGINE"]
